@@ -1,0 +1,54 @@
+from axes.helpers import get_lockout_message
+from django.contrib.auth import authenticate
+from django.utils.translation import gettext as _
+from ninja import Router, Schema
+
+from wangge.accounts import services
+from wangge.core.access import api_operation
+
+router = Router(tags=["auth"])
+
+
+class TokenIn(Schema):
+    username: str
+    password: str
+    name: str = "API"
+
+
+class TokenOut(Schema):
+    token: str
+    name: str
+
+
+class MeOut(Schema):
+    username: str
+    display_name: str
+    jurisdiction_id: int | None
+    jurisdiction_name: str | None
+    permissions: list[str]
+
+
+@router.post("/token", response={201: TokenOut, 401: dict, 403: dict}, auth=None)
+@api_operation(public=True)
+def obtain_token(request, payload: TokenIn):
+    """Exchange a username and password for a bearer token. Failed attempts are throttled."""
+    user = authenticate(request, username=payload.username, password=payload.password)
+    if getattr(request, "axes_locked_out", False):
+        return 403, {"detail": str(get_lockout_message())}
+    if user is None or not user.is_active:
+        return 401, {"detail": _("Wrong username or password.")}
+    token, raw = services.issue_token(actor=user, name=payload.name)
+    return 201, {"token": raw, "name": token.name}
+
+
+@router.get("/me", response=MeOut)
+@api_operation()
+def me(request):
+    user = request.actor
+    return {
+        "username": user.username,
+        "display_name": user.display_name,
+        "jurisdiction_id": user.jurisdiction_id,
+        "jurisdiction_name": user.jurisdiction.name if user.jurisdiction else None,
+        "permissions": sorted(user.permission_codes()),
+    }

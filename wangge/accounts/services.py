@@ -1,0 +1,173 @@
+"""Accounts, roles and API tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from wangge.accounts.models import ApiToken, Role, User
+from wangge.accounts.permissions import ACCOUNTS_MANAGE, CATALOGUE
+from wangge.audit import services as audit
+from wangge.audit.models import Action
+from wangge.core.access import scope_of
+from wangge.org.models import OrgUnit
+
+ACCOUNT_AUDIT_FIELDS = ("username", "display_name", "is_active", "jurisdiction_id", "staff_id")
+
+
+def _account_snapshot(user: User) -> dict:
+    data = {f: getattr(user, f) for f in ACCOUNT_AUDIT_FIELDS}
+    data["roles"] = sorted(user.roles.values_list("code", flat=True)) if user.pk else []
+    return data
+
+
+def _require_manage(actor: Any) -> None:
+    if actor is not None and not actor.can(ACCOUNTS_MANAGE):
+        raise PermissionDenied(_("Your role does not allow this."))
+
+
+def _grantable_roles(actor: Any, roles: list[Role]) -> None:
+    """Nobody grants a permission they do not hold themselves."""
+    if actor is None:
+        return
+    mine = actor.permission_codes()
+    for role in roles:
+        if not set(role.clean_permissions()) <= mine:
+            raise PermissionDenied(_("You cannot grant the role %(role)s.") % {"role": role.name})
+
+
+@transaction.atomic
+def create_account(
+    *,
+    actor: Any,
+    username: str,
+    password: str,
+    jurisdiction: OrgUnit | None,
+    roles: list[Role],
+    display_name: str = "",
+    staff=None,
+) -> User:
+    _require_manage(actor)
+    if jurisdiction is not None and actor is not None and not scope_of(actor).covers(jurisdiction):
+        raise Http404(_("Not found."))
+    if actor is not None and jurisdiction is None:
+        raise ValidationError({"jurisdiction": _("An account needs a jurisdiction inside yours.")})
+    _grantable_roles(actor, roles)
+    username = (username or "").strip()
+    if not username:
+        raise ValidationError({"username": _("A username is required.")})
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": _("This username is taken.")})
+    from django.contrib.auth.password_validation import validate_password
+
+    user = User(username=username, display_name=display_name, jurisdiction=jurisdiction, staff=staff)
+    validate_password(password, user)
+    user.set_password(password)
+    user.save()
+    user.roles.set(roles)
+    audit.record(
+        actor=actor, action=Action.CREATE, obj=user, path=jurisdiction.path if jurisdiction else "",
+        after=_account_snapshot(user),
+    )
+    return user
+
+
+def accounts(actor: Any):
+    """Accounts whose jurisdiction lies inside the actor's."""
+    return scope_of(actor).filter(User.objects.all(), path_field="jurisdiction__path")
+
+
+@transaction.atomic
+def update_account(
+    *,
+    actor: Any,
+    user: User,
+    jurisdiction: OrgUnit | None = None,
+    roles: list[Role] | None = None,
+    display_name: str | None = None,
+    is_active: bool | None = None,
+    password: str | None = None,
+) -> User:
+    _require_manage(actor)
+    scope = scope_of(actor)
+    if actor is not None and not scope.covers(user.jurisdiction):
+        raise Http404(_("Not found."))
+    if actor is not None and user.pk == actor.pk and (is_active is False or roles is not None):
+        raise ValidationError(_("You cannot deactivate yourself or change your own roles."))
+    before = _account_snapshot(user)
+    if jurisdiction is not None:
+        if actor is not None and not scope.covers(jurisdiction):
+            raise Http404(_("Not found."))
+        user.jurisdiction = jurisdiction
+    if display_name is not None:
+        user.display_name = display_name
+    if is_active is not None:
+        user.is_active = is_active
+    if password:
+        from django.contrib.auth.password_validation import validate_password
+
+        validate_password(password, user)
+        user.set_password(password)
+    user.save()
+    if roles is not None:
+        _grantable_roles(actor, roles)
+        user.roles.set(roles)
+    after = _account_snapshot(user)
+    if password:
+        after["password_changed"] = True
+    audit.record(actor=actor, action=Action.UPDATE, obj=user, path=user.jurisdiction.path if user.jurisdiction else "",
+                 before=before, after=after)
+    return user
+
+
+@transaction.atomic
+def issue_token(*, actor: User, name: str) -> tuple[ApiToken, str]:
+    """A new API token for the actor's own account. Returns the raw key, shown once."""
+    raw = ApiToken.new_raw_key()
+    token = ApiToken.objects.create(user=actor, name=(name or "API").strip()[:100], key_hash=ApiToken.hash(raw), prefix=raw[3:11])
+    audit.record(actor=actor, action=Action.TOKEN, obj=token, path=actor.jurisdiction.path if actor.jurisdiction else "",
+                 after={"name": token.name, "prefix": token.prefix})
+    return token, raw
+
+
+@transaction.atomic
+def revoke_token(*, actor: User, token: ApiToken) -> ApiToken:
+    if token.user_id != actor.pk:
+        raise Http404(_("Not found."))
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit.record(actor=actor, action=Action.UPDATE, obj=token, path=actor.jurisdiction.path if actor.jurisdiction else "",
+                     after={"revoked_at": token.revoked_at.isoformat()})
+    return token
+
+
+def user_for_token(raw: str) -> User | None:
+    if not raw or not raw.startswith("wg_"):
+        return None
+    token = (
+        ApiToken.objects.select_related("user", "user__jurisdiction")
+        .filter(key_hash=ApiToken.hash(raw), revoked_at__isnull=True)
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+def ensure_role(*, code: str, name: str, permissions: list[str], description: str = "") -> Role:
+    unknown = set(permissions) - set(CATALOGUE)
+    if unknown:
+        raise ValidationError(f"unknown permissions {sorted(unknown)}")
+    role, _created = Role.objects.update_or_create(
+        code=code, defaults={"name": name, "permissions": sorted(permissions), "description": description}
+    )
+    return role

@@ -1,0 +1,35 @@
+from datetime import date, datetime
+
+from ninja import Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from wangge.accounts.permissions import AUDIT_VIEW
+from wangge.audit import selectors
+from wangge.core.access import api_operation
+
+router = Router(tags=["audit"])
+
+
+class EventOut(Schema):
+    id: int
+    at: datetime
+    actor_name: str
+    action: str
+    model: str
+    object_id: str
+    object_repr: str
+    channel: str
+    before: dict | None
+    after: dict | None
+
+
+@router.get("/events", response=list[EventOut])
+@api_operation(AUDIT_VIEW)
+@paginate(LimitOffsetPagination)
+def list_events(
+    request, actor: str = "", model: str = "", action: str = "", object_id: str = "",
+    date_from: date | None = None, date_to: date | None = None,
+):
+    return selectors.events(
+        request.scope, actor=actor, model=model, action=action, object_id=object_id, date_from=date_from, date_to=date_to
+    )

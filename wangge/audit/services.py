@@ -1,0 +1,86 @@
+"""Writing the audit trail. Call inside the transaction that makes the change."""
+
+from __future__ import annotations
+
+import contextvars
+import datetime
+import decimal
+import uuid
+from typing import Any
+
+from django.db import models
+
+from wangge.audit.models import Action, AuditEvent
+
+# Set per request by middleware: "web" or "api"; commands leave "cli".
+current_channel: contextvars.ContextVar[str] = contextvars.ContextVar("wangge_audit_channel", default="cli")
+current_request_id: contextvars.ContextVar[str] = contextvars.ContextVar("wangge_request_id", default="")
+
+NEVER_AUDITED = {"password", "key_hash"}
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    return value
+
+
+def snapshot(obj: models.Model) -> dict[str, Any]:
+    """Field values of a record, foreign keys as ids, secrets left out."""
+    data: dict[str, Any] = {}
+    for field in obj._meta.concrete_fields:
+        if field.name in NEVER_AUDITED:
+            continue
+        data[field.attname] = _jsonable(field.value_from_object(obj))
+    return data
+
+
+def record(
+    *,
+    actor: Any,
+    action: str,
+    obj: models.Model,
+    path: str = "",
+    before: dict | None = None,
+    after: dict | None = None,
+) -> AuditEvent:
+    actor_obj = actor if getattr(actor, "is_authenticated", False) else None
+    return AuditEvent.objects.create(
+        actor=actor_obj,
+        actor_name=(actor_obj.get_username() if actor_obj else "system"),
+        action=action,
+        model=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:200],
+        path=path or getattr(obj, "path", "") or "",
+        before=before,
+        after=after,
+        channel=current_channel.get(),
+        request_id=current_request_id.get(),
+    )
+
+
+def record_view(*, actor: Any, obj: models.Model, path: str = "") -> AuditEvent:
+    """Viewing a person's full record is itself an audited act."""
+    return record(actor=actor, action=Action.VIEW, obj=obj, path=path)
+
+
+class AuditContextMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        channel = "api" if request.path.startswith("/api/") else "web"
+        t1 = current_channel.set(channel)
+        t2 = current_request_id.set(request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex)
+        try:
+            return self.get_response(request)
+        finally:
+            current_channel.reset(t1)
+            current_request_id.reset(t2)

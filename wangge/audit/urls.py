@@ -1,0 +1,7 @@
+from django.urls import path
+from wangge.audit import views
+
+app_name = 'audit'
+urlpatterns = [
+    path("", views.event_list, name="event_list"),
+]

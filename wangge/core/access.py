@@ -1,0 +1,172 @@
+"""Jurisdiction: who may see what. Fail closed.
+
+Every query of data starts from `scope_of(actor)`. A record outside the actor's
+subtree is answered with 404, exactly like a missing one. Every view must declare
+how it is guarded (`scoped_view` or `public_view`, and `api_operation` for the API);
+ScopeDeclarationMiddleware refuses anything undeclared.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, QuerySet
+from django.http import Http404, HttpRequest, HttpResponseForbidden
+from django.utils.translation import gettext as _
+
+if TYPE_CHECKING:
+    from wangge.org.models import OrgUnit
+
+ACCESS_ATTR = "wangge_access"
+SCOPED = "scoped"
+PUBLIC = "public"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The subtree an actor may see. `root is None` means: nothing at all."""
+
+    actor: Any
+    root: OrgUnit | None
+
+    @property
+    def is_empty(self) -> bool:
+        return self.root is None
+
+    @property
+    def path(self) -> str | None:
+        return self.root.path if self.root is not None else None
+
+    def filter(self, qs: QuerySet, path_field: str = "path") -> QuerySet:
+        if self.root is None:
+            return qs.none()
+        return qs.filter(**{f"{path_field}__startswith": self.root.path})
+
+    def covers_path(self, path: str | None) -> bool:
+        return self.root is not None and bool(path) and path.startswith(self.root.path)
+
+    def covers(self, unit: OrgUnit | None) -> bool:
+        return unit is not None and self.covers_path(unit.path)
+
+    def get(self, qs: QuerySet, path_field: str = "path", **lookup: Any) -> Model:
+        """One record inside the scope, or 404: out of scope looks exactly like missing."""
+        try:
+            return self.filter(qs, path_field).get(**lookup)
+        except (qs.model.DoesNotExist, ValueError, TypeError) as exc:
+            raise Http404(_("Not found.")) from exc
+
+    def require(self, permission: str) -> None:
+        if not has_permission(self.actor, permission):
+            raise PermissionDenied(_("Your role does not allow this."))
+
+
+def scope_of(actor: Any) -> Scope:
+    """The one scoping function. Anonymous, inactive or jurisdiction-less actors see nothing."""
+    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        return Scope(actor=actor, root=None)
+    root = getattr(actor, "jurisdiction", None)
+    if root is None or root.closed_at is not None:
+        return Scope(actor=actor, root=None)
+    return Scope(actor=actor, root=root)
+
+
+def has_permission(actor: Any, permission: str) -> bool:
+    return bool(actor is not None and getattr(actor, "is_authenticated", False) and actor.can(permission))
+
+
+def _declare(view: Callable, kind: str, permission: str | None) -> Callable:
+    setattr(view, ACCESS_ATTR, kind)
+    view.wangge_permission = permission
+    return view
+
+
+def scoped_view(permission: str | None = None) -> Callable[[Callable], Callable]:
+    """A page that touches data: login required, role checked, `request.scope` set."""
+
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if permission and not has_permission(request.user, permission):
+                raise PermissionDenied(_("Your role does not allow this."))
+            request.scope = scope_of(request.user)
+            return view(request, *args, **kwargs)
+
+        return _declare(wrapper, SCOPED, permission)
+
+    return decorator
+
+
+def public_view(view: Callable) -> Callable:
+    """A page that touches no jurisdiction data (login, language switch, health)."""
+    return _declare(view, PUBLIC, None)
+
+
+def api_operation(permission: str | None = None, *, public: bool = False) -> Callable[[Callable], Callable]:
+    """Declare an API handler. Put it *under* the router decorator.
+
+    The handler receives `request.scope`; the role is checked before it runs.
+    """
+
+    def decorator(func: Callable) -> Callable:
+        @functools.wraps(func)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any):
+            if not public:
+                user = getattr(request, "auth", None) or request.user
+                if permission and not has_permission(user, permission):
+                    raise PermissionDenied(_("Your role does not allow this."))
+                request.scope = scope_of(user)
+                request.actor = user
+            return func(request, *args, **kwargs)
+
+        return _declare(wrapper, PUBLIC if public else SCOPED, permission)
+
+    return decorator
+
+
+def declared_access(view_func: Callable, request: HttpRequest | None = None) -> str | None:
+    """How a resolved Django view is guarded; for django-ninja, the matched operation's handler."""
+    kind = getattr(view_func, ACCESS_ATTR, None)
+    if kind:
+        return kind
+    path_view = _ninja_path_view(view_func)
+    if path_view is not None:
+        if request is None:
+            kinds = {getattr(op.view_func, ACCESS_ATTR, None) for op in path_view.operations}
+            return kinds.pop() if len(kinds) == 1 else None
+        op = path_view._find_operation(request)
+        if op is None:
+            return PUBLIC  # ninja answers 405 itself; no handler runs
+        return getattr(op.view_func, ACCESS_ATTR, None)
+    return None
+
+
+def _ninja_path_view(view_func: Callable):
+    from ninja.operation import PathView
+
+    for cell in getattr(view_func, "__closure__", None) or ():
+        contents = cell.cell_contents
+        if isinstance(contents, PathView):
+            return contents
+    return None
+
+
+class ScopeDeclarationMiddleware:
+    """Refuse any view that has not declared how it is scoped. New pages are covered automatically."""
+
+    def __init__(self, get_response: Callable):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func: Callable, view_args, view_kwargs):
+        if declared_access(view_func, request) in (SCOPED, PUBLIC):
+            return None
+        return HttpResponseForbidden(_("This page has not declared its jurisdiction scope and is refused."))

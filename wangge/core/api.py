@@ -1,0 +1,71 @@
+"""The JSON API root: /api/v1/. Token (Bearer) or session authentication; same scoping as the pages."""
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.security import HttpBearer, SessionAuth
+
+from wangge.core.access import public_view
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request, token):
+        from wangge.accounts.services import user_for_token
+
+        user = user_for_token(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+class ActiveSessionAuth(SessionAuth):
+    """Session cookie auth (CSRF-checked by ninja for unsafe methods)."""
+
+    def authenticate(self, request, key):
+        user = request.user
+        return user if user.is_authenticated and user.is_active else None
+
+
+def _messages(exc: DjangoValidationError) -> list[str]:
+    if hasattr(exc, "message_dict"):
+        return [f"{field}: {m}" if field != "__all__" else m for field, msgs in exc.message_dict.items() for m in msgs]
+    return list(exc.messages)
+
+
+def build_api() -> NinjaAPI:
+    api = NinjaAPI(
+        title="Wangge API",
+        version="1",
+        description="Community epidemic prevention by grid. Every route is scoped to the caller's jurisdiction.",
+        auth=[TokenAuth(), ActiveSessionAuth()],
+        urls_namespace="api",
+        docs_decorator=public_view,
+    )
+
+    @api.exception_handler(PermissionDenied)
+    def permission_denied(request, exc):
+        return api.create_response(request, {"detail": str(exc) or _("Your role does not allow this.")}, status=403)
+
+    @api.exception_handler(Http404)
+    def not_found(request, exc):
+        return api.create_response(request, {"detail": _("Not found.")}, status=404)
+
+    @api.exception_handler(DjangoValidationError)
+    def invalid(request, exc):
+        return api.create_response(request, {"detail": _messages(exc)}, status=422)
+
+    from wangge.accounts.api import router as accounts_router
+    from wangge.audit.api import router as audit_router
+    from wangge.org.api import router as org_router
+    from wangge.roster.api import router as roster_router
+
+    api.add_router("/auth", accounts_router)
+    api.add_router("/units", org_router)
+    api.add_router("/roster", roster_router)
+    api.add_router("/audit", audit_router)
+    return api
+
+
+api = build_api()

@@ -1,0 +1,27 @@
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from wangge.accounts.permissions import ACCOUNTS_MANAGE, AUDIT_VIEW, ORG_VIEW, ROSTER_VIEW
+
+# (url name, label, permission needed). Later parts add their entries here.
+NAVIGATION = [
+    ("core:home", _("Home"), None),
+    ("org:tree", _("Tree"), ORG_VIEW),
+    ("roster:staff_list", _("Roster"), ROSTER_VIEW),
+    ("roster:group_list", _("Working groups"), ROSTER_VIEW),
+    ("audit:event_list", _("Audit log"), AUDIT_VIEW),
+    ("accounts:user_list", _("Accounts"), ACCOUNTS_MANAGE),
+]
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    current = request.resolver_match.view_name if getattr(request, "resolver_match", None) else ""
+    items = []
+    for name, label, permission in NAVIGATION:
+        if permission and not user.can(permission):
+            continue
+        items.append({"url": reverse(name), "label": label, "active": current == name})
+    return {"nav_items": items}

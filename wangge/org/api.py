@@ -1,0 +1,152 @@
+from datetime import date
+
+from ninja import Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from wangge.accounts.permissions import ORG_EDIT, ORG_VIEW
+from wangge.core.access import api_operation
+from wangge.org import selectors, services
+from wangge.org.models import OrgUnit
+
+router = Router(tags=["units"])
+
+
+class UnitOut(Schema):
+    id: int
+    code: str
+    name: str
+    level: int
+    level_label: str
+    parent_id: int | None
+    path: str
+    depth: int
+    closed: bool
+    note: str
+
+    @staticmethod
+    def resolve_level_label(obj: OrgUnit) -> str:
+        return str(obj.get_level_display())
+
+    @staticmethod
+    def resolve_closed(obj: OrgUnit) -> bool:
+        return obj.closed_at is not None
+
+
+class UnitIn(Schema):
+    parent_id: int
+    code: str
+    name: str
+    level: int
+    note: str = ""
+    sort_order: int = 0
+
+
+class UnitPatch(Schema):
+    name: str | None = None
+    code: str | None = None
+    note: str | None = None
+    sort_order: int | None = None
+
+
+class MoveIn(Schema):
+    new_parent_id: int
+
+
+class CloseIn(Schema):
+    reason: str = ""
+
+
+class ResponsibleOut(Schema):
+    assignment_id: int
+    staff_id: int
+    name: str
+    role: str
+    role_label: str
+    start_date: date
+    end_date: date | None
+
+
+@router.get("/", response=list[UnitOut])
+@api_operation(ORG_VIEW)
+@paginate(LimitOffsetPagination)
+def list_units(request, parent_id: int | None = None, level: int | None = None, q: str = "", include_closed: bool = False):
+    qs = selectors.units(request.scope, include_closed=include_closed)
+    if parent_id is not None:
+        qs = qs.filter(parent_id=parent_id)
+    if level is not None:
+        qs = qs.filter(level=level)
+    if q:
+        qs = qs.filter(name__contains=q) | qs.filter(code__startswith=q)
+    return qs.order_by("path")
+
+
+@router.get("/without-leader", response=list[UnitOut])
+@api_operation(ORG_VIEW)
+@paginate(LimitOffsetPagination)
+def grids_without_leader(request, under_id: int | None = None):
+    under = selectors.get_unit(request.scope, under_id) if under_id else None
+    return selectors.grids_without_leader(request.scope, under=under)
+
+
+@router.get("/{unit_id}", response=UnitOut)
+@api_operation(ORG_VIEW)
+def get_unit(request, unit_id: int):
+    return selectors.get_unit(request.scope, unit_id)
+
+
+@router.get("/{unit_id}/responsible", response=list[ResponsibleOut])
+@api_operation(ORG_VIEW)
+def responsible(request, unit_id: int, on: date | None = None):
+    unit = selectors.get_unit(request.scope, unit_id)
+    return [
+        {
+            "assignment_id": a.pk,
+            "staff_id": a.staff_id,
+            "name": a.staff.name,
+            "role": a.role,
+            "role_label": str(a.get_role_display()),
+            "start_date": a.start_date,
+            "end_date": a.end_date,
+        }
+        for a in selectors.responsible_for(unit, on=on)
+    ]
+
+
+@router.post("/", response={201: UnitOut})
+@api_operation(ORG_EDIT)
+def create_unit(request, payload: UnitIn):
+    parent = selectors.get_unit(request.scope, payload.parent_id)
+    unit = services.create_unit(
+        actor=request.actor, parent=parent, code=payload.code, name=payload.name, level=payload.level,
+        note=payload.note, sort_order=payload.sort_order,
+    )
+    return 201, unit
+
+
+@router.patch("/{unit_id}", response=UnitOut)
+@api_operation(ORG_EDIT)
+def update_unit(request, unit_id: int, payload: UnitPatch):
+    unit = selectors.get_unit(request.scope, unit_id)
+    return services.update_unit(actor=request.actor, unit=unit, **payload.dict(exclude_unset=True))
+
+
+@router.post("/{unit_id}/move", response=UnitOut)
+@api_operation(ORG_EDIT)
+def move_unit(request, unit_id: int, payload: MoveIn):
+    unit = selectors.get_unit(request.scope, unit_id)
+    new_parent = selectors.get_unit(request.scope, payload.new_parent_id)
+    return services.move_unit(actor=request.actor, unit=unit, new_parent=new_parent)
+
+
+@router.post("/{unit_id}/close", response=UnitOut)
+@api_operation(ORG_EDIT)
+def close_unit(request, unit_id: int, payload: CloseIn):
+    unit = selectors.get_unit(request.scope, unit_id)
+    return services.close_unit(actor=request.actor, unit=unit, reason=payload.reason)
+
+
+@router.post("/{unit_id}/reopen", response=UnitOut)
+@api_operation(ORG_EDIT)
+def reopen_unit(request, unit_id: int):
+    unit = selectors.get_unit(request.scope, unit_id)
+    return services.reopen_unit(actor=request.actor, unit=unit)

@@ -1,0 +1,15 @@
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from wangge.core.access import public_view
+from wangge.core.api import api
+
+urlpatterns = [
+    path("", include("wangge.core.urls")),
+    path("accounts/", include("wangge.accounts.urls")),
+    path("org/", include("wangge.org.urls")),
+    path("roster/", include("wangge.roster.urls")),
+    path("audit/", include("wangge.audit.urls")),
+    path("i18n/setlang/", public_view(set_language), name="set_language"),
+    path("api/v1/", api.urls),
+]
