@@ -86,6 +86,7 @@ TEMPLATES = [
 
 # --- database -------------------------------------------------------------
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+(VAR_DIR / "static").mkdir(exist_ok=True)
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=int(os.environ.get("WANGGE_CONN_MAX_AGE", "60")))}
