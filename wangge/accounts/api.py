@@ -1,7 +1,7 @@
 from axes.helpers import get_lockout_message
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from wangge.accounts import services
 from wangge.core.access import api_operation
@@ -28,17 +28,17 @@ class MeOut(Schema):
     permissions: list[str]
 
 
-@router.post("/token", response={201: TokenOut, 401: dict, 403: dict}, auth=None)
+@router.post("/token", response={201: TokenOut, 401: dict, 429: dict}, auth=None)
 @api_operation(public=True)
 def obtain_token(request, payload: TokenIn):
     """Exchange a username and password for a bearer token. Failed attempts are throttled."""
     user = authenticate(request, username=payload.username, password=payload.password)
     if getattr(request, "axes_locked_out", False):
-        return 403, {"detail": str(get_lockout_message())}
+        return Status(429, {"detail": str(get_lockout_message())})
     if user is None or not user.is_active:
-        return 401, {"detail": _("Wrong username or password.")}
+        return Status(401, {"detail": _("Wrong username or password.")})
     token, raw = services.issue_token(actor=user, name=payload.name)
-    return 201, {"token": raw, "name": token.name}
+    return Status(201, {"token": raw, "name": token.name})
 
 
 @router.get("/me", response=MeOut)

@@ -43,3 +43,8 @@ def history_of(scope: Scope, obj) -> QuerySet[AuditEvent]:
 
 def models_in_log(scope: Scope) -> list[str]:
     return sorted(set(scope.filter(AuditEvent.objects.all()).values_list("model", flat=True).distinct()))
+
+
+def get_event(scope: Scope, event_id) -> AuditEvent:
+    """One audit row about a record inside the scope, or 404."""
+    return scope.get(AuditEvent.objects.all(), pk=event_id)

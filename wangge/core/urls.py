@@ -1,7 +1,8 @@
 from django.urls import path
+
 from wangge.core import views
 
-app_name = 'core'
+app_name = "core"
 urlpatterns = [
     path("", views.home, name="home"),
 ]

@@ -1,6 +1,6 @@
 from datetime import date
 
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from wangge.accounts.permissions import ORG_EDIT, ORG_VIEW
@@ -120,7 +120,7 @@ def create_unit(request, payload: UnitIn):
         actor=request.actor, parent=parent, code=payload.code, name=payload.name, level=payload.level,
         note=payload.note, sort_order=payload.sort_order,
     )
-    return 201, unit
+    return Status(201, unit)
 
 
 @router.patch("/{unit_id}", response=UnitOut)

@@ -125,3 +125,12 @@ def tree_summary(scope: Scope, root: OrgUnit, *, max_depth: int = 1, on: date | 
     for node in shown:
         node.leaders = by_unit.get(node.unit.pk, [])
     return root_node
+
+
+def visible_location(scope: Scope, unit: OrgUnit) -> list[str]:
+    """Names of the unit's parent and grandparent, as far as the actor may see them (for lists of grids).
+
+    No query when the unit was fetched with select_related("parent", "parent__parent")."""
+    parent = unit.parent
+    grandparent = parent.parent if parent is not None else None
+    return [u.name for u in (parent, grandparent) if scope.covers(u)]

@@ -124,9 +124,9 @@ def move_unit(*, actor: Any, unit: OrgUnit, new_parent: OrgUnit) -> OrgUnit:
     unit = OrgUnit.objects.select_for_update().get(pk=unit.pk)
     new_parent = OrgUnit.objects.get(pk=new_parent.pk)
     _check_in_scope(actor, unit)
-    _check_in_scope(actor, new_parent)
     if actor is not None and scope_of(actor).root.pk == unit.pk:
         raise PermissionDenied(_("You cannot move the root of your own jurisdiction."))
+    _check_in_scope(actor, new_parent)
     if new_parent.path.startswith(unit.path):
         raise ValidationError(_("A unit cannot be moved under itself or its own descendants."))
     if unit.parent_id == new_parent.pk:

@@ -1,6 +1,6 @@
 from datetime import date
 
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from wangge.accounts.permissions import ROSTER_EDIT, ROSTER_VIEW, ROSTER_VIEW_CONTACT
@@ -133,7 +133,7 @@ def create_staff(request, payload: StaffIn):
     department = selectors.departments(request.scope).filter(pk=payload.department_id).first() if payload.department_id else None
     data = payload.dict(exclude={"unit_id", "department_id"})
     staff = services.create_staff(actor=request.actor, unit=unit, department=department, **data)
-    return 201, _staff_out(request, staff)
+    return Status(201, _staff_out(request, staff))
 
 
 @router.patch("/staff/{staff_id}", response=StaffOut)
@@ -170,7 +170,7 @@ def create_assignment(request, payload: AssignmentIn):
         actor=request.actor, staff=staff, unit=unit, role=payload.role,
         start_date=payload.start_date, end_date=payload.end_date, note=payload.note,
     )
-    return 201, _assignment_out(a)
+    return Status(201, _assignment_out(a))
 
 
 @router.post("/assignments/{assignment_id}/end", response=AssignmentOut)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from datetime import date
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from wangge.core.access import Scope
 from wangge.org.models import OrgUnit
-from wangge.roster.models import Assignment, Department, StaffMember, WorkingGroup
+from wangge.roster.models import Assignment, Department, StaffMember, WorkingGroup, WorkingGroupMember
 
 
 def staff(scope: Scope, *, include_inactive: bool = False) -> QuerySet[StaffMember]:
@@ -77,3 +79,86 @@ def mask_phone(phone: str) -> str:
     if len(phone) <= 7:
         return phone[:2] + "*" * (len(phone) - 2)
     return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+
+
+# --- reads for the roster pages ------------------------------------------------
+
+
+def with_current_assignments(scope: Scope, qs: QuerySet[StaffMember], *, on: date | None = None) -> QuerySet[StaffMember]:
+    """Attach `current_assignments` (those inside the scope, unit joined): one extra query per page."""
+    current = scope.filter(Assignment.objects.current(on)).select_related("unit").order_by("role", "start_date", "id")
+    return qs.prefetch_related(Prefetch("assignments", queryset=current, to_attr="current_assignments"))
+
+
+def assignments_of(scope: Scope, staff_member: StaffMember) -> QuerySet[Assignment]:
+    """Every responsibility of one person for a unit inside the scope, newest first."""
+    return (
+        scope.filter(Assignment.objects.filter(staff=staff_member))
+        .select_related("unit")
+        .order_by("-start_date", "-id")
+    )
+
+
+def departments_available(scope: Scope) -> QuerySet[Department]:
+    """Departments a roster entry of the scope may belong to: those inside the scope and those
+    of the units above its root (a village's people may serve in their office's police station)."""
+    if scope.is_empty:
+        return Department.objects.none()
+    above = scope.root.ancestor_ids()
+    return (
+        Department.objects.filter(Q(path__startswith=scope.path) | Q(unit_id__in=above))
+        .select_related("unit")
+        .order_by("path", "name")
+    )
+
+
+def departments_with_counts(scope: Scope) -> QuerySet[Department]:
+    """Departments in the scope with `member_count` (active roster entries)."""
+    return departments(scope).annotate(
+        member_count=Count("staff", filter=Q(staff__is_active=True))
+    ).order_by("path", "kind", "name")
+
+
+def working_groups_with_counts(scope: Scope) -> QuerySet[WorkingGroup]:
+    """Open working groups in the scope with `member_count` and `leads` (memberships marked lead)."""
+    leads = WorkingGroupMember.objects.filter(is_lead=True).select_related("staff").order_by("staff__name")
+    return (
+        working_groups(scope)
+        .annotate(member_count=Count("memberships"))
+        .prefetch_related(Prefetch("memberships", queryset=leads, to_attr="leads"))
+        .order_by("path", "name")
+    )
+
+
+def group_members(group: WorkingGroup) -> QuerySet[WorkingGroupMember]:
+    """Members of a group already resolved through the scope; leads first."""
+    return group.memberships.select_related("staff", "staff__unit").order_by("-is_lead", "staff__name", "id")
+
+
+def get_group_member(group: WorkingGroup, member_id) -> WorkingGroupMember:
+    from django.http import Http404
+    from django.utils.translation import gettext as _
+
+    try:
+        return group_members(group).get(pk=member_id)
+    except (WorkingGroupMember.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404(_("Not found.")) from exc
+
+
+def memberships_of(scope: Scope, staff_member: StaffMember) -> QuerySet[WorkingGroupMember]:
+    """The open working groups in the scope that a person belongs to."""
+    qs = WorkingGroupMember.objects.filter(staff=staff_member, group__closed_at__isnull=True)
+    return scope.filter(qs, "group__path").select_related("group", "group__office").order_by("group__name")
+
+
+def staff_homed_in(scope: Scope, *, include_inactive: bool = False) -> QuerySet[StaffMember]:
+    """Roster entries whose home unit is inside the scope (not those merely assigned to it)."""
+    return scope.filter(StaffMember.objects.all()) if include_inactive else scope.filter(
+        StaffMember.objects.filter(is_active=True)
+    )
+
+
+def group_candidates(scope: Scope, group: WorkingGroup, q: str, *, limit: int = 20) -> list[StaffMember]:
+    """Active people homed in the scope matching `q` who are not yet in the group."""
+    qs = search_staff(scope, q=q).filter(path__startswith=scope.path) if not scope.is_empty else StaffMember.objects.none()
+    return list(qs.exclude(group_memberships__group=group)[:limit])

@@ -7,7 +7,7 @@ here so that pages and the API cannot differ.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -198,12 +198,12 @@ def end_assignment(*, actor: Any, assignment: Assignment, end_date: date | None 
 
 
 def end_assignments_of_unit(*, actor: Any, unit: OrgUnit) -> int:
-    """Used when a unit closes: what was current ends today."""
+    """Used when a unit closes: what was current ends with yesterday (or its first day)."""
     today = timezone.localdate()
     count = 0
     for assignment in Assignment.objects.current(today).filter(unit=unit).select_for_update():
         before = audit.snapshot(assignment)
-        assignment.end_date = max(today, assignment.start_date)
+        assignment.end_date = max(today - timedelta(days=1), assignment.start_date)
         assignment.save(update_fields=["end_date"])
         audit.record(actor=actor, action=Action.UPDATE, obj=assignment, before=before, after=audit.snapshot(assignment))
         count += 1
@@ -218,7 +218,7 @@ def create_department(*, actor: Any, unit: OrgUnit, kind: str, name: str) -> Dep
         raise ValidationError(_("Departments belong to a district or an office."))
     if kind not in DepartmentKind.values:
         raise ValidationError({"kind": _("Unknown kind of department.")})
-    name = (name or "").strip() or DepartmentKind(kind).label
+    name = (name or "").strip() or str(DepartmentKind(kind).label)
     if Department.objects.filter(unit=unit, name=name).exists():
         raise ValidationError(_("%(name)s already exists here.") % {"name": name})
     department = Department.objects.create(unit=unit, kind=kind, name=name, path=unit.path)

@@ -1,0 +1,52 @@
+# Wangge: `make run` serves the demo on a fresh machine; `make test` runs the whole suite.
+PYTHON ?= python3.11
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/wangge_bench
+
+.PHONY: run test setup migrate demo lint bench messages browser-deps clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+migrate: setup
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) -m wangge seed-demo --if-empty
+
+run: demo
+	@$(PY) -m wangge demo-logins
+	@echo "Serving Wangge on http://$(HOST):$(PORT)/  (Ctrl-C stops)"
+	WANGGE_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+
+browser-deps:
+	@bash scripts/ensure-browser.sh
+
+test: setup browser-deps
+	$(PY) manage.py compilemessages --ignore=.venv -v 0
+	$(PY) -m pytest -q
+
+lint: setup
+	$(VENV)/bin/ruff check wangge tests bench
+	$(VENV)/bin/ruff format --check wangge tests bench
+
+messages: setup
+	cd wangge && ../$(PY) ../manage.py makemessages -l zh_Hans -l en --no-obsolete
+	$(PY) manage.py compilemessages --ignore=.venv
+
+bench: setup
+	@bash scripts/ensure-postgres.sh
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

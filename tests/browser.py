@@ -1,0 +1,45 @@
+"""Launching Debian's Chromium for the Playwright tests (no browser download is possible here)."""
+
+import os
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("WANGGE_CHROMIUM", "/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+]
+SHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
+
+
+def require_browser():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("WANGGE_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"{CHROMIUM} is missing; run scripts/ensure-browser.sh")
+        pytest.skip(f"{CHROMIUM} is missing; run scripts/ensure-browser.sh")
+
+
+@contextmanager
+def chromium_page(locale: str = "zh-CN"):
+    require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        context = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        try:
+            yield page
+        finally:
+            context.close()
+            browser.close()
+
+
+def screenshot(page, name: str) -> Path:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

@@ -1,0 +1,252 @@
+"""Walks every URL pattern and API route and proves that an account of one grid cannot read
+or change another grid's data, and that an account with no jurisdiction sees nothing.
+
+New pages are covered automatically: a route with a URL parameter this file does not know
+fails the test until a foreign value for it is added to FOREIGN_VALUES below.
+"""
+
+import json
+import re
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+
+from tests.factories import make_unit, make_user
+from wangge.accounts import services as account_services
+from wangge.accounts.models import ApiToken, Role, User
+from wangge.core.access import PUBLIC, SCOPED, declared_access
+from wangge.org import services as org_services
+from wangge.org.models import Level, OrgUnit
+from wangge.roster import services as roster_services
+from wangge.roster.models import Assignment, Department, StaffMember, WorkingGroup, WorkingGroupMember
+
+METHODS = ["get", "post", "put", "patch", "delete"]
+
+
+def walk(patterns, prefix=""):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            yield from walk(p.url_patterns, prefix + str(p.pattern))
+        elif isinstance(p, URLPattern):
+            yield prefix + str(p.pattern), p
+
+
+def all_routes() -> list[tuple[str, URLPattern]]:
+    return sorted(walk(get_resolver().url_patterns), key=lambda r: r[0])
+
+
+PARAM = re.compile(r"<(?:(?P<conv>[^>:]+):)?(?P<name>[^>]+)>")
+
+
+def fill(route: str, values: dict[str, object]) -> str:
+    def sub(m):
+        name = m.group("name")
+        if name not in values:
+            raise KeyError(name)
+        return str(values[name])
+
+    url = PARAM.sub(sub, route)
+    return "/" + url.lstrip("^").rstrip("$")
+
+
+@dataclass
+class Foreign:
+    """What lies in grid B / the other office, invisible to grid A."""
+
+    values: dict
+    markers: list[str]
+
+
+@pytest.fixture
+def setting(world):
+    system = None
+    # Our own grid's data, which the no-jurisdiction account must not see either.
+    own_staff = StaffMember.objects.create(name="本格甲人员", unit=world.grid_a, path=world.grid_a.path, kind="grid_staff")
+    # Grid B and the other office: foreign to an account of grid A.
+    staff_b = StaffMember.objects.create(
+        name="外格乙人员", unit=world.grid_b, path=world.grid_b.path, kind="grid_staff", phone="13900000042"
+    )
+    assignment_b = roster_services.assign(actor=system, staff=staff_b, unit=world.grid_b, role="grid_leader")
+    department = roster_services.create_department(actor=system, unit=world.other_office, kind="supervision", name="外办督查办")
+    group = roster_services.create_working_group(actor=system, office=world.other_office, name="外办排查组")
+    staff_other = StaffMember.objects.create(
+        name="外办丙人员", unit=world.other_office, path=world.other_office.path, kind="working_group"
+    )
+    member = roster_services.add_group_member(actor=system, group=group, staff=staff_other, is_lead=True)
+    user_b = make_user("user_b_foreign", world.grid_b, "grid_leader")
+    token_b, _raw = account_services.issue_token(actor=user_b, name="外格令牌")
+    org_services.update_unit(actor=make_user("office_b_admin", world.other_office, "office_leader"),
+                             unit=world.other_grid, note="外办备注")
+    from wangge.audit.models import AuditEvent
+
+    event = AuditEvent.objects.filter(path__startswith=world.grid_b.path).first()
+    foreign = Foreign(
+        values={
+            "unit_id": world.grid_b.pk,
+            "staff_id": staff_b.pk,
+            "assignment_id": assignment_b.pk,
+            "department_id": department.pk,
+            "group_id": group.pk,
+            "member_id": member.pk,
+            "user_id": user_b.pk,
+            "token_id": token_b.pk,
+            "event_id": event.pk,
+        },
+        markers=["乙网格", "丙网格", "外格乙人员", "外办督查办", "外办排查组", "外办丙人员", "user_b_foreign", "外格令牌", "外办备注"],
+    )
+    return foreign, own_staff
+
+
+def missing_values(values: dict) -> dict:
+    return {k: 987654 for k in values}
+
+
+def hostile_payload(world, foreign: Foreign) -> dict:
+    """Every field name our forms and schemas use for a reference, pointed at grid B."""
+    b = world.grid_b.pk
+    v = foreign.values
+    return {
+        "unit": b, "unit_id": b, "parent": b, "parent_id": b, "new_parent": b, "new_parent_id": b,
+        "under": b, "under_id": b, "office": world.other_office.pk, "office_id": world.other_office.pk,
+        "jurisdiction": b, "jurisdiction_id": b, "staff": v["staff_id"], "staff_id": v["staff_id"],
+        "department": v["department_id"], "department_id": v["department_id"], "group": v["group_id"],
+        "member": v["member_id"], "user": v["user_id"], "assignment": v["assignment_id"],
+        "name": "HOSTILE", "code": "HOSTILE-1", "level": Level.GRID, "role": "grid_leader", "kind": "grid_staff",
+        "start_date": timezone.localdate().isoformat(), "username": "hostile_user", "password": "Very-long-pass-123",
+        "new_password": "Very-long-pass-123", "roles": [Role.objects.get(code="grid_worker").pk], "is_lead": "on",
+        "reason": "x", "confirm": "yes", "note": "HOSTILE", "display_name": "HOSTILE", "is_active": "on",
+    }
+
+
+def foreign_fingerprint(own_root: OrgUnit, actor: User) -> list:
+    """Every row that lies outside the actor's subtree, as it is now."""
+    p = own_root.path
+    rows = []
+    for model in (OrgUnit, StaffMember, Assignment, Department, WorkingGroup):
+        rows.append(sorted(model.objects.exclude(path__startswith=p).values_list()))
+    rows.append(sorted(WorkingGroupMember.objects.values_list()))
+    rows.append(sorted(User.objects.exclude(pk=actor.pk).values_list("id", "username", "password", "is_active", "jurisdiction_id", "display_name")))
+    rows.append(sorted(User.roles.through.objects.exclude(user_id=actor.pk).values_list("user_id", "role_id")))
+    rows.append(sorted(ApiToken.objects.exclude(user=actor).values_list()))
+    rows.append(sorted(Role.objects.values_list()))
+    return rows
+
+
+def request(client: Client, method: str, url: str, payload: dict, as_json: bool):
+    if method == "get":
+        return client.get(url, {k: v for k, v in payload.items() if not isinstance(v, list)})
+    if as_json:
+        return getattr(client, method)(url, data=json.dumps(payload), content_type="application/json")
+    if method == "post":
+        return client.post(url, payload)
+    return getattr(client, method)(url, data="", content_type="application/x-www-form-urlencoded")
+
+
+def body(response) -> str:
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content).decode("utf-8", "replace")
+    return response.content.decode("utf-8", "replace")
+
+
+ALL_PERMISSION_ROLE = "district_admin"  # every permission: only the scope can protect grid B
+
+
+def test_every_route_declares_its_scope():
+    undeclared = [route for route, p in all_routes() if declared_access(p.callback) not in (SCOPED, PUBLIC)]
+    # ninja's bare /api/v1/ root is not a page: undeclared, so it is refused like any other.
+    assert undeclared == ["api/v1/"], undeclared
+
+
+def violations(routes, actor: User, own_root: OrgUnit, foreign: Foreign, payload: dict) -> list[str]:
+    """Every way in which `actor` could read or change `foreign` data through `routes`."""
+    found = []
+    before = foreign_fingerprint(own_root, actor)
+    for route, _pattern in routes:
+        try:
+            url = fill(route, foreign.values)
+            missing_url = fill(route, missing_values(foreign.values))
+        except KeyError as exc:
+            found.append(f"route {route!r} takes a parameter {exc} with no foreign value in the fixture: add one")
+            continue
+        has_object = bool(PARAM.search(route))
+        is_api = route.startswith("api/")
+        for method in METHODS:
+            client = Client(raise_request_exception=False)
+            client.force_login(actor)
+            response = request(client, method, url, payload, is_api)
+            status = response.status_code
+            where = f"{method.upper()} {url}"
+            if status >= 500:
+                found.append(f"{where} → {status}")
+            leaked = [m for m in foreign.markers if m in body(response)]
+            if leaked:
+                found.append(f"{where} shows {leaked}")
+            if has_object and status != 405:
+                # Out of scope answers exactly like missing.
+                missing = request(client, method, missing_url, payload, is_api).status_code
+                if status != missing or status not in (403, 404):
+                    found.append(f"{where} → {status}, a missing record → {missing}")
+            after = foreign_fingerprint(own_root, actor)
+            if after != before:
+                found.append(f"{where} changed data outside the actor's subtree")
+                before = after
+    return found
+
+
+@pytest.mark.django_db
+def test_grid_account_cannot_read_or_change_another_grids_data(world, setting):
+    foreign, _own = setting
+    actor = make_user("grid_a_all_perms", world.grid_a, ALL_PERMISSION_ROLE)
+    assert violations(all_routes(), actor, world.grid_a, foreign, hostile_payload(world, foreign)) == []
+
+
+@pytest.mark.django_db
+def test_the_walk_catches_a_leaky_page(world, setting, settings):
+    """The walk itself is proven: a page that forgets the scope is caught on every count."""
+    foreign, _own = setting
+    actor = make_user("grid_a_all_perms", world.grid_a, ALL_PERMISSION_ROLE)
+    settings.ROOT_URLCONF = "tests.leaky_urls"
+    leaky = list(walk(get_resolver("tests.leaky_urls").url_patterns))
+    found = violations(leaky, actor, world.grid_a, foreign, hostile_payload(world, foreign))
+    assert any("shows ['外格乙人员']" in f for f in found)
+    assert any("a missing record" in f for f in found)
+    assert any("changed data outside" in f for f in found)
+
+
+def test_an_undeclared_view_is_refused(client, db, settings):
+    settings.ROOT_URLCONF = "tests.undeclared_urls"
+    response = client.get("/undeclared/")
+    assert response.status_code == 403
+    assert response.content != b"secret"
+
+
+@pytest.mark.django_db
+def test_account_without_jurisdiction_sees_nothing(world, setting):
+    foreign, own = setting
+    actor = make_user("nobody_all_perms", None, ALL_PERMISSION_ROLE)
+    markers = [*foreign.markers, own.name, "甲网格", "郑港办事处", "冢刘村", "航空港区"]
+    payload = hostile_payload(world, foreign)
+    payload.update(unit=world.grid_a.pk, unit_id=world.grid_a.pk, parent=world.grid_a.pk, parent_id=world.grid_a.pk)
+    for route, _pattern in all_routes():
+        values = dict(foreign.values, unit_id=world.grid_a.pk, staff_id=own.pk)
+        url = fill(route, values)
+        client = Client(raise_request_exception=False)
+        client.force_login(actor)
+        for method in ("get", "post"):
+            response = request(client, method, url, payload, route.startswith("api/"))
+            assert response.status_code < 500, f"{method.upper()} {url} → {response.status_code}"
+            text = body(response)
+            leaked = [m for m in markers if m in text]
+            assert not leaked, f"{method.upper()} {url} shows {leaked} to an account with no jurisdiction"
+    assert not OrgUnit.objects.filter(name="HOSTILE").exists()
+    assert not StaffMember.objects.filter(name="HOSTILE").exists()
+
+
+def test_list_of_covered_routes(capsys):
+    """Prints the routes the two tests above walk (for the record)."""
+    routes = [r for r, _ in all_routes()]
+    print("\n".join(routes))
+    assert routes

@@ -1,0 +1,214 @@
+"""Presenting audit rows on pages: labels, compact diffs, links, contact data masked by permission.
+
+Every name looked up here goes through the scoped selectors, so a reference to a record
+outside the viewer's subtree stays a bare id.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.apps import apps
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from wangge.audit.models import AuditEvent
+from wangge.core.access import Scope
+
+# Fields shown in full only to roles with roster.view_contact (later parts add ID numbers here).
+CONTACT_FIELDS = {"phone"}
+# Bookkeeping fields left out of the compact diff (the detail page shows them).
+NOISE_FIELDS = {"updated_at", "path", "depth", "created_at"}
+
+CHANNELS = {
+    "web": gettext_lazy("Web"),
+    "api": gettext_lazy("API"),
+    "cli": gettext_lazy("Command line"),
+}
+
+
+def _model(label: str):
+    try:
+        return apps.get_model(label)
+    except (LookupError, ValueError):
+        return None
+
+
+def model_label(label: str) -> str:
+    model = _model(label)
+    return str(model._meta.verbose_name) if model is not None else label
+
+
+def field_label(label: str, attname: str) -> str:
+    model = _model(label)
+    if model is not None:
+        for field in model._meta.concrete_fields:
+            if attname in (field.attname, field.name):
+                return str(field.verbose_name)
+    return attname
+
+
+def channel_label(channel: str) -> str:
+    return str(CHANNELS.get(channel, channel or "—"))
+
+
+def format_value(value: Any, *, mask: bool = False) -> str:
+    from wangge.roster.selectors import mask_phone
+
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    text = str(value)
+    return mask_phone(text) if mask else text
+
+
+@dataclass
+class Change:
+    field: str
+    label: str
+    before: str
+    after: str
+    changed: bool
+
+
+# Snapshot fields that point at another record, and how to name that record within the scope.
+REFERENCE_FIELDS = {
+    "unit_id": "unit",
+    "parent_id": "unit",
+    "office_id": "unit",
+    "jurisdiction_id": "unit",
+    "department_id": "department",
+    "staff_id": "staff",
+    "group_id": "group",
+}
+
+
+def reference_names(scope: Scope, events: Iterable[AuditEvent]) -> dict[tuple[str, Any], str]:
+    """Names of the records the snapshots refer to, one query per kind, only inside the scope."""
+    from wangge.org import selectors as org_selectors
+    from wangge.roster import selectors as roster_selectors
+
+    wanted: dict[str, set[int]] = defaultdict(set)
+    for event in events:
+        for snap in (event.before or {}, event.after or {}):
+            for key, kind in REFERENCE_FIELDS.items():
+                value = snap.get(key)
+                if isinstance(value, int):
+                    wanted[kind].add(value)
+    if not wanted or scope.is_empty:
+        return {}
+    sources = {
+        "unit": lambda ids: org_selectors.units(scope, include_closed=True).filter(pk__in=ids),
+        "department": lambda ids: roster_selectors.departments(scope).filter(pk__in=ids),
+        "staff": lambda ids: roster_selectors.staff(scope, include_inactive=True).filter(pk__in=ids),
+        "group": lambda ids: roster_selectors.working_groups(scope).filter(pk__in=ids),
+    }
+    names: dict[tuple[str, Any], str] = {}
+    for kind, ids in wanted.items():
+        for pk, name in sources[kind](ids).values_list("pk", "name"):
+            names[(kind, pk)] = name
+    return names
+
+
+def _show(field: str, value: Any, *, mask: bool, names: dict) -> str:
+    kind = REFERENCE_FIELDS.get(field)
+    if kind and (kind, value) in names:
+        return f"{names[(kind, value)]} (#{value})"
+    return format_value(value, mask=mask and field in CONTACT_FIELDS)
+
+
+def changes(
+    event: AuditEvent, *, show_contact: bool, names: dict | None = None, all_fields: bool = False
+) -> list[Change]:
+    """The fields of the row; by default only changed ones, without bookkeeping noise."""
+    names = names or {}
+    before = event.before or {}
+    after = event.after or {}
+    mask = not show_contact
+    if all_fields:
+        keys = list(dict.fromkeys([*before, *after]))
+    else:
+        keys = [k for k, _b, _a in event.changed_fields() if k not in NOISE_FIELDS]
+    out = []
+    for key in keys:
+        b, a = before.get(key), after.get(key)
+        out.append(
+            Change(
+                field=key,
+                label=field_label(event.model, key),
+                before=_show(key, b, mask=mask, names=names) if key in before else "",
+                after=_show(key, a, mask=mask, names=names) if key in after else "",
+                changed=b != a,
+            )
+        )
+    return out
+
+
+def _try_reverse(names: list[str], **kwargs: Any) -> str | None:
+    for name in names:
+        try:
+            return reverse(name, kwargs=kwargs)
+        except NoReverseMatch:
+            continue
+    return None
+
+
+def object_url(event: AuditEvent) -> str | None:
+    """The page of the record the row is about, when there is one (the page itself checks scope)."""
+    snap = event.after or event.before or {}
+    model = event.model
+    if not event.object_id.isdigit():
+        return None
+    pk = int(event.object_id)
+    if model == "roster.staffmember":
+        return reverse("roster:staff_detail", kwargs={"staff_id": pk})
+    if model == "roster.workinggroup":
+        return reverse("roster:group_detail", kwargs={"group_id": pk})
+    if model == "roster.workinggroupmember" and isinstance(snap.get("group_id"), int):
+        return reverse("roster:group_detail", kwargs={"group_id": snap["group_id"]})
+    if model == "roster.assignment" and isinstance(snap.get("staff_id"), int):
+        return reverse("roster:staff_detail", kwargs={"staff_id": snap["staff_id"]})
+    if model == "org.orgunit":
+        return _try_reverse(["org:unit_detail", "org:unit"], unit_id=pk)
+    return None
+
+
+@dataclass
+class EventRow:
+    event: AuditEvent
+    model_label: str
+    action_label: str
+    channel_label: str
+    url: str | None
+    changes: list[Change]
+    more: int
+
+
+def rows(scope: Scope, events: Iterable[AuditEvent], *, show_contact: bool, limit: int = 4) -> list[EventRow]:
+    events = list(events)
+    names = reference_names(scope, events)
+    out = []
+    for event in events:
+        diff = changes(event, show_contact=show_contact, names=names)
+        out.append(
+            EventRow(
+                event=event,
+                model_label=model_label(event.model),
+                action_label=str(event.get_action_display()),
+                channel_label=channel_label(event.channel),
+                url=object_url(event),
+                changes=diff[:limit],
+                more=max(len(diff) - limit, 0),
+            )
+        )
+    return out

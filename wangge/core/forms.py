@@ -1,0 +1,26 @@
+"""Helpers for forms whose work is done by a service."""
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.paginator import Page, Paginator
+
+
+def add_service_error(form: forms.Form, exc: ValidationError) -> None:
+    """Show a service's ValidationError on the form: on the named field when the form has it."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def paginate(request, qs, param: str = "page", per_page: int | None = None) -> Page:
+    return Paginator(qs, per_page or settings.WANGGE_PAGE_SIZE).get_page(request.GET.get(param))
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
