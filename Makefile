@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/wangge_bench
 
-.PHONY: run test setup migrate demo lint bench messages browser-deps clean
+.PHONY: run test setup migrate demo lint bench messages system-deps clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -29,11 +29,11 @@ run: demo
 	@echo "Serving Wangge on http://$(HOST):$(PORT)/  (Ctrl-C stops)"
 	WANGGE_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
-browser-deps:
-	@bash scripts/ensure-browser.sh
+system-deps:
+	@bash scripts/ensure-system-deps.sh
 
-test: setup browser-deps
-	$(PY) manage.py compilemessages --ignore=.venv -v 0
+test: setup system-deps
+	@if command -v msgfmt >/dev/null; then $(PY) manage.py compilemessages --ignore=.venv -v 0; fi
 	$(PY) -m pytest -q
 
 lint: setup

@@ -17,8 +17,8 @@ SHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
 def require_browser():
     if not Path(CHROMIUM).exists():
         if os.environ.get("WANGGE_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"{CHROMIUM} is missing; run scripts/ensure-browser.sh")
-        pytest.skip(f"{CHROMIUM} is missing; run scripts/ensure-browser.sh")
+            pytest.fail(f"{CHROMIUM} is missing; run scripts/ensure-system-deps.sh")
+        pytest.skip(f"{CHROMIUM} is missing; run scripts/ensure-system-deps.sh")
 
 
 @contextmanager

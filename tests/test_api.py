@@ -150,3 +150,32 @@ def test_session_auth_needs_csrf_for_writes(world, office_leader):
 def test_audit_api_needs_permission(client, world, grid_leader_a, path):
     token = token_for(client, "leader_a")
     assert client.get(path, **bearer(token)).status_code == 403
+
+
+def test_audit_api_masks_phones_for_roles_without_contact_permission(client, world, office_leader):
+    from wangge.accounts.models import Role
+    from wangge.roster import services as roster_services
+
+    roster_services.create_staff(actor=office_leader, unit=world.grid_a, name="孙丽", phone="13700001234")
+    auditor_role = Role.objects.create(code="auditor", name="Auditor", permissions=["audit.view"])
+    auditor = make_user("auditor", world.office)
+    auditor.roles.add(auditor_role)
+    token = token_for(client, "auditor")
+    events = client.get("/api/v1/audit/events?model=roster.staffmember", **bearer(token)).json()["items"]
+    assert events[0]["after"]["phone"] == "137****1234"
+    token = token_for(client, "office_leader")
+    events = client.get("/api/v1/audit/events?model=roster.staffmember", **bearer(token)).json()["items"]
+    assert events[0]["after"]["phone"] == "13700001234"
+
+
+def test_deactivating_staff_ends_their_responsibilities(world, office_leader):
+    from wangge.core.access import scope_of
+    from wangge.org import selectors as org_selectors
+    from wangge.roster import services as roster_services
+
+    staff = roster_services.create_staff(actor=office_leader, unit=world.grid_a, name="周强")
+    roster_services.assign(actor=office_leader, staff=staff, unit=world.grid_a, role="grid_leader",
+                           start_date=__import__("datetime").date(2026, 1, 1))
+    assert world.grid_a not in org_selectors.grids_without_leader(scope_of(office_leader))
+    roster_services.update_staff(actor=office_leader, staff=staff, is_active=False)
+    assert world.grid_a in org_selectors.grids_without_leader(scope_of(office_leader))

@@ -5,7 +5,7 @@ import pytest
 from tests.browser import chromium_page, screenshot
 from tests.factories import make_user
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def login(page, base_url, username, password="pass-word-123"):
@@ -51,7 +51,7 @@ def test_office_leader_sees_the_office_and_renames_a_grid(world, live_server):
         assert "冢刘村" in children and "张庄" not in page.content()
         page.goto(f"{live_server.url}/org/{world.grid_a.pk}/edit/")
         page.fill("input[name=name]", "甲网格（东）")
-        page.click("form button[type=submit]")
+        page.click("[data-testid=unit-edit-form] button[type=submit]")
         page.wait_for_load_state("networkidle")
         assert "甲网格（东）" in page.inner_text("[data-testid=unit-name]")
         screenshot(page, "office-leader-renamed")

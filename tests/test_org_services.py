@@ -145,3 +145,20 @@ def test_closed_jurisdiction_sees_nothing(world, admin_user):
 def test_new_unit_under_make_unit_helper(world):
     unit = make_unit(world.village, Level.GRID, "丁网格")
     assert unit.path.startswith(world.village.path)
+
+
+def test_change_and_audit_row_share_one_transaction(world, office_leader, monkeypatch):
+    """If the audit row cannot be written, the change is not made either."""
+    from wangge.audit import services as audit_services
+
+    def broken(**kwargs):
+        raise RuntimeError("audit store unavailable")
+
+    monkeypatch.setattr(audit_services, "record", broken)
+    with pytest.raises(RuntimeError):
+        services.create_unit(actor=office_leader, parent=world.village, code="TX-1", name="x", level=Level.GRID)
+    assert not OrgUnit.objects.filter(code="TX-1").exists()
+    with pytest.raises(RuntimeError):
+        services.move_unit(actor=office_leader, unit=world.grid_a, new_parent=world.workstation.parent)
+    world.grid_a.refresh_from_db()
+    assert world.grid_a.parent == world.workstation

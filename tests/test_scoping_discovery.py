@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from tests.factories import make_unit, make_user
+from tests.factories import make_user
 from wangge.accounts import services as account_services
 from wangge.accounts.models import ApiToken, Role, User
 from wangge.core.access import PUBLIC, SCOPED, declared_access
@@ -94,6 +94,7 @@ def setting(world):
             "user_id": user_b.pk,
             "token_id": token_b.pk,
             "event_id": event.pk,
+            "role_id": Role.objects.get(code="grid_worker").pk,
         },
         markers=["乙网格", "丙网格", "外格乙人员", "外办督查办", "外办排查组", "外办丙人员", "user_b_foreign", "外格令牌", "外办备注"],
     )
@@ -101,7 +102,7 @@ def setting(world):
 
 
 def missing_values(values: dict) -> dict:
-    return {k: 987654 for k in values}
+    return dict.fromkeys(values, 987654)
 
 
 def hostile_payload(world, foreign: Foreign) -> dict:

@@ -1,8 +1,8 @@
 """`python -m wangge <command>` and the `wangge` console script.
 
-    wangge seed-demo [--seed N] [--scale N] [--if-empty] [--flush] [--password P] [--quiet]
-    wangge demo-logins
-    wangge <any manage.py command>      e.g. wangge migrate, wangge runserver
+wangge seed-demo [--seed N] [--scale N] [--if-empty] [--flush] [--password P] [--quiet]
+wangge demo-logins
+wangge <any manage.py command>      e.g. wangge migrate, wangge runserver
 """
 
 from __future__ import annotations

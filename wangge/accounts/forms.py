@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from wangge.accounts import selectors
 from wangge.accounts.models import Role
+from wangge.accounts.permissions import CATALOGUE
 
 
 class TokenForm(forms.Form):
@@ -63,3 +64,13 @@ class AccountForm(forms.Form):
         if data.get("password1") != data.get("password2"):
             self.add_error("password2", _("The two passwords differ."))
         return data
+
+
+class RoleForm(forms.Form):
+    code = forms.SlugField(label=_("Code"), max_length=50)
+    name = forms.CharField(label=_("Name"), max_length=100)
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea, required=False)
+    permissions = forms.MultipleChoiceField(
+        label=_("Permissions"), widget=forms.CheckboxSelectMultiple, required=False,
+        choices=lambda: [(code, label) for code, label in CATALOGUE.items()],
+    )

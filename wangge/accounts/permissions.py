@@ -9,6 +9,7 @@ ROSTER_EDIT = "roster.edit"
 ROSTER_VIEW_CONTACT = "roster.view_contact"
 AUDIT_VIEW = "audit.view"
 ACCOUNTS_MANAGE = "accounts.manage"
+ROLES_MANAGE = "accounts.manage_roles"
 
 CATALOGUE: dict[str, str] = {
     ORG_VIEW: _("View the tree of units"),
@@ -17,5 +18,6 @@ CATALOGUE: dict[str, str] = {
     ROSTER_EDIT: _("Edit the roster and responsibilities"),
     ROSTER_VIEW_CONTACT: _("See full phone and ID numbers on the roster"),
     AUDIT_VIEW: _("Browse the audit log"),
-    ACCOUNTS_MANAGE: _("Manage accounts and roles"),
+    ACCOUNTS_MANAGE: _("Manage accounts in your jurisdiction"),
+    ROLES_MANAGE: _("Define roles and their permissions (district level)"),
 }

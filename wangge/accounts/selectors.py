@@ -37,3 +37,10 @@ def get_account(actor: Any, user_id) -> User:
 def roles() -> QuerySet[Role]:
     """The catalogue of roles (district-wide data, not jurisdiction data)."""
     return Role.objects.order_by("code")
+
+
+def get_role(role_id) -> Role:
+    try:
+        return roles().get(pk=role_id)
+    except (Role.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404(_("Not found.")) from exc

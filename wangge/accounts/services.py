@@ -99,6 +99,8 @@ def update_account(
         raise Http404(_("Not found."))
     if actor is not None and user.pk == actor.pk and (is_active is False or roles is not None):
         raise ValidationError(_("You cannot deactivate yourself or change your own roles."))
+    # Nobody takes over an account that holds rights they do not hold themselves.
+    _grantable_roles(actor, list(user.roles.all()))
     before = _account_snapshot(user)
     if jurisdiction is not None:
         if actor is not None and not scope.covers(jurisdiction):
@@ -171,3 +173,49 @@ def ensure_role(*, code: str, name: str, permissions: list[str], description: st
         code=code, defaults={"name": name, "permissions": sorted(permissions), "description": description}
     )
     return role
+
+
+def _require_district_roles_admin(actor: Any) -> None:
+    """Roles are district-wide: only a roles administrator at the top of the tree defines them."""
+    from wangge.accounts.permissions import ROLES_MANAGE
+
+    if actor is None:
+        return
+    scope = scope_of(actor)
+    if not actor.can(ROLES_MANAGE) or scope.is_empty or scope.root.parent_id is not None:
+        raise PermissionDenied(_("Only a district roles administrator can define roles."))
+
+
+@transaction.atomic
+def save_role(
+    *, actor: Any, role: Role | None = None, code: str, name: str, permissions: list[str], description: str = ""
+) -> Role:
+    _require_district_roles_admin(actor)
+    unknown = set(permissions) - set(CATALOGUE)
+    if unknown:
+        raise ValidationError({"permissions": _("Unknown permissions: %(p)s") % {"p": ", ".join(sorted(unknown))}})
+    code = (code or "").strip()
+    name = (name or "").strip()
+    if not code or not name:
+        raise ValidationError(_("A role needs a code and a name."))
+    clash = Role.objects.filter(code=code)
+    if role is not None:
+        clash = clash.exclude(pk=role.pk)
+    if clash.exists():
+        raise ValidationError({"code": _("This code is taken.")})
+    before = None
+    if role is None:
+        role = Role()
+    else:
+        role = Role.objects.select_for_update().get(pk=role.pk)
+        before = audit.snapshot(role)
+    role.code, role.name, role.permissions, role.description = code, name, sorted(set(permissions)), description
+    role.save()
+    path = actor.jurisdiction.path if actor is not None and actor.jurisdiction else ""
+    audit.record(actor=actor, action=Action.UPDATE if before else Action.CREATE, obj=role, path=path,
+                 before=before, after=audit.snapshot(role))
+    return role
+
+
+def require_roles_admin(actor: Any) -> None:
+    _require_district_roles_admin(actor)

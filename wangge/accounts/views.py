@@ -8,10 +8,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from wangge.accounts import selectors, services
-from wangge.accounts.forms import AccountForm, TokenForm
-from wangge.accounts.permissions import ACCOUNTS_MANAGE
+from wangge.accounts.forms import AccountForm, RoleForm, TokenForm
+from wangge.accounts.permissions import ACCOUNTS_MANAGE, CATALOGUE, ROLES_MANAGE
 from wangge.core.access import Scope, public_view, scoped_view
-from wangge.core.forms import add_service_error, paginate
+from wangge.core.forms import add_service_error, paginate, post_data
 from wangge.org import selectors as org_selectors
 
 NEW_TOKEN_SESSION_KEY = "wangge_new_token"
@@ -34,7 +34,7 @@ logout = public_view(auth_views.LogoutView.as_view())
 @require_http_methods(["GET", "POST"])
 def tokens(request):
     """The actor's own API tokens. A new key is shown once, on the page after it was made."""
-    form = TokenForm(request.POST or None)
+    form = TokenForm(post_data(request))
     if request.method == "POST" and form.is_valid():
         token, raw = services.issue_token(actor=request.user, name=form.cleaned_data["name"])
         # Carried to the next page in the server-side session and dropped as soon as it is shown.
@@ -89,7 +89,7 @@ def user_create(request):
     scope = request.scope
     if scope.is_empty:
         return render(request, "org/no_jurisdiction.html")
-    form = AccountForm(request.POST or None, actor=request.user, unit_choices=_unit_choices(scope))
+    form = AccountForm(post_data(request), actor=request.user, unit_choices=_unit_choices(scope))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         jurisdiction = org_selectors.get_unit(scope, data["jurisdiction"])
@@ -118,7 +118,7 @@ def user_edit(request, user_id):
         "is_active": account.is_active,
     }
     form = AccountForm(
-        request.POST or None, initial=initial, actor=request.user, unit_choices=_unit_choices(scope), editing=account
+        post_data(request), initial=initial, actor=request.user, unit_choices=_unit_choices(scope), editing=account
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -139,3 +139,46 @@ def user_edit(request, user_id):
             messages.success(request, _("Account %(name)s was saved.") % {"name": account.username})
             return redirect("accounts:user_list")
     return render(request, "accounts/user_form.html", {"form": form, "account": account})
+
+
+# --- roles ------------------------------------------------------------------------
+
+
+@scoped_view(ACCOUNTS_MANAGE)
+@require_GET
+def role_list(request):
+    """The roles and what each allows; those at district level with the right may define them."""
+    roles = [
+        {"role": r, "permissions": [CATALOGUE[p] for p in r.clean_permissions()]} for r in selectors.roles()
+    ]
+    can_edit = request.user.can(ROLES_MANAGE) and not request.scope.is_empty and request.scope.root.parent_id is None
+    return render(request, "accounts/role_list.html", {"roles": roles, "can_edit": can_edit})
+
+
+@scoped_view(ROLES_MANAGE)
+@require_http_methods(["GET", "POST"])
+def role_create(request):
+    return _role_form(request, None)
+
+
+@scoped_view(ROLES_MANAGE)
+@require_http_methods(["GET", "POST"])
+def role_edit(request, role_id):
+    services.require_roles_admin(request.user)  # before the lookup: the same answer for any id
+    return _role_form(request, selectors.get_role(role_id))
+
+
+def _role_form(request, role):
+    services.require_roles_admin(request.user)
+    initial = {"code": role.code, "name": role.name, "description": role.description,
+               "permissions": role.permissions} if role else None
+    form = RoleForm(post_data(request), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.save_role(actor=request.user, role=role, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, _("Role %(name)s was saved.") % {"name": saved.name})
+            return redirect("accounts:role_list")
+    return render(request, "accounts/role_form.html", {"form": form, "role": role})

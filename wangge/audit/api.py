@@ -3,9 +3,11 @@ from datetime import date, datetime
 from ninja import Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from wangge.accounts.permissions import AUDIT_VIEW
+from wangge.accounts.permissions import AUDIT_VIEW, ROSTER_VIEW_CONTACT
 from wangge.audit import selectors
-from wangge.core.access import api_operation
+from wangge.audit.display import CONTACT_FIELDS
+from wangge.core.access import api_operation, has_permission
+from wangge.roster.selectors import mask_phone
 
 router = Router(tags=["audit"])
 
@@ -22,6 +24,21 @@ class EventOut(Schema):
     before: dict | None
     after: dict | None
 
+    @staticmethod
+    def resolve_before(obj, context):
+        return _masked(obj.before, context["request"])
+
+    @staticmethod
+    def resolve_after(obj, context):
+        return _masked(obj.after, context["request"])
+
+
+def _masked(snapshot: dict | None, request) -> dict | None:
+    """Phones in before/after are masked, as on the pages, for roles that may not see them."""
+    if not snapshot or has_permission(getattr(request, "actor", None), ROSTER_VIEW_CONTACT):
+        return snapshot
+    return {k: (mask_phone(v) if k in CONTACT_FIELDS and isinstance(v, str) else v) for k, v in snapshot.items()}
+
 
 @router.get("/events", response=list[EventOut])
 @api_operation(AUDIT_VIEW)
@@ -30,6 +47,7 @@ def list_events(
     request, actor: str = "", model: str = "", action: str = "", object_id: str = "",
     date_from: date | None = None, date_to: date | None = None,
 ):
-    return selectors.events(
+    events = selectors.events(
         request.scope, actor=actor, model=model, action=action, object_id=object_id, date_from=date_from, date_to=date_to
     )
+    return events

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.apps import apps
 from django.urls import NoReverseMatch, reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -23,7 +24,9 @@ from wangge.core.access import Scope
 # Fields shown in full only to roles with roster.view_contact (later parts add ID numbers here).
 CONTACT_FIELDS = {"phone"}
 # Bookkeeping fields left out of the compact diff (the detail page shows them).
-NOISE_FIELDS = {"updated_at", "path", "depth", "created_at"}
+NOISE_FIELDS = {"id", "updated_at", "path", "depth", "created_at"}
+
+EMPTY = (None, "", [], {})
 
 CHANNELS = {
     "web": gettext_lazy("Web"),
@@ -44,13 +47,25 @@ def model_label(label: str) -> str:
     return str(model._meta.verbose_name) if model is not None else label
 
 
-def field_label(label: str, attname: str) -> str:
+def _field(label: str, attname: str):
     model = _model(label)
     if model is not None:
         for field in model._meta.concrete_fields:
             if attname in (field.attname, field.name):
-                return str(field.verbose_name)
-    return attname
+                return field
+    return None
+
+
+def field_label(label: str, attname: str) -> str:
+    field = _field(label, attname)
+    return capfirst(str(field.verbose_name)) if field is not None else attname
+
+
+def _field_order(label: str) -> dict[str, int]:
+    model = _model(label)
+    if model is None:
+        return {}
+    return {f.attname: i for i, f in enumerate(model._meta.concrete_fields)}
 
 
 def channel_label(channel: str) -> str:
@@ -120,10 +135,15 @@ def reference_names(scope: Scope, events: Iterable[AuditEvent]) -> dict[tuple[st
     return names
 
 
-def _show(field: str, value: Any, *, mask: bool, names: dict) -> str:
+def _show(model: str, field: str, value: Any, *, mask: bool, names: dict) -> str:
     kind = REFERENCE_FIELDS.get(field)
     if kind and (kind, value) in names:
         return f"{names[(kind, value)]} (#{value})"
+    model_field = _field(model, field)
+    if model_field is not None and model_field.choices and not isinstance(value, bool | list | dict):
+        choices = dict(model_field.flatchoices)
+        if value in choices and value not in ("", None):
+            return str(choices[value])
     return format_value(value, mask=mask and field in CONTACT_FIELDS)
 
 
@@ -138,7 +158,14 @@ def changes(
     if all_fields:
         keys = list(dict.fromkeys([*before, *after]))
     else:
-        keys = [k for k, _b, _a in event.changed_fields() if k not in NOISE_FIELDS]
+        # Changed fields that hold something on one side (a creation lists what was filled in).
+        keys = [
+            k
+            for k, b, a in event.changed_fields()
+            if k not in NOISE_FIELDS and (b not in EMPTY or a not in EMPTY)
+        ]
+    order = _field_order(event.model)
+    keys.sort(key=lambda k: order.get(k, len(order)))
     out = []
     for key in keys:
         b, a = before.get(key), after.get(key)
@@ -146,8 +173,8 @@ def changes(
             Change(
                 field=key,
                 label=field_label(event.model, key),
-                before=_show(key, b, mask=mask, names=names) if key in before else "",
-                after=_show(key, a, mask=mask, names=names) if key in after else "",
+                before=_show(event.model, key, b, mask=mask, names=names) if key in before else "",
+                after=_show(event.model, key, a, mask=mask, names=names) if key in after else "",
                 changed=b != a,
             )
         )

@@ -1,8 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from wangge.audit import display
-from wangge.audit import selectors
+from wangge.audit import display, selectors
 from wangge.audit.models import Action
 from wangge.core.access import Scope
 
@@ -15,12 +14,22 @@ class DateInput(forms.DateInput):
 
 
 class EventFilterForm(forms.Form):
-    actor = forms.CharField(label=_("Actor"), required=False, max_length=150,
-                            widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Username contains")}))
+    actor = forms.CharField(
+        label=_("Actor"),
+        required=False,
+        max_length=150,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Username contains")}),
+    )
     model = forms.ChoiceField(label=_("Record type"), required=False)
-    action = forms.ChoiceField(label=_("Action"), required=False, choices=[("", _("All actions")), *Action.choices])
-    object_id = forms.CharField(label=_("Record id"), required=False, max_length=64,
-                                widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 8}))
+    action = forms.ChoiceField(
+        label=_("Action"), required=False, choices=[("", _("All actions")), *Action.choices]
+    )
+    object_id = forms.CharField(
+        label=_("Record id"),
+        required=False,
+        max_length=64,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 8}),
+    )
     date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
     date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
 

@@ -19,7 +19,9 @@ def event_list(request):
     scope = request.scope
     form = EventFilterForm(request.GET, scope=scope)
     filters = form.filters()
-    page = Paginator(selectors.events(scope, **filters), settings.WANGGE_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.events(scope, **filters), settings.WANGGE_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     context = {
         "form": form,
         "page_obj": page,
@@ -27,7 +29,9 @@ def event_list(request):
         "filtered": any(filters.values()),
     }
     htmx = getattr(request, "htmx", None)
-    template = "audit/_event_table.html" if htmx and htmx.target == "audit-results" else "audit/event_list.html"
+    template = (
+        "audit/_event_table.html" if htmx and htmx.target == "audit-results" else "audit/event_list.html"
+    )
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request", "HX-Target"])
     return response

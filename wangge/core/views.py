@@ -26,6 +26,8 @@ def home(request):
         "offices": summary.counts[Level.OFFICE],
         "show_offices": root.level == Level.DISTRICT or summary.counts[Level.OFFICE] > 0,
         "areas": summary.counts[Level.MANAGEMENT_AREA],
+        "show_villages": any(child.villages for child in summary.children),
+        "show_workstations": any(child.workstations for child in summary.children),
         "responsible": list(org_selectors.responsible_for(root)),
         "gaps": gaps,
         "gaps_more": summary.leaderless_grids > len(gaps),

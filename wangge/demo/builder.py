@@ -33,6 +33,7 @@ from wangge.audit import services as audit
 from wangge.audit.models import Action
 from wangge.core.access import Scope
 from wangge.demo.logins import DEMO_LOGINS, DEMO_PASSWORD
+from wangge.demo.meta import BUILDER_VERSION, DEFAULT_SEED
 from wangge.org.models import ALLOWED_PARENT_LEVELS, Level, OrgUnit
 from wangge.org.selectors import grids_without_leader
 from wangge.roster.models import (
@@ -47,24 +48,24 @@ from wangge.roster.models import (
 )
 from wangge.roster.services import PHONE_RE
 
-DEFAULT_SEED = 20220328
-# Bump when the builder's output changes, so that the bench reseeds its database.
-BUILDER_VERSION = 1
-# The page's day (郑港's evaluation, 28 March 2022): periods are laid out around it.
-ANCHOR = date(2022, 3, 28)
+# Periods are fixed dates around the page's day (郑港's evaluation, 28 March 2022), never
+# "today", so that the same seed gives the same data whenever it is run. Open periods are
+# still current today; ended ones are history.
 LEADERLESS_SHARE = 0.05
 
 # People named on the page (officials, reporters, correspondents). Faker could draw any of
 # these common names by chance; they are drawn again, so no demo person bears one.
-PAGE_PEOPLE = frozenset(
-    "李朋 朱永立 张海婷 刘少勇 曲华侨 苏营周 王军方 贺振广 朱翔鹏 路智永 李景云 薛明亮 "
-    "朱枫 田佰山 朱利霞 校敏 谷明丽 郭兴云 董辉".split()
-)
+# fmt: off
+PAGE_PEOPLE = frozenset({
+    "李朋", "朱永立", "张海婷", "刘少勇", "曲华侨", "苏营周", "王军方", "贺振广",
+    "朱翔鹏", "路智永", "李景云", "薛明亮", "朱枫", "田佰山", "朱利霞", "校敏",
+    "谷明丽", "郭兴云", "董辉",
+})
 # Place names the page uses; generated names never repeat them.
-PAGE_PLACES = frozenset(
-    "郑州航空港区 郑港办事处 张庄办事处 新港办事处 清河办事处 IT产业园社区服务中心 八千办事处 "
-    "冢刘村 山石王村 慈航路社区 锦绣翠园小区 张庄村 富士康厂区 富士康生活区 鑫荣公寓".split()
-)
+PAGE_PLACES = frozenset({
+    "郑州航空港区", "郑港办事处", "张庄办事处", "新港办事处", "清河办事处", "IT产业园社区服务中心", "八千办事处", "冢刘村",
+    "山石王村", "慈航路社区", "锦绣翠园小区", "张庄村", "富士康厂区", "富士康生活区", "鑫荣公寓",
+})
 
 # 一办十一组: the eleven task groups of 郑港办事处, one line of work each.
 WORKING_GROUPS: list[tuple[str, str]] = [
@@ -99,11 +100,15 @@ _VILLAGE_SURNAMES = (
 )
 _VILLAGE_SUFFIXES = "庄寨营楼岗店湾桥集屯沟坡洼庙堂铺台河"
 _VILLAGE_PREFIXES = "小大前后东西南北上下新老"
-_COMMUNITY_WORDS = (
-    "前程 吉祥 和顺 兴港 航程 锦华 滨河 梧桐 双鹤 翠湖 康宁 福润 长安 华夏 临空 港城 鸿运 安泰 丰收 晨阳 "
-    "裕民 龙港 航海 新月 文苑 紫荆 银河 金港 蓝湾 阳光 润园 泰和 馨苑 雁鸣 御湖 园博 苑陵 青年 星港 鹏程"
-).split()
-_COMMUNITY_STREETS = "航海 雁鸣 新港 迎宾 云港 护航 空港 郑港 华夏 商登 舜英 鄱阳 兰河 梅河".split()
+_COMMUNITY_WORDS = [
+    "前程", "吉祥", "和顺", "兴港", "航程", "锦华", "滨河", "梧桐", "双鹤", "翠湖", "康宁", "福润", "长安", "华夏",
+    "临空", "港城", "鸿运", "安泰", "丰收", "晨阳", "裕民", "龙港", "航海", "新月", "文苑", "紫荆", "银河", "金港",
+    "蓝湾", "阳光", "润园", "泰和", "馨苑", "雁鸣", "御湖", "园博", "苑陵", "青年", "星港", "鹏程",
+]
+_COMMUNITY_STREETS = [
+    "航海", "雁鸣", "新港", "迎宾", "云港", "护航", "空港", "郑港", "华夏", "商登", "舜英", "鄱阳", "兰河", "梅河",
+]
+# fmt: on
 
 _DIGITS = "零一二三四五六七八九"
 
@@ -288,7 +293,10 @@ class DemoBuilder:
         return office
 
     def _areas(self, office: OrgUnit, count: int) -> list[OrgUnit]:
-        areas = [self._unit(office, Level.MANAGEMENT_AREA, f"A{i}", f"第{cn_number(i)}管区") for i in range(1, count + 1)]
+        areas = [
+            self._unit(office, Level.MANAGEMENT_AREA, f"A{i}", f"第{cn_number(i)}管区")
+            for i in range(1, count + 1)
+        ]
         self.areas[office.code] = areas
         return areas
 
@@ -349,7 +357,9 @@ class DemoBuilder:
 
         # A few grids are left without a current leader, so the gaps report has content.
         n = max(1, round(LEADERLESS_SHARE * sum(1 for u in self.units.values() if u.level == Level.GRID)))
-        self.leaderless = {g.code for g in self.rng.sample(self.generic_grids, min(n, len(self.generic_grids)))}
+        self.leaderless = {
+            g.code for g in self.rng.sample(self.generic_grids, min(n, len(self.generic_grids)))
+        }
 
     def save_tree(self) -> None:
         """Level by level: insert, then set path and depth as create_unit does."""
@@ -369,7 +379,8 @@ class DemoBuilder:
 
     def _name(self, gender: str) -> str:
         while True:
-            name = self.fake.name_male() if gender == "M" else self.fake.name_female()
+            first = self.fake.first_name_male() if gender == "M" else self.fake.first_name_female()
+            name = self.fake.last_name() + first
             if name not in PAGE_PEOPLE:
                 return name
 
@@ -406,7 +417,13 @@ class DemoBuilder:
         return staff
 
     def _assign(
-        self, staff: StaffMember, unit: OrgUnit, role: str, start: date, end: date | None = None, note: str = ""
+        self,
+        staff: StaffMember,
+        unit: OrgUnit,
+        role: str,
+        start: date,
+        end: date | None = None,
+        note: str = "",
     ) -> Assignment:
         assignment = Assignment(
             staff=staff, unit=unit, role=role, start_date=start, end_date=end, note=note, path=unit.path
@@ -422,7 +439,14 @@ class DemoBuilder:
             before = self._person(home, staff.kind, title, party=staff.is_party_member)
             before.is_active = self.rng.random() < 0.6
             begun = self._day(start - timedelta(days=900), start - timedelta(days=200))
-            self._assign(before, unit, role, begun, start - timedelta(days=1), note="换届" if before.is_active else "调离")
+            self._assign(
+                before,
+                unit,
+                role,
+                begun,
+                start - timedelta(days=1),
+                note="换届" if before.is_active else "调离",
+            )
         self._assign(staff, unit, role, start)
 
     def plan_people(self) -> None:
@@ -458,8 +482,10 @@ class DemoBuilder:
                 if office.code == "GK-QH" and kind == DepartmentKind.SUPERVISION and j == 1:
                     self.login_staff["ducha"] = person
 
-        groups = WORKING_GROUPS if office.code == "GK-ZG" else sorted(
-            rng.sample(WORKING_GROUPS, rng.randint(5, 8)), key=WORKING_GROUPS.index
+        groups = (
+            WORKING_GROUPS
+            if office.code == "GK-ZG"
+            else sorted(rng.sample(WORKING_GROUPS, rng.randint(5, 8)), key=WORKING_GROUPS.index)
         )
         for name, line in groups:
             group = WorkingGroup(office=office, name=name, line_of_work=line, path=office.path)
@@ -474,7 +500,9 @@ class DemoBuilder:
 
         for area in self.areas.get(office.code, []):
             leader = self._person(office, StaffKind.OFFICE_LEADER, "管区书记", party=True, male=0.7)
-            self._assign(leader, area, AssignmentRole.AREA_LEADER, self._day(date(2021, 1, 4), date(2021, 12, 31)))
+            self._assign(
+                leader, area, AssignmentRole.AREA_LEADER, self._day(date(2021, 1, 4), date(2021, 12, 31))
+            )
 
         for info in self.villages[office.code]:
             self._plan_village(info)
@@ -493,7 +521,11 @@ class DemoBuilder:
         )
         if village.code == "GK-ZG-ZL":
             self.login_staff["cunganbu"] = secretary
-        cadre_titles = ["社区居委会主任", "社区副书记", "社区专干"] if info.community else ["村委会主任", "村委委员", "村文书"]
+        cadre_titles = (
+            ["社区居委会主任", "社区副书记", "社区专干"]
+            if info.community
+            else ["村委会主任", "村委委员", "村文书"]
+        )
         for title in cadre_titles[: rng.randint(1, 3)]:
             self._person(village, StaffKind.VILLAGE_CADRE, title)
         workers = []
@@ -507,18 +539,24 @@ class DemoBuilder:
         for ws in info.workstations:
             title = "党支部书记（二级网格长）" if centre else "工作站站长"
             leader = self._person(village, StaffKind.GRID_STAFF, title, party=True if centre else None)
-            self._assign(leader, ws, AssignmentRole.WORKSTATION_LEADER, self._day(date(2021, 6, 1), date(2022, 3, 20)))
+            self._assign(
+                leader, ws, AssignmentRole.WORKSTATION_LEADER, self._day(date(2021, 6, 1), date(2022, 3, 20))
+            )
 
         for grid in info.grids:
             self._plan_grid(grid, info, workers)
 
         volunteers = rng.randint(2, 5) + len(info.grids) // 2
         for v in range(volunteers):
-            volunteer = self._person(village, StaffKind.VOLUNTEER, "青年志愿者" if rng.random() < 0.5 else "志愿者", male=0.5)
+            volunteer = self._person(
+                village, StaffKind.VOLUNTEER, "青年志愿者" if rng.random() < 0.5 else "志愿者", male=0.5
+            )
             grid = info.grids[0] if v == 0 else rng.choice(info.grids)
             start = self._day(date(2022, 1, 4), date(2022, 3, 26))
-            end = None if rng.random() < 0.85 else self._day(start, date(2022, 3, 27))
-            self._assign(volunteer, grid, AssignmentRole.VOLUNTEER, start, end, note="卡点值守" if v % 3 == 0 else "")
+            end = None if rng.random() < 0.85 or v == 0 else self._day(start, date(2022, 3, 27))
+            self._assign(
+                volunteer, grid, AssignmentRole.VOLUNTEER, start, end, note="卡点值守" if v % 3 == 0 else ""
+            )
             if village.code == "GK-ZZ-ZZ" and v == 0:
                 self.login_staff["zhiyuanzhe"] = volunteer
 
@@ -535,7 +573,9 @@ class DemoBuilder:
         else:
             cadre = grid.code in self.cadre_led
             title = "网格长（党员干部）" if cadre else "网格长"
-            leader = self._person(village, StaffKind.GRID_STAFF, title, party=True if cadre else rng.random() < 0.7)
+            leader = self._person(
+                village, StaffKind.GRID_STAFF, title, party=True if cadre else rng.random() < 0.7
+            )
             start = self._day(date(2021, 3, 1), date(2022, 3, 1))
             self._leader_with_history(grid, AssignmentRole.GRID_LEADER, leader, start, village, title, 0.12)
             if grid.code == "GK-ZG-CHL-01":
@@ -549,7 +589,9 @@ class DemoBuilder:
                 chosen.add(id(worker))
             else:
                 worker = self._person(village, StaffKind.GRID_STAFF, "网格员", male=0.45)
-            self._assign(worker, grid, AssignmentRole.GRID_WORKER, self._day(date(2021, 3, 1), date(2022, 3, 20)))
+            self._assign(
+                worker, grid, AssignmentRole.GRID_WORKER, self._day(date(2021, 3, 1), date(2022, 3, 20))
+            )
             if grid.code == "GK-ZG-ZL-W1-01" and i == 0:
                 self.login_staff["wanggeyuan"] = worker
 
@@ -629,8 +671,14 @@ class DemoBuilder:
         WorkingGroupMember.objects.bulk_create(self.members, batch_size=1000)
 
     def save_accounts(self) -> None:
-        roles = {code: ensure_role(code=code, name=name, permissions=perms) for code, name, perms in STANDARD_ROLES}
-        taken = set(User.objects.filter(username__in=[x.username for x in DEMO_LOGINS]).values_list("username", flat=True))
+        roles = {
+            code: ensure_role(code=code, name=name, permissions=perms) for code, name, perms in STANDARD_ROLES
+        }
+        taken = set(
+            User.objects.filter(username__in=[x.username for x in DEMO_LOGINS]).values_list(
+                "username", flat=True
+            )
+        )
         if taken:
             raise DemoError(f"these demo usernames are already taken: {', '.join(sorted(taken))}")
         probe = User(username="demo-password-check")
@@ -666,10 +714,20 @@ class DemoBuilder:
                 actor=None,
                 action=Action.CREATE,
                 obj=district,
-                after={"demo_seed": self.seed, "scale": self.scale, "builder_version": BUILDER_VERSION, **counts},
+                after={
+                    "demo_seed": self.seed,
+                    "scale": self.scale,
+                    "builder_version": BUILDER_VERSION,
+                    **counts,
+                },
             )
         logins = [
-            (x.username, x.role or "—", self.units[x.unit_code].name if x.unit_code else "—", x.unit_code or "—")
+            (
+                x.username,
+                x.role or "—",
+                self.units[x.unit_code].name if x.unit_code else "—",
+                x.unit_code or "—",
+            )
             for x in DEMO_LOGINS
         ]
         return DemoResult(self.seed, self.scale, time.perf_counter() - started, counts, logins)
@@ -717,7 +775,16 @@ def demo_digest() -> str:
     dept_name = dict(Department.objects.values_list("id", "name"))
     staff_rows = list(
         StaffMember.objects.values_list(
-            "id", "name", "gender", "phone", "kind", "title", "is_party_member", "unit_id", "department_id", "is_active"
+            "id",
+            "name",
+            "gender",
+            "phone",
+            "kind",
+            "title",
+            "is_party_member",
+            "unit_id",
+            "department_id",
+            "is_active",
         )
     )
     staff_key = {r[0]: (r[1], r[3]) for r in staff_rows}
@@ -744,4 +811,3 @@ def demo_digest() -> str:
     for part in (units, staff, assignments, groups, users):
         h.update(repr(part).encode())
     return h.hexdigest()
-

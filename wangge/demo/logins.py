@@ -22,15 +22,29 @@ class DemoLogin:
 
 DEMO_LOGINS: list[DemoLogin] = [
     DemoLogin("admin", "district_admin", "GK", "郑州航空港区", "the whole district, every permission"),
-    DemoLogin("zhenggang", "office_leader", "GK-ZG", "郑港办事处", "one office: its villages, grids and roster"),
+    DemoLogin(
+        "zhenggang", "office_leader", "GK-ZG", "郑港办事处", "one office: its villages, grids and roster"
+    ),
     DemoLogin("itpark", "office_leader", "GK-IT", "IT产业园社区服务中心", "10 workstations and 33 grids"),
     DemoLogin("zhuanban", "working_group_lead", "GK-ZG", "郑港办事处", "lead of 核酸检测组 (一办十一组)"),
     DemoLogin("ducha", "department_staff", "GK-QH", "清河办事处", "督查办 staff: view only"),
     DemoLogin("cunganbu", "village_cadre", "GK-ZG-ZL", "冢刘村", "village secretary: edits the village"),
-    DemoLogin("wanggezhang", "grid_leader", "GK-ZG-CHL-01", "锦绣翠园小区", "grid leader of a 慈航路社区 grid"),
-    DemoLogin("wanggeyuan", "grid_worker", "GK-ZG-ZL-W1-01", "冢刘村 第一网格", "grid worker: one grid, no phone numbers"),
-    DemoLogin("zhiyuanzhe", "volunteer", "GK-ZZ-ZZ-W1-01", "张庄村 第一网格", "volunteer: sees the tree of one grid"),
-    DemoLogin("nojurisdiction", "office_leader", None, "—", "a leader's role but no jurisdiction: sees nothing"),
+    DemoLogin(
+        "wanggezhang", "grid_leader", "GK-ZG-CHL-01", "锦绣翠园小区", "grid leader of a 慈航路社区 grid"
+    ),
+    DemoLogin(
+        "wanggeyuan",
+        "grid_worker",
+        "GK-ZG-ZL-W1-01",
+        "冢刘村 第一网格",
+        "grid worker: one grid, no phone numbers",
+    ),
+    DemoLogin(
+        "zhiyuanzhe", "volunteer", "GK-ZZ-ZZ-W1-01", "张庄村 第一网格", "volunteer: sees the tree of one grid"
+    ),
+    DemoLogin(
+        "nojurisdiction", "office_leader", None, "—", "a leader's role but no jurisdiction: sees nothing"
+    ),
 ]
 
 

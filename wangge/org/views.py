@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from wangge.accounts.permissions import AUDIT_VIEW, ORG_EDIT, ORG_VIEW, ROSTER_EDIT, ROSTER_VIEW
 from wangge.audit import selectors as audit_selectors
 from wangge.core.access import Scope, has_permission, scoped_view
-from wangge.core.forms import add_service_error, paginate
+from wangge.core.forms import add_service_error, paginate, post_data
 from wangge.org import selectors, services
 from wangge.org.forms import (
     AssignForm,
@@ -140,6 +140,7 @@ def unit_detail(request, unit_id):
         "is_root": unit.pk == scope.root.pk,
         "can_edit": has_permission(user, ORG_EDIT),
         "can_assign": has_permission(user, ROSTER_EDIT),
+        "can_roster": has_permission(user, ROSTER_VIEW),
         "can_add_child": bool(child_levels(unit)) and unit.closed_at is None,
         "current": list(selectors.responsible_for(unit, on=today)),
         "other_page": paginate(request, other_assignments, "past"),
@@ -181,7 +182,7 @@ def leaderless(request):
 @require_http_methods(["GET", "POST"])
 def unit_create(request, unit_id):
     parent = selectors.get_unit(request.scope, unit_id)
-    form = UnitCreateForm(request.POST or None, parent=parent)
+    form = UnitCreateForm(post_data(request), parent=parent)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -202,7 +203,7 @@ def unit_create(request, unit_id):
 def unit_edit(request, unit_id):
     unit = selectors.get_unit(request.scope, unit_id)
     initial = {"name": unit.name, "code": unit.code, "note": unit.note, "sort_order": unit.sort_order}
-    form = UnitEditForm(request.POST or None, initial=initial)
+    form = UnitEditForm(post_data(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -232,7 +233,7 @@ def unit_move(request, unit_id):
         .order_by("path")
     )
     choices = [(c.pk, _unit_choice_label(scope, c)) for c in candidates]
-    form = UnitMoveForm(request.POST or None, candidates=choices)
+    form = UnitMoveForm(post_data(request), candidates=choices)
     if request.method == "POST" and form.is_valid():
         new_parent = selectors.get_unit(scope, form.cleaned_data["new_parent"])
         try:
@@ -255,7 +256,7 @@ def unit_move(request, unit_id):
 @require_http_methods(["GET", "POST"])
 def unit_close(request, unit_id):
     unit = selectors.get_unit(request.scope, unit_id)
-    form = UnitCloseForm(request.POST or None)
+    form = UnitCloseForm(post_data(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.close_unit(actor=request.user, unit=unit, reason=form.cleaned_data["reason"])
@@ -298,14 +299,15 @@ def _staff_choices(scope: Scope, unit: OrgUnit, q: str) -> tuple[list[tuple[int,
         qs = qs.filter(Q(path__startswith=around.path) | Q(path__in=above) | Exists(responsible_around))
     staff = list(qs[: STAFF_CHOICES_LIMIT + 1])
     more = len(staff) > STAFF_CHOICES_LIMIT
-    return [(s.pk, _staff_label(s)) for s in staff[:STAFF_CHOICES_LIMIT]], more
+    return [(s.pk, _staff_label(scope, s)) for s in staff[:STAFF_CHOICES_LIMIT]], more
 
 
-def _staff_label(staff) -> str:
+def _staff_label(scope: Scope, staff) -> str:
     parts = [staff.name, str(staff.get_kind_display())]
     if staff.title:
         parts.append(staff.title)
-    parts.append(staff.unit.name)
+    if scope.covers(staff.unit):  # someone homed outside but responsible inside: no foreign unit name
+        parts.append(staff.unit.name)
     return " · ".join(parts)
 
 
@@ -316,7 +318,7 @@ def assign(request, unit_id):
     unit = selectors.get_unit(scope, unit_id)
     q = (request.GET.get("q") or "").strip()
     choices, more = _staff_choices(scope, unit, q)
-    form = AssignForm(request.POST or None, unit=unit, staff_choices=choices)
+    form = AssignForm(post_data(request), unit=unit, staff_choices=choices)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         staff = roster_selectors.get_staff(scope, data["staff"])
@@ -328,7 +330,7 @@ def assign(request, unit_id):
         except ValidationError as exc:
             add_service_error(form, exc)
             if staff.pk not in {pk for pk, _label in choices}:
-                form.fields["staff"].widget.choices.insert(1, (staff.pk, _staff_label(staff)))
+                form.fields["staff"].widget.choices.insert(1, (staff.pk, _staff_label(scope, staff)))
         else:
             messages.success(request, _("%(name)s is now responsible for %(unit)s.") % {"name": staff.name, "unit": unit.name})
             return redirect("org:unit_detail", unit_id=unit.pk)
@@ -340,7 +342,7 @@ def assign(request, unit_id):
 @require_http_methods(["GET", "POST"])
 def assignment_end(request, assignment_id):
     assignment = roster_selectors.get_assignment(request.scope, assignment_id)
-    form = EndAssignmentForm(request.POST or None)
+    form = EndAssignmentForm(post_data(request))
     if request.method == "POST" and form.is_valid():
         try:
             roster_services.end_assignment(actor=request.user, assignment=assignment, end_date=form.cleaned_data["end_date"])

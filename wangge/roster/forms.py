@@ -83,12 +83,16 @@ class ScopedUnitField(forms.CharField):
 
 class StaffFilterForm(forms.Form):
     q = forms.CharField(
-        label=_("Search"), required=False, max_length=50,
+        label=_("Search"),
+        required=False,
+        max_length=50,
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name, phone tail or title")}),
     )
     unit = forms.CharField(label=_("Unit"), required=False)
     department = forms.ModelChoiceField(label=_("Department"), required=False, queryset=None)
-    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("All kinds")), *StaffKind.choices])
+    kind = forms.ChoiceField(
+        label=_("Kind"), required=False, choices=[("", _("All kinds")), *StaffKind.choices]
+    )
     role = forms.ChoiceField(
         label=_("Current role"), required=False, choices=[("", _("Any role")), *AssignmentRole.choices]
     )
@@ -132,21 +136,25 @@ class StaffFilterForm(forms.Form):
 
 class StaffForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=50)
-    gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices, required=False)
-    phone = forms.CharField(
-        label=_("Phone"), max_length=20, required=False,
-        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off", "inputmode": "tel"}),
-    )
+    unit = UnitChoiceField(label=_("Home unit"), queryset=None)
     kind = forms.ChoiceField(label=_("Kind"), choices=StaffKind.choices, initial=StaffKind.OTHER)
     title = forms.CharField(label=_("Title / post"), max_length=100, required=False)
-    is_party_member = forms.BooleanField(label=_("Party member"), required=False)
-    unit = UnitChoiceField(label=_("Home unit"), queryset=None)
     department = DepartmentChoiceField(label=_("Department"), queryset=None, required=False)
+    phone = forms.CharField(
+        label=_("Phone"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off", "inputmode": "tel"}),
+    )
+    gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices, required=False)
+    is_party_member = forms.BooleanField(label=_("Party member"), required=False)
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     FIELDS = ("name", "gender", "phone", "kind", "title", "is_party_member", "note")
 
-    def __init__(self, *args, scope: Scope, staff: StaffMember | None = None, show_contact: bool = True, **kwargs):
+    def __init__(
+        self, *args, scope: Scope, staff: StaffMember | None = None, show_contact: bool = True, **kwargs
+    ):
         if staff is not None and "initial" not in kwargs:
             kwargs["initial"] = {f: getattr(staff, f) for f in self.FIELDS} | {
                 "unit": staff.unit_id,
@@ -159,7 +167,11 @@ class StaffForm(forms.Form):
         departments = selectors.departments_available(scope)
         self.fields["department"].queryset = departments
         self.kept_department = None
-        if staff is not None and staff.department_id and not departments.filter(pk=staff.department_id).exists():
+        if (
+            staff is not None
+            and staff.department_id
+            and not departments.filter(pk=staff.department_id).exists()
+        ):
             # Set by someone above this jurisdiction: shown, kept, not editable here.
             self.kept_department = staff.department
             del self.fields["department"]
@@ -178,7 +190,7 @@ class StaffForm(forms.Form):
 
 class AssignForm(forms.Form):
     unit = UnitChoiceField(label=_("Unit"), queryset=None)
-    role = forms.ChoiceField(label=_("Role"), choices=AssignmentRole.choices)
+    role = forms.ChoiceField(label=_("Role"), choices=[("", "---------"), *AssignmentRole.choices])
     start_date = forms.DateField(label=_("From"), widget=DateInput())
     end_date = forms.DateField(label=_("Until"), required=False, widget=DateInput())
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
@@ -204,7 +216,9 @@ class GroupForm(forms.Form):
 
     def __init__(self, *args, scope: Scope, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["office"].queryset = org_selectors.units(scope).filter(level=Level.OFFICE).order_by("path")
+        self.fields["office"].queryset = (
+            org_selectors.units(scope).filter(level=Level.OFFICE).order_by("path")
+        )
         self.fields["office"].root_depth = _root_depth(scope) + 1
 
 

@@ -84,9 +84,15 @@ def mask_phone(phone: str) -> str:
 # --- reads for the roster pages ------------------------------------------------
 
 
-def with_current_assignments(scope: Scope, qs: QuerySet[StaffMember], *, on: date | None = None) -> QuerySet[StaffMember]:
+def with_current_assignments(
+    scope: Scope, qs: QuerySet[StaffMember], *, on: date | None = None
+) -> QuerySet[StaffMember]:
     """Attach `current_assignments` (those inside the scope, unit joined): one extra query per page."""
-    current = scope.filter(Assignment.objects.current(on)).select_related("unit").order_by("role", "start_date", "id")
+    current = (
+        scope.filter(Assignment.objects.current(on))
+        .select_related("unit")
+        .order_by("role", "start_date", "id")
+    )
     return qs.prefetch_related(Prefetch("assignments", queryset=current, to_attr="current_assignments"))
 
 
@@ -114,9 +120,11 @@ def departments_available(scope: Scope) -> QuerySet[Department]:
 
 def departments_with_counts(scope: Scope) -> QuerySet[Department]:
     """Departments in the scope with `member_count` (active roster entries)."""
-    return departments(scope).annotate(
-        member_count=Count("staff", filter=Q(staff__is_active=True))
-    ).order_by("path", "kind", "name")
+    return (
+        departments(scope)
+        .annotate(member_count=Count("staff", filter=Q(staff__is_active=True)))
+        .order_by("path", "kind", "name")
+    )
 
 
 def working_groups_with_counts(scope: Scope) -> QuerySet[WorkingGroup]:
@@ -153,12 +161,18 @@ def memberships_of(scope: Scope, staff_member: StaffMember) -> QuerySet[WorkingG
 
 def staff_homed_in(scope: Scope, *, include_inactive: bool = False) -> QuerySet[StaffMember]:
     """Roster entries whose home unit is inside the scope (not those merely assigned to it)."""
-    return scope.filter(StaffMember.objects.all()) if include_inactive else scope.filter(
-        StaffMember.objects.filter(is_active=True)
+    return (
+        scope.filter(StaffMember.objects.all())
+        if include_inactive
+        else scope.filter(StaffMember.objects.filter(is_active=True))
     )
 
 
 def group_candidates(scope: Scope, group: WorkingGroup, q: str, *, limit: int = 20) -> list[StaffMember]:
     """Active people homed in the scope matching `q` who are not yet in the group."""
-    qs = search_staff(scope, q=q).filter(path__startswith=scope.path) if not scope.is_empty else StaffMember.objects.none()
+    qs = (
+        search_staff(scope, q=q).filter(path__startswith=scope.path)
+        if not scope.is_empty
+        else StaffMember.objects.none()
+    )
     return list(qs.exclude(group_memberships__group=group)[:limit])

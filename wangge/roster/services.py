@@ -129,6 +129,9 @@ def update_staff(*, actor: Any, staff: StaffMember, unit: OrgUnit | None = None,
         return staff
     staff.save()
     audit.record(actor=actor, action=Action.UPDATE, obj=staff, before=before, after=after)
+    if before["is_active"] and not staff.is_active:
+        # Someone who leaves the roster no longer answers for any unit.
+        _end_current(actor=actor, assignments=Assignment.objects.current().filter(staff=staff))
     return staff
 
 
@@ -199,9 +202,13 @@ def end_assignment(*, actor: Any, assignment: Assignment, end_date: date | None 
 
 def end_assignments_of_unit(*, actor: Any, unit: OrgUnit) -> int:
     """Used when a unit closes: what was current ends with yesterday (or its first day)."""
+    return _end_current(actor=actor, assignments=Assignment.objects.current().filter(unit=unit))
+
+
+def _end_current(*, actor: Any, assignments) -> int:
     today = timezone.localdate()
     count = 0
-    for assignment in Assignment.objects.current(today).filter(unit=unit).select_for_update():
+    for assignment in assignments.select_for_update():
         before = audit.snapshot(assignment)
         assignment.end_date = max(today - timedelta(days=1), assignment.start_date)
         assignment.save(update_fields=["end_date"])
@@ -254,6 +261,27 @@ def add_group_member(*, actor: Any, group: WorkingGroup, staff: StaffMember, is_
         WorkingGroupMember.objects.filter(group=group, is_lead=True).update(is_lead=False)
     member = WorkingGroupMember.objects.create(group=group, staff=staff, is_lead=is_lead)
     audit.record(actor=actor, action=Action.CREATE, obj=member, path=group.path, after=audit.snapshot(member))
+    return member
+
+
+@transaction.atomic
+def set_group_lead(*, actor: Any, member: WorkingGroupMember) -> WorkingGroupMember:
+    """Make a member the group's one lead; the previous lead stays a member."""
+    _require_edit(actor)
+    _in_scope(actor, member.group.office)
+    if member.is_lead:
+        return member
+    for other in WorkingGroupMember.objects.select_for_update().filter(group=member.group, is_lead=True):
+        before = audit.snapshot(other)
+        other.is_lead = False
+        other.save(update_fields=["is_lead"])
+        audit.record(actor=actor, action=Action.UPDATE, obj=other, path=member.group.path, before=before,
+                     after=audit.snapshot(other))
+    before = audit.snapshot(member)
+    member.is_lead = True
+    member.save(update_fields=["is_lead"])
+    audit.record(actor=actor, action=Action.UPDATE, obj=member, path=member.group.path, before=before,
+                 after=audit.snapshot(member))
     return member
 
 

@@ -16,8 +16,16 @@ urlpatterns = [
     path("groups/new/", views.group_create, name="group_create"),
     path("groups/<int:group_id>/", views.group_detail, name="group_detail"),
     path("groups/<int:group_id>/members/add/", views.group_member_add, name="group_member_add"),
-    path("groups/<int:group_id>/members/<int:member_id>/remove/", views.group_member_remove, name="group_member_remove"),
-    path("groups/<int:group_id>/members/<int:member_id>/lead/", views.group_member_lead, name="group_member_lead"),
+    path(
+        "groups/<int:group_id>/members/<int:member_id>/remove/",
+        views.group_member_remove,
+        name="group_member_remove",
+    ),
+    path(
+        "groups/<int:group_id>/members/<int:member_id>/lead/",
+        views.group_member_lead,
+        name="group_member_lead",
+    ),
     path("departments/", views.department_list, name="department_list"),
     path("departments/new/", views.department_create, name="department_create"),
 ]

@@ -68,7 +68,12 @@ def staff_list(request):
     form = StaffFilterForm(request.GET, scope=scope)
     f = form.filters()
     qs = selectors.search_staff(
-        scope, q=f["q"], under=f["under"], kind=f["kind"], role=f["role"], include_inactive=f["include_inactive"]
+        scope,
+        q=f["q"],
+        under=f["under"],
+        kind=f["kind"],
+        role=f["role"],
+        include_inactive=f["include_inactive"],
     )
     if f["department"] is not None:
         qs = qs.filter(department=f["department"])
@@ -81,7 +86,9 @@ def staff_list(request):
         "can_edit": request.user.can(ROSTER_EDIT),
         "filtered": any(v for v in f.values()),
     }
-    return _render_partial_or_page(request, "roster/staff_list.html", "roster/_staff_table.html", "staff-results", context)
+    return _render_partial_or_page(
+        request, "roster/staff_list.html", "roster/_staff_table.html", "staff-results", context
+    )
 
 
 @scoped_view(ROSTER_VIEW)
@@ -139,10 +146,13 @@ def staff_create(request):
                 messages.success(request, _("%(name)s was added to the roster.") % {"name": staff.name})
                 return redirect("roster:staff_detail", staff_id=staff.pk)
     else:
-        initial = {}
+        # Preselect the unit the page was opened from (?unit=), else the actor's own root.
+        initial = {"unit": scope.root.pk if scope.root is not None else None}
         unit_id = request.GET.get("unit", "")
         if unit_id.isdigit():
-            initial["unit"] = org_selectors.units(scope).filter(pk=unit_id).values_list("pk", flat=True).first()
+            initial["unit"] = (
+                org_selectors.units(scope).filter(pk=unit_id).values_list("pk", flat=True).first()
+            )
         form = StaffForm(scope=scope, initial=initial)
     return render(request, "roster/staff_form.html", {"form": form, "staff": None})
 
@@ -217,8 +227,13 @@ def assign(request, staff_id: int):
             data = form.cleaned_data
             try:
                 assignment = services.assign(
-                    actor=request.user, staff=staff, unit=data["unit"], role=data["role"],
-                    start_date=data["start_date"], end_date=data["end_date"], note=data["note"],
+                    actor=request.user,
+                    staff=staff,
+                    unit=data["unit"],
+                    role=data["role"],
+                    start_date=data["start_date"],
+                    end_date=data["end_date"],
+                    note=data["note"],
                 )
             except ValidationError as exc:
                 add_service_errors(form, exc)
@@ -226,14 +241,20 @@ def assign(request, staff_id: int):
                 messages.success(
                     request,
                     _("%(name)s is now %(role)s of %(unit)s.")
-                    % {"name": staff.name, "role": assignment.get_role_display(), "unit": assignment.unit.name},
+                    % {
+                        "name": staff.name,
+                        "role": assignment.get_role_display(),
+                        "unit": assignment.unit.name,
+                    },
                 )
                 return redirect("roster:staff_detail", staff_id=staff.pk)
     else:
         initial = {}
         unit_id = request.GET.get("unit", "")
         if unit_id.isdigit():
-            initial["unit"] = org_selectors.units(scope).filter(pk=unit_id).values_list("pk", flat=True).first()
+            initial["unit"] = (
+                org_selectors.units(scope).filter(pk=unit_id).values_list("pk", flat=True).first()
+            )
         form = AssignForm(scope=scope, initial=initial)
     return render(request, "roster/assign_form.html", {"form": form, "staff": staff})
 
@@ -247,7 +268,9 @@ def assignment_end(request, assignment_id: int):
         messages.error(request, _("Enter a valid date."))
     else:
         try:
-            services.end_assignment(actor=request.user, assignment=assignment, end_date=form.cleaned_data["end_date"])
+            services.end_assignment(
+                actor=request.user, assignment=assignment, end_date=form.cleaned_data["end_date"]
+            )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
@@ -307,7 +330,10 @@ def group_create(request):
             data = form.cleaned_data
             try:
                 group = services.create_working_group(
-                    actor=request.user, office=data["office"], name=data["name"], line_of_work=data["line_of_work"]
+                    actor=request.user,
+                    office=data["office"],
+                    name=data["name"],
+                    line_of_work=data["line_of_work"],
                 )
             except ValidationError as exc:
                 add_service_errors(form, exc)
@@ -334,11 +360,15 @@ def group_member_add(request, group_id: int):
     else:
         staff = form.cleaned_data["staff"]
         try:
-            services.add_group_member(actor=request.user, group=group, staff=staff, is_lead=form.cleaned_data["is_lead"])
+            services.add_group_member(
+                actor=request.user, group=group, staff=staff, is_lead=form.cleaned_data["is_lead"]
+            )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
-            messages.success(request, _("%(name)s joined %(group)s.") % {"name": staff.name, "group": group.name})
+            messages.success(
+                request, _("%(name)s joined %(group)s.") % {"name": staff.name, "group": group.name}
+            )
     return redirect("roster:group_detail", group_id=group.pk)
 
 
@@ -356,25 +386,13 @@ def group_member_remove(request, group_id: int, member_id: int):
 @scoped_view(ROSTER_EDIT)
 @require_POST
 def group_member_lead(request, group_id: int, member_id: int):
-    """Make a member the group's lead. The roster services have no "set lead" action, so the
-    membership is re-made as lead (both steps audited) in one transaction."""
+    """Make a member the group's lead; the previous lead stays a member."""
     group = selectors.get_working_group(request.scope, group_id)
     member = selectors.get_group_member(group, member_id)
-    staff = member.staff
-    if member.is_lead:
-        messages.info(request, _("%(name)s already leads this group.") % {"name": staff.name})
-        return redirect("roster:group_detail", group_id=group.pk)
-    try:
-        with transaction.atomic():
-            services.remove_group_member(actor=request.user, member=member)
-            services.add_group_member(actor=request.user, group=group, staff=staff, is_lead=True)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    except Http404:
-        # A member homed outside the scope (visible only through the group) cannot be re-added.
-        messages.error(request, _("%(name)s is not on your roster and cannot be made lead here.") % {"name": staff.name})
-    else:
-        messages.success(request, _("%(name)s now leads %(group)s.") % {"name": staff.name, "group": group.name})
+    services.set_group_lead(actor=request.user, member=member)
+    messages.success(
+        request, _("%(name)s now leads %(group)s.") % {"name": member.staff.name, "group": group.name}
+    )
     return redirect("roster:group_detail", group_id=group.pk)
 
 
@@ -402,7 +420,9 @@ def department_create(request):
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
-                messages.success(request, _("The department %(name)s was created.") % {"name": department.name})
+                messages.success(
+                    request, _("The department %(name)s was created.") % {"name": department.name}
+                )
                 return redirect("roster:department_list")
     else:
         form = DepartmentForm(scope=scope)

@@ -19,7 +19,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
+        parser.add_argument(
+            "--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})"
+        )
         parser.add_argument(
             "--scale",
             type=int,
@@ -33,7 +35,9 @@ class Command(BaseCommand):
             "--flush", action="store_true", help="first delete ALL data in the database (manage.py flush)"
         )
         parser.add_argument(
-            "--password", default=DEMO_PASSWORD, help=f"password of every demo login (default {DEMO_PASSWORD})"
+            "--password",
+            default=DEMO_PASSWORD,
+            help=f"password of every demo login (default {DEMO_PASSWORD})",
         )
         parser.add_argument("--quiet", action="store_true", help="print nothing unless something goes wrong")
 
