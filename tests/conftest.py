@@ -37,7 +37,9 @@ def world(db) -> World:
     grid_b = make_unit(workstation, Level.GRID, "乙网格", "D-ZG-ZL-W1-B")
     other_village = make_unit(other_office, Level.VILLAGE, "张庄村", "D-ZZ-ZZ")
     other_grid = make_unit(other_village, Level.GRID, "丙网格", "D-ZZ-ZZ-C")
-    return World(district, office, other_office, village, workstation, grid_a, grid_b, other_village, other_grid)
+    return World(
+        district, office, other_office, village, workstation, grid_a, grid_b, other_village, other_grid
+    )
 
 
 @pytest.fixture

@@ -13,10 +13,16 @@ from wangge.roster.models import StaffMember
 _codes = itertools.count(1)
 
 
-def make_unit(parent: OrgUnit | None, level: int, name: str | None = None, code: str | None = None) -> OrgUnit:
+def make_unit(
+    parent: OrgUnit | None, level: int, name: str | None = None, code: str | None = None
+) -> OrgUnit:
     n = next(_codes)
     return org_services.create_unit(
-        actor=None, parent=parent, level=level, code=code or f"T{n:05d}", name=name or f"{Level(level).label} {n}"
+        actor=None,
+        parent=parent,
+        level=level,
+        code=code or f"T{n:05d}",
+        name=name or f"{Level(level).label} {n}",
     )
 
 
@@ -24,7 +30,9 @@ def role(code: str) -> Role:
     return Role.objects.get(code=code)
 
 
-def make_user(username: str, jurisdiction: OrgUnit | None, *roles: str, password: str = "pass-word-123") -> User:
+def make_user(
+    username: str, jurisdiction: OrgUnit | None, *roles: str, password: str = "pass-word-123"
+) -> User:
     user = User.objects.create_user(username=username, password=password, jurisdiction=jurisdiction)
     user.roles.set([role(r) for r in roles])
     return user

@@ -9,8 +9,11 @@ from wangge.roster.models import StaffMember
 
 
 def token_for(client, username, password="pass-word-123"):
-    r = client.post("/api/v1/auth/token", json.dumps({"username": username, "password": password, "name": "t"}),
-                    content_type="application/json")
+    r = client.post(
+        "/api/v1/auth/token",
+        json.dumps({"username": username, "password": password, "name": "t"}),
+        content_type="application/json",
+    )
     assert r.status_code == 201, r.content
     return r.json()["token"]
 
@@ -44,7 +47,9 @@ def test_token_auth_scopes_to_jurisdiction(client, world, grid_leader_a):
 
 def test_wrong_password_gives_401_and_is_throttled(client, world, grid_leader_a):
     body = json.dumps({"username": "leader_a", "password": "wrong"})
-    statuses = [client.post("/api/v1/auth/token", body, content_type="application/json").status_code for _ in range(6)]
+    statuses = [
+        client.post("/api/v1/auth/token", body, content_type="application/json").status_code for _ in range(6)
+    ]
     assert statuses[0] == 401
     assert statuses[-1] == 429
     # Even the right password is refused while locked out.
@@ -67,14 +72,26 @@ def test_tree_is_writable_through_the_api_with_audit(client, world, office_leade
     r = client.post("/api/v1/units/", json.dumps(payload), content_type="application/json", **bearer(token))
     assert r.status_code == 201, r.content
     unit_id = r.json()["id"]
-    r = client.patch(f"/api/v1/units/{unit_id}", json.dumps({"name": "接口网格二"}), content_type="application/json",
-                     **bearer(token))
+    r = client.patch(
+        f"/api/v1/units/{unit_id}",
+        json.dumps({"name": "接口网格二"}),
+        content_type="application/json",
+        **bearer(token),
+    )
     assert r.json()["name"] == "接口网格二"
-    r = client.post(f"/api/v1/units/{unit_id}/move", json.dumps({"new_parent_id": world.workstation.pk}),
-                    content_type="application/json", **bearer(token))
+    r = client.post(
+        f"/api/v1/units/{unit_id}/move",
+        json.dumps({"new_parent_id": world.workstation.pk}),
+        content_type="application/json",
+        **bearer(token),
+    )
     assert r.json()["parent_id"] == world.workstation.pk
-    r = client.post(f"/api/v1/units/{unit_id}/close", json.dumps({"reason": "合并"}), content_type="application/json",
-                    **bearer(token))
+    r = client.post(
+        f"/api/v1/units/{unit_id}/close",
+        json.dumps({"reason": "合并"}),
+        content_type="application/json",
+        **bearer(token),
+    )
     assert r.json()["closed"] is True
     events = AuditEvent.objects.filter(model="org.orgunit", object_id=str(unit_id)).order_by("id")
     assert [e.action for e in events] == ["create", "update", "move", "close"]
@@ -89,8 +106,12 @@ def test_bad_input_gets_clear_errors(client, world, office_leader):
     assert r.status_code == 422
     assert r.json()["detail"]
     assert not OrgUnit.objects.filter(code="API-2").exists()
-    r = client.post("/api/v1/units/", json.dumps({"parent_id": world.other_village.pk, "code": "API-3", "name": "x",
-                                                   "level": 60}), content_type="application/json", **bearer(token))
+    r = client.post(
+        "/api/v1/units/",
+        json.dumps({"parent_id": world.other_village.pk, "code": "API-3", "name": "x", "level": 60}),
+        content_type="application/json",
+        **bearer(token),
+    )
     assert r.status_code == 404
 
 
@@ -103,9 +124,14 @@ def test_role_without_permission_gets_403(client, world, grid_leader_a):
 
 def test_roster_through_api_masks_phone_without_contact_permission(client, world, office_leader):
     token = token_for(client, "office_leader")
-    r = client.post("/api/v1/roster/staff", json.dumps({"unit_id": world.grid_a.pk, "name": "赵敏", "phone": "13912345678",
-                                                        "kind": "grid_staff"}), content_type="application/json",
-                    **bearer(token))
+    r = client.post(
+        "/api/v1/roster/staff",
+        json.dumps(
+            {"unit_id": world.grid_a.pk, "name": "赵敏", "phone": "13912345678", "kind": "grid_staff"}
+        ),
+        content_type="application/json",
+        **bearer(token),
+    )
     assert r.status_code == 201, r.content
     staff_id = r.json()["id"]
     assert r.json()["phone"] == "13912345678"
@@ -121,16 +147,23 @@ def test_roster_through_api_masks_phone_without_contact_permission(client, world
 def test_assignments_through_api(client, world, office_leader):
     token = token_for(client, "office_leader")
     staff = StaffMember.objects.create(name="钱多", unit=world.grid_b, path=world.grid_b.path)
-    r = client.post("/api/v1/roster/assignments", json.dumps({"staff_id": staff.pk, "unit_id": world.grid_b.pk,
-                                                              "role": "grid_leader"}),
-                    content_type="application/json", **bearer(token))
+    r = client.post(
+        "/api/v1/roster/assignments",
+        json.dumps({"staff_id": staff.pk, "unit_id": world.grid_b.pk, "role": "grid_leader"}),
+        content_type="application/json",
+        **bearer(token),
+    )
     assert r.status_code == 201, r.content
     gaps = client.get("/api/v1/units/without-leader", **bearer(token)).json()["items"]
     assert [g["name"] for g in gaps] == ["甲网格"]
     responsible = client.get(f"/api/v1/units/{world.grid_b.pk}/responsible", **bearer(token)).json()
     assert [p["name"] for p in responsible] == ["钱多"]
-    r = client.post(f"/api/v1/roster/assignments/{responsible[0]['assignment_id']}/end", json.dumps({}),
-                    content_type="application/json", **bearer(token))
+    r = client.post(
+        f"/api/v1/roster/assignments/{responsible[0]['assignment_id']}/end",
+        json.dumps({}),
+        content_type="application/json",
+        **bearer(token),
+    )
     assert r.status_code == 200
 
 
@@ -174,8 +207,13 @@ def test_deactivating_staff_ends_their_responsibilities(world, office_leader):
     from wangge.roster import services as roster_services
 
     staff = roster_services.create_staff(actor=office_leader, unit=world.grid_a, name="周强")
-    roster_services.assign(actor=office_leader, staff=staff, unit=world.grid_a, role="grid_leader",
-                           start_date=__import__("datetime").date(2026, 1, 1))
+    roster_services.assign(
+        actor=office_leader,
+        staff=staff,
+        unit=world.grid_a,
+        role="grid_leader",
+        start_date=__import__("datetime").date(2026, 1, 1),
+    )
     assert world.grid_a not in org_selectors.grids_without_leader(scope_of(office_leader))
     roster_services.update_staff(actor=office_leader, staff=staff, is_active=False)
     assert world.grid_a in org_selectors.grids_without_leader(scope_of(office_leader))

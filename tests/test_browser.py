@@ -65,9 +65,12 @@ def test_language_switch_to_english(world, live_server):
     make_user("office_leader", world.office, "office_leader")
     with chromium_page() as page:
         login(page, live_server.url, "office_leader")
-        page.select_option("select[name=language]", "en")
-        page.wait_for_load_state("networkidle")
+        assert page.locator("html").get_attribute("lang") == "zh-hans"
+        assert "首页" in page.inner_text("nav.mainnav")
+        with page.expect_navigation():
+            page.select_option("select[name=language]", "en")
         assert page.locator("html").get_attribute("lang") == "en"
-        page.select_option("select[name=language]", "zh-hans")
-        page.wait_for_load_state("networkidle")
+        assert "Home" in page.inner_text("nav.mainnav")
+        with page.expect_navigation():
+            page.select_option("select[name=language]", "zh-hans")
         assert page.locator("html").get_attribute("lang") == "zh-hans"

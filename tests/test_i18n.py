@@ -31,8 +31,18 @@ def test_every_interface_string_is_in_the_catalogue(tmp_path):
     copy = tmp_path / "wangge"
     shutil.copytree(ROOT / "wangge", copy, ignore=shutil.ignore_patterns("static", "__pycache__"))
     subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), "makemessages", "-l", "zh_Hans", "--no-obsolete", "-v", "0"],
-        cwd=copy, check=True,
+        [
+            sys.executable,
+            str(ROOT / "manage.py"),
+            "makemessages",
+            "-l",
+            "zh_Hans",
+            "--no-obsolete",
+            "-v",
+            "0",
+        ],
+        cwd=copy,
+        check=True,
     )
     fresh = polib.pofile(str(copy / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"))
     assert untranslated(fresh) == []

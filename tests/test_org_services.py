@@ -17,7 +17,9 @@ from wangge.roster.models import Assignment, StaffMember
 
 
 def test_create_sets_path_and_depth_and_audits(world, office_leader):
-    unit = services.create_unit(actor=office_leader, parent=world.village, code="NEW-1", name="新网格", level=Level.GRID)
+    unit = services.create_unit(
+        actor=office_leader, parent=world.village, code="NEW-1", name="新网格", level=Level.GRID
+    )
     assert unit.path == f"{world.village.path}{unit.pk}/"
     assert unit.depth == world.village.depth + 1
     event = AuditEvent.objects.get(model="org.orgunit", object_id=str(unit.pk))
@@ -26,19 +28,27 @@ def test_create_sets_path_and_depth_and_audits(world, office_leader):
 
 def test_levels_must_nest(world, office_leader):
     with pytest.raises(ValidationError):
-        services.create_unit(actor=office_leader, parent=world.grid_a, code="X1", name="x", level=Level.VILLAGE)
+        services.create_unit(
+            actor=office_leader, parent=world.grid_a, code="X1", name="x", level=Level.VILLAGE
+        )
     with pytest.raises(ValidationError):
-        services.create_unit(actor=office_leader, parent=world.office, code="X2", name="x", level=Level.WORKSTATION)
+        services.create_unit(
+            actor=office_leader, parent=world.office, code="X2", name="x", level=Level.WORKSTATION
+        )
 
 
 def test_codes_are_unique(world, office_leader):
     with pytest.raises(ValidationError):
-        services.create_unit(actor=office_leader, parent=world.village, code=world.grid_a.code, name="x", level=Level.GRID)
+        services.create_unit(
+            actor=office_leader, parent=world.village, code=world.grid_a.code, name="x", level=Level.GRID
+        )
 
 
 def test_cannot_create_outside_scope(world, office_leader):
     with pytest.raises(Http404):
-        services.create_unit(actor=office_leader, parent=world.other_village, code="X3", name="x", level=Level.GRID)
+        services.create_unit(
+            actor=office_leader, parent=world.other_village, code="X3", name="x", level=Level.GRID
+        )
     assert not OrgUnit.objects.filter(code="X3").exists()
 
 
@@ -49,7 +59,9 @@ def test_role_without_edit_permission_is_refused(world, grid_leader_a):
 
 def test_rename_records_before_and_after(world, office_leader):
     services.update_unit(actor=office_leader, unit=world.grid_a, name="甲网格（新）")
-    event = AuditEvent.objects.filter(model="org.orgunit", object_id=str(world.grid_a.pk), action="update").get()
+    event = AuditEvent.objects.filter(
+        model="org.orgunit", object_id=str(world.grid_a.pk), action="update"
+    ).get()
     assert event.before["name"] == "甲网格" and event.after["name"] == "甲网格（新）"
 
 
@@ -84,8 +96,13 @@ def test_close_needs_children_closed_and_ends_responsibilities(world, admin_user
     with pytest.raises(ValidationError):
         services.close_unit(actor=admin_user, unit=world.workstation)
     staff = staff_factory(unit=world.grid_b)
-    roster_services.assign(actor=admin_user, staff=staff, unit=world.grid_b, role="grid_leader",
-                           start_date=timezone.localdate() - timedelta(days=3))
+    roster_services.assign(
+        actor=admin_user,
+        staff=staff,
+        unit=world.grid_b,
+        role="grid_leader",
+        start_date=timezone.localdate() - timedelta(days=3),
+    )
     services.close_unit(actor=admin_user, unit=world.grid_b, reason="并入甲网格")
     world.grid_b.refresh_from_db()
     assert world.grid_b.is_closed
@@ -156,7 +173,9 @@ def test_change_and_audit_row_share_one_transaction(world, office_leader, monkey
 
     monkeypatch.setattr(audit_services, "record", broken)
     with pytest.raises(RuntimeError):
-        services.create_unit(actor=office_leader, parent=world.village, code="TX-1", name="x", level=Level.GRID)
+        services.create_unit(
+            actor=office_leader, parent=world.village, code="TX-1", name="x", level=Level.GRID
+        )
     assert not OrgUnit.objects.filter(code="TX-1").exists()
     with pytest.raises(RuntimeError):
         services.move_unit(actor=office_leader, unit=world.grid_a, new_parent=world.workstation.parent)

@@ -93,8 +93,12 @@ def test_account_list_shows_accounts_in_scope_only(client, world, office_leader,
 
 def create_payload(world, **extra):
     data = {
-        "username": "new_cadre", "display_name": "新干部", "jurisdiction": world.village.pk,
-        "roles": [Role.objects.get(code="village_cadre").pk], "password1": "Long-enough-9", "password2": "Long-enough-9",
+        "username": "new_cadre",
+        "display_name": "新干部",
+        "jurisdiction": world.village.pk,
+        "roles": [Role.objects.get(code="village_cadre").pk],
+        "password1": "Long-enough-9",
+        "password2": "Long-enough-9",
     }
     data.update(extra)
     return data
@@ -117,7 +121,9 @@ def test_create_an_account_in_scope(client, world, office_leader):
 
 def test_create_cannot_place_an_account_outside_the_scope(client, world, office_leader):
     login(client, office_leader)
-    response = client.post(reverse("accounts:user_create"), create_payload(world, jurisdiction=world.other_village.pk))
+    response = client.post(
+        reverse("accounts:user_create"), create_payload(world, jurisdiction=world.other_village.pk)
+    )
     assert response.status_code == 404
     missing = client.post(reverse("accounts:user_create"), create_payload(world, jurisdiction=987654))
     assert missing.status_code == 404
@@ -125,12 +131,16 @@ def test_create_cannot_place_an_account_outside_the_scope(client, world, office_
 
 
 def test_create_cannot_grant_more_than_ones_own_rights(client, world):
-    clerk_role = Role.objects.create(code="account_clerk", name="Account clerk", permissions=[ORG_VIEW, ACCOUNTS_MANAGE])
+    clerk_role = Role.objects.create(
+        code="account_clerk", name="Account clerk", permissions=[ORG_VIEW, ACCOUNTS_MANAGE]
+    )
     clerk = make_user("clerk", world.office)
     clerk.roles.set([clerk_role])
     login(client, clerk)
-    response = client.post(reverse("accounts:user_create"),
-                           create_payload(world, roles=[Role.objects.get(code="office_leader").pk]))
+    response = client.post(
+        reverse("accounts:user_create"),
+        create_payload(world, roles=[Role.objects.get(code="office_leader").pk]),
+    )
     assert response.status_code == 403
     assert not User.objects.filter(username="new_cadre").exists()
     ok = client.post(reverse("accounts:user_create"), create_payload(world, roles=[clerk_role.pk]))
@@ -143,7 +153,9 @@ def test_create_errors_are_shown_on_the_form(client, world, office_leader):
     assert mismatch.status_code == 200 and 'class="errorlist' in text(mismatch)
     taken = client.post(reverse("accounts:user_create"), create_payload(world, username="OFFICE_LEADER"))
     assert taken.status_code == 200 and 'class="errorlist' in text(taken)
-    weak = client.post(reverse("accounts:user_create"), create_payload(world, password1="123", password2="123"))
+    weak = client.post(
+        reverse("accounts:user_create"), create_payload(world, password1="123", password2="123")
+    )
     assert weak.status_code == 200 and 'class="errorlist' in text(weak)
     assert not User.objects.filter(username="new_cadre").exists()
 
@@ -155,10 +167,16 @@ def test_edit_an_account(client, world, office_leader, grid_leader_a):
     login(client, office_leader)
     url = reverse("accounts:user_edit", args=[grid_leader_a.pk])
     assert "leader_a" in text(client.get(url))
-    response = client.post(url, {
-        "display_name": "甲格长", "jurisdiction": world.workstation.pk, "roles": [Role.objects.get(code="grid_worker").pk],
-        "password1": "", "password2": "",
-    })
+    response = client.post(
+        url,
+        {
+            "display_name": "甲格长",
+            "jurisdiction": world.workstation.pk,
+            "roles": [Role.objects.get(code="grid_worker").pk],
+            "password1": "",
+            "password2": "",
+        },
+    )
     assert response.status_code == 302
     grid_leader_a.refresh_from_db()
     assert grid_leader_a.display_name == "甲格长"
@@ -171,10 +189,17 @@ def test_edit_an_account(client, world, office_leader, grid_leader_a):
 def test_edit_sets_a_new_password_and_keeps_active(client, world, office_leader, grid_leader_a):
     login(client, office_leader)
     url = reverse("accounts:user_edit", args=[grid_leader_a.pk])
-    response = client.post(url, {
-        "display_name": "", "jurisdiction": world.grid_a.pk, "roles": [Role.objects.get(code="grid_leader").pk],
-        "is_active": "on", "password1": "Brand-new-pass-7", "password2": "Brand-new-pass-7",
-    })
+    response = client.post(
+        url,
+        {
+            "display_name": "",
+            "jurisdiction": world.grid_a.pk,
+            "roles": [Role.objects.get(code="grid_leader").pk],
+            "is_active": "on",
+            "password1": "Brand-new-pass-7",
+            "password2": "Brand-new-pass-7",
+        },
+    )
     assert response.status_code == 302
     grid_leader_a.refresh_from_db()
     assert grid_leader_a.is_active and grid_leader_a.check_password("Brand-new-pass-7")
@@ -184,11 +209,21 @@ def test_edit_out_of_scope_account_or_jurisdiction_is_404(client, world, office_
     stranger = make_user("zz_other", world.other_village, "village_cadre")
     login(client, office_leader)
     assert client.get(reverse("accounts:user_edit", args=[stranger.pk])).status_code == 404
-    assert client.post(reverse("accounts:user_edit", args=[stranger.pk]), {"display_name": "x"}).status_code == 404
-    moved = client.post(reverse("accounts:user_edit", args=[grid_leader_a.pk]), {
-        "display_name": "", "jurisdiction": world.other_village.pk, "is_active": "on", "password1": "", "password2": "",
-        "roles": [Role.objects.get(code="grid_leader").pk],
-    })
+    assert (
+        client.post(reverse("accounts:user_edit", args=[stranger.pk]), {"display_name": "x"}).status_code
+        == 404
+    )
+    moved = client.post(
+        reverse("accounts:user_edit", args=[grid_leader_a.pk]),
+        {
+            "display_name": "",
+            "jurisdiction": world.other_village.pk,
+            "is_active": "on",
+            "password1": "",
+            "password2": "",
+            "roles": [Role.objects.get(code="grid_leader").pk],
+        },
+    )
     assert moved.status_code == 404
     grid_leader_a.refresh_from_db()
     assert grid_leader_a.jurisdiction == world.grid_a
@@ -199,7 +234,9 @@ def test_editing_oneself_cannot_touch_own_roles_or_active_flag(client, world, of
     url = reverse("accounts:user_edit", args=[office_leader.pk])
     form = text(client.get(url))
     assert 'name="roles"' not in form and 'name="is_active"' not in form
-    response = client.post(url, {"display_name": "主任", "jurisdiction": world.office.pk, "password1": "", "password2": ""})
+    response = client.post(
+        url, {"display_name": "主任", "jurisdiction": world.office.pk, "password1": "", "password2": ""}
+    )
     assert response.status_code == 302
     office_leader.refresh_from_db()
     assert office_leader.display_name == "主任" and office_leader.is_active

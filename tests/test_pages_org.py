@@ -49,7 +49,9 @@ def test_office_leader_sees_the_office_tree(client, world, office_leader):
 
 
 def test_children_endpoint_returns_the_children_in_scope(client, world, office_leader):
-    response = login(client, office_leader).get(reverse("org:children", args=[world.workstation.pk]), HTTP_HX_REQUEST="true")
+    response = login(client, office_leader).get(
+        reverse("org:children", args=[world.workstation.pk]), HTTP_HX_REQUEST="true"
+    )
     assert response.status_code == 200
     html = text(response)
     assert "甲网格" in html and "乙网格" in html
@@ -96,8 +98,14 @@ def test_unit_page_shows_current_and_past_responsibilities(client, world, office
     today = timezone.localdate()
     old = staff_factory(unit=world.grid_a, name="前任格长")
     new = staff_factory(unit=world.grid_a, name="现任格长")
-    roster_services.assign(actor=None, staff=old, unit=world.grid_a, role="grid_leader",
-                           start_date=today.replace(year=today.year - 1), end_date=today.replace(day=1) - timezone.timedelta(days=1))
+    roster_services.assign(
+        actor=None,
+        staff=old,
+        unit=world.grid_a,
+        role="grid_leader",
+        start_date=today.replace(year=today.year - 1),
+        end_date=today.replace(day=1) - timezone.timedelta(days=1),
+    )
     roster_services.assign(actor=None, staff=new, unit=world.grid_a, role="grid_leader")
     html = text(login(client, office_leader).get(reverse("org:unit_detail", args=[world.grid_a.pk])))
     current = section(html, "responsible-current")
@@ -167,7 +175,9 @@ def test_out_of_scope_unit_answers_404_like_a_missing_one(client, world, office_
 
 def test_out_of_scope_assignment_answers_404(client, world, office_leader, staff_factory):
     foreign_staff = staff_factory(unit=world.other_grid)
-    assignment = roster_services.assign(actor=None, staff=foreign_staff, unit=world.other_grid, role="grid_leader")
+    assignment = roster_services.assign(
+        actor=None, staff=foreign_staff, unit=world.other_grid, role="grid_leader"
+    )
     login(client, office_leader)
     url = reverse("org:assignment_end", args=[assignment.pk])
     assert client.get(url).status_code == 404
@@ -179,7 +189,10 @@ def test_out_of_scope_assignment_answers_404(client, world, office_leader, staff
 def test_changes_need_the_edit_permission(client, world, grid_leader_a):
     login(client, grid_leader_a)
     assert client.get(reverse("org:unit_edit", args=[world.grid_a.pk])).status_code == 403
-    assert client.post(reverse("org:unit_edit", args=[world.grid_a.pk]), {"name": "改", "code": "X"}).status_code == 403
+    assert (
+        client.post(reverse("org:unit_edit", args=[world.grid_a.pk]), {"name": "改", "code": "X"}).status_code
+        == 403
+    )
     assert client.get(reverse("org:assign", args=[world.grid_a.pk])).status_code == 403
     assert OrgUnit.objects.get(pk=world.grid_a.pk).name == "甲网格"
 
@@ -199,20 +212,26 @@ def test_rename_through_the_page_changes_the_name_and_writes_audit(client, world
     login(client, office_leader)
     url = reverse("org:unit_edit", args=[world.grid_a.pk])
     assert "甲网格" in text(client.get(url))
-    response = client.post(url, {"name": "甲网格（新）", "code": world.grid_a.code, "note": "改名", "sort_order": 0})
+    response = client.post(
+        url, {"name": "甲网格（新）", "code": world.grid_a.code, "note": "改名", "sort_order": 0}
+    )
     assert response.status_code == 302
     assert response["Location"] == reverse("org:unit_detail", args=[world.grid_a.pk])
     world.grid_a.refresh_from_db()
     assert world.grid_a.name == "甲网格（新）"
-    event = AuditEvent.objects.filter(model="org.orgunit", object_id=str(world.grid_a.pk), action="update").get()
+    event = AuditEvent.objects.filter(
+        model="org.orgunit", object_id=str(world.grid_a.pk), action="update"
+    ).get()
     assert event.before["name"] == "甲网格" and event.after["name"] == "甲网格（新）"
     assert event.actor == office_leader and event.channel == "web"
 
 
 def test_edit_shows_service_errors_on_the_form(client, world, office_leader):
     login(client, office_leader)
-    response = client.post(reverse("org:unit_edit", args=[world.grid_a.pk]),
-                           {"name": "甲网格", "code": world.grid_b.code, "sort_order": 0})
+    response = client.post(
+        reverse("org:unit_edit", args=[world.grid_a.pk]),
+        {"name": "甲网格", "code": world.grid_b.code, "sort_order": 0},
+    )
     assert response.status_code == 200
     assert world.grid_b.code in text(response) and 'class="errorlist' in text(response)
     world.grid_a.refresh_from_db()
@@ -240,7 +259,9 @@ def test_create_a_unit_with_only_allowed_levels(client, world, office_leader):
     unit = OrgUnit.objects.get(code="D-ZG-ZL-D")
     assert response["Location"] == reverse("org:unit_detail", args=[unit.pk])
     assert unit.parent == world.village and unit.path.startswith(world.village.path)
-    assert AuditEvent.objects.filter(model="org.orgunit", object_id=str(unit.pk), action="create", actor=office_leader).exists()
+    assert AuditEvent.objects.filter(
+        model="org.orgunit", object_id=str(unit.pk), action="create", actor=office_leader
+    ).exists()
 
 
 def test_moving_a_unit_repaths_its_descendants(client, world, office_leader, staff_factory):
@@ -259,12 +280,16 @@ def test_moving_a_unit_repaths_its_descendants(client, world, office_leader, sta
     assert world.workstation.parent == new_village
     assert world.grid_a.path == f"{new_village.path}{world.workstation.pk}/{world.grid_a.pk}/"
     assert homed.path == world.grid_a.path
-    assert AuditEvent.objects.filter(model="org.orgunit", object_id=str(world.workstation.pk), action="move").exists()
+    assert AuditEvent.objects.filter(
+        model="org.orgunit", object_id=str(world.workstation.pk), action="move"
+    ).exists()
 
 
 def test_moving_under_a_unit_outside_the_scope_is_404(client, world, office_leader):
     login(client, office_leader)
-    response = client.post(reverse("org:unit_move", args=[world.workstation.pk]), {"new_parent": world.other_village.pk})
+    response = client.post(
+        reverse("org:unit_move", args=[world.workstation.pk]), {"new_parent": world.other_village.pk}
+    )
     assert response.status_code == 404
     world.workstation.refresh_from_db()
     assert world.workstation.parent == world.village
@@ -273,7 +298,9 @@ def test_moving_under_a_unit_outside_the_scope_is_404(client, world, office_lead
 def test_moving_under_a_wrong_level_shows_the_error(client, world, office_leader):
     make_unit(world.office, Level.VILLAGE, "山石王村")
     login(client, office_leader)
-    response = client.post(reverse("org:unit_move", args=[world.workstation.pk]), {"new_parent": world.grid_b.pk})
+    response = client.post(
+        reverse("org:unit_move", args=[world.workstation.pk]), {"new_parent": world.grid_b.pk}
+    )
     assert response.status_code == 200
     assert 'class="errorlist' in text(response)
     world.workstation.refresh_from_db()
@@ -296,7 +323,11 @@ def test_close_and_reopen_through_confirm_pages(client, world, office_leader, st
     assert response.status_code == 302
     world.grid_b.refresh_from_db()
     assert world.grid_b.closed_at is None
-    actions = list(AuditEvent.objects.filter(model="org.orgunit", object_id=str(world.grid_b.pk)).values_list("action", flat=True))
+    actions = list(
+        AuditEvent.objects.filter(model="org.orgunit", object_id=str(world.grid_b.pk)).values_list(
+            "action", flat=True
+        )
+    )
     assert "close" in actions and "reopen" in actions
 
 
@@ -331,12 +362,16 @@ def test_assign_makes_someone_responsible_and_fills_the_gap(client, world, offic
     assert 'value="grid_leader" selected' in form
     leaderless = reverse("org:leaderless")
     assert "乙网格" in text(client.get(leaderless))
-    response = client.post(url, {"staff": person.pk, "role": "grid_leader", "start_date": timezone.localdate().isoformat()})
+    response = client.post(
+        url, {"staff": person.pk, "role": "grid_leader", "start_date": timezone.localdate().isoformat()}
+    )
     assert response.status_code == 302
     assignment = Assignment.objects.get(staff=person, unit=world.grid_b)
     assert assignment.role == "grid_leader" and assignment.end_date is None
     assert "乙网格" not in text(client.get(leaderless)).split('data-testid="leaderless-count"')[1]
-    assert AuditEvent.objects.filter(model="roster.assignment", object_id=str(assignment.pk), actor=office_leader).exists()
+    assert AuditEvent.objects.filter(
+        model="roster.assignment", object_id=str(assignment.pk), actor=office_leader
+    ).exists()
 
 
 def test_assign_search_finds_people_anywhere_in_scope(client, world, office_leader, staff_factory):
@@ -352,8 +387,10 @@ def test_assign_search_finds_people_anywhere_in_scope(client, world, office_lead
 def test_assign_someone_outside_the_scope_is_404(client, world, office_leader, staff_factory):
     stranger = staff_factory(unit=world.other_village)
     login(client, office_leader)
-    response = client.post(reverse("org:assign", args=[world.grid_b.pk]),
-                           {"staff": stranger.pk, "role": "grid_leader", "start_date": timezone.localdate().isoformat()})
+    response = client.post(
+        reverse("org:assign", args=[world.grid_b.pk]),
+        {"staff": stranger.pk, "role": "grid_leader", "start_date": timezone.localdate().isoformat()},
+    )
     assert response.status_code == 404
     assert not Assignment.objects.filter(staff=stranger).exists()
 
@@ -361,8 +398,10 @@ def test_assign_someone_outside_the_scope_is_404(client, world, office_leader, s
 def test_assign_errors_are_shown_on_the_form(client, world, office_leader, staff_factory):
     person = staff_factory(unit=world.village)
     login(client, office_leader)
-    response = client.post(reverse("org:assign", args=[world.village.pk]),
-                           {"staff": person.pk, "role": "grid_leader", "start_date": timezone.localdate().isoformat()})
+    response = client.post(
+        reverse("org:assign", args=[world.village.pk]),
+        {"staff": person.pk, "role": "grid_leader", "start_date": timezone.localdate().isoformat()},
+    )
     assert response.status_code == 200
     assert 'class="errorlist' in text(response)
     assert not Assignment.objects.filter(staff=person).exists()
@@ -370,8 +409,13 @@ def test_assign_errors_are_shown_on_the_form(client, world, office_leader, staff
 
 def test_end_an_assignment(client, world, office_leader, staff_factory):
     person = staff_factory(unit=world.grid_a)
-    assignment = roster_services.assign(actor=None, staff=person, unit=world.grid_a, role="grid_leader",
-                                        start_date=timezone.localdate() - timezone.timedelta(days=30))
+    assignment = roster_services.assign(
+        actor=None,
+        staff=person,
+        unit=world.grid_a,
+        role="grid_leader",
+        start_date=timezone.localdate() - timezone.timedelta(days=30),
+    )
     login(client, office_leader)
     url = reverse("org:assignment_end", args=[assignment.pk])
     assert client.get(url).status_code == 200
@@ -393,18 +437,24 @@ def test_staff_homed_here_are_paginated(client, world, office_leader, settings):
     login(client, office_leader)
     url = reverse("org:unit_detail", args=[world.grid_a.pk])
     first = section(text(client.get(url)), "unit-staff")
-    assert first.count("<tr><td class=\"name\">") == 3
+    assert first.count('<tr><td class="name">') == 3
     second = section(text(client.get(url + "?staff=2")), "unit-staff")
-    assert second.count("<tr><td class=\"name\">") == 2
+    assert second.count('<tr><td class="name">') == 2
 
 
-def test_tree_and_unit_page_are_a_handful_of_queries_however_big_the_tree(client, world, admin_user, staff_factory):
+def test_tree_and_unit_page_are_a_handful_of_queries_however_big_the_tree(
+    client, world, admin_user, staff_factory
+):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     login(client, admin_user)
-    urls = [reverse("org:tree"), reverse("org:unit_detail", args=[world.office.pk]),
-            reverse("org:children", args=[world.office.pk]), reverse("org:leaderless")]
+    urls = [
+        reverse("org:tree"),
+        reverse("org:unit_detail", args=[world.office.pk]),
+        reverse("org:children", args=[world.office.pk]),
+        reverse("org:leaderless"),
+    ]
     client.get(urls[0])
 
     def counts():

@@ -9,8 +9,13 @@ from wangge.audit.models import AuditEvent
 
 def test_office_leader_cannot_grant_district_admin(world, office_leader):
     with pytest.raises(PermissionDenied):
-        services.create_account(actor=office_leader, username="x1", password="Very-long-pass-123",
-                                jurisdiction=world.grid_a, roles=[Role.objects.get(code="district_admin")])
+        services.create_account(
+            actor=office_leader,
+            username="x1",
+            password="Very-long-pass-123",
+            jurisdiction=world.grid_a,
+            roles=[Role.objects.get(code="district_admin")],
+        )
 
 
 def test_weaker_manager_cannot_take_over_stronger_account(world):
@@ -26,7 +31,9 @@ def test_weaker_manager_cannot_take_over_stronger_account(world):
 
 def test_district_admin_defines_roles_with_audit(client, world, admin_user):
     client.force_login(admin_user)
-    r = client.post("/accounts/roles/new/", {"code": "checkpoint", "name": "卡点值守", "permissions": ["org.view"]})
+    r = client.post(
+        "/accounts/roles/new/", {"code": "checkpoint", "name": "卡点值守", "permissions": ["org.view"]}
+    )
     assert r.status_code == 302
     role = Role.objects.get(code="checkpoint")
     assert role.permissions == ["org.view"]

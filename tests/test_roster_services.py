@@ -16,10 +16,13 @@ from wangge.roster.models import StaffKind
 def test_create_staff_validates_phone_and_audits(world, office_leader):
     with pytest.raises(ValidationError):
         services.create_staff(actor=office_leader, unit=world.grid_a, name="王芳", phone="12345")
-    staff = services.create_staff(actor=office_leader, unit=world.grid_a, name="王芳", phone="138 0000 1111",
-                                  kind=StaffKind.GRID_STAFF)
+    staff = services.create_staff(
+        actor=office_leader, unit=world.grid_a, name="王芳", phone="138 0000 1111", kind=StaffKind.GRID_STAFF
+    )
     assert staff.phone == "13800001111" and staff.path == world.grid_a.path
-    assert AuditEvent.objects.filter(model="roster.staffmember", object_id=str(staff.pk), action="create").exists()
+    assert AuditEvent.objects.filter(
+        model="roster.staffmember", object_id=str(staff.pk), action="create"
+    ).exists()
 
 
 def test_create_staff_outside_scope_is_404(world, office_leader):
@@ -36,11 +39,19 @@ def test_who_is_responsible_today_respects_period(world, office_leader, staff_fa
     today = timezone.localdate()
     old = staff_factory(unit=world.grid_a)
     new = staff_factory(unit=world.grid_a)
-    services.assign(actor=office_leader, staff=old, unit=world.grid_a, role="grid_leader",
-                    start_date=today - timedelta(days=30), end_date=today - timedelta(days=1))
+    services.assign(
+        actor=office_leader,
+        staff=old,
+        unit=world.grid_a,
+        role="grid_leader",
+        start_date=today - timedelta(days=30),
+        end_date=today - timedelta(days=1),
+    )
     services.assign(actor=office_leader, staff=new, unit=world.grid_a, role="grid_leader", start_date=today)
     assert [a.staff for a in org_selectors.responsible_for(world.grid_a)] == [new]
-    assert [a.staff for a in org_selectors.responsible_for(world.grid_a, on=today - timedelta(days=5))] == [old]
+    assert [a.staff for a in org_selectors.responsible_for(world.grid_a, on=today - timedelta(days=5))] == [
+        old
+    ]
 
 
 def test_overlapping_same_role_is_refused(world, office_leader, staff_factory):
@@ -59,14 +70,22 @@ def test_grid_leader_only_on_grids(world, office_leader, staff_factory):
 def test_end_assignment_makes_grid_leaderless(world, office_leader, staff_factory):
     staff = staff_factory(unit=world.grid_a)
     today = timezone.localdate()
-    a = services.assign(actor=office_leader, staff=staff, unit=world.grid_a, role="grid_leader",
-                        start_date=today - timedelta(days=10))
+    a = services.assign(
+        actor=office_leader,
+        staff=staff,
+        unit=world.grid_a,
+        role="grid_leader",
+        start_date=today - timedelta(days=10),
+    )
     scope = scope_of(office_leader)
     assert world.grid_a not in org_selectors.grids_without_leader(scope)
     services.end_assignment(actor=office_leader, assignment=a, end_date=today - timedelta(days=1))
     assert world.grid_a in org_selectors.grids_without_leader(scope)
     event = AuditEvent.objects.filter(model="roster.assignment", object_id=str(a.pk), action="update").get()
-    assert event.before["end_date"] is None and event.after["end_date"] == (today - timedelta(days=1)).isoformat()
+    assert (
+        event.before["end_date"] is None
+        and event.after["end_date"] == (today - timedelta(days=1)).isoformat()
+    )
 
 
 def test_sent_down_cadre_is_visible_to_the_grid_they_work(world, office_leader, staff_factory):
@@ -80,7 +99,9 @@ def test_sent_down_cadre_is_visible_to_the_grid_they_work(world, office_leader, 
 
 
 def test_working_group_of_office(world, office_leader, staff_factory):
-    group = services.create_working_group(actor=office_leader, office=world.office, name="核酸检测组", line_of_work="全员核酸")
+    group = services.create_working_group(
+        actor=office_leader, office=world.office, name="核酸检测组", line_of_work="全员核酸"
+    )
     lead = staff_factory(unit=world.office)
     member = services.add_group_member(actor=office_leader, group=group, staff=lead, is_lead=True)
     assert member.is_lead

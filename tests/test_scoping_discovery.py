@@ -64,13 +64,17 @@ class Foreign:
 def setting(world):
     system = None
     # Our own grid's data, which the no-jurisdiction account must not see either.
-    own_staff = StaffMember.objects.create(name="本格甲人员", unit=world.grid_a, path=world.grid_a.path, kind="grid_staff")
+    own_staff = StaffMember.objects.create(
+        name="本格甲人员", unit=world.grid_a, path=world.grid_a.path, kind="grid_staff"
+    )
     # Grid B and the other office: foreign to an account of grid A.
     staff_b = StaffMember.objects.create(
         name="外格乙人员", unit=world.grid_b, path=world.grid_b.path, kind="grid_staff", phone="13900000042"
     )
     assignment_b = roster_services.assign(actor=system, staff=staff_b, unit=world.grid_b, role="grid_leader")
-    department = roster_services.create_department(actor=system, unit=world.other_office, kind="supervision", name="外办督查办")
+    department = roster_services.create_department(
+        actor=system, unit=world.other_office, kind="supervision", name="外办督查办"
+    )
     group = roster_services.create_working_group(actor=system, office=world.other_office, name="外办排查组")
     staff_other = StaffMember.objects.create(
         name="外办丙人员", unit=world.other_office, path=world.other_office.path, kind="working_group"
@@ -78,8 +82,11 @@ def setting(world):
     member = roster_services.add_group_member(actor=system, group=group, staff=staff_other, is_lead=True)
     user_b = make_user("user_b_foreign", world.grid_b, "grid_leader")
     token_b, _raw = account_services.issue_token(actor=user_b, name="外格令牌")
-    org_services.update_unit(actor=make_user("office_b_admin", world.other_office, "office_leader"),
-                             unit=world.other_grid, note="外办备注")
+    org_services.update_unit(
+        actor=make_user("office_b_admin", world.other_office, "office_leader"),
+        unit=world.other_grid,
+        note="外办备注",
+    )
     from wangge.audit.models import AuditEvent
 
     event = AuditEvent.objects.filter(path__startswith=world.grid_b.path).first()
@@ -96,7 +103,17 @@ def setting(world):
             "event_id": event.pk,
             "role_id": Role.objects.get(code="grid_worker").pk,
         },
-        markers=["乙网格", "丙网格", "外格乙人员", "外办督查办", "外办排查组", "外办丙人员", "user_b_foreign", "外格令牌", "外办备注"],
+        markers=[
+            "乙网格",
+            "丙网格",
+            "外格乙人员",
+            "外办督查办",
+            "外办排查组",
+            "外办丙人员",
+            "user_b_foreign",
+            "外格令牌",
+            "外办备注",
+        ],
     )
     return foreign, own_staff
 
@@ -110,15 +127,42 @@ def hostile_payload(world, foreign: Foreign) -> dict:
     b = world.grid_b.pk
     v = foreign.values
     return {
-        "unit": b, "unit_id": b, "parent": b, "parent_id": b, "new_parent": b, "new_parent_id": b,
-        "under": b, "under_id": b, "office": world.other_office.pk, "office_id": world.other_office.pk,
-        "jurisdiction": b, "jurisdiction_id": b, "staff": v["staff_id"], "staff_id": v["staff_id"],
-        "department": v["department_id"], "department_id": v["department_id"], "group": v["group_id"],
-        "member": v["member_id"], "user": v["user_id"], "assignment": v["assignment_id"],
-        "name": "HOSTILE", "code": "HOSTILE-1", "level": Level.GRID, "role": "grid_leader", "kind": "grid_staff",
-        "start_date": timezone.localdate().isoformat(), "username": "hostile_user", "password": "Very-long-pass-123",
-        "new_password": "Very-long-pass-123", "roles": [Role.objects.get(code="grid_worker").pk], "is_lead": "on",
-        "reason": "x", "confirm": "yes", "note": "HOSTILE", "display_name": "HOSTILE", "is_active": "on",
+        "unit": b,
+        "unit_id": b,
+        "parent": b,
+        "parent_id": b,
+        "new_parent": b,
+        "new_parent_id": b,
+        "under": b,
+        "under_id": b,
+        "office": world.other_office.pk,
+        "office_id": world.other_office.pk,
+        "jurisdiction": b,
+        "jurisdiction_id": b,
+        "staff": v["staff_id"],
+        "staff_id": v["staff_id"],
+        "department": v["department_id"],
+        "department_id": v["department_id"],
+        "group": v["group_id"],
+        "member": v["member_id"],
+        "user": v["user_id"],
+        "assignment": v["assignment_id"],
+        "name": "HOSTILE",
+        "code": "HOSTILE-1",
+        "level": Level.GRID,
+        "role": "grid_leader",
+        "kind": "grid_staff",
+        "start_date": timezone.localdate().isoformat(),
+        "username": "hostile_user",
+        "password": "Very-long-pass-123",
+        "new_password": "Very-long-pass-123",
+        "roles": [Role.objects.get(code="grid_worker").pk],
+        "is_lead": "on",
+        "reason": "x",
+        "confirm": "yes",
+        "note": "HOSTILE",
+        "display_name": "HOSTILE",
+        "is_active": "on",
     }
 
 
@@ -129,8 +173,16 @@ def foreign_fingerprint(own_root: OrgUnit, actor: User) -> list:
     for model in (OrgUnit, StaffMember, Assignment, Department, WorkingGroup):
         rows.append(sorted(model.objects.exclude(path__startswith=p).values_list()))
     rows.append(sorted(WorkingGroupMember.objects.values_list()))
-    rows.append(sorted(User.objects.exclude(pk=actor.pk).values_list("id", "username", "password", "is_active", "jurisdiction_id", "display_name")))
-    rows.append(sorted(User.roles.through.objects.exclude(user_id=actor.pk).values_list("user_id", "role_id")))
+    rows.append(
+        sorted(
+            User.objects.exclude(pk=actor.pk).values_list(
+                "id", "username", "password", "is_active", "jurisdiction_id", "display_name"
+            )
+        )
+    )
+    rows.append(
+        sorted(User.roles.through.objects.exclude(user_id=actor.pk).values_list("user_id", "role_id"))
+    )
     rows.append(sorted(ApiToken.objects.exclude(user=actor).values_list()))
     rows.append(sorted(Role.objects.values_list()))
     return rows
@@ -170,7 +222,9 @@ def violations(routes, actor: User, own_root: OrgUnit, foreign: Foreign, payload
             url = fill(route, foreign.values)
             missing_url = fill(route, missing_values(foreign.values))
         except KeyError as exc:
-            found.append(f"route {route!r} takes a parameter {exc} with no foreign value in the fixture: add one")
+            found.append(
+                f"route {route!r} takes a parameter {exc} with no foreign value in the fixture: add one"
+            )
             continue
         has_object = bool(PARAM.search(route))
         is_api = route.startswith("api/")
@@ -230,7 +284,9 @@ def test_account_without_jurisdiction_sees_nothing(world, setting):
     actor = make_user("nobody_all_perms", None, ALL_PERMISSION_ROLE)
     markers = [*foreign.markers, own.name, "甲网格", "郑港办事处", "冢刘村", "航空港区"]
     payload = hostile_payload(world, foreign)
-    payload.update(unit=world.grid_a.pk, unit_id=world.grid_a.pk, parent=world.grid_a.pk, parent_id=world.grid_a.pk)
+    payload.update(
+        unit=world.grid_a.pk, unit_id=world.grid_a.pk, parent=world.grid_a.pk, parent_id=world.grid_a.pk
+    )
     for route, _pattern in all_routes():
         values = dict(foreign.values, unit_id=world.grid_a.pk, staff_id=own.pk)
         url = fill(route, values)

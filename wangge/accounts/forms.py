@@ -8,8 +8,12 @@ from wangge.accounts.permissions import CATALOGUE
 
 
 class TokenForm(forms.Form):
-    name = forms.CharField(label=_("What is it for?"), max_length=100, initial="API",
-                           help_text=_("A name to recognise it by, e.g. the script or device that uses it."))
+    name = forms.CharField(
+        label=_("What is it for?"),
+        max_length=100,
+        initial="API",
+        help_text=_("A name to recognise it by, e.g. the script or device that uses it."),
+    )
 
 
 class RoleChoiceField(forms.ModelMultipleChoiceField):
@@ -30,15 +34,27 @@ class AccountForm(forms.Form):
 
     username = forms.CharField(label=_("Username"), max_length=150)
     display_name = forms.CharField(label=_("Display name"), max_length=100, required=False)
-    jurisdiction = forms.IntegerField(label=_("Jurisdiction"), widget=forms.Select,
-                                      help_text=_("The unit whose subtree this account may see."))
-    roles = RoleChoiceField(label=_("Roles"), queryset=Role.objects.none(), required=False,
-                            widget=forms.CheckboxSelectMultiple)
+    jurisdiction = forms.IntegerField(
+        label=_("Jurisdiction"),
+        widget=forms.Select,
+        help_text=_("The unit whose subtree this account may see."),
+    )
+    roles = RoleChoiceField(
+        label=_("Roles"), queryset=Role.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
-    password1 = forms.CharField(label=_("Password"), strip=False, required=False,
-                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
-    password2 = forms.CharField(label=_("Password again"), strip=False, required=False,
-                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label=_("Password again"),
+        strip=False,
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
 
     def __init__(self, *args, actor, unit_choices: list[tuple[int, str]], editing=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -71,6 +87,8 @@ class RoleForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
     description = forms.CharField(label=_("Description"), widget=forms.Textarea, required=False)
     permissions = forms.MultipleChoiceField(
-        label=_("Permissions"), widget=forms.CheckboxSelectMultiple, required=False,
+        label=_("Permissions"),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
         choices=lambda: [(code, label) for code, label in CATALOGUE.items()],
     )

@@ -71,7 +71,10 @@ def create_account(
     user.save()
     user.roles.set(roles)
     audit.record(
-        actor=actor, action=Action.CREATE, obj=user, path=jurisdiction.path if jurisdiction else "",
+        actor=actor,
+        action=Action.CREATE,
+        obj=user,
+        path=jurisdiction.path if jurisdiction else "",
         after=_account_snapshot(user),
     )
     return user
@@ -122,8 +125,14 @@ def update_account(
     after = _account_snapshot(user)
     if password:
         after["password_changed"] = True
-    audit.record(actor=actor, action=Action.UPDATE, obj=user, path=user.jurisdiction.path if user.jurisdiction else "",
-                 before=before, after=after)
+    audit.record(
+        actor=actor,
+        action=Action.UPDATE,
+        obj=user,
+        path=user.jurisdiction.path if user.jurisdiction else "",
+        before=before,
+        after=after,
+    )
     return user
 
 
@@ -131,9 +140,16 @@ def update_account(
 def issue_token(*, actor: User, name: str) -> tuple[ApiToken, str]:
     """A new API token for the actor's own account. Returns the raw key, shown once."""
     raw = ApiToken.new_raw_key()
-    token = ApiToken.objects.create(user=actor, name=(name or "API").strip()[:100], key_hash=ApiToken.hash(raw), prefix=raw[3:11])
-    audit.record(actor=actor, action=Action.TOKEN, obj=token, path=actor.jurisdiction.path if actor.jurisdiction else "",
-                 after={"name": token.name, "prefix": token.prefix})
+    token = ApiToken.objects.create(
+        user=actor, name=(name or "API").strip()[:100], key_hash=ApiToken.hash(raw), prefix=raw[3:11]
+    )
+    audit.record(
+        actor=actor,
+        action=Action.TOKEN,
+        obj=token,
+        path=actor.jurisdiction.path if actor.jurisdiction else "",
+        after={"name": token.name, "prefix": token.prefix},
+    )
     return token, raw
 
 
@@ -144,8 +160,13 @@ def revoke_token(*, actor: User, token: ApiToken) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        audit.record(actor=actor, action=Action.UPDATE, obj=token, path=actor.jurisdiction.path if actor.jurisdiction else "",
-                     after={"revoked_at": token.revoked_at.isoformat()})
+        audit.record(
+            actor=actor,
+            action=Action.UPDATE,
+            obj=token,
+            path=actor.jurisdiction.path if actor.jurisdiction else "",
+            after={"revoked_at": token.revoked_at.isoformat()},
+        )
     return token
 
 
@@ -188,12 +209,20 @@ def _require_district_roles_admin(actor: Any) -> None:
 
 @transaction.atomic
 def save_role(
-    *, actor: Any, role: Role | None = None, code: str, name: str, permissions: list[str], description: str = ""
+    *,
+    actor: Any,
+    role: Role | None = None,
+    code: str,
+    name: str,
+    permissions: list[str],
+    description: str = "",
 ) -> Role:
     _require_district_roles_admin(actor)
     unknown = set(permissions) - set(CATALOGUE)
     if unknown:
-        raise ValidationError({"permissions": _("Unknown permissions: %(p)s") % {"p": ", ".join(sorted(unknown))}})
+        raise ValidationError(
+            {"permissions": _("Unknown permissions: %(p)s") % {"p": ", ".join(sorted(unknown))}}
+        )
     code = (code or "").strip()
     name = (name or "").strip()
     if not code or not name:
@@ -209,11 +238,22 @@ def save_role(
     else:
         role = Role.objects.select_for_update().get(pk=role.pk)
         before = audit.snapshot(role)
-    role.code, role.name, role.permissions, role.description = code, name, sorted(set(permissions)), description
+    role.code, role.name, role.permissions, role.description = (
+        code,
+        name,
+        sorted(set(permissions)),
+        description,
+    )
     role.save()
     path = actor.jurisdiction.path if actor is not None and actor.jurisdiction else ""
-    audit.record(actor=actor, action=Action.UPDATE if before else Action.CREATE, obj=role, path=path,
-                 before=before, after=audit.snapshot(role))
+    audit.record(
+        actor=actor,
+        action=Action.UPDATE if before else Action.CREATE,
+        obj=role,
+        path=path,
+        before=before,
+        after=audit.snapshot(role),
+    )
     return role
 
 

@@ -95,8 +95,12 @@ def user_create(request):
         jurisdiction = org_selectors.get_unit(scope, data["jurisdiction"])
         try:
             account = services.create_account(
-                actor=request.user, username=data["username"], password=data["password1"],
-                jurisdiction=jurisdiction, roles=list(data["roles"]), display_name=data["display_name"],
+                actor=request.user,
+                username=data["username"],
+                password=data["password1"],
+                jurisdiction=jurisdiction,
+                roles=list(data["roles"]),
+                display_name=data["display_name"],
             )
         except ValidationError as exc:
             add_service_error(form, exc)
@@ -118,7 +122,11 @@ def user_edit(request, user_id):
         "is_active": account.is_active,
     }
     form = AccountForm(
-        post_data(request), initial=initial, actor=request.user, unit_choices=_unit_choices(scope), editing=account
+        post_data(request),
+        initial=initial,
+        actor=request.user,
+        unit_choices=_unit_choices(scope),
+        editing=account,
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -151,7 +159,9 @@ def role_list(request):
     roles = [
         {"role": r, "permissions": [CATALOGUE[p] for p in r.clean_permissions()]} for r in selectors.roles()
     ]
-    can_edit = request.user.can(ROLES_MANAGE) and not request.scope.is_empty and request.scope.root.parent_id is None
+    can_edit = (
+        request.user.can(ROLES_MANAGE) and not request.scope.is_empty and request.scope.root.parent_id is None
+    )
     return render(request, "accounts/role_list.html", {"roles": roles, "can_edit": can_edit})
 
 
@@ -170,8 +180,16 @@ def role_edit(request, role_id):
 
 def _role_form(request, role):
     services.require_roles_admin(request.user)
-    initial = {"code": role.code, "name": role.name, "description": role.description,
-               "permissions": role.permissions} if role else None
+    initial = (
+        {
+            "code": role.code,
+            "name": role.name,
+            "description": role.description,
+            "permissions": role.permissions,
+        }
+        if role
+        else None
+    )
     form = RoleForm(post_data(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

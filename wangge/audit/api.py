@@ -37,17 +37,30 @@ def _masked(snapshot: dict | None, request) -> dict | None:
     """Phones in before/after are masked, as on the pages, for roles that may not see them."""
     if not snapshot or has_permission(getattr(request, "actor", None), ROSTER_VIEW_CONTACT):
         return snapshot
-    return {k: (mask_phone(v) if k in CONTACT_FIELDS and isinstance(v, str) else v) for k, v in snapshot.items()}
+    return {
+        k: (mask_phone(v) if k in CONTACT_FIELDS and isinstance(v, str) else v) for k, v in snapshot.items()
+    }
 
 
 @router.get("/events", response=list[EventOut])
 @api_operation(AUDIT_VIEW)
 @paginate(LimitOffsetPagination)
 def list_events(
-    request, actor: str = "", model: str = "", action: str = "", object_id: str = "",
-    date_from: date | None = None, date_to: date | None = None,
+    request,
+    actor: str = "",
+    model: str = "",
+    action: str = "",
+    object_id: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
 ):
     events = selectors.events(
-        request.scope, actor=actor, model=model, action=action, object_id=object_id, date_from=date_from, date_to=date_to
+        request.scope,
+        actor=actor,
+        model=model,
+        action=action,
+        object_id=object_id,
+        date_from=date_from,
+        date_to=date_to,
     )
     return events

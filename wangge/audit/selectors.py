@@ -38,7 +38,9 @@ def events(
 
 
 def history_of(scope: Scope, obj) -> QuerySet[AuditEvent]:
-    return scope.filter(AuditEvent.objects.filter(model=obj._meta.label_lower, object_id=str(obj.pk))).order_by("-at", "-id")
+    return scope.filter(
+        AuditEvent.objects.filter(model=obj._meta.label_lower, object_id=str(obj.pk))
+    ).order_by("-at", "-id")
 
 
 def models_in_log(scope: Scope) -> list[str]:

@@ -30,7 +30,11 @@ class ActiveSessionAuth(SessionAuth):
 
 def _messages(exc: DjangoValidationError) -> list[str]:
     if hasattr(exc, "message_dict"):
-        return [f"{field}: {m}" if field != "__all__" else m for field, msgs in exc.message_dict.items() for m in msgs]
+        return [
+            f"{field}: {m}" if field != "__all__" else m
+            for field, msgs in exc.message_dict.items()
+            for m in msgs
+        ]
     return list(exc.messages)
 
 
@@ -46,7 +50,9 @@ def build_api() -> NinjaAPI:
 
     @api.exception_handler(PermissionDenied)
     def permission_denied(request, exc):
-        return api.create_response(request, {"detail": str(exc) or _("Your role does not allow this.")}, status=403)
+        return api.create_response(
+            request, {"detail": str(exc) or _("Your role does not allow this.")}, status=403
+        )
 
     @api.exception_handler(Http404)
     def not_found(request, exc):

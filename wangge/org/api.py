@@ -69,7 +69,9 @@ class ResponsibleOut(Schema):
 @router.get("/", response=list[UnitOut])
 @api_operation(ORG_VIEW)
 @paginate(LimitOffsetPagination)
-def list_units(request, parent_id: int | None = None, level: int | None = None, q: str = "", include_closed: bool = False):
+def list_units(
+    request, parent_id: int | None = None, level: int | None = None, q: str = "", include_closed: bool = False
+):
     qs = selectors.units(request.scope, include_closed=include_closed)
     if parent_id is not None:
         qs = qs.filter(parent_id=parent_id)
@@ -117,8 +119,13 @@ def responsible(request, unit_id: int, on: date | None = None):
 def create_unit(request, payload: UnitIn):
     parent = selectors.get_unit(request.scope, payload.parent_id)
     unit = services.create_unit(
-        actor=request.actor, parent=parent, code=payload.code, name=payload.name, level=payload.level,
-        note=payload.note, sort_order=payload.sort_order,
+        actor=request.actor,
+        parent=parent,
+        code=payload.code,
+        name=payload.name,
+        level=payload.level,
+        note=payload.note,
+        sort_order=payload.sort_order,
     )
     return Status(201, unit)
 

@@ -63,8 +63,12 @@ class AssignForm(forms.Form):
     staff = forms.IntegerField(label=_("Staff member"), widget=forms.Select)
     role = forms.ChoiceField(label=_("Role"), choices=AssignmentRole.choices)
     start_date = forms.DateField(label=_("From"), widget=DateInput)
-    end_date = forms.DateField(label=_("Until"), required=False, widget=DateInput,
-                               help_text=_("Leave empty while the responsibility lasts."))
+    end_date = forms.DateField(
+        label=_("Until"),
+        required=False,
+        widget=DateInput,
+        help_text=_("Leave empty while the responsibility lasts."),
+    )
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
     def __init__(self, *args, unit: OrgUnit, staff_choices: list[tuple[int, str]], **kwargs):
@@ -76,5 +80,6 @@ class AssignForm(forms.Form):
 
 
 class EndAssignmentForm(forms.Form):
-    end_date = forms.DateField(label=_("Last day"), required=False, widget=DateInput,
-                               help_text=_("Leave empty to end it today."))
+    end_date = forms.DateField(
+        label=_("Last day"), required=False, widget=DateInput, help_text=_("Leave empty to end it today.")
+    )

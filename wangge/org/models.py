@@ -49,7 +49,12 @@ class OrgUnit(models.Model):
     name = models.CharField(_("name"), max_length=100)
     level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("parent unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     path = models.CharField(max_length=255, editable=False, db_index=False)
     depth = models.PositiveSmallIntegerField(default=0, editable=False)
@@ -71,7 +76,9 @@ class OrgUnit(models.Model):
             models.Index(fields=["level", "closed_at"], name="org_unit_level_open"),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(level__in=[lv.value for lv in Level]), name="org_unit_level_valid"),
+            models.CheckConstraint(
+                condition=Q(level__in=[lv.value for lv in Level]), name="org_unit_level_valid"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -33,7 +33,9 @@ def children(scope: Scope, unit: OrgUnit, *, include_closed: bool = False) -> Qu
     return qs.order_by("sort_order", "code")
 
 
-def grids_without_leader(scope: Scope, *, under: OrgUnit | None = None, on: date | None = None) -> QuerySet[OrgUnit]:
+def grids_without_leader(
+    scope: Scope, *, under: OrgUnit | None = None, on: date | None = None
+) -> QuerySet[OrgUnit]:
     """Open level-3 grids with no current grid leader: one query (NOT EXISTS)."""
     on = on or timezone.localdate()
     leaders = Assignment.objects.current(on).filter(unit=OuterRef("pk"), role=AssignmentRole.GRID_LEADER)
@@ -82,7 +84,11 @@ def tree_summary(scope: Scope, root: OrgUnit, *, max_depth: int = 1, on: date | 
     current leaders of the displayed nodes.
     """
     on = on or timezone.localdate()
-    all_units = list(units(scope).under(root).only("id", "name", "code", "level", "path", "parent_id", "depth", "sort_order", "closed_at"))
+    all_units = list(
+        units(scope)
+        .under(root)
+        .only("id", "name", "code", "level", "path", "parent_id", "depth", "sort_order", "closed_at")
+    )
     leaderless = set(grids_without_leader(scope, under=root, on=on).values_list("pk", flat=True))
     staff_by_unit = dict(
         scope.filter(StaffMember.objects.filter(is_active=True, path__startswith=root.path))

@@ -57,7 +57,14 @@ def _clean_code(code: str) -> str:
 
 @transaction.atomic
 def create_unit(
-    *, actor: Any, parent: OrgUnit | None, code: str, name: str, level: int, note: str = "", sort_order: int = 0
+    *,
+    actor: Any,
+    parent: OrgUnit | None,
+    code: str,
+    name: str,
+    level: int,
+    note: str = "",
+    sort_order: int = 0,
 ) -> OrgUnit:
     _require_edit(actor)
     if parent is not None:
@@ -88,7 +95,12 @@ def create_unit(
 
 @transaction.atomic
 def update_unit(
-    *, actor: Any, unit: OrgUnit, name: str | None = None, code: str | None = None, note: str | None = None,
+    *,
+    actor: Any,
+    unit: OrgUnit,
+    name: str | None = None,
+    code: str | None = None,
+    note: str | None = None,
     sort_order: int | None = None,
 ) -> OrgUnit:
     _require_edit(actor)

@@ -147,7 +147,12 @@ def unit_detail(request, unit_id):
         "today": today,
     }
     if has_permission(user, ROSTER_VIEW):
-        homed = roster_selectors.staff(scope).filter(unit=unit).select_related("department").order_by("name", "id")
+        homed = (
+            roster_selectors.staff(scope)
+            .filter(unit=unit)
+            .select_related("department")
+            .order_by("name", "id")
+        )
         context["staff_page"] = paginate(request, homed, "staff")
     if has_permission(user, AUDIT_VIEW):
         context["history"] = list(audit_selectors.history_of(scope, unit)[:HISTORY_SHOWN])
@@ -187,15 +192,22 @@ def unit_create(request, unit_id):
         data = form.cleaned_data
         try:
             unit = services.create_unit(
-                actor=request.user, parent=parent, level=data["level"], name=data["name"], code=data["code"],
-                note=data["note"], sort_order=data["sort_order"] or 0,
+                actor=request.user,
+                parent=parent,
+                level=data["level"],
+                name=data["name"],
+                code=data["code"],
+                note=data["note"],
+                sort_order=data["sort_order"] or 0,
             )
         except ValidationError as exc:
             add_service_error(form, exc)
         else:
             messages.success(request, _("%(name)s was added.") % {"name": unit.name})
             return redirect("org:unit_detail", unit_id=unit.pk)
-    return render(request, "org/unit_create.html", {"parent": parent, "form": form, "levels": child_levels(parent)})
+    return render(
+        request, "org/unit_create.html", {"parent": parent, "form": form, "levels": child_levels(parent)}
+    )
 
 
 @scoped_view(ORG_EDIT)
@@ -208,7 +220,11 @@ def unit_edit(request, unit_id):
         data = form.cleaned_data
         try:
             services.update_unit(
-                actor=request.user, unit=unit, name=data["name"], code=data["code"], note=data["note"],
+                actor=request.user,
+                unit=unit,
+                name=data["name"],
+                code=data["code"],
+                note=data["note"],
                 sort_order=data["sort_order"],
             )
         except ValidationError as exc:
@@ -241,7 +257,10 @@ def unit_move(request, unit_id):
         except ValidationError as exc:
             add_service_error(form, exc)
         else:
-            messages.success(request, _("%(name)s now sits under %(parent)s.") % {"name": unit.name, "parent": new_parent.name})
+            messages.success(
+                request,
+                _("%(name)s now sits under %(parent)s.") % {"name": unit.name, "parent": new_parent.name},
+            )
             return redirect("org:unit_detail", unit_id=unit.pk)
     context = {
         "unit": unit,
@@ -295,7 +314,9 @@ def _staff_choices(scope: Scope, unit: OrgUnit, q: str) -> tuple[list[tuple[int,
     if not q:
         around = unit.parent if unit.parent_id and scope.covers(unit.parent) else unit
         above = [a.path for a in selectors.visible_ancestors(scope, unit)]
-        responsible_around = scope.filter(Assignment.objects.filter(staff=OuterRef("pk"), path__startswith=around.path))
+        responsible_around = scope.filter(
+            Assignment.objects.filter(staff=OuterRef("pk"), path__startswith=around.path)
+        )
         qs = qs.filter(Q(path__startswith=around.path) | Q(path__in=above) | Exists(responsible_around))
     staff = list(qs[: STAFF_CHOICES_LIMIT + 1])
     more = len(staff) > STAFF_CHOICES_LIMIT
@@ -324,15 +345,23 @@ def assign(request, unit_id):
         staff = roster_selectors.get_staff(scope, data["staff"])
         try:
             roster_services.assign(
-                actor=request.user, staff=staff, unit=unit, role=data["role"], start_date=data["start_date"],
-                end_date=data["end_date"], note=data["note"],
+                actor=request.user,
+                staff=staff,
+                unit=unit,
+                role=data["role"],
+                start_date=data["start_date"],
+                end_date=data["end_date"],
+                note=data["note"],
             )
         except ValidationError as exc:
             add_service_error(form, exc)
             if staff.pk not in {pk for pk, _label in choices}:
                 form.fields["staff"].widget.choices.insert(1, (staff.pk, _staff_label(scope, staff)))
         else:
-            messages.success(request, _("%(name)s is now responsible for %(unit)s.") % {"name": staff.name, "unit": unit.name})
+            messages.success(
+                request,
+                _("%(name)s is now responsible for %(unit)s.") % {"name": staff.name, "unit": unit.name},
+            )
             return redirect("org:unit_detail", unit_id=unit.pk)
     context = {"unit": unit, "form": form, "q": q, "more": more, "limit": STAFF_CHOICES_LIMIT}
     return render(request, "org/assign.html", context)
@@ -345,10 +374,14 @@ def assignment_end(request, assignment_id):
     form = EndAssignmentForm(post_data(request))
     if request.method == "POST" and form.is_valid():
         try:
-            roster_services.end_assignment(actor=request.user, assignment=assignment, end_date=form.cleaned_data["end_date"])
+            roster_services.end_assignment(
+                actor=request.user, assignment=assignment, end_date=form.cleaned_data["end_date"]
+            )
         except ValidationError as exc:
             add_service_error(form, exc)
         else:
-            messages.success(request, _("The responsibility of %(name)s has ended.") % {"name": assignment.staff.name})
+            messages.success(
+                request, _("The responsibility of %(name)s has ended.") % {"name": assignment.staff.name}
+            )
             return redirect("org:unit_detail", unit_id=assignment.unit_id)
     return render(request, "org/assignment_end.html", {"assignment": assignment, "form": form})

@@ -104,17 +104,33 @@ def _staff_out(request, staff: StaffMember) -> dict:
 
 def _assignment_out(a) -> dict:
     return {
-        "id": a.pk, "staff_id": a.staff_id, "staff_name": a.staff.name, "unit_id": a.unit_id,
-        "unit_name": a.unit.name, "role": a.role, "start_date": a.start_date, "end_date": a.end_date, "note": a.note,
+        "id": a.pk,
+        "staff_id": a.staff_id,
+        "staff_name": a.staff.name,
+        "unit_id": a.unit_id,
+        "unit_name": a.unit.name,
+        "role": a.role,
+        "start_date": a.start_date,
+        "end_date": a.end_date,
+        "note": a.note,
     }
 
 
 @router.get("/staff", response=list[StaffOut])
 @api_operation(ROSTER_VIEW)
 @paginate(LimitOffsetPagination)
-def list_staff(request, q: str = "", under_id: int | None = None, kind: str = "", role: str = "", include_inactive: bool = False):
+def list_staff(
+    request,
+    q: str = "",
+    under_id: int | None = None,
+    kind: str = "",
+    role: str = "",
+    include_inactive: bool = False,
+):
     under = org_selectors.get_unit(request.scope, under_id) if under_id else None
-    qs = selectors.search_staff(request.scope, q=q, under=under, kind=kind, role=role, include_inactive=include_inactive)
+    qs = selectors.search_staff(
+        request.scope, q=q, under=under, kind=kind, role=role, include_inactive=include_inactive
+    )
     return [_staff_out(request, s) for s in qs]
 
 
@@ -130,7 +146,11 @@ def get_staff(request, staff_id: int):
 @api_operation(ROSTER_EDIT)
 def create_staff(request, payload: StaffIn):
     unit = org_selectors.get_unit(request.scope, payload.unit_id)
-    department = selectors.departments(request.scope).filter(pk=payload.department_id).first() if payload.department_id else None
+    department = (
+        selectors.departments(request.scope).filter(pk=payload.department_id).first()
+        if payload.department_id
+        else None
+    )
     data = payload.dict(exclude={"unit_id", "department_id"})
     staff = services.create_staff(actor=request.actor, unit=unit, department=department, **data)
     return Status(201, _staff_out(request, staff))
@@ -167,8 +187,13 @@ def create_assignment(request, payload: AssignmentIn):
     unit = org_selectors.get_unit(request.scope, payload.unit_id)
     staff = selectors.get_staff(request.scope, payload.staff_id)
     a = services.assign(
-        actor=request.actor, staff=staff, unit=unit, role=payload.role,
-        start_date=payload.start_date, end_date=payload.end_date, note=payload.note,
+        actor=request.actor,
+        staff=staff,
+        unit=unit,
+        role=payload.role,
+        start_date=payload.start_date,
+        end_date=payload.end_date,
+        note=payload.note,
     )
     return Status(201, _assignment_out(a))
 
@@ -177,7 +202,9 @@ def create_assignment(request, payload: AssignmentIn):
 @api_operation(ROSTER_EDIT)
 def end_assignment(request, assignment_id: int, payload: EndIn):
     a = selectors.get_assignment(request.scope, assignment_id)
-    return _assignment_out(services.end_assignment(actor=request.actor, assignment=a, end_date=payload.end_date))
+    return _assignment_out(
+        services.end_assignment(actor=request.actor, assignment=a, end_date=payload.end_date)
+    )
 
 
 @router.get("/working-groups", response=list[WorkingGroupOut])

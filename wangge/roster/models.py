@@ -45,7 +45,9 @@ class DepartmentKind(models.TextChoices):
 
 
 class Department(models.Model):
-    unit = models.ForeignKey("org.OrgUnit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="departments")
+    unit = models.ForeignKey(
+        "org.OrgUnit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="departments"
+    )
     kind = models.CharField(_("kind"), max_length=32, choices=DepartmentKind.choices)
     name = models.CharField(_("name"), max_length=100)
     path = models.CharField(max_length=255, editable=False)
@@ -54,7 +56,9 @@ class Department(models.Model):
         verbose_name = _("department")
         verbose_name_plural = _("departments")
         ordering = ["path", "name"]
-        constraints = [models.UniqueConstraint(fields=["unit", "name"], name="department_unique_name_per_unit")]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "name"], name="department_unique_name_per_unit")
+        ]
         indexes = [models.Index(fields=["path"], name="department_path", opclasses=["varchar_pattern_ops"])]
 
     def __str__(self) -> str:
@@ -68,9 +72,16 @@ class StaffMember(models.Model):
     kind = models.CharField(_("kind"), max_length=32, choices=StaffKind.choices, default=StaffKind.OTHER)
     title = models.CharField(_("title / post"), max_length=100, blank=True)
     is_party_member = models.BooleanField(_("party member"), default=False)
-    unit = models.ForeignKey("org.OrgUnit", verbose_name=_("home unit"), on_delete=models.PROTECT, related_name="staff")
+    unit = models.ForeignKey(
+        "org.OrgUnit", verbose_name=_("home unit"), on_delete=models.PROTECT, related_name="staff"
+    )
     department = models.ForeignKey(
-        Department, verbose_name=_("department"), null=True, blank=True, on_delete=models.SET_NULL, related_name="staff"
+        Department,
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="staff",
     )
     note = models.TextField(_("note"), blank=True)
     path = models.CharField(max_length=255, editable=False)
@@ -123,8 +134,12 @@ class AssignmentQuerySet(models.QuerySet):
 
 
 class Assignment(models.Model):
-    staff = models.ForeignKey(StaffMember, verbose_name=_("staff member"), on_delete=models.PROTECT, related_name="assignments")
-    unit = models.ForeignKey("org.OrgUnit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="assignments")
+    staff = models.ForeignKey(
+        StaffMember, verbose_name=_("staff member"), on_delete=models.PROTECT, related_name="assignments"
+    )
+    unit = models.ForeignKey(
+        "org.OrgUnit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="assignments"
+    )
     role = models.CharField(_("role"), max_length=32, choices=AssignmentRole.choices)
     start_date = models.DateField(_("from"))
     end_date = models.DateField(_("until"), null=True, blank=True)
@@ -160,7 +175,9 @@ class Assignment(models.Model):
 class WorkingGroup(models.Model):
     """A task group of an office (专班), one line of work: "一办十一组"."""
 
-    office = models.ForeignKey("org.OrgUnit", verbose_name=_("office"), on_delete=models.PROTECT, related_name="working_groups")
+    office = models.ForeignKey(
+        "org.OrgUnit", verbose_name=_("office"), on_delete=models.PROTECT, related_name="working_groups"
+    )
     name = models.CharField(_("name"), max_length=100)
     line_of_work = models.CharField(_("line of work"), max_length=200, blank=True)
     path = models.CharField(max_length=255, editable=False)
@@ -172,7 +189,9 @@ class WorkingGroup(models.Model):
         verbose_name_plural = _("working groups")
         ordering = ["path", "name"]
         constraints = [models.UniqueConstraint(fields=["office", "name"], name="working_group_unique_name")]
-        indexes = [models.Index(fields=["path"], name="working_group_path", opclasses=["varchar_pattern_ops"])]
+        indexes = [
+            models.Index(fields=["path"], name="working_group_path", opclasses=["varchar_pattern_ops"])
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -50,7 +50,9 @@ def _in_scope(actor: Any, unit: OrgUnit) -> None:
 def _clean_phone(phone: str) -> str:
     phone = re.sub(r"[\s()]", "", phone or "")
     if phone and not PHONE_RE.match(phone):
-        raise ValidationError({"phone": _("Enter a mobile number of 11 digits or a landline with area code.")})
+        raise ValidationError(
+            {"phone": _("Enter a mobile number of 11 digits or a landline with area code.")}
+        )
     return phone
 
 
@@ -81,7 +83,11 @@ def create_staff(
         raise ValidationError({"name": _("A name is required.")})
     if kind not in StaffKind.values:
         raise ValidationError({"kind": _("Unknown kind of staff.")})
-    if department is not None and not department.path.startswith(unit.path) and not unit.path.startswith(department.path):
+    if (
+        department is not None
+        and not department.path.startswith(unit.path)
+        and not unit.path.startswith(department.path)
+    ):
         raise ValidationError({"department": _("The department belongs to another unit.")})
     staff = StaffMember.objects.create(
         unit=unit,
@@ -100,7 +106,9 @@ def create_staff(
 
 
 @transaction.atomic
-def update_staff(*, actor: Any, staff: StaffMember, unit: OrgUnit | None = None, **changes: Any) -> StaffMember:
+def update_staff(
+    *, actor: Any, staff: StaffMember, unit: OrgUnit | None = None, **changes: Any
+) -> StaffMember:
     """Change fields of a roster entry; moving them to another home unit needs both in scope."""
     _require_edit(actor)
     staff = StaffMember.objects.select_for_update().get(pk=staff.pk)
@@ -157,7 +165,9 @@ def assign(
     """Make someone responsible for a unit in a role for a period (网格化分包责任制)."""
     _require_edit(actor)
     _in_scope(actor, unit)
-    if actor is not None and not (scope_of(actor).covers_path(staff.path) or _has_assignment_in_scope(actor, staff)):
+    if actor is not None and not (
+        scope_of(actor).covers_path(staff.path) or _has_assignment_in_scope(actor, staff)
+    ):
         raise Http404(_("Not found."))
     _open_unit(unit)
     if role not in AssignmentRole.values:
@@ -170,7 +180,9 @@ def assign(
     if end_date is not None and end_date < start_date:
         raise ValidationError({"end_date": _("The end date is before the start date.")})
     if _overlapping(staff, unit, role, start_date, end_date).exists():
-        raise ValidationError(_("%(name)s already has this role here for an overlapping period.") % {"name": staff.name})
+        raise ValidationError(
+            _("%(name)s already has this role here for an overlapping period.") % {"name": staff.name}
+        )
     assignment = Assignment.objects.create(
         staff=staff, unit=unit, role=role, start_date=start_date, end_date=end_date, note=note, path=unit.path
     )
@@ -196,7 +208,9 @@ def end_assignment(*, actor: Any, assignment: Assignment, end_date: date | None 
     before = audit.snapshot(assignment)
     assignment.end_date = end_date
     assignment.save(update_fields=["end_date"])
-    audit.record(actor=actor, action=Action.UPDATE, obj=assignment, before=before, after=audit.snapshot(assignment))
+    audit.record(
+        actor=actor, action=Action.UPDATE, obj=assignment, before=before, after=audit.snapshot(assignment)
+    )
     return assignment
 
 
@@ -212,7 +226,9 @@ def _end_current(*, actor: Any, assignments) -> int:
         before = audit.snapshot(assignment)
         assignment.end_date = max(today - timedelta(days=1), assignment.start_date)
         assignment.save(update_fields=["end_date"])
-        audit.record(actor=actor, action=Action.UPDATE, obj=assignment, before=before, after=audit.snapshot(assignment))
+        audit.record(
+            actor=actor, action=Action.UPDATE, obj=assignment, before=before, after=audit.snapshot(assignment)
+        )
         count += 1
     return count
 
@@ -250,7 +266,9 @@ def create_working_group(*, actor: Any, office: OrgUnit, name: str, line_of_work
 
 
 @transaction.atomic
-def add_group_member(*, actor: Any, group: WorkingGroup, staff: StaffMember, is_lead: bool = False) -> WorkingGroupMember:
+def add_group_member(
+    *, actor: Any, group: WorkingGroup, staff: StaffMember, is_lead: bool = False
+) -> WorkingGroupMember:
     _require_edit(actor)
     _in_scope(actor, group.office)
     if actor is not None and not scope_of(actor).covers_path(staff.path):
@@ -275,13 +293,25 @@ def set_group_lead(*, actor: Any, member: WorkingGroupMember) -> WorkingGroupMem
         before = audit.snapshot(other)
         other.is_lead = False
         other.save(update_fields=["is_lead"])
-        audit.record(actor=actor, action=Action.UPDATE, obj=other, path=member.group.path, before=before,
-                     after=audit.snapshot(other))
+        audit.record(
+            actor=actor,
+            action=Action.UPDATE,
+            obj=other,
+            path=member.group.path,
+            before=before,
+            after=audit.snapshot(other),
+        )
     before = audit.snapshot(member)
     member.is_lead = True
     member.save(update_fields=["is_lead"])
-    audit.record(actor=actor, action=Action.UPDATE, obj=member, path=member.group.path, before=before,
-                 after=audit.snapshot(member))
+    audit.record(
+        actor=actor,
+        action=Action.UPDATE,
+        obj=member,
+        path=member.group.path,
+        before=before,
+        after=audit.snapshot(member),
+    )
     return member
 
 
