@@ -376,11 +376,22 @@ def test_end_a_responsibility(world, office_leader, staff_factory):
         actor=None, staff=staff, unit=world.grid_a, role="grid_worker", start_date=start
     )
     response = client_for(office_leader).post(
-        reverse("roster:assignment_end", kwargs={"assignment_id": assignment.pk}), {"end_date": ""}
+        reverse("org:assignment_end", kwargs={"assignment_id": assignment.pk}),
+        {"end_date": "", "next": staff_url(staff)},
     )
     assert response.status_code == 302 and response["Location"] == staff_url(staff)
     assignment.refresh_from_db()
     assert assignment.end_date == timezone.localdate()
+
+
+def test_ending_a_responsibility_never_redirects_off_site(world, office_leader, staff_factory):
+    staff = staff_factory(unit=world.grid_a)
+    assignment = services.assign(actor=None, staff=staff, unit=world.grid_a, role="grid_worker")
+    response = client_for(office_leader).post(
+        reverse("org:assignment_end", kwargs={"assignment_id": assignment.pk}),
+        {"end_date": "", "next": "https://evil.example/"},
+    )
+    assert response.status_code == 302 and "evil" not in response["Location"]
 
 
 # --- working groups -------------------------------------------------------------------

@@ -4,13 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from wangge.audit import display, selectors
 from wangge.audit.models import Action
 from wangge.core.access import Scope
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
+from wangge.core.forms import DateInput
 
 
 class EventFilterForm(forms.Form):

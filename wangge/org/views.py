@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -383,5 +384,8 @@ def assignment_end(request, assignment_id):
             messages.success(
                 request, _("The responsibility of %(name)s has ended.") % {"name": assignment.staff.name}
             )
+            next_url = request.POST.get("next", "")
+            if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+                return redirect(next_url)
             return redirect("org:unit_detail", unit_id=assignment.unit_id)
     return render(request, "org/assignment_end.html", {"assignment": assignment, "form": form})

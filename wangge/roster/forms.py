@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from wangge.core.access import Scope
+from wangge.core.forms import DateInput
 from wangge.org import selectors as org_selectors
 from wangge.org.models import Level, OrgUnit
 from wangge.roster import selectors
@@ -43,22 +44,6 @@ class DepartmentChoiceField(forms.ModelChoiceField):
 
 def _root_depth(scope: Scope) -> int:
     return scope.root.depth if scope.root is not None else 0
-
-
-def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the form: on the field it names, else on the form."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 # --- staff list filters -----------------------------------------------------------
@@ -200,10 +185,6 @@ class AssignForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = org_selectors.units(scope).order_by("path")
         self.fields["unit"].root_depth = _root_depth(scope)
-
-
-class EndAssignmentForm(forms.Form):
-    end_date = forms.DateField(label=_("Last day"), required=False, widget=DateInput())
 
 
 # --- working groups and departments --------------------------------------------

@@ -11,7 +11,6 @@ urlpatterns = [
     path("staff/<int:staff_id>/deactivate/", views.staff_deactivate, name="staff_deactivate"),
     path("staff/<int:staff_id>/reactivate/", views.staff_reactivate, name="staff_reactivate"),
     path("staff/<int:staff_id>/assign/", views.assign, name="assign"),
-    path("assignments/<int:assignment_id>/end/", views.assignment_end, name="assignment_end"),
     path("groups/", views.group_list, name="group_list"),
     path("groups/new/", views.group_create, name="group_create"),
     path("groups/<int:group_id>/", views.group_detail, name="group_detail"),

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -25,25 +23,24 @@ from wangge.audit import selectors as audit_selectors
 from wangge.audit import services as audit_services
 from wangge.audit.models import Action
 from wangge.core.access import scoped_view
+from wangge.core.forms import add_service_error, paginate
 from wangge.org import selectors as org_selectors
 from wangge.org.models import Level
 from wangge.roster import selectors, services
 from wangge.roster.forms import (
     AssignForm,
     DepartmentForm,
-    EndAssignmentForm,
     GroupForm,
     MemberAddForm,
     StaffFilterForm,
     StaffForm,
-    add_service_errors,
 )
 
 HISTORY_LIMIT = 20
 
 
 def _page(request, qs):
-    return Paginator(qs, settings.WANGGE_PAGE_SIZE).get_page(request.GET.get("page"))
+    return paginate(request, qs)
 
 
 def _htmx_target(request) -> str:
@@ -140,7 +137,7 @@ def staff_create(request):
             try:
                 staff = services.create_staff(actor=request.user, unit=data["unit"], **form.changes())
             except ValidationError as exc:
-                add_service_errors(form, exc)
+                add_service_error(form, exc)
             else:
                 messages.success(request, _("%(name)s was added to the roster.") % {"name": staff.name})
                 return redirect("roster:staff_detail", staff_id=staff.pk)
@@ -178,7 +175,7 @@ def staff_edit(request, staff_id: int):
                     actor=request.user, staff=staff, unit=form.cleaned_data["unit"], **form.changes()
                 )
             except ValidationError as exc:
-                add_service_errors(form, exc)
+                add_service_error(form, exc)
             else:
                 if audit_services.snapshot(updated) == before:
                     messages.info(request, _("Nothing was changed."))
@@ -235,7 +232,7 @@ def assign(request, staff_id: int):
                     note=data["note"],
                 )
             except ValidationError as exc:
-                add_service_errors(form, exc)
+                add_service_error(form, exc)
             else:
                 messages.success(
                     request,
@@ -256,29 +253,6 @@ def assign(request, staff_id: int):
             )
         form = AssignForm(scope=scope, initial=initial)
     return render(request, "roster/assign_form.html", {"form": form, "staff": staff})
-
-
-@scoped_view(ROSTER_EDIT)
-@require_POST
-def assignment_end(request, assignment_id: int):
-    assignment = selectors.get_assignment(request.scope, assignment_id)
-    form = EndAssignmentForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Enter a valid date."))
-    else:
-        try:
-            services.end_assignment(
-                actor=request.user, assignment=assignment, end_date=form.cleaned_data["end_date"]
-            )
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(
-                request,
-                _("The responsibility of %(name)s for %(unit)s was ended.")
-                % {"name": assignment.staff.name, "unit": assignment.unit.name},
-            )
-    return redirect("roster:staff_detail", staff_id=assignment.staff_id)
 
 
 # --- working groups -------------------------------------------------------------
@@ -335,7 +309,7 @@ def group_create(request):
                     line_of_work=data["line_of_work"],
                 )
             except ValidationError as exc:
-                add_service_errors(form, exc)
+                add_service_error(form, exc)
             else:
                 messages.success(request, _("The working group %(name)s was created.") % {"name": group.name})
                 return redirect("roster:group_detail", group_id=group.pk)
@@ -417,7 +391,7 @@ def department_create(request):
                     actor=request.user, unit=data["unit"], kind=data["kind"], name=data["name"]
                 )
             except ValidationError as exc:
-                add_service_errors(form, exc)
+                add_service_error(form, exc)
             else:
                 messages.success(
                     request, _("The department %(name)s was created.") % {"name": department.name}
