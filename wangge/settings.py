@@ -105,10 +105,11 @@ else:
                 # busy_timeout instead of one failing with "database is locked" mid-transaction.
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
+                # busy_timeout first: even switching to WAL waits for a lock held elsewhere.
                 "init_command": (
+                    "PRAGMA busy_timeout=20000;"
                     "PRAGMA journal_mode=WAL;"
                     "PRAGMA synchronous=NORMAL;"
-                    "PRAGMA busy_timeout=20000;"
                     "PRAGMA foreign_keys=ON;"
                 ),
             },

@@ -1,14 +1,14 @@
 """The standard roles, created by migration data and the demo. Offices may add their own."""
 
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 from wangge.accounts import permissions as p
 
 STANDARD_ROLES: list[tuple[str, str, list[str]]] = [
-    ("district_admin", N_("District administrator"), list(p.CATALOGUE)),
+    ("district_admin", gettext_noop("District administrator"), list(p.CATALOGUE)),
     (
         "office_leader",
-        N_("Office leader"),
+        gettext_noop("Office leader"),
         [
             p.ORG_VIEW,
             p.ORG_EDIT,
@@ -19,14 +19,18 @@ STANDARD_ROLES: list[tuple[str, str, list[str]]] = [
             p.ACCOUNTS_MANAGE,
         ],
     ),
-    ("working_group_lead", N_("Working-group lead"), [p.ORG_VIEW, p.ROSTER_VIEW, p.ROSTER_VIEW_CONTACT]),
-    ("department_staff", N_("Department staff"), [p.ORG_VIEW, p.ROSTER_VIEW]),
+    (
+        "working_group_lead",
+        gettext_noop("Working-group lead"),
+        [p.ORG_VIEW, p.ROSTER_VIEW, p.ROSTER_VIEW_CONTACT],
+    ),
+    ("department_staff", gettext_noop("Department staff"), [p.ORG_VIEW, p.ROSTER_VIEW]),
     (
         "village_cadre",
-        N_("Village / community cadre"),
+        gettext_noop("Village / community cadre"),
         [p.ORG_VIEW, p.ORG_EDIT, p.ROSTER_VIEW, p.ROSTER_EDIT, p.ROSTER_VIEW_CONTACT],
     ),
-    ("grid_leader", N_("Grid leader"), [p.ORG_VIEW, p.ROSTER_VIEW, p.ROSTER_VIEW_CONTACT]),
-    ("grid_worker", N_("Grid worker"), [p.ORG_VIEW, p.ROSTER_VIEW]),
-    ("volunteer", N_("Volunteer"), [p.ORG_VIEW]),
+    ("grid_leader", gettext_noop("Grid leader"), [p.ORG_VIEW, p.ROSTER_VIEW, p.ROSTER_VIEW_CONTACT]),
+    ("grid_worker", gettext_noop("Grid worker"), [p.ORG_VIEW, p.ROSTER_VIEW]),
+    ("volunteer", gettext_noop("Volunteer"), [p.ORG_VIEW]),
 ]

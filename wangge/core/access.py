@@ -169,4 +169,6 @@ class ScopeDeclarationMiddleware:
     def process_view(self, request: HttpRequest, view_func: Callable, view_args, view_kwargs):
         if declared_access(view_func, request) in (SCOPED, PUBLIC):
             return None
-        return HttpResponseForbidden(_("This page has not declared its jurisdiction scope and is refused."))
+        return HttpResponseForbidden(
+            _("This page is not available: it does not say which jurisdiction it serves.")
+        )

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Gender(models.TextChoices):
@@ -66,7 +67,7 @@ class Department(models.Model):
 
 
 class StaffMember(models.Model):
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices, blank=True, default="")
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     kind = models.CharField(_("kind"), max_length=32, choices=StaffKind.choices, default=StaffKind.OTHER)
@@ -140,7 +141,9 @@ class Assignment(models.Model):
     unit = models.ForeignKey(
         "org.OrgUnit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="assignments"
     )
-    role = models.CharField(_("role"), max_length=32, choices=AssignmentRole.choices)
+    role = models.CharField(
+        pgettext_lazy("responsibility", "role"), max_length=32, choices=AssignmentRole.choices
+    )
     start_date = models.DateField(_("from"))
     end_date = models.DateField(_("until"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
