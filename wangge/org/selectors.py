@@ -80,15 +80,12 @@ class TreeNode:
 def tree_summary(scope: Scope, root: OrgUnit, *, max_depth: int = 1, on: date | None = None) -> TreeNode:
     """The root, its children to `max_depth`, and for each node the counts of everything beneath.
 
-    Four queries whatever the size of the tree: units, leaderless grids, staff per unit,
-    current leaders of the displayed nodes.
+    Five queries whatever the size of the tree: the subtree as plain tuples (cheap even for
+    thousands of units), leaderless grids, staff per unit, the displayed units as records, and
+    the current leaders of the displayed units.
     """
     on = on or timezone.localdate()
-    all_units = list(
-        units(scope)
-        .under(root)
-        .only("id", "name", "code", "level", "path", "parent_id", "depth", "sort_order", "closed_at")
-    )
+    rows = list(units(scope).under(root).values_list("id", "level", "path", "parent_id", "depth"))
     leaderless = set(grids_without_leader(scope, under=root, on=on).values_list("pk", flat=True))
     staff_by_unit = dict(
         scope.filter(StaffMember.objects.filter(is_active=True, path__startswith=root.path))
@@ -96,23 +93,35 @@ def tree_summary(scope: Scope, root: OrgUnit, *, max_depth: int = 1, on: date | 
         .annotate(n=Count("id"))
         .values_list("unit_id", "n")
     )
-    nodes = {u.pk: TreeNode(unit=u) for u in all_units}
+    counts: dict[int, Counter] = defaultdict(Counter)
+    staff_totals: Counter = Counter()
+    leaderless_totals: Counter = Counter()
+    shown_ids = [root.pk]
+    max_abs_depth = root.depth + max_depth
+    for unit_id, level, path, _parent_id, depth in rows:
+        staff = staff_by_unit.get(unit_id, 0)
+        is_leaderless = unit_id in leaderless
+        for ancestor_id in (int(p) for p in path.strip("/").split("/")):
+            staff_totals[ancestor_id] += staff
+            if ancestor_id != unit_id:
+                counts[ancestor_id][level] += 1
+            if is_leaderless:
+                leaderless_totals[ancestor_id] += 1
+        if unit_id != root.pk and depth <= max_abs_depth:
+            shown_ids.append(unit_id)
+    records = OrgUnit.objects.in_bulk(shown_ids)
+    nodes = {
+        pk: TreeNode(
+            unit=unit, counts=counts[pk], staff=staff_totals[pk], leaderless_grids=leaderless_totals[pk]
+        )
+        for pk, unit in records.items()
+    }
     root_node = nodes.get(root.pk) or TreeNode(unit=root)
-    for unit in all_units:
-        node = nodes[unit.pk]
-        staff = staff_by_unit.get(unit.pk, 0)
-        ancestor_ids = unit.ancestor_ids()
-        for ancestor_id in ancestor_ids:
-            ancestor = nodes.get(ancestor_id)
-            if ancestor is None:
-                continue
-            ancestor.staff += staff
-            if ancestor_id != unit.pk:
-                ancestor.counts[unit.level] += 1
-            if unit.pk in leaderless:
-                ancestor.leaderless_grids += 1
-        if unit.parent_id in nodes and unit.pk != root.pk and unit.depth - root.depth <= max_depth:
-            nodes[unit.parent_id].children.append(node)
+    for pk in shown_ids[1:]:
+        node = nodes[pk]
+        parent = nodes.get(node.unit.parent_id)
+        if parent is not None:
+            parent.children.append(node)
     shown = [root_node]
     stack = [root_node]
     while stack:

@@ -31,6 +31,7 @@ from wangge.roster import selectors as roster_selectors
 from wangge.roster import services as roster_services
 from wangge.roster.models import Assignment
 
+TREE_NODE_BUDGET = 150
 TREE_DEPTH = 2  # levels below the actor's root rendered at once; deeper ones load on demand
 STAFF_CHOICES_LIMIT = 200
 HISTORY_SHOWN = 20
@@ -104,7 +105,10 @@ def tree(request):
     if scope.is_empty:
         return _no_jurisdiction(request)
     show_closed = _show_closed(request)
-    root = _summary(scope, scope.root, TREE_DEPTH, show_closed)
+    # Open two levels at once unless that would draw a very large page; deeper levels load on demand.
+    within = selectors.units(scope).under(scope.root).filter(depth__lte=scope.root.depth + TREE_DEPTH).count()
+    depth = TREE_DEPTH if within <= TREE_NODE_BUDGET else 1
+    root = _summary(scope, scope.root, depth, show_closed)
     return render(request, "org/tree.html", {"root_nodes": [root], "show_closed": show_closed})
 
 
