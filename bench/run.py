@@ -4,9 +4,13 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/wangge_bench .venv/bin/python bench/run.py [NAME ...]
 
 Environment: DATABASE_URL (PostgreSQL, database name containing "bench"), BENCH_SCALE (default 1),
-BENCH_SEED (default the demo's), BENCH_N (requests per measurement, default 200).
+BENCH_PEOPLE (people in the registry; default the demo's 24,000 per scale; the registry
+benchmarks are meant for 1000000), BENCH_SEED (default the demo's), BENCH_N (requests per
+measurement, default 200).
 The database is dropped and created again, migrated and seeded whenever its marker
-(scale, seed, builder version) differs from what is asked, or with --reseed.
+(scale, people, seed, builder version) differs from what is asked, or with --reseed. Keep one
+database per size (e.g. wangge_bench for scale 1, wangge_bench_1m for BENCH_PEOPLE=1000000) so
+that switching sizes does not reseed.
 Exit status: 0 all benches passed, 1 a bench failed, 2 refused to run.
 """
 
@@ -63,16 +67,29 @@ def recreate_database(cfg: dict) -> None:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(name))
 
 
-def write_marker(value: str) -> None:
+def write_marker(value: str, key: str = "demo") -> None:
     from django.db import connection
 
     with connection.cursor() as cur:
         cur.execute(f"CREATE TABLE IF NOT EXISTS {MARKER_TABLE} (key text PRIMARY KEY, value text NOT NULL)")
         cur.execute(
-            f"INSERT INTO {MARKER_TABLE} (key, value) VALUES ('demo', %s) "  # noqa: S608
+            f"INSERT INTO {MARKER_TABLE} (key, value) VALUES (%s, %s) "  # noqa: S608
             "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
-            [value],
+            [key, value],
         )
+
+
+def read_marker_key(key: str) -> str | None:
+    """Another entry of the marker table (e.g. 'seeding': how long the seeding took), from Django."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT to_regclass('{MARKER_TABLE}')")
+        if cur.fetchone()[0] is None:
+            return None
+        cur.execute(f"SELECT value FROM {MARKER_TABLE} WHERE key = %s", [key])  # noqa: S608
+        row = cur.fetchone()
+        return row[0] if row else None
 
 
 def load_bench(path: Path):
@@ -110,7 +127,11 @@ def main(argv: list[str] | None = None) -> int:
     from wangge.demo.meta import BUILDER_VERSION, DEFAULT_SEED
 
     seed = int(os.environ.get("BENCH_SEED", str(DEFAULT_SEED)))
-    wanted = f"scale={scale} seed={seed} builder={BUILDER_VERSION}"
+    people_env = os.environ.get("BENCH_PEOPLE", "").replace("_", "").replace(",", "")
+    people = int(people_env) if people_env else None
+    from wangge.demo.meta import planned_people
+
+    wanted = f"scale={scale} people={planned_people(scale, people)} seed={seed} builder={BUILDER_VERSION}"
     have = read_marker(cfg)
     fresh = args.reseed or have != wanted
     if fresh:
@@ -127,12 +148,30 @@ def main(argv: list[str] | None = None) -> int:
     from wangge.org.models import OrgUnit
 
     if fresh or not OrgUnit.objects.exists():
-        from wangge.demo.builder import build_demo
+        import json
+
+        from wangge.demo.builder import DemoBuilder
 
         started = time.perf_counter()
-        build_demo(seed=seed, scale=scale)
+        builder = DemoBuilder(seed=seed, scale=scale, people=people)
+        result = builder.build()
+        seconds = time.perf_counter() - started
         write_marker(wanted)
-        print(f"bench: seeded the demo at scale {scale} in {time.perf_counter() - started:.1f} s")
+        write_marker(
+            json.dumps(
+                {
+                    "seconds": round(seconds, 2),
+                    "people": result.counts["people"],
+                    "registry": {k: round(v, 2) for k, v in builder.registry_timings.items()},
+                    "counts": result.counts,
+                }
+            ),  # fmt: skip
+            key="seeding",
+        )
+        print(
+            f"bench: seeded the demo at scale {scale} with {result.counts['people']} people in {seconds:.1f} s "
+            f"(registry {builder.registry_seconds:.1f} s)"
+        )
     with connection.cursor() as cur:
         cur.execute("ANALYZE")
     from wangge.demo.builder import demo_counts
@@ -142,7 +181,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"bench: PostgreSQL {server // 10000}.{server % 10000}, database {cfg['NAME']}, {wanted}: "
         f"{counts['villages']} villages, {counts['grids']} grids, {counts['staff']} staff, "
-        f"{counts['assignments_current'] + counts['assignments_past']} responsibilities"
+        f"{counts['assignments_current'] + counts['assignments_past']} responsibilities, "
+        f"{counts['people']} people in {counts['households']} households"
     )
 
     paths = sorted(BENCH_DIR.glob("bench_*.py"))

@@ -36,6 +36,9 @@ def demo(django_db_setup, django_db_blocker):
 
 def _wipe():
     """Delete the demo inside the current test's savepoint (rolled back afterwards)."""
+    from wangge.demo.registry_builder import wipe_registry
+
+    wipe_registry()
     User.objects.all().delete()
     WorkingGroupMember.objects.all().delete()
     WorkingGroup.objects.all().delete()

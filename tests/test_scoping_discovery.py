@@ -89,6 +89,7 @@ def setting(world):
     )
     from wangge.audit.models import AuditEvent
 
+    registry = registry_foreign(world)
     event = AuditEvent.objects.filter(path__startswith=world.grid_b.path).first()
     foreign = Foreign(
         values={
@@ -102,6 +103,7 @@ def setting(world):
             "token_id": token_b.pk,
             "event_id": event.pk,
             "role_id": Role.objects.get(code="grid_worker").pk,
+            **registry.values,
         },
         markers=[
             "乙网格",
@@ -116,6 +118,89 @@ def setting(world):
         ],
     )
     return foreign, own_staff
+
+
+def registry_foreign(world) -> Foreign:
+    """Registry records in grid B: a building, room, household, person, rental, tenancy, visit,
+    party link and import job. Routes of the registry use these URL parameter names."""
+    from django.core.files.base import ContentFile
+
+    from wangge.registry import services as registry
+    from wangge.registry.models import ImportJob, PartyLink, Rental, Tenancy, Visit
+
+    building = registry.create_building(actor=None, grid=world.grid_b, name="外格乙楼", address="外格乙路1号")
+    room = registry.get_or_create_room(actor=None, building=building, number="101", unit_label="1单元")
+    household = registry.create_household(actor=None, room=room)
+    person = registry.register_person(
+        actor=None,
+        household=household,
+        name="外格乙居民",
+        id_type="resident_id",
+        id_number="11010519491231002X",
+        relation="head",
+        phone="13900000077",
+    )
+    rental = Rental.objects.create(
+        building=building,
+        room=room,
+        name="外格乙出租屋",
+        address="外格乙路1号101",
+        landlord=person,
+        path=building.path,
+    )
+    tenancy = Tenancy.objects.create(
+        rental=rental,
+        person=person,
+        move_in=timezone.localdate(),
+        reported_on=timezone.localdate(),
+        path=rental.path,
+    )
+    visit = Visit.objects.create(
+        household=household, visitor_name="外格乙走访员", outcome="met", path=household.path
+    )
+    member = StaffMember.objects.create(
+        name="外格乙党员",
+        unit=world.grid_b,
+        path=world.grid_b.path,
+        kind="party_member",
+        is_party_member=True,
+    )
+    link = PartyLink.objects.create(
+        member=member, household=household, start_date=timezone.localdate(), path=household.path
+    )
+    owner = make_user("importer_b", world.grid_b, "grid_leader")
+    job = ImportJob(
+        kind="people",
+        actor=owner,
+        scope_unit=world.grid_b,
+        path=world.grid_b.path,
+        original_name="外格乙名单.xlsx",
+        sha256="0" * 64,
+    )
+    job.file.save("b.csv", ContentFile(b"name\n"), save=True)
+    return Foreign(
+        values={
+            "building_id": building.pk,
+            "room_id": room.pk,
+            "household_id": household.pk,
+            "person_id": person.pk,
+            "rental_id": rental.pk,
+            "tenancy_id": tenancy.pk,
+            "visit_id": visit.pk,
+            "link_id": link.pk,
+            "job_id": job.pk,
+        },
+        markers=[
+            "外格乙楼",
+            "外格乙路",
+            "外格乙居民",
+            "11010519491231002X",
+            "外格乙出租屋",
+            "外格乙走访员",
+            "外格乙党员",
+            "外格乙名单",
+        ],
+    )
 
 
 def missing_values(values: dict) -> dict:
@@ -163,6 +248,27 @@ def hostile_payload(world, foreign: Foreign) -> dict:
         "note": "HOSTILE",
         "display_name": "HOSTILE",
         "is_active": "on",
+        "grid": b,
+        "grid_id": b,
+        "building": v["building_id"],
+        "building_id": v["building_id"],
+        "room": v["room_id"],
+        "room_id": v["room_id"],
+        "household": v["household_id"],
+        "household_id": v["household_id"],
+        "person": v["person_id"],
+        "person_id": v["person_id"],
+        "landlord": v["person_id"],
+        "rental": v["rental_id"],
+        "rental_id": v["rental_id"],
+        "keep": v["person_id"],
+        "drop": v["person_id"],
+        "id_number": "11010519491231002X",
+        "id_type": "resident_id",
+        "q": "外格乙",
+        "token": "WG1:1.1:x",
+        "unit_label": "1单元",
+        "number": "101",
     }
 
 
@@ -170,7 +276,24 @@ def foreign_fingerprint(own_root: OrgUnit, actor: User) -> list:
     """Every row that lies outside the actor's subtree, as it is now."""
     p = own_root.path
     rows = []
-    for model in (OrgUnit, StaffMember, Assignment, Department, WorkingGroup):
+    from wangge.registry import models as reg
+
+    for model in (
+        OrgUnit,
+        StaffMember,
+        Assignment,
+        Department,
+        WorkingGroup,
+        reg.Building,
+        reg.Room,
+        reg.Household,
+        reg.Person,
+        reg.Rental,
+        reg.Tenancy,
+        reg.Visit,
+        reg.PartyLink,
+        reg.ImportJob,
+    ):
         rows.append(sorted(model.objects.exclude(path__startswith=p).values_list()))
     rows.append(sorted(WorkingGroupMember.objects.values_list()))
     rows.append(

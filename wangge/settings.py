@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "wangge.accounts",
     "wangge.audit",
     "wangge.roster",
+    "wangge.registry",
     "wangge.demo",
 ]
 

@@ -8,6 +8,12 @@ ROSTER_VIEW = "roster.view"
 ROSTER_EDIT = "roster.edit"
 ROSTER_VIEW_CONTACT = "roster.view_contact"
 AUDIT_VIEW = "audit.view"
+REGISTRY_VIEW = "registry.view"
+REGISTRY_EDIT = "registry.edit"
+REGISTRY_VIEW_IDS = "registry.view_ids"
+REGISTRY_VIEW_PHONES = "registry.view_phones"
+REGISTRY_IMPORT = "registry.import"
+REGISTRY_EXPORT = "registry.export"
 ACCOUNTS_MANAGE = "accounts.manage"
 ROLES_MANAGE = "accounts.manage_roles"
 
@@ -18,6 +24,12 @@ CATALOGUE: dict[str, str] = {
     ROSTER_EDIT: _("Edit the roster and responsibilities"),
     ROSTER_VIEW_CONTACT: _("See full phone and ID numbers on the roster"),
     AUDIT_VIEW: _("Browse the audit log"),
+    REGISTRY_VIEW: _("View buildings, households and people"),
+    REGISTRY_EDIT: _("Register and change buildings, households, people, rentals and visits"),
+    REGISTRY_VIEW_IDS: _("See full ID numbers in the registry"),
+    REGISTRY_VIEW_PHONES: _("See full phone numbers in the registry"),
+    REGISTRY_IMPORT: _("Import registry files"),
+    REGISTRY_EXPORT: _("Export registry lists"),
     ACCOUNTS_MANAGE: _("Manage accounts in your jurisdiction"),
     ROLES_MANAGE: _("Define roles and their permissions (district level)"),
 }

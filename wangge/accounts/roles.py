@@ -4,6 +4,15 @@ from django.utils.translation import gettext_noop
 
 from wangge.accounts import permissions as p
 
+REGISTRY_ALL = [
+    p.REGISTRY_VIEW,
+    p.REGISTRY_EDIT,
+    p.REGISTRY_VIEW_IDS,
+    p.REGISTRY_VIEW_PHONES,
+    p.REGISTRY_IMPORT,
+    p.REGISTRY_EXPORT,
+]
+
 STANDARD_ROLES: list[tuple[str, str, list[str]]] = [
     ("district_admin", gettext_noop("District administrator"), list(p.CATALOGUE)),
     (
@@ -17,20 +26,37 @@ STANDARD_ROLES: list[tuple[str, str, list[str]]] = [
             p.ROSTER_VIEW_CONTACT,
             p.AUDIT_VIEW,
             p.ACCOUNTS_MANAGE,
+            *REGISTRY_ALL,
         ],
     ),
     (
         "working_group_lead",
         gettext_noop("Working-group lead"),
-        [p.ORG_VIEW, p.ROSTER_VIEW, p.ROSTER_VIEW_CONTACT],
+        [p.ORG_VIEW, p.ROSTER_VIEW, p.ROSTER_VIEW_CONTACT, p.REGISTRY_VIEW, p.REGISTRY_EXPORT],
     ),
-    ("department_staff", gettext_noop("Department staff"), [p.ORG_VIEW, p.ROSTER_VIEW]),
+    ("department_staff", gettext_noop("Department staff"), [p.ORG_VIEW, p.ROSTER_VIEW, p.REGISTRY_VIEW]),
     (
         "village_cadre",
         gettext_noop("Village / community cadre"),
-        [p.ORG_VIEW, p.ORG_EDIT, p.ROSTER_VIEW, p.ROSTER_EDIT, p.ROSTER_VIEW_CONTACT],
+        [p.ORG_VIEW, p.ORG_EDIT, p.ROSTER_VIEW, p.ROSTER_EDIT, p.ROSTER_VIEW_CONTACT, *REGISTRY_ALL],
     ),
-    ("grid_leader", gettext_noop("Grid leader"), [p.ORG_VIEW, p.ROSTER_VIEW, p.ROSTER_VIEW_CONTACT]),
-    ("grid_worker", gettext_noop("Grid worker"), [p.ORG_VIEW, p.ROSTER_VIEW]),
+    (
+        "grid_leader",
+        gettext_noop("Grid leader"),
+        [
+            p.ORG_VIEW,
+            p.ROSTER_VIEW,
+            p.ROSTER_VIEW_CONTACT,
+            p.REGISTRY_VIEW,
+            p.REGISTRY_EDIT,
+            p.REGISTRY_VIEW_IDS,
+            p.REGISTRY_VIEW_PHONES,
+        ],
+    ),
+    (
+        "grid_worker",
+        gettext_noop("Grid worker"),
+        [p.ORG_VIEW, p.ROSTER_VIEW, p.REGISTRY_VIEW, p.REGISTRY_EDIT, p.REGISTRY_VIEW_PHONES],
+    ),
     ("volunteer", gettext_noop("Volunteer"), [p.ORG_VIEW]),
 ]

@@ -3,11 +3,10 @@ from datetime import date, datetime
 from ninja import Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from wangge.accounts.permissions import AUDIT_VIEW, ROSTER_VIEW_CONTACT
+from wangge.accounts.permissions import AUDIT_VIEW
 from wangge.audit import selectors
-from wangge.audit.display import CONTACT_FIELDS
-from wangge.core.access import api_operation, has_permission
-from wangge.roster.selectors import mask_phone
+from wangge.audit.display import masked_snapshot
+from wangge.core.access import api_operation
 
 router = Router(tags=["audit"])
 
@@ -26,20 +25,16 @@ class EventOut(Schema):
 
     @staticmethod
     def resolve_before(obj, context):
-        return _masked(obj.before, context["request"])
+        return _masked(obj, obj.before, context["request"])
 
     @staticmethod
     def resolve_after(obj, context):
-        return _masked(obj.after, context["request"])
+        return _masked(obj, obj.after, context["request"])
 
 
-def _masked(snapshot: dict | None, request) -> dict | None:
-    """Phones in before/after are masked, as on the pages, for roles that may not see them."""
-    if not snapshot or has_permission(getattr(request, "actor", None), ROSTER_VIEW_CONTACT):
-        return snapshot
-    return {
-        k: (mask_phone(v) if k in CONTACT_FIELDS and isinstance(v, str) else v) for k, v in snapshot.items()
-    }
+def _masked(obj, snapshot: dict | None, request) -> dict | None:
+    """ID numbers and phones in before/after are masked, as on the pages, unless the role needs them."""
+    return masked_snapshot(obj.model, snapshot, getattr(request, "actor", None))
 
 
 @router.get("/events", response=list[EventOut])

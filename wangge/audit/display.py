@@ -22,7 +22,39 @@ from wangge.audit.models import AuditEvent
 from wangge.core.access import Scope
 
 # Fields shown in full only to roles with roster.view_contact (later parts add ID numbers here).
-CONTACT_FIELDS = {"phone"}
+CONTACT_FIELDS = {"phone", "manager_phone"}
+ID_FIELDS = {"id_number"}
+
+
+def reveal(model: str, field: str, viewer: Any) -> bool:
+    """Whether this viewer may see this field of an audit snapshot in full."""
+    from wangge.accounts import permissions as p
+    from wangge.core.access import has_permission
+
+    if field in ID_FIELDS:
+        return has_permission(viewer, p.REGISTRY_VIEW_IDS)
+    if field in CONTACT_FIELDS:
+        needed = p.ROSTER_VIEW_CONTACT if model.startswith("roster.") else p.REGISTRY_VIEW_PHONES
+        return has_permission(viewer, needed)
+    return True
+
+
+def masked(model: str, field: str, value: Any, viewer: Any) -> Any:
+    """The value as this viewer may see it: ID numbers and phones masked unless their role needs them."""
+    from wangge.registry.identity import mask_id
+    from wangge.roster.selectors import mask_phone
+
+    if not isinstance(value, str) or not value or reveal(model, field, viewer):
+        return value
+    return mask_id(value) if field in ID_FIELDS else mask_phone(value)
+
+
+def masked_snapshot(model: str, snapshot: dict | None, viewer: Any) -> dict | None:
+    if not snapshot:
+        return snapshot
+    return {k: masked(model, k, v, viewer) for k, v in snapshot.items()}
+
+
 # Bookkeeping fields left out of the compact diff (the detail page shows them).
 NOISE_FIELDS = {"id", "updated_at", "path", "depth", "created_at"}
 
@@ -135,7 +167,7 @@ def reference_names(scope: Scope, events: Iterable[AuditEvent]) -> dict[tuple[st
     return names
 
 
-def _show(model: str, field: str, value: Any, *, mask: bool, names: dict) -> str:
+def _show(model: str, field: str, value: Any, *, viewer: Any, names: dict) -> str:
     kind = REFERENCE_FIELDS.get(field)
     if kind and (kind, value) in names:
         return f"{names[(kind, value)]} (#{value})"
@@ -144,17 +176,16 @@ def _show(model: str, field: str, value: Any, *, mask: bool, names: dict) -> str
         choices = dict(model_field.flatchoices)
         if value in choices and value not in ("", None):
             return str(choices[value])
-    return format_value(value, mask=mask and field in CONTACT_FIELDS)
+    return format_value(masked(model, field, value, viewer))
 
 
 def changes(
-    event: AuditEvent, *, show_contact: bool, names: dict | None = None, all_fields: bool = False
+    event: AuditEvent, *, viewer: Any, names: dict | None = None, all_fields: bool = False
 ) -> list[Change]:
     """The fields of the row; by default only changed ones, without bookkeeping noise."""
     names = names or {}
     before = event.before or {}
     after = event.after or {}
-    mask = not show_contact
     if all_fields:
         keys = list(dict.fromkeys([*before, *after]))
     else:
@@ -173,8 +204,8 @@ def changes(
             Change(
                 field=key,
                 label=field_label(event.model, key),
-                before=_show(event.model, key, b, mask=mask, names=names) if key in before else "",
-                after=_show(event.model, key, a, mask=mask, names=names) if key in after else "",
+                before=_show(event.model, key, b, viewer=viewer, names=names) if key in before else "",
+                after=_show(event.model, key, a, viewer=viewer, names=names) if key in after else "",
                 changed=b != a,
             )
         )
@@ -221,12 +252,12 @@ class EventRow:
     more: int
 
 
-def rows(scope: Scope, events: Iterable[AuditEvent], *, show_contact: bool, limit: int = 4) -> list[EventRow]:
+def rows(scope: Scope, events: Iterable[AuditEvent], *, viewer: Any, limit: int = 4) -> list[EventRow]:
     events = list(events)
     names = reference_names(scope, events)
     out = []
     for event in events:
-        diff = changes(event, show_contact=show_contact, names=names)
+        diff = changes(event, viewer=viewer, names=names)
         out.append(
             EventRow(
                 event=event,

@@ -20,6 +20,10 @@ NEVER_AUDITED = {"password", "key_hash"}
 
 
 def _jsonable(value: Any) -> Any:
+    from django.db.models.fields.files import FieldFile
+
+    if isinstance(value, FieldFile):
+        return value.name or ""
     if isinstance(value, datetime.datetime | datetime.date | datetime.time):
         return value.isoformat()
     if isinstance(value, decimal.Decimal | uuid.UUID):

@@ -8,7 +8,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 
-from wangge.accounts.permissions import AUDIT_VIEW, ROSTER_VIEW_CONTACT
+from wangge.accounts.permissions import AUDIT_VIEW
 from wangge.audit import display, selectors
 from wangge.audit.forms import EventFilterForm
 from wangge.core.access import scoped_view
@@ -25,7 +25,7 @@ def event_list(request):
     context = {
         "form": form,
         "page_obj": page,
-        "rows": display.rows(scope, page.object_list, show_contact=request.user.can(ROSTER_VIEW_CONTACT)),
+        "rows": display.rows(scope, page.object_list, viewer=request.user),
         "filtered": any(filters.values()),
     }
     htmx = getattr(request, "htmx", None)
@@ -41,14 +41,13 @@ def event_list(request):
 def event_detail(request, event_id: int):
     scope = request.scope
     event = selectors.get_event(scope, event_id)
-    show_contact = request.user.can(ROSTER_VIEW_CONTACT)
     names = display.reference_names(scope, [event])
     context = {
         "event": event,
         "model_label": display.model_label(event.model),
         "channel_label": display.channel_label(event.channel),
         "url": display.object_url(event),
-        "fields": display.changes(event, show_contact=show_contact, names=names, all_fields=True),
+        "fields": display.changes(event, viewer=request.user, names=names, all_fields=True),
         "has_before": event.before is not None,
         "has_after": event.after is not None,
     }

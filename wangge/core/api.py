@@ -71,6 +71,12 @@ def build_api() -> NinjaAPI:
     api.add_router("/units", org_router)
     api.add_router("/roster", roster_router)
     api.add_router("/audit", audit_router)
+    from wangge.registry import api_codes, api_imports, api_places, api_rentals
+
+    api.add_router("/registry", api_places.router)
+    api.add_router("/registry/codes", api_codes.router)
+    api.add_router("/registry/rentals", api_rentals.router)
+    api.add_router("/registry/imports", api_imports.router)
     return api
 
 

@@ -1,11 +1,25 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from wangge.accounts.permissions import ACCOUNTS_MANAGE, AUDIT_VIEW, ORG_VIEW, ROSTER_VIEW
+from wangge.accounts.permissions import (
+    ACCOUNTS_MANAGE,
+    AUDIT_VIEW,
+    ORG_VIEW,
+    REGISTRY_IMPORT,
+    REGISTRY_VIEW,
+    ROSTER_VIEW,
+)
 
 # (url name, label, permission needed). Later parts add their entries here.
 NAVIGATION = [
     ("core:home", _("Home"), None),
+    ("registry:my_grid", _("My grid"), REGISTRY_VIEW),
+    ("registry:people", _("People"), REGISTRY_VIEW),
+    ("registry:buildings", _("Buildings"), REGISTRY_VIEW),
+    ("registry:rental_list", _("Rentals and shops"), REGISTRY_VIEW),
+    ("registry:unvisited", _("Visits"), REGISTRY_VIEW),
+    ("registry:party_links", _("Party-member links"), REGISTRY_VIEW),
+    ("registry:import_list", _("Imports"), REGISTRY_IMPORT),
     ("org:tree", _("Tree"), ORG_VIEW),
     ("roster:staff_list", _("Roster"), ROSTER_VIEW),
     ("roster:group_list", _("Working groups"), ROSTER_VIEW),

@@ -34,6 +34,7 @@ from wangge.audit.models import Action
 from wangge.core.access import Scope
 from wangge.demo.logins import DEMO_LOGINS, DEMO_PASSWORD
 from wangge.demo.meta import BUILDER_VERSION, DEFAULT_SEED
+from wangge.demo.registry_builder import RegistryBuilder, planned_people, registry_counts
 from wangge.org.models import ALLOWED_PARENT_LEVELS, Level, OrgUnit
 from wangge.org.selectors import grids_without_leader
 from wangge.roster.models import (
@@ -147,11 +148,22 @@ class _VillageInfo:
 
 
 class DemoBuilder:
-    def __init__(self, *, seed: int = DEFAULT_SEED, scale: int = 1, password: str = DEMO_PASSWORD) -> None:
+    def __init__(
+        self,
+        *,
+        seed: int = DEFAULT_SEED,
+        scale: int = 1,
+        password: str = DEMO_PASSWORD,
+        people: int | None = None,
+    ) -> None:
         if scale < 1:
             raise DemoError("The scale is at least 1.")
+        if people is not None and people < 0:
+            raise DemoError("The number of people cannot be negative.")
         self.seed = seed
         self.scale = scale
+        self.people = people
+        self.registry_seconds = 0.0
         self.password = password
         self.rng = random.Random(seed)
         self.fake = Faker("zh_CN")
@@ -697,6 +709,13 @@ class DemoBuilder:
             user.save()
             user.roles.set([roles[login.role]] if login.role else [])
 
+    def save_registry(self) -> None:
+        """Buildings, households, people, rentals, visits, party links (registry_builder.py)."""
+        registry = RegistryBuilder(self, self.people)
+        registry.build()
+        self.registry_seconds = registry.seconds
+        self.registry_timings = registry.timings
+
     def build(self) -> DemoResult:
         started = time.perf_counter()
         with transaction.atomic():
@@ -708,6 +727,7 @@ class DemoBuilder:
             self.check()
             self.save_people()
             self.save_accounts()
+            self.save_registry()
             counts = demo_counts()
             district = self.units["GK"]
             audit.record(
@@ -717,6 +737,7 @@ class DemoBuilder:
                 after={
                     "demo_seed": self.seed,
                     "scale": self.scale,
+                    "people_planned": planned_people(self.scale, self.people),
                     "builder_version": BUILDER_VERSION,
                     **counts,
                 },
@@ -733,8 +754,11 @@ class DemoBuilder:
         return DemoResult(self.seed, self.scale, time.perf_counter() - started, counts, logins)
 
 
-def build_demo(*, seed: int = DEFAULT_SEED, scale: int = 1, password: str = DEMO_PASSWORD) -> DemoResult:
-    return DemoBuilder(seed=seed, scale=scale, password=password).build()
+def build_demo(
+    *, seed: int = DEFAULT_SEED, scale: int = 1, password: str = DEMO_PASSWORD, people: int | None = None
+) -> DemoResult:
+    """The demo district; `people` overrides the registry's size (default: planned_people(scale))."""
+    return DemoBuilder(seed=seed, scale=scale, password=password, people=people).build()
 
 
 def demo_counts() -> dict[str, int]:
@@ -759,6 +783,7 @@ def demo_counts() -> dict[str, int]:
         "working_groups": WorkingGroup.objects.count(),
         "working_group_members": WorkingGroupMember.objects.count(),
         "accounts": User.objects.count(),
+        **registry_counts(),
     }
 
 

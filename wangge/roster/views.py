@@ -115,7 +115,7 @@ def staff_detail(request, staff_id: int):
         "upcoming": upcoming,
         "past": past,
         "memberships": list(selectors.memberships_of(scope, staff)),
-        "history": audit_display.rows(scope, history, show_contact=show_contact, limit=6),
+        "history": audit_display.rows(scope, history, viewer=user, limit=6),
         "can_audit": can_audit,
         "can_edit_record": can_edit and homed_here,
         "can_assign": can_edit and staff.is_active,

@@ -29,6 +29,12 @@ class Command(BaseCommand):
             help="multiply the invented villages, grids and staff by this (default 1)",
         )
         parser.add_argument(
+            "--people",
+            type=int,
+            default=None,
+            help="people in the registry (default 24,000 per --scale; the benchmark size is 1,000,000)",
+        )
+        parser.add_argument(
             "--if-empty", action="store_true", help="do nothing (and say so) if any org unit exists already"
         )
         parser.add_argument(
@@ -45,6 +51,8 @@ class Command(BaseCommand):
         quiet = options["quiet"]
         if options["scale"] < 1:
             raise CommandError("--scale must be 1 or more.")
+        if options["people"] is not None and options["people"] < 0:
+            raise CommandError("--people cannot be negative.")
         if options["if_empty"] and options["flush"]:
             raise CommandError("--if-empty and --flush contradict each other.")
         if options["if_empty"] and OrgUnit.objects.exists():
@@ -58,7 +66,12 @@ class Command(BaseCommand):
                 "The database already has org units. Use --if-empty to skip, or --flush to wipe it first."
             )
         try:
-            result = build_demo(seed=options["seed"], scale=options["scale"], password=options["password"])
+            result = build_demo(
+                seed=options["seed"],
+                scale=options["scale"],
+                password=options["password"],
+                people=options["people"],
+            )
         except ValidationError as exc:  # the password validators
             raise CommandError("The demo password is refused: " + " ".join(exc.messages)) from exc
         except DemoError as exc:
@@ -81,6 +94,12 @@ class Command(BaseCommand):
             f"{c['assignments_past']} past responsibilities, {c['departments']} departments, "
             f"{c['working_groups']} working groups ({c['working_group_members']} members), "
             f"{c['accounts']} accounts."
+        )
+        self.stdout.write(
+            f"Registry: {c['people']} people ({c['people_active']} active) in {c['households']} households, "
+            f"{c['rooms']} rooms, {c['buildings']} buildings; {c['rentals']} rentals and shops "
+            f"({c['tenancies']} tenancies), {c['visits']} visits, {c['party_links']} party-member links, "
+            f"{c['person_moves']} moves."
         )
         self.stdout.write("")
         rows = [(u, role, f"{name} ({code})" if code != "—" else name, options["password"]) for u, role, name, code

@@ -1,0 +1,93 @@
+"""Imports over the API: upload (multipart), status and progress, run."""
+
+from ninja import File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from wangge.accounts.permissions import REGISTRY_IMPORT
+from wangge.core.access import api_operation
+from wangge.registry.imports import engine
+from wangge.registry.models import ImportJob, ImportMode
+
+router = Router(tags=["registry"])
+
+
+class ImportJobOut(Schema):
+    id: int
+    kind: str
+    status: str
+    mode: str
+    original_name: str
+    sha256: str
+    encoding: str
+    total_rows: int
+    processed_rows: int
+    created_rows: int
+    updated_rows: int
+    unchanged_rows: int
+    error_rows: int
+    message: str
+    has_errors_file: bool
+    mapping: dict[str, int]
+    missing_columns: list[str]
+
+
+def _out(job: ImportJob) -> dict:
+    fields = job.mapping.get("fields", {})
+    return {
+        "id": job.pk,
+        "kind": job.kind,
+        "status": job.status,
+        "mode": job.mode,
+        "original_name": job.original_name,
+        "sha256": job.sha256,
+        "encoding": job.encoding,
+        "total_rows": job.total_rows,
+        "processed_rows": job.processed_rows,
+        "created_rows": job.created_rows,
+        "updated_rows": job.updated_rows,
+        "unchanged_rows": job.unchanged_rows,
+        "error_rows": job.error_rows,
+        "message": job.message,
+        "has_errors_file": bool(job.errors_file),
+        "mapping": fields,
+        "missing_columns": engine.missing_required(job.kind, fields),
+    }
+
+
+def _job(request, job_id: int) -> ImportJob:
+    return request.scope.get(ImportJob.objects.filter(actor=request.actor), pk=job_id)
+
+
+@router.post("", response={201: ImportJobOut})
+@api_operation(REGISTRY_IMPORT)
+def upload(request, kind: Form[str], file: File[UploadedFile], mode: Form[str] = ImportMode.VALID_ROWS):
+    """Upload a file: it is read (header, mapping, row count) but nothing is written until /run."""
+    job = engine.create_job(actor=request.actor, kind=kind, upload=file, mode=mode)
+    return Status(201, _out(job))
+
+
+@router.get("/{job_id}", response=ImportJobOut)
+@api_operation(REGISTRY_IMPORT)
+def status(request, job_id: int):
+    return _out(_job(request, job_id))
+
+
+class RunIn(Schema):
+    mode: str | None = None
+    mapping: dict[str, int] | None = None
+
+
+@router.post("/{job_id}/run", response={200: ImportJobOut, 202: ImportJobOut})
+@api_operation(REGISTRY_IMPORT)
+def run(request, job_id: int, payload: RunIn | None = None):
+    """Validate every row and write (large files are queued: poll GET /{job_id})."""
+    job = _job(request, job_id)
+    if payload is not None and (payload.mapping is not None or payload.mode):
+        engine.set_mapping(
+            actor=request.actor,
+            job=job,
+            fields=payload.mapping if payload.mapping is not None else job.mapping.get("fields", {}),
+            mode=payload.mode or job.mode,
+        )
+    job = engine.start(actor=request.actor, job=job)
+    return Status(202 if job.status in ("queued", "running") else 200, _out(job))

@@ -1,0 +1,57 @@
+"""Reads of the registry, always from the actor's scope."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from wangge.accounts.permissions import REGISTRY_VIEW_IDS, REGISTRY_VIEW_PHONES
+from wangge.core.access import Scope, has_permission
+from wangge.registry.identity import mask_id
+from wangge.registry.models import Building, Household, Person, Room
+from wangge.roster.selectors import mask_phone
+
+
+def buildings(scope: Scope) -> QuerySet[Building]:
+    return scope.filter(Building.objects.select_related("grid"))
+
+
+def get_building(scope: Scope, building_id) -> Building:
+    return scope.get(Building.objects.select_related("grid"), pk=building_id)
+
+
+def rooms(scope: Scope) -> QuerySet[Room]:
+    return scope.filter(Room.objects.select_related("building"))
+
+
+def get_room(scope: Scope, room_id) -> Room:
+    return scope.get(Room.objects.select_related("building"), pk=room_id)
+
+
+def households(scope: Scope, *, include_closed: bool = False) -> QuerySet[Household]:
+    qs = scope.filter(Household.objects.select_related("room__building", "head"))
+    return qs if include_closed else qs.filter(closed_at__isnull=True)
+
+
+def get_household(scope: Scope, household_id) -> Household:
+    return scope.get(Household.objects.select_related("room__building", "head"), pk=household_id)
+
+
+def people(scope: Scope, *, include_departed: bool = False) -> QuerySet[Person]:
+    """Active people in the scope; departed ones only when asked (they stay searchable)."""
+    qs = scope.filter(Person.objects.filter(merged_into__isnull=True))
+    return qs if include_departed else qs.filter(is_active=True)
+
+
+def get_person(scope: Scope, person_id) -> Person:
+    return scope.get(
+        Person.objects.select_related("household__room__building", "grid").filter(merged_into__isnull=True),
+        pk=person_id,
+    )
+
+
+def shown_id(actor, number: str) -> str:
+    return number if has_permission(actor, REGISTRY_VIEW_IDS) else mask_id(number)
+
+
+def shown_phone(actor, phone: str) -> str:
+    return phone if has_permission(actor, REGISTRY_VIEW_PHONES) else mask_phone(phone)
