@@ -499,3 +499,39 @@ def test_api_rentals_list_get_create_and_tenants(world, place):
         content_type="application/json",
     )
     assert r.status_code == 404
+
+
+def test_district_sets_a_new_rule_version_and_it_applies_from_its_date(
+    client, world, admin_user, office_leader
+):
+    from datetime import date
+
+    from wangge.registry import rentals as rules
+    from wangge.registry.models import RentalPolicy
+
+    client.force_login(office_leader)
+    assert client.get("/registry/rentals/rules/").status_code == 200
+    assert client.post("/registry/rentals/rules/new/", {"name": "x"}).status_code == 403
+    client.force_login(admin_user)
+    r = client.post(
+        "/registry/rentals/rules/new/",
+        {
+            "name": "2022年3月规定",
+            "report_within_working_days": 2,
+            "max_people_per_room": 4,
+            "valid_from": "2022-03-01",
+        },
+    )
+    assert r.status_code == 302
+    client.post(
+        "/registry/rentals/rules/new/",
+        {
+            "name": "2022年6月规定",
+            "report_within_working_days": 1,
+            "max_people_per_room": 0,
+            "valid_from": "2022-06-01",
+        },
+    )
+    assert rules.current_policy(date(2022, 4, 1)).report_within_working_days == 2
+    assert rules.current_policy(date(2022, 7, 1)).report_within_working_days == 1
+    assert RentalPolicy.objects.get(name="2022年3月规定").valid_to == date(2022, 5, 31)

@@ -150,6 +150,10 @@ COLUMNS: dict[type, tuple[str, ...]] = {
             "follow_up_needed", "follow_up_done_at", "path"),
     PartyLink: ("member_id", "household_id", "start_date", "end_date", "path"),
 }  # fmt: skip
+# From this many people on, PostgreSQL loads with the indexes and foreign keys dropped and
+# re-created; below it (the default demo, the tests) they stay, which is fast enough and keeps
+# a transaction that has just deleted a demo from re-checking every deletion at once.
+BULK_LOAD_ABOVE = 100_000
 COPY_BATCH = 25_000  # rows per COPY statement (grids are gathered until then)
 # Written in this order: a table's foreign keys point only to tables before it, or are deferred.
 TABLES = [Building, Room, Household, Person, PersonMove, Rental, Tenancy, Visit, PartyLink]
@@ -396,10 +400,10 @@ class _Writer:
 def _bulk_load_mode(models: Iterable[type], timings: dict[str, float]) -> Iterator[None]:
     """PostgreSQL: drop the tables' secondary indexes and foreign keys, re-create them at the end
     (inside the caller's transaction, so a failure leaves everything as it was)."""
-    if connection.vendor != "postgresql":
+    tables = [m._meta.db_table for m in models]
+    if connection.vendor != "postgresql" or not tables:
         yield
         return
-    tables = [m._meta.db_table for m in models]
     started = time.perf_counter()
     with connection.cursor() as cur:
         # pending deferred checks (the tree, the roster) would forbid dropping the foreign keys
@@ -682,7 +686,8 @@ class RegistryBuilder:
             elif a.role == AssignmentRole.PARTY_MEMBER:
                 digits = "".join(ch for ch in a.note if ch.isdigit())
                 members[a.unit.pk].append((a.staff.pk, a.start_date, int(digits or 10)))
-        with _bulk_load_mode(TABLES, self.timings), self.writer:
+        bulk = self.total >= BULK_LOAD_ABOVE
+        with _bulk_load_mode(TABLES if bulk else [], self.timings), self.writer:
             for grid, info, ordinal, quota in self._grid_quotas():
                 rows = _GridRows()
                 self._plan_grid(rows, grid, info, ordinal, quota, workers.get(grid.pk) or ["网格员"],

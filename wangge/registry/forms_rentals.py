@@ -346,3 +346,15 @@ class LinkEndForm(forms.Form):
     end_date = forms.DateField(
         label=_("Ends on"), widget=DateInput(), help_text=_("The first day without the link.")
     )
+
+
+class PolicyForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    report_within_working_days = forms.IntegerField(
+        label=_("Report a new tenant within (working days)"), min_value=0, max_value=30, initial=1
+    )
+    max_people_per_room = forms.IntegerField(
+        label=_("Most people per room (0: use each rental's capacity)"), min_value=0, max_value=50, initial=0
+    )
+    valid_from = forms.DateField(label=_("Valid from"), widget=DateInput)
+    valid_to = forms.DateField(label=_("Valid to"), widget=DateInput, required=False)

@@ -614,3 +614,69 @@ def end_tenancy(*, actor: Any, tenancy: Tenancy, move_out: date | None = None) -
     tenancy.save(update_fields=["move_out"])
     audit.record(actor=actor, action=Action.UPDATE, obj=tenancy, before=before, after=audit.snapshot(tenancy))
     return tenancy
+
+
+def _require_district_policy_editor(actor: Any) -> None:
+    """Rental rules apply across the district, so only district-level editors set them."""
+    from django.core.exceptions import PermissionDenied
+
+    from wangge.accounts.permissions import REGISTRY_EDIT
+    from wangge.core.access import scope_of
+
+    scope = scope_of(actor)
+    if actor is not None and (
+        not actor.can(REGISTRY_EDIT) or scope.is_empty or scope.root.parent_id is not None
+    ):
+        raise PermissionDenied(_("Only the district sets rental rules."))
+
+
+@transaction.atomic
+def save_policy(
+    *,
+    actor: Any,
+    name: str,
+    report_within_working_days: int,
+    max_people_per_room: int,
+    valid_from: date,
+    valid_to: date | None = None,
+) -> RentalPolicy:
+    """A new rule version from a date; the one in force until then ends the day before."""
+    _require_district_policy_editor(actor)
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("A name is required.")})
+    if report_within_working_days < 0 or max_people_per_room < 0:
+        raise ValidationError(_("Numbers cannot be negative."))
+    if valid_to is not None and valid_to < valid_from:
+        raise ValidationError({"valid_to": _("The end date is before the start date.")})
+    for older in (
+        RentalPolicy.objects.select_for_update()
+        .filter(valid_from__lt=valid_from)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=valid_from))
+    ):
+        before = audit.snapshot(older)
+        older.valid_to = valid_from - timedelta(days=1)
+        older.save(update_fields=["valid_to"])
+        audit.record(
+            actor=actor,
+            action=Action.UPDATE,
+            obj=older,
+            path=_actor_path(actor),
+            before=before,
+            after=audit.snapshot(older),
+        )
+    policy = RentalPolicy.objects.create(
+        name=name,
+        report_within_working_days=report_within_working_days,
+        max_people_per_room=max_people_per_room,
+        valid_from=valid_from,
+        valid_to=valid_to,
+    )
+    audit.record(
+        actor=actor, action=Action.CREATE, obj=policy, path=_actor_path(actor), after=audit.snapshot(policy)
+    )
+    return policy
+
+
+def _actor_path(actor: Any) -> str:
+    return actor.jurisdiction.path if actor is not None and actor.jurisdiction else ""

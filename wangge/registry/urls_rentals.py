@@ -23,4 +23,6 @@ urlpatterns = [
     path("party-links/member/", views.party_member_households, name="party_member_households"),
     path("party-links/new/", views.link_create, name="link_create"),
     path("party-links/<int:link_id>/end/", views.link_end, name="link_end"),
+    path("rules/", views.policy_list, name="policy_list"),
+    path("rules/new/", views.policy_create, name="policy_create"),
 ]

@@ -519,3 +519,36 @@ def link_end(request, link_id: int):
             messages.success(request, _("The link was ended."))
             return redirect(reverse("registry:party_member_households") + f"?member={link.member_id}")
     return render(request, "registry/rentals/link_end.html", {"form": form, "link": link})
+
+
+# --- rental rules ------------------------------------------------------------------
+
+
+@scoped_view(REGISTRY_VIEW)
+@require_GET
+def policy_list(request):
+    """The rules in force and their history; the district sets new versions."""
+    from wangge.registry.models import RentalPolicy
+
+    policies = RentalPolicy.objects.order_by("-valid_from", "-id")
+    scope = request.scope
+    can_edit = request.user.can(REGISTRY_EDIT) and not scope.is_empty and scope.root.parent_id is None
+    context = {"policies": policies, "current": rental_services.current_policy(), "can_edit": can_edit}
+    return render(request, "registry/rentals/policy_list.html", context)
+
+
+@scoped_view(REGISTRY_EDIT)
+def policy_create(request):
+    from wangge.registry.forms_rentals import PolicyForm
+
+    rental_services._require_district_policy_editor(request.user)
+    form = PolicyForm(post_data(request), initial={"valid_from": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            rental_services.save_policy(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, _("The rule was saved."))
+            return redirect("registry:policy_list")
+    return render(request, "registry/rentals/policy_form.html", {"form": form})
