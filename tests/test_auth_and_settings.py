@@ -27,6 +27,7 @@ def test_pages_need_login(client, db):
     assert r.status_code == 302 and "/accounts/login/" in r["Location"]
 
 
+@pytest.mark.chinese_default
 def test_default_language_is_simplified_chinese():
     assert settings.LANGUAGE_CODE == "zh-hans"
     assert ("en", "English") in settings.LANGUAGES
@@ -41,30 +42,27 @@ def test_sqlite_runs_wal_with_immediate_transactions(tmp_path):
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite settings")
 def test_concurrent_writers_queue_instead_of_failing(tmp_path, django_db_blocker):
-    """Two writers on one file with the project's options: both commit, none sees 'locked'."""
+    """Four writers doing read-then-write transactions on one file with the project's options:
+    every transaction commits, none fails with "database is locked", and none sees a stale read
+    (BEGIN IMMEDIATE serialises them), so the counter ends exactly at 200."""
+    from django.db import connections, transaction
     from django.db.backends.sqlite3.base import DatabaseWrapper
 
     db_file = tmp_path / "c.sqlite3"
     sqlite3.connect(db_file).execute("CREATE TABLE t (n INTEGER)").connection.commit()
-    config = dict(settings.DATABASES["default"], NAME=str(db_file))
-    config.setdefault("TIME_ZONE", None)
-    config.setdefault("CONN_HEALTH_CHECKS", False)
-    config.setdefault("CONN_MAX_AGE", 0)
-    config.setdefault("AUTOCOMMIT", True)
-    config.setdefault("ATOMIC_REQUESTS", False)
+    config = {**connections.settings["default"], "NAME": str(db_file)}
     errors = []
 
     def writer(k):
-        conn = DatabaseWrapper(config, alias=f"w{k}")
+        alias = f"writer{k}"
+        conn = DatabaseWrapper(config, alias=alias)
+        connections[alias] = conn
         try:
-            for i in range(50):
-                with conn.cursor() as cur:
-                    conn.set_autocommit(False)
-                    cur.execute("SELECT count(*) FROM t")
+            for _ in range(50):
+                with transaction.atomic(using=alias), conn.cursor() as cur:
+                    cur.execute("SELECT coalesce(max(n), 0) FROM t")
                     (n,) = cur.fetchone()
-                    cur.execute("INSERT INTO t VALUES (%s)", [n + i])
-                    conn.commit()
-                    conn.set_autocommit(True)
+                    cur.execute("INSERT INTO t VALUES (%s)", [n + 1])
         except Exception as exc:  # pragma: no cover - a failure is the point of the test
             errors.append(repr(exc))
         finally:
@@ -77,5 +75,6 @@ def test_concurrent_writers_queue_instead_of_failing(tmp_path, django_db_blocker
         for t in threads:
             t.join()
     assert errors == []
-    assert sqlite3.connect(db_file).execute("SELECT count(*) FROM t").fetchone()[0] == 200
-    assert sqlite3.connect(db_file).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    check = sqlite3.connect(db_file)
+    assert check.execute("SELECT count(*), count(DISTINCT n), max(n) FROM t").fetchone() == (200, 200, 200)
+    assert check.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

@@ -61,6 +61,7 @@ def test_office_leader_sees_the_office_and_renames_a_grid(world, live_server):
     assert event.after["name"] == "甲网格（东）" and event.channel == "web"
 
 
+@pytest.mark.chinese_default
 def test_language_switch_to_english(world, live_server):
     make_user("office_leader", world.office, "office_leader")
     with chromium_page() as page:

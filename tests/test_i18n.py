@@ -48,6 +48,7 @@ def test_every_interface_string_is_in_the_catalogue(tmp_path):
     assert untranslated(fresh) == []
 
 
+@pytest.mark.chinese_default
 def test_pages_are_chinese_by_default_and_english_on_request(client, world, office_leader):
     client.force_login(office_leader)
     zh = client.get("/").content.decode()
