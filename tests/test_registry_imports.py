@@ -556,3 +556,29 @@ def test_api_upload_status_and_run(client, world, cadre):
         {"kind": "people", "file": SimpleUploadedFile("p.csv", b"x,y\n1,2\n")},
     )
     assert bad.status_code == 422 and "header row" in str(bad.json()["detail"])
+
+
+def xls_bytes(rows: list[list]) -> bytes:
+    """An old-format .xls workbook (BIFF8), as villages still keep them."""
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("人员")
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            sheet.write(r, c, value)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_old_xls_files_are_read(world, cadre):
+    rows = [
+        ["网格编码", "楼栋名称", "类型", "地址", "单元数", "层数"],
+        [world.grid_a.code, "老村委楼", "自建房", "张庄村1号", "1", "3"],
+        [world.grid_a.code, "", "住宅楼", "", "1", "1"],
+    ]
+    job = run(cadre, "buildings", xls_bytes(rows), "楼栋.xls")
+    assert (job.created_rows, job.error_rows) == (1, 1), job.message
+    b = Building.objects.get(name="老村委楼")
+    assert (b.kind, b.floor_count) == ("village_house", 3)
