@@ -84,13 +84,6 @@ RENTAL_FIELDS = (
 )
 
 
-def _snapshot(rental: Rental) -> dict:
-    """The audit snapshot of a rental, the scan as its stored name (a file is not JSON)."""
-    data = audit.snapshot(rental)
-    data["pledge_file"] = rental.pledge_file.name or ""
-    return data
-
-
 # --- rules as data ------------------------------------------------------------------
 
 
@@ -375,7 +368,7 @@ def create_rental(
         note=note or "",
         path=building.path,
     )
-    audit.record(actor=actor, action=Action.CREATE, obj=rental, after=_snapshot(rental))
+    audit.record(actor=actor, action=Action.CREATE, obj=rental, after=audit.snapshot(rental))
     return rental
 
 
@@ -395,7 +388,7 @@ def update_rental(
     unknown = set(changes) - set(RENTAL_FIELDS)
     if unknown:
         raise ValidationError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
-    before = _snapshot(rental)
+    before = audit.snapshot(rental)
     for field, value in changes.items():
         setattr(rental, field, value.strip() if isinstance(value, str) and field != "note" else value)
     if "manager_phone" in changes:
@@ -411,7 +404,7 @@ def update_rental(
         rental.room = room
     _check_choices(rental.kind, rental.status)
     _check_numbers(rental.rooms, rental.capacity)
-    after = _snapshot(rental)
+    after = audit.snapshot(rental)
     if after == before:
         return rental
     rental.save()
@@ -459,14 +452,14 @@ def record_pledge(*, actor: Any, rental: Rental, signed_on: date, file=None) -> 
         raise ValidationError({"signed_on": _("Enter the date the pledge was signed.")})
     if signed_on > timezone.localdate():
         raise ValidationError({"signed_on": _("The date cannot be in the future.")})
-    before = _snapshot(rental)
+    before = audit.snapshot(rental)
     rental.pledge_signed_on = signed_on
     if file is not None:
         ext, _content_type = check_pledge_file(file)
         # A neutral name: the uploaded name may carry the landlord's name or ID number.
         rental.pledge_file.save(f"pledge-{rental.pk}-{uuid.uuid4().hex}{ext}", file, save=False)
     rental.save(update_fields=["pledge_signed_on", "pledge_file"])
-    audit.record(actor=actor, action=Action.UPDATE, obj=rental, before=before, after=_snapshot(rental))
+    audit.record(actor=actor, action=Action.UPDATE, obj=rental, before=before, after=audit.snapshot(rental))
     return rental
 
 
@@ -485,11 +478,11 @@ def record_placards(*, actor: Any, rental: Rental, posted_on: date, posted_by: s
         errors["posted_by"] = _("Say who posted them.")
     if errors:
         raise ValidationError(errors)
-    before = _snapshot(rental)
+    before = audit.snapshot(rental)
     rental.placards_posted_on = posted_on
     rental.placards_posted_by = posted_by[:60]
     rental.save(update_fields=["placards_posted_on", "placards_posted_by"])
-    audit.record(actor=actor, action=Action.UPDATE, obj=rental, before=before, after=_snapshot(rental))
+    audit.record(actor=actor, action=Action.UPDATE, obj=rental, before=before, after=audit.snapshot(rental))
     return rental
 
 
@@ -534,10 +527,12 @@ def add_tenant(
         path=rental.path,
     )
     if rental.status != RentalStatus.LET:
-        before = _snapshot(rental)
+        before = audit.snapshot(rental)
         rental.status = RentalStatus.LET
         rental.save(update_fields=["status"])
-        audit.record(actor=actor, action=Action.UPDATE, obj=rental, before=before, after=_snapshot(rental))
+        audit.record(
+            actor=actor, action=Action.UPDATE, obj=rental, before=before, after=audit.snapshot(rental)
+        )
     audit.record(actor=actor, action=Action.CREATE, obj=tenancy, after=audit.snapshot(tenancy))
     return tenancy
 

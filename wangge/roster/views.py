@@ -39,10 +39,6 @@ from wangge.roster.forms import (
 HISTORY_LIMIT = 20
 
 
-def _page(request, qs):
-    return paginate(request, qs)
-
-
 def _htmx_target(request) -> str:
     htmx = getattr(request, "htmx", None)
     return (htmx.target or "") if htmx else ""
@@ -73,7 +69,7 @@ def staff_list(request):
     )
     if f["department"] is not None:
         qs = qs.filter(department=f["department"])
-    page = _page(request, selectors.with_current_assignments(scope, qs))
+    page = paginate(request, selectors.with_current_assignments(scope, qs))
     for member in page.object_list:
         member.masked_phone = selectors.mask_phone(member.phone)
     context = {
