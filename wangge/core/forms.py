@@ -29,3 +29,19 @@ class DateInput(forms.DateInput):
 def post_data(request):
     """The submitted data on POST (even when empty, so the form is bound), else None."""
     return request.POST if request.method == "POST" else None
+
+
+def htmx_target(request) -> str:
+    htmx = getattr(request, "htmx", None)
+    return (htmx.target or "") if htmx else ""
+
+
+def render_page_or_fragment(request, page_template: str, fragment_template: str, target: str, context: dict):
+    """The whole page, or only the fragment when htmx asks to refresh `target`."""
+    from django.shortcuts import render
+    from django.utils.cache import patch_vary_headers
+
+    template = fragment_template if htmx_target(request) == target else page_template
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request", "HX-Target"])
+    return response

@@ -18,14 +18,13 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from wangge.accounts.permissions import REGISTRY_EDIT, REGISTRY_VIEW, REGISTRY_VIEW_IDS, REGISTRY_VIEW_PHONES
 from wangge.audit import services as audit_services
 from wangge.core.access import has_permission, scoped_view
-from wangge.core.forms import add_service_error, paginate, post_data
+from wangge.core.forms import add_service_error, paginate, post_data, render_page_or_fragment
 from wangge.org import selectors as org_selectors
 from wangge.registry import search as registry_search
 from wangge.registry import selectors, services
@@ -41,18 +40,6 @@ from wangge.registry.forms_places import (
 from wangge.registry.models import Household, Person, PersonMove, Room, Tenancy, Visit
 
 PICKER_LIMIT = 20
-
-
-def _htmx_target(request) -> str:
-    htmx = getattr(request, "htmx", None)
-    return (htmx.target or "") if htmx else ""
-
-
-def _render(request, page: str, partial: str, target: str, context: dict):
-    template = partial if _htmx_target(request) == target else page
-    response = render(request, template, context)
-    patch_vary_headers(response, ["HX-Request", "HX-Target"])
-    return response
 
 
 def _mask_people(user, people) -> None:
@@ -132,7 +119,7 @@ def people(request):
         "query_too_short": bool(f["q"])
         and registry_search.kind_of(registry_search.clean_query(f["q"])) == registry_search.TOO_SHORT,
     }
-    return _render(
+    return render_page_or_fragment(
         request,
         "registry/places/people.html",
         "registry/places/_people_table.html",
@@ -235,7 +222,7 @@ def person_create(request):
             return redirect("registry:person_detail", person_id=person.pk)
     q, choices = _household_choices(request)
     context = {"form": form, "household": household, "q": q, "choices": choices}
-    return _render(
+    return render_page_or_fragment(
         request,
         "registry/places/person_form.html",
         "registry/places/_household_picker.html",
@@ -316,7 +303,7 @@ def person_transfer(request, person_id: int):
             .order_by("address", "id")[:PICKER_LIMIT]
         )
     context = {"form": form, "person": person, "q": q, "choices": choices or nearby, "nearby": not q}
-    return _render(
+    return render_page_or_fragment(
         request,
         "registry/places/person_transfer.html",
         "registry/places/_household_picker.html",
@@ -397,7 +384,7 @@ def buildings(request):
         qs = qs.filter(Q(name__icontains=q) | Q(address__icontains=q))
     page = paginate(request, with_counts(scope, qs.order_by("path", "name")))
     context = {"page_obj": page, "q": q, "unit": unit, "can_edit": request.user.can(REGISTRY_EDIT)}
-    return _render(
+    return render_page_or_fragment(
         request,
         "registry/places/buildings.html",
         "registry/places/_buildings_table.html",
@@ -560,7 +547,7 @@ def search(request):
     if results is not None:
         _mask_people(request.user, results.people)
     context = {"q": q.strip()[: registry_search.MAX_QUERY], "results": results}
-    return _render(
+    return render_page_or_fragment(
         request,
         "registry/places/search.html",
         "registry/places/_search_results.html",

@@ -23,7 +23,7 @@ from wangge.audit import selectors as audit_selectors
 from wangge.audit import services as audit_services
 from wangge.audit.models import Action
 from wangge.core.access import scoped_view
-from wangge.core.forms import add_service_error, paginate
+from wangge.core.forms import add_service_error, htmx_target, paginate, render_page_or_fragment
 from wangge.org import selectors as org_selectors
 from wangge.org.models import Level
 from wangge.roster import selectors, services
@@ -37,18 +37,6 @@ from wangge.roster.forms import (
 )
 
 HISTORY_LIMIT = 20
-
-
-def _htmx_target(request) -> str:
-    htmx = getattr(request, "htmx", None)
-    return (htmx.target or "") if htmx else ""
-
-
-def _render_partial_or_page(request, page_template: str, partial_template: str, target: str, context: dict):
-    template = partial_template if _htmx_target(request) == target else page_template
-    response = render(request, template, context)
-    patch_vary_headers(response, ["HX-Request", "HX-Target"])
-    return response
 
 
 # --- staff ------------------------------------------------------------------------
@@ -78,7 +66,7 @@ def staff_list(request):
         "can_edit": request.user.can(ROSTER_EDIT),
         "filtered": any(v for v in f.values()),
     }
-    return _render_partial_or_page(
+    return render_page_or_fragment(
         request, "roster/staff_list.html", "roster/_staff_table.html", "staff-results", context
     )
 
@@ -278,7 +266,7 @@ def group_detail(request, group_id: int):
     for person in candidates:
         person.masked_phone = selectors.mask_phone(person.phone)
     context = {"group": group, "q": q, "candidates": candidates, "can_edit": can_edit}
-    if _htmx_target(request) == "group-candidates":
+    if htmx_target(request) == "group-candidates":
         response = render(request, "roster/_group_candidates.html", context)
     else:
         members = list(selectors.group_members(group))
