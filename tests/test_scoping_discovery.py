@@ -90,6 +90,7 @@ def setting(world):
     from wangge.audit.models import AuditEvent
 
     registry = registry_foreign(world)
+    testing = foreign_testing_records(world, registry.values["person_id"])
     event = AuditEvent.objects.filter(path__startswith=world.grid_b.path).first()
     foreign = Foreign(
         values={
@@ -104,6 +105,7 @@ def setting(world):
             "event_id": event.pk,
             "role_id": Role.objects.get(code="grid_worker").pk,
             **registry.values,
+            **testing.values,
         },
         markers=[
             "乙网格",
@@ -115,6 +117,7 @@ def setting(world):
             "user_b_foreign",
             "外格令牌",
             "外办备注",
+            *testing.markers,
         ],
     )
     return foreign, own_staff
@@ -203,6 +206,132 @@ def registry_foreign(world) -> Foreign:
     )
 
 
+def foreign_testing_records(world, person_id: int) -> Foreign:
+    """Testing records outside grid A: a round organised by the other office; in a district round
+    (which grid A may see), a site in grid B with its tube, sample, box, handover, result, re-test,
+    alert, calling batch, notice and delivery; and the district's checklist items."""
+    from datetime import timedelta
+
+    from wangge.registry.models import Person
+    from wangge.testing import models as t
+
+    now = timezone.now()
+    person = Person.objects.get(pk=person_id)
+    foreign_round = t.Round.objects.create(
+        name="外办第九轮",
+        owner=world.other_office,
+        path=world.other_office.path,
+        starts_at=now,
+        ends_at=now + timedelta(hours=8),
+    )
+    district_round = t.Round.objects.create(
+        name="全区第一轮",
+        owner=world.district,
+        path=world.district.path,
+        starts_at=now,
+        ends_at=now + timedelta(hours=8),
+        status=t.RoundStatus.OPEN,
+        population_built_at=now,
+    )
+    area = t.RoundArea.objects.create(round=foreign_round, unit=world.other_office, pool_size=20)
+    group = t.RoundGroup.objects.create(round=foreign_round, name="外办冷链人员", pool_size=1)
+    site = t.Site.objects.create(
+        round=district_round,
+        name="外格乙采样点",
+        unit=world.grid_b,
+        path=world.grid_b.path,
+        tables=2,
+        opens_at=now,
+        closes_at=now + timedelta(hours=8),
+        address="外格乙广场",
+    )
+    role_item = t.ChecklistItem.objects.get_or_create(kind="staff_role", name="扫码员")[0]
+    check_item = t.ChecklistItem.objects.get_or_create(kind="readiness", name="一个登记台")[0]
+    site_staff = t.SiteStaff.objects.create(
+        site=site, role=role_item, name="外格乙扫码员", phone="13900000088"
+    )
+    site_check = t.SiteCheck.objects.create(site=site, item=check_item)
+    due = t.Due.objects.create(
+        round=district_round, person=person, grid=world.grid_b, pool_size=10, path=person.path,
+        status=t.DueStatus.TESTED, result=t.PersonResult.POOL_POSITIVE, retest_needed=True,
+    )  # fmt: skip
+    t.CoverageCounter.objects.create(
+        round=district_round, grid=world.grid_b, path=world.grid_b.path, due=1, tested=1
+    )
+    box = t.Box.objects.create(round=district_round, site=site, code="BOXB0001", path=site.path)
+    tube = t.Tube.objects.create(
+        round=district_round, barcode="TUBEB0001", site=site, capacity=10, filled=1, status="sealed",
+        result="positive", path=site.path, box=box,
+    )  # fmt: skip
+    sample = t.Sample.objects.create(
+        round=district_round, tube=tube, person=person, due=due, site=site, scanned_at=now, path=person.path
+    )
+    handover = t.Handover.objects.create(
+        box=box, stage="site_to_transport", at=now, from_name="外格乙交接人", to_name="外格乙转运员",
+        tube_barcodes=["TUBEB0001"],
+    )  # fmt: skip
+    report = t.ResultReport.objects.create(
+        tube=tube, result="positive", reported_at=now, source="api", conflict=True
+    )
+    retest = t.Retest.objects.create(
+        round=district_round, due=due, person=person, origin_tube=tube, reason="positive", path=person.path
+    )
+    alert = t.Alert.objects.create(
+        round=district_round,
+        grid=world.grid_b,
+        tube=tube,
+        result="positive",
+        people=1,
+        path=world.grid_b.path,
+    )
+    slot = t.CallSlot.objects.create(
+        round=district_round, site=site, kind="grid", grid=world.grid_b, label="外格乙第一批",
+        starts_at=now, ends_at=now + timedelta(minutes=30), people=1, path=world.grid_b.path,
+    )  # fmt: skip
+    notice = t.Notice.objects.create(slot=slot, channel="outbox", text="外格乙通知")
+    delivery = t.NoticeDelivery.objects.create(notice=notice, person=person, path=person.path)
+    outbox = t.OutboxMessage.objects.create(
+        channel="outbox", phone="13900000077", text="外格乙短信", path=person.path
+    )
+    return Foreign(
+        values={
+            "round_id": foreign_round.pk,
+            "area_id": area.pk,
+            "round_group_id": group.pk,
+            "site_id": site.pk,
+            "site_staff_id": site_staff.pk,
+            "check_id": site_check.pk,
+            "item_id": check_item.pk,
+            "due_id": due.pk,
+            "box_id": box.pk,
+            "tube_id": tube.pk,
+            "barcode": tube.barcode,
+            "sample_id": sample.pk,
+            "client_id": sample.client_id,
+            "handover_id": handover.pk,
+            "report_id": report.pk,
+            "retest_id": retest.pk,
+            "alert_id": alert.pk,
+            "slot_id": slot.pk,
+            "notice_id": notice.pk,
+            "delivery_id": delivery.pk,
+            "outbox_id": outbox.pk,
+        },
+        markers=[
+            "外办第九轮",
+            "外办冷链人员",
+            "外格乙采样点",
+            "外格乙广场",
+            "外格乙扫码员",
+            "外格乙交接人",
+            "外格乙转运员",
+            "外格乙第一批",
+            "外格乙通知",
+            "外格乙短信",
+        ],
+    )
+
+
 def missing_values(values: dict) -> dict:
     return dict.fromkeys(values, 987654)
 
@@ -269,6 +398,42 @@ def hostile_payload(world, foreign: Foreign) -> dict:
         "token": "WG1:1.1:x",
         "unit_label": "1单元",
         "number": "101",
+        "round": v["round_id"],
+        "round_id": v["round_id"],
+        "site": v["site_id"],
+        "site_id": v["site_id"],
+        "sites": [v["site_id"]],
+        "tube": v["barcode"],
+        "tube_id": v["tube_id"],
+        "barcode": v["barcode"],
+        "box": v["box_id"],
+        "box_id": v["box_id"],
+        "due": v["due_id"],
+        "due_id": v["due_id"],
+        "slot": v["slot_id"],
+        "slot_id": v["slot_id"],
+        "sample": v["sample_id"],
+        "sample_id": v["sample_id"],
+        "client_id": str(v["client_id"]),
+        "retest_id": v["retest_id"],
+        "alert_id": v["alert_id"],
+        "report_id": v["report_id"],
+        "grids": [b],
+        "buildings": [v["building_id"]],
+        "areas": [world.other_office.pk],
+        "table_no": 1,
+        "result": "negative",
+        "accept": "on",
+        "scans": [
+            {
+                "client_id": str(v["client_id"]),
+                "tube": v["barcode"],
+                "code": "",
+                "id_number": "11010519491231002X",
+            }
+        ],
+        "results": [{"barcode": v["barcode"], "result": "negative"}],
+        "tubes": [v["barcode"]],
     }
 
 
@@ -293,6 +458,7 @@ def foreign_fingerprint(own_root: OrgUnit, actor: User) -> list:
         reg.Visit,
         reg.PartyLink,
         reg.ImportJob,
+        *path_models_of_testing(),
     ):
         rows.append(sorted(model.objects.exclude(path__startswith=p).values_list()))
     rows.append(sorted(WorkingGroupMember.objects.values_list()))
@@ -308,7 +474,45 @@ def foreign_fingerprint(own_root: OrgUnit, actor: User) -> list:
     )
     rows.append(sorted(ApiToken.objects.exclude(user=actor).values_list()))
     rows.append(sorted(Role.objects.values_list()))
+    rows.extend(unscoped_testing_rows())
     return rows
+
+
+def path_models_of_testing() -> list:
+    from wangge.testing import models as t
+
+    return [
+        t.Round,
+        t.Site,
+        t.Due,
+        t.CoverageCounter,
+        t.CallSlot,
+        t.NoticeDelivery,
+        t.Tube,
+        t.Sample,
+        t.Box,
+        t.Retest,
+        t.Alert,
+        t.OutboxMessage,
+    ]
+
+
+def unscoped_testing_rows() -> list:
+    """Testing rows without a path of their own, with the path of what they belong to."""
+    from wangge.testing import models as t
+
+    return [
+        sorted(t.ChecklistItem.objects.values_list()),
+        sorted(t.RoundArea.objects.values_list()),
+        sorted(t.RoundGroup.objects.values_list()),
+        sorted(t.SiteStaff.objects.values_list()),
+        sorted(t.SiteCheck.objects.values_list()),
+        sorted(t.Notice.objects.values_list()),
+        sorted(t.Handover.objects.values_list()),
+        sorted(t.ResultReport.objects.values_list()),
+        sorted(t.Site.grids.through.objects.values_list()),
+        sorted(t.Site.buildings.through.objects.values_list()),
+    ]
 
 
 def request(client: Client, method: str, url: str, payload: dict, as_json: bool):

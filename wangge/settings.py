@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "wangge.audit",
     "wangge.roster",
     "wangge.registry",
+    "wangge.testing",
     "wangge.demo",
 ]
 

@@ -14,6 +14,12 @@ REGISTRY_VIEW_IDS = "registry.view_ids"
 REGISTRY_VIEW_PHONES = "registry.view_phones"
 REGISTRY_IMPORT = "registry.import"
 REGISTRY_EXPORT = "registry.export"
+TESTING_VIEW = "testing.view"
+TESTING_MANAGE = "testing.manage"
+TESTING_REGISTER = "testing.register"
+TESTING_TRANSPORT = "testing.transport"
+TESTING_RESULTS = "testing.results"
+TESTING_EXPORT = "testing.export"
 ACCOUNTS_MANAGE = "accounts.manage"
 ROLES_MANAGE = "accounts.manage_roles"
 
@@ -30,6 +36,12 @@ CATALOGUE: dict[str, str] = {
     REGISTRY_VIEW_PHONES: _("See full phone numbers in the registry"),
     REGISTRY_IMPORT: _("Import registry files"),
     REGISTRY_EXPORT: _("Export registry lists"),
+    TESTING_VIEW: _("View testing rounds, sites, plans and coverage"),
+    TESTING_MANAGE: _("Plan testing rounds: population, sites, calling plan and notices"),
+    TESTING_REGISTER: _("Register people into tubes at a sampling table"),
+    TESTING_TRANSPORT: _("Pack boxes and record handovers of samples"),
+    TESTING_RESULTS: _("Upload and resolve lab results"),
+    TESTING_EXPORT: _("Export lists of untested people"),
     ACCOUNTS_MANAGE: _("Manage accounts in your jurisdiction"),
     ROLES_MANAGE: _("Define roles and their permissions (district level)"),
 }

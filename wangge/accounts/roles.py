@@ -13,6 +13,15 @@ REGISTRY_ALL = [
     p.REGISTRY_EXPORT,
 ]
 
+TESTING_ALL = [
+    p.TESTING_VIEW,
+    p.TESTING_MANAGE,
+    p.TESTING_REGISTER,
+    p.TESTING_TRANSPORT,
+    p.TESTING_RESULTS,
+    p.TESTING_EXPORT,
+]
+
 STANDARD_ROLES: list[tuple[str, str, list[str]]] = [
     ("district_admin", gettext_noop("District administrator"), list(p.CATALOGUE)),
     (
@@ -27,18 +36,19 @@ STANDARD_ROLES: list[tuple[str, str, list[str]]] = [
             p.AUDIT_VIEW,
             p.ACCOUNTS_MANAGE,
             *REGISTRY_ALL,
+            *TESTING_ALL,
         ],
     ),
     (
         "working_group_lead",
         gettext_noop("Working-group lead"),
-        [p.ORG_VIEW, p.ROSTER_VIEW, p.ROSTER_VIEW_CONTACT, p.REGISTRY_VIEW, p.REGISTRY_EXPORT],
+        [p.ORG_VIEW, p.ROSTER_VIEW, p.ROSTER_VIEW_CONTACT, p.REGISTRY_VIEW, p.REGISTRY_EXPORT, p.TESTING_VIEW],
     ),
     ("department_staff", gettext_noop("Department staff"), [p.ORG_VIEW, p.ROSTER_VIEW, p.REGISTRY_VIEW]),
     (
         "village_cadre",
         gettext_noop("Village / community cadre"),
-        [p.ORG_VIEW, p.ORG_EDIT, p.ROSTER_VIEW, p.ROSTER_EDIT, p.ROSTER_VIEW_CONTACT, *REGISTRY_ALL],
+        [p.ORG_VIEW, p.ORG_EDIT, p.ROSTER_VIEW, p.ROSTER_EDIT, p.ROSTER_VIEW_CONTACT, *REGISTRY_ALL, *TESTING_ALL],
     ),
     (
         "grid_leader",
@@ -51,12 +61,30 @@ STANDARD_ROLES: list[tuple[str, str, list[str]]] = [
             p.REGISTRY_EDIT,
             p.REGISTRY_VIEW_IDS,
             p.REGISTRY_VIEW_PHONES,
+            p.TESTING_VIEW,
+            p.TESTING_REGISTER,
+            p.TESTING_TRANSPORT,
+            p.TESTING_EXPORT,
         ],
     ),
     (
         "grid_worker",
         gettext_noop("Grid worker"),
-        [p.ORG_VIEW, p.ROSTER_VIEW, p.REGISTRY_VIEW, p.REGISTRY_EDIT, p.REGISTRY_VIEW_PHONES],
+        [
+            p.ORG_VIEW,
+            p.ROSTER_VIEW,
+            p.REGISTRY_VIEW,
+            p.REGISTRY_EDIT,
+            p.REGISTRY_VIEW_PHONES,
+            p.TESTING_VIEW,
+            p.TESTING_REGISTER,
+        ],
     ),
-    ("volunteer", gettext_noop("Volunteer"), [p.ORG_VIEW]),
+    ("volunteer", gettext_noop("Volunteer"), [p.ORG_VIEW, p.TESTING_REGISTER]),
+    (
+        "sampling_registrar",
+        gettext_noop("Sampling-site registrar"),
+        [p.ORG_VIEW, p.TESTING_VIEW, p.TESTING_REGISTER, p.TESTING_TRANSPORT],
+    ),
+    ("lab", gettext_noop("Testing lab"), [p.TESTING_VIEW, p.TESTING_RESULTS]),
 ]

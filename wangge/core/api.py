@@ -77,6 +77,9 @@ def build_api() -> NinjaAPI:
     api.add_router("/registry/codes", api_codes.router)
     api.add_router("/registry/rentals", api_rentals.router)
     api.add_router("/registry/imports", api_imports.router)
+    from wangge.testing import api_checkin
+
+    api.add_router("/testing", api_checkin.router)
     return api
 
 

@@ -117,6 +117,7 @@ class ResidentStatus(models.TextChoices):
     REGISTERED = "registered", _("Registered resident (户籍)")
     MIGRANT = "migrant", _("Migrant (流动人口)")
     TENANT = "tenant", _("Tenant")
+    PROVISIONAL = "provisional", _("Provisional (registered at a sampling site)")
 
 
 class Relation(models.TextChoices):

@@ -471,3 +471,70 @@ def revoke_code(*, actor: Any, person: Person) -> Person:
     person.save(update_fields=["code_version", "updated_at"])
     audit.record(actor=actor, action=Action.UPDATE, obj=person, before=before, after=audit.snapshot(person))
     return person
+
+
+@transaction.atomic
+def register_provisional(
+    *,
+    actor: Any,
+    grid: OrgUnit,
+    name: str,
+    id_type: str,
+    id_number: str,
+    phone: str = "",
+    note_origin: str = "",
+) -> Person:
+    """Someone not in the registry who turns up (a walk-in at a sampling site): a provisional
+    person in a grid, without a household yet, to be completed by the grid team later.
+    A document already on record is refused in the same words as a registration."""
+    from wangge.accounts import permissions as perms
+    from wangge.core.access import has_permission
+
+    if not (has_permission(actor, perms.REGISTRY_EDIT) or has_permission(actor, perms.TESTING_REGISTER)):
+        raise PermissionDenied(_("Your role does not allow this."))
+    in_scope(actor, grid.path)
+    grid = _grid(grid)
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("A name is required.")})
+    existing = _on_field("id_number", find_by_document, id_type, id_number)
+    phone = _on_field("phone", normalise_phone, phone)
+    if existing is not None and existing.is_active:
+        if scope_of(actor).covers_path(existing.path):
+            raise ValidationError(
+                {
+                    "id_number": _(
+                        "This ID number is already registered: %(name)s. Scan their code or type the number."
+                    )
+                    % {"name": existing.name}
+                }
+            )
+        raise ValidationError(
+            {
+                "id_number": _(
+                    "This ID number is registered in another area: they are tested at their own site, or by the site lead."
+                )
+            }
+        )
+    person = Person(
+        name=name,
+        name_initials=initials(name),
+        phone=phone,
+        status=ResidentStatus.PROVISIONAL,
+        origin=(note_origin or "")[:200],
+        grid=grid,
+        path=grid.path,
+    )
+    _apply_document(person, id_type, id_number)
+    try:
+        with transaction.atomic():
+            person.save()
+    except IntegrityError as exc:
+        raise ValidationError(
+            {"id_number": _("This ID number was just registered by someone else.")}
+        ) from exc
+    PersonMove.objects.create(
+        person=person, to_path=grid.path, kind="arrive", actor=_user(actor), reason="walk-in"
+    )
+    audit.record(actor=actor, action=Action.CREATE, obj=person, after=audit.snapshot(person))
+    return person
