@@ -11,6 +11,7 @@ urlpatterns = [
     path("roster/", include("wangge.roster.urls")),
     path("audit/", include("wangge.audit.urls")),
     path("registry/", include("wangge.registry.urls")),
+    path("testing/", include("wangge.testing.urls")),
     path("i18n/setlang/", public_view(set_language), name="set_language"),
     path("api/v1/", api.urls),
 ]

@@ -42,13 +42,28 @@ STANDARD_ROLES: list[tuple[str, str, list[str]]] = [
     (
         "working_group_lead",
         gettext_noop("Working-group lead"),
-        [p.ORG_VIEW, p.ROSTER_VIEW, p.ROSTER_VIEW_CONTACT, p.REGISTRY_VIEW, p.REGISTRY_EXPORT, p.TESTING_VIEW],
+        [
+            p.ORG_VIEW,
+            p.ROSTER_VIEW,
+            p.ROSTER_VIEW_CONTACT,
+            p.REGISTRY_VIEW,
+            p.REGISTRY_EXPORT,
+            p.TESTING_VIEW,
+        ],
     ),
     ("department_staff", gettext_noop("Department staff"), [p.ORG_VIEW, p.ROSTER_VIEW, p.REGISTRY_VIEW]),
     (
         "village_cadre",
         gettext_noop("Village / community cadre"),
-        [p.ORG_VIEW, p.ORG_EDIT, p.ROSTER_VIEW, p.ROSTER_EDIT, p.ROSTER_VIEW_CONTACT, *REGISTRY_ALL, *TESTING_ALL],
+        [
+            p.ORG_VIEW,
+            p.ORG_EDIT,
+            p.ROSTER_VIEW,
+            p.ROSTER_EDIT,
+            p.ROSTER_VIEW_CONTACT,
+            *REGISTRY_ALL,
+            *TESTING_ALL,
+        ],
     ),
     (
         "grid_leader",

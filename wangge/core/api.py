@@ -77,9 +77,12 @@ def build_api() -> NinjaAPI:
     api.add_router("/registry/codes", api_codes.router)
     api.add_router("/registry/rentals", api_rentals.router)
     api.add_router("/registry/imports", api_imports.router)
-    from wangge.testing import api_checkin
+    from wangge.testing import api_calling, api_checkin, api_coverage, api_results, api_rounds, api_transport
 
     api.add_router("/testing", api_checkin.router)
+    # All mounted at /testing; each part owns distinct paths (see each module's docstring).
+    for part in (api_rounds, api_calling, api_transport, api_results, api_coverage):
+        api.add_router("/testing", part.router)
     return api
 
 
