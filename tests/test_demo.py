@@ -28,7 +28,7 @@ PAGE_OFFICES = ["郑港办事处", "张庄办事处", "新港办事处", "清河
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS), transaction.atomic():
-        result = build_demo(seed=DEFAULT_SEED)
+        result = build_demo(seed=DEFAULT_SEED, testing=False)
         result.digest = demo_digest()
         yield result
         transaction.set_rollback(True)
@@ -238,12 +238,12 @@ def test_same_seed_same_data_other_seed_other_data(demo):
     assert not OrgUnit.objects.exists()
     with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
         out = StringIO()
-        call_command("seed_demo", "--seed", str(DEFAULT_SEED), stdout=out)
+        call_command("seed_demo", "--seed", str(DEFAULT_SEED), "--no-testing", stdout=out)
         assert demo_digest() == demo.digest
         text = out.getvalue()
         assert "wanggezhang" in text and "锦绣翠园小区" in text and DEMO_PASSWORD in text
         _wipe()
-        build_demo(seed=DEFAULT_SEED + 1)
+        build_demo(seed=DEFAULT_SEED + 1, testing=False)
         assert demo_digest() != demo.digest
         # the page's structure does not depend on the seed
         assert OrgUnit.objects.under(unit("GK-IT")).grids().count() == 33
@@ -254,7 +254,7 @@ def test_same_seed_same_data_other_seed_other_data(demo):
 def test_scale_grows_the_invented_part_only(demo):
     _wipe()
     with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
-        result = build_demo(seed=DEFAULT_SEED, scale=2)
+        result = build_demo(seed=DEFAULT_SEED, scale=2, testing=False)
     assert result.counts["grids"] > 1.5 * demo.counts["grids"]
     assert OrgUnit.objects.under(unit("GK-IT")).filter(level=Level.WORKSTATION).count() == 10
     assert OrgUnit.objects.under(unit("GK-IT")).grids().count() == 33

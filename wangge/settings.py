@@ -125,6 +125,12 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "wangge"}}
+# Notices and alerts (wangge/testing/channels.py): "outbox" keeps them for reading; "http_sms"
+# posts them to an SMS gateway; or a dotted path to a Channel class.
+WANGGE_NOTICE_CHANNEL = os.environ.get("WANGGE_NOTICE_CHANNEL", "outbox")
+WANGGE_SMS_URL = os.environ.get("WANGGE_SMS_URL", "")
+WANGGE_SMS_TOKEN = os.environ.get("WANGGE_SMS_TOKEN", "")
+
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL

@@ -8,6 +8,8 @@ from wangge.accounts.permissions import (
     REGISTRY_IMPORT,
     REGISTRY_VIEW,
     ROSTER_VIEW,
+    TESTING_REGISTER,
+    TESTING_VIEW,
 )
 
 # (url name, label, permission needed). Later parts add their entries here.
@@ -20,6 +22,9 @@ NAVIGATION = [
     ("registry:unvisited", _("Visits"), REGISTRY_VIEW),
     ("registry:party_links", _("Party-member links"), REGISTRY_VIEW),
     ("registry:import_list", _("Imports"), REGISTRY_IMPORT),
+    ("testing:rounds", _("Testing rounds"), TESTING_VIEW),
+    ("testing:table_pick", _("Sampling table"), TESTING_REGISTER),
+    ("testing:alerts", _("Positive-pool alerts"), TESTING_VIEW),
     ("org:tree", _("Tree"), ORG_VIEW),
     ("roster:staff_list", _("Roster"), ROSTER_VIEW),
     ("roster:group_list", _("Working groups"), ROSTER_VIEW),

@@ -129,6 +129,10 @@ class DemoError(Exception):
     """The demo cannot be built into this database as it stands."""
 
 
+# Accounts that are not a roster member of the demo (their display names).
+ACCOUNT_NAMES = {"caiyang": "冢刘村采样点登记员", "jiance": "航空港区核酸检测基地"}
+
+
 @dataclass
 class DemoResult:
     seed: int
@@ -155,7 +159,10 @@ class DemoBuilder:
         scale: int = 1,
         password: str = DEMO_PASSWORD,
         people: int | None = None,
+        testing: bool = True,
     ) -> None:
+        self.testing = testing
+        self.testing_summary: dict[str, int] = {}
         if scale < 1:
             raise DemoError("The scale is at least 1.")
         if people is not None and people < 0:
@@ -661,7 +668,11 @@ class DemoBuilder:
         for s in self.staff:
             if not PHONE_RE.match(s.phone) or s.name in PAGE_PEOPLE:
                 raise DemoError(f"bad staff entry {s.name}")
-        missing = {login.username for login in DEMO_LOGINS if login.unit_code} - set(self.login_staff)
+        missing = (
+            {login.username for login in DEMO_LOGINS if login.unit_code}
+            - set(self.login_staff)
+            - set(ACCOUNT_NAMES)
+        )
         if missing:
             raise DemoError(f"no roster entry for demo logins {sorted(missing)}")
         for login in DEMO_LOGINS:
@@ -700,7 +711,7 @@ class DemoBuilder:
             staff = self.login_staff.get(login.username)
             user = User(
                 username=login.username,
-                display_name=staff.name if staff else "无辖区账号",
+                display_name=staff.name if staff else ACCOUNT_NAMES.get(login.username, "无辖区账号"),
                 jurisdiction=self.units[login.unit_code] if login.unit_code else None,
                 staff=staff,
                 password=hashed,
@@ -716,6 +727,14 @@ class DemoBuilder:
         self.registry_seconds = registry.seconds
         self.registry_timings = registry.timings
 
+    def save_testing(self) -> None:
+        """Two testing rounds (testing_builder.py), unless the registry is benchmark-sized."""
+        from wangge.demo.testing_builder import MAX_PEOPLE_FOR_ROUNDS, build_testing_demo
+
+        if not self.testing or planned_people(self.scale, self.people) > MAX_PEOPLE_FOR_ROUNDS:
+            return
+        self.testing_summary = build_testing_demo(seed=self.seed).summary
+
     def build(self) -> DemoResult:
         started = time.perf_counter()
         with transaction.atomic():
@@ -728,6 +747,7 @@ class DemoBuilder:
             self.save_people()
             self.save_accounts()
             self.save_registry()
+            self.save_testing()
             counts = demo_counts()
             district = self.units["GK"]
             audit.record(
@@ -755,10 +775,16 @@ class DemoBuilder:
 
 
 def build_demo(
-    *, seed: int = DEFAULT_SEED, scale: int = 1, password: str = DEMO_PASSWORD, people: int | None = None
+    *,
+    seed: int = DEFAULT_SEED,
+    scale: int = 1,
+    password: str = DEMO_PASSWORD,
+    people: int | None = None,
+    testing: bool = True,
 ) -> DemoResult:
-    """The demo district; `people` overrides the registry's size (default: planned_people(scale))."""
-    return DemoBuilder(seed=seed, scale=scale, password=password, people=people).build()
+    """The demo district; `people` overrides the registry's size (default: planned_people(scale));
+    `testing=False` leaves out the testing rounds."""
+    return DemoBuilder(seed=seed, scale=scale, password=password, people=people, testing=testing).build()
 
 
 def demo_counts() -> dict[str, int]:

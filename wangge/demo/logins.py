@@ -43,6 +43,14 @@ DEMO_LOGINS: list[DemoLogin] = [
         "zhiyuanzhe", "volunteer", "GK-ZZ-ZZ-W1-01", "张庄村 第一网格", "volunteer: sees the tree of one grid"
     ),
     DemoLogin(
+        "caiyang",
+        "sampling_registrar",
+        "GK-ZG-ZL",
+        "冢刘村",
+        "sampling-site registrar: the phone page at the table",
+    ),
+    DemoLogin("jiance", "lab", "GK", "郑州航空港区", "testing lab: uploads results per tube"),
+    DemoLogin(
         "nojurisdiction", "office_leader", None, "—", "a leader's role but no jurisdiction: sees nothing"
     ),
 ]

@@ -1041,7 +1041,10 @@ def registry_digest() -> str:
 
 
 def wipe_registry() -> None:
-    """Delete every registry row (for tests that rebuild the demo)."""
+    """Delete every registry row (for tests that rebuild the demo), and the testing rounds on it."""
+    from wangge.demo.testing_builder import wipe_testing
+
+    wipe_testing()
     for model in (Visit, PartyLink, Tenancy, Rental, PersonMove):
         model.objects.all()._raw_delete(connection.alias)
     Household.objects.update(head=None)

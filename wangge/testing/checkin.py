@@ -11,6 +11,7 @@ cleanly), and the Due rows, tube counts and coverage counters change in the same
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -192,12 +193,16 @@ def _ingest(actor: Any, rnd: Round, site: Site, table_no: int, scans: list[ScanI
         .filter(round=rnd, person_id__in={p.pk for p in people.values()})
         .order_by("id")
     }
-    retests = {
-        r.person_id: r
-        for r in Retest.objects.filter(
-            round=rnd, person_id__in={p.pk for p in people.values()}, status=RetestStatus.OPEN
-        )
-    }
+    retests = {}
+    if any(scan.retest for _i, scan in pending) or any(
+        isinstance(t, _TubeState) and t.tube.kind == TubeKind.RETEST for t in tubes.values()
+    ):
+        retests = {
+            r.person_id: r
+            for r in Retest.objects.filter(
+                round=rnd, person_id__in={p.pk for p in people.values()}, status=RetestStatus.OPEN
+            )
+        }
 
     deltas = counters.Deltas()
     shard = _shard(site.pk, table_no)
@@ -276,7 +281,9 @@ def _ingest(actor: Any, rnd: Round, site: Site, table_no: int, scans: list[ScanI
                 new_dues.append(due)
         in_batch_people.add((person.pk, retest))
         tube_state.added.append(scan.client_id)
-        scanned_at = scan.scanned_at if scan.scanned_at and scan.scanned_at <= now + CLOCK_SLACK else now
+        scanned_at = scan.scanned_at
+        if scanned_at is None or not (rnd.starts_at - timedelta(days=1) <= scanned_at <= now + CLOCK_SLACK):
+            scanned_at = now  # no time, or a phone clock far off: the time it reached us
         rows.append(
             Sample(
                 client_id=scan.client_id,
@@ -334,7 +341,7 @@ def _ingest(actor: Any, rnd: Round, site: Site, table_no: int, scans: list[ScanI
             Tube.objects.filter(pk=state.tube.pk).update(filled=state.filled)
     counters.bump(deltas)
     if rows:
-        _count_throughput(rnd.pk, site.pk, table_no, now, len(rows))
+        _count_throughput(rnd.pk, site.pk, table_no, [r.scanned_at for r in rows])
         for state in tubes.values():
             if isinstance(state, _TubeState) and state.added:
                 audit.record(
@@ -664,15 +671,23 @@ def _mark_retests(rows: list[Sample], retests: dict) -> None:
             )
 
 
-def _count_throughput(round_id: int, site_id: int, table_no: int, now: datetime, n: int) -> None:
-    hour = now.replace(minute=0, second=0, microsecond=0)
+def _count_throughput(round_id: int, site_id: int, table_no: int, times: list[datetime]) -> None:
+    """Samples per hour of sampling (the phone's time: a queued scan counts when it was taken)."""
+    per_hour: dict[datetime, int] = defaultdict(int)
+    for at in times:
+        per_hour[at.replace(minute=0, second=0, microsecond=0)] += 1
     table = ThroughputCounter._meta.db_table
     field = ThroughputCounter._meta.get_field("hour")
+    rows = sorted(per_hour.items())
+    values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(rows))
+    params: list = []
+    for hour, n in rows:
+        params.extend([round_id, site_id, table_no, field.get_db_prep_save(hour, connection), n])
     with connection.cursor() as cur:
         cur.execute(
-            f"INSERT INTO {table} (round_id, site_id, table_no, hour, samples) VALUES (%s, %s, %s, %s, %s) "  # noqa: S608
+            f"INSERT INTO {table} (round_id, site_id, table_no, hour, samples) VALUES {values} "  # noqa: S608
             f"ON CONFLICT (round_id, site_id, table_no, hour) DO UPDATE SET samples = {table}.samples + excluded.samples",
-            [round_id, site_id, table_no, field.get_db_prep_save(hour, connection), n],
+            params,
         )
 
 

@@ -222,6 +222,7 @@ def _apply(actor: Any, rnd: Round, tube: Tube, result: str, at: datetime) -> tup
             if result == Result.INVALID:
                 needs_retest.append(sample)
                 continue
+            was_positive = due.result == PersonResult.POSITIVE
             due.result, due.result_at = result, at
             if (
                 due.retest_needed
@@ -233,7 +234,10 @@ def _apply(actor: Any, rnd: Round, tube: Tube, result: str, at: datetime) -> tup
                 deltas.add(rnd.pk, due.grid_id, due.path, retest=-1)
             if result == Result.POSITIVE:
                 positives.append(sample)
-                deltas.add(rnd.pk, due.grid_id, due.path, positive=1)
+            # A re-test result may replace another (a settled conflict): count the change only.
+            change = int(result == Result.POSITIVE) - int(was_positive)
+            if change:
+                deltas.add(rnd.pk, due.grid_id, due.path, positive=change)
             due.save(update_fields=["result", "result_at", "retest_needed"])
             continue
         if before:
@@ -327,10 +331,19 @@ def resolve_conflict(*, actor: Any, report: ResultReport, accept: bool, note: st
 def _unapply(tube: Tube) -> None:
     """Undo what a tube's applied result did to its members' Due rows (before applying another)."""
     deltas = counters.Deltas()
-    for sample in Sample.objects.filter(tube=tube, removed_at__isnull=True, is_retest=False).select_related(
-        "due"
-    ):
+    for sample in Sample.objects.filter(tube=tube, removed_at__isnull=True).select_related("due"):
         due = sample.due
+        if sample.is_retest:
+            # The re-test's own result is replaced by _apply; undo only the re-test it opened.
+            if Retest.objects.filter(due=due, origin_tube=tube, status=RetestStatus.OPEN).delete()[0]:
+                still_open = Retest.objects.filter(
+                    due=due, status__in=[RetestStatus.OPEN, RetestStatus.SAMPLED]
+                ).exclude(sample=sample)
+                if due.retest_needed and not still_open.exists():
+                    due.retest_needed = False
+                    due.save(update_fields=["retest_needed"])
+                    deltas.add(due.round_id, due.grid_id, due.path, retest=-1)
+            continue
         if not due.result:
             continue
         deltas.add(
@@ -351,3 +364,16 @@ def _unapply(tube: Tube) -> None:
                 deltas.add(due.round_id, due.grid_id, due.path, retest=-1)
         due.save(update_fields=["result", "result_at", "retest_needed"])
     counters.bump(deltas)
+
+
+@transaction.atomic
+def acknowledge_alert(*, actor: Any, alert: Alert) -> Alert:
+    """A grid leader (or anyone above) says the alert was seen and acted on. Idempotent."""
+    require(actor, perms.TESTING_VIEW)
+    require_path(actor, alert.path)
+    alert = Alert.objects.select_for_update().get(pk=alert.pk)
+    if alert.acknowledged_at is None:
+        alert.acknowledged_at, alert.acknowledged_by = timezone.now(), _user(actor)
+        alert.save(update_fields=["acknowledged_at", "acknowledged_by"])
+        audit.record(actor=actor, action=Action.UPDATE, obj=alert, after={"acknowledged": True})
+    return alert

@@ -114,11 +114,13 @@ def coverage_by_child(scope: Scope, rnd: Round, unit: OrgUnit) -> tuple[Coverage
         .annotate(**{f: Sum(f) for f in FIELDS})
         .order_by()
     )
+    # "/1/5/" has 3 slashes; a grid "/1/5/9/12/" splits into ["", "1", "5", "9", "12", ""]:
+    # its child of "/1/5/" is the first 4 parts joined, "/1/5/9" + "/".
     depth = unit.path.count("/")
     for counts in per_grid:
         path = counts["path"]
         totals.add(counts)
-        child_path = "/".join(path.split("/")[:depth]) + "/"
+        child_path = "/".join(path.split("/")[: depth + 1]) + "/"
         row = rows.get(child_path)
         if row is not None:
             row.add(counts)

@@ -45,6 +45,7 @@ class Command(BaseCommand):
             default=DEMO_PASSWORD,
             help=f"password of every demo login (default {DEMO_PASSWORD})",
         )
+        parser.add_argument("--no-testing", action="store_true", help="leave out the two demo testing rounds")
         parser.add_argument("--quiet", action="store_true", help="print nothing unless something goes wrong")
 
     def handle(self, *args, **options):
@@ -71,6 +72,7 @@ class Command(BaseCommand):
                 scale=options["scale"],
                 password=options["password"],
                 people=options["people"],
+                testing=not options["no_testing"],
             )
         except ValidationError as exc:  # the password validators
             raise CommandError("The demo password is refused: " + " ".join(exc.messages)) from exc
