@@ -748,7 +748,7 @@ class DemoBuilder:
             self.save_accounts()
             self.save_registry()
             self.save_testing()
-            counts = demo_counts()
+            counts = {**demo_counts(), **self.testing_summary}
             district = self.units["GK"]
             audit.record(
                 actor=None,

@@ -153,7 +153,9 @@ class TestingDemo:
         self.lab_results(rnd, day)
         self.summary.update(
             round_one_due=Due.objects.filter(round=rnd).count(),
-            round_one_sampled=Sample.objects.filter(round=rnd, removed_at__isnull=True).count(),
+            round_one_sampled=Sample.objects.filter(
+                round=rnd, removed_at__isnull=True, is_retest=False
+            ).count(),
             round_one_tubes=Tube.objects.filter(round=rnd).count(),
             round_one_sites=len(sites),
         )
@@ -212,12 +214,13 @@ class TestingDemo:
             from wangge.testing import transport
         except ImportError:  # pragma: no cover
             return
-        for site in sites:
+        for s, site in enumerate(sites):
             barcodes = list(
                 Tube.objects.filter(round=rnd, site=site, status=TubeStatus.SEALED)
                 .order_by("barcode")
                 .values_list("barcode", flat=True)
             )
+            last = (len(barcodes) - 1) // 40
             for n, k in enumerate(range(0, len(barcodes), 40)):
                 box = transport.create_box(actor=self.admin, site=site, code=f"BOX{site.pk:03d}{n + 1:03d}")
                 transport.add_tubes(actor=self.admin, box=box, barcodes=barcodes[k : k + 40])
@@ -230,7 +233,7 @@ class TestingDemo:
                     from_name="登记扫码员",
                     to_name="转运员",
                 )
-                if n % 7 != 6:  # a few boxes are still on the way: flagged late
+                if not (s == 0 and n == last):  # the first site's last box is still on the way: late
                     transport.handover(
                         actor=self.admin,
                         box=box,

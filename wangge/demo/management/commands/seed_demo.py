@@ -103,6 +103,13 @@ class Command(BaseCommand):
             f"({c['tenancies']} tenancies), {c['visits']} visits, {c['party_links']} party-member links, "
             f"{c['person_moves']} moves."
         )
+        if c.get("round_one_due"):
+            self.stdout.write(
+                f"Testing: round 1 (郑港办事处, yesterday, open) {c['round_one_due']} due, "
+                f"{c['round_one_sampled']} sampled into {c['round_one_tubes']} tubes at {c['round_one_sites']} sites, "
+                f"one positive pool of {c['round_one_positive_pool_members']} on the re-test list; "
+                f"round 2 (the district, tomorrow, planning) {c['round_two_due']} due at {c['round_two_sites']} sites."
+            )
         self.stdout.write("")
         rows = [(u, role, f"{name} ({code})" if code != "—" else name, options["password"]) for u, role, name, code
                 in result.logins]  # fmt: skip
