@@ -208,3 +208,15 @@ def test_api_single_scan_and_open_tubes_for_a_reloaded_phone(testing):
     tubes = client.get(f"/api/v1/testing/sites/{testing.site.pk}/tubes?table_no=2").json()
     assert tubes[0]["barcode"] == "B7" and tubes[0]["members"][0]["person_name"] == testing.people_b[0].name
     assert testing.people_b[0].id_number not in json.dumps(tubes)
+
+
+def test_a_replay_arriving_after_its_tube_filled_is_answered_as_a_duplicate_not_refused(testing):
+    batch = [scan(p, tube="R5", capacity=5) for p in testing.people_a[:5]]
+    ingest(testing, batch)
+    checkin.seal_tube(actor=testing.registrar, tube=Tube.objects.get(barcode="R5"))
+    # The phone never got the answer and sends everything again: the tube is now full and sealed,
+    # and each person is already sampled; still, each scan is its own earlier one.
+    again = ingest(testing, batch)
+    assert [o.status for o in again] == ["duplicate"] * 5
+    assert [o.person_name for o in again] == [p.name for p in testing.people_a[:5]]
+    assert Sample.objects.count() == 5
