@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -170,9 +171,36 @@ def revoke_token(*, actor: User, token: ApiToken) -> ApiToken:
     return token
 
 
+# Bearer tokens are checked on every API call, and a sampling site sends a call per scan. A
+# worker remembers a token's account for TOKEN_CACHE_SECONDS: revoking a token, deactivating an
+# account or changing its roles takes effect at once in the worker that did it (the cache is
+# cleared on any save of an account, token or role) and within that many seconds in the others.
+TOKEN_CACHE_SECONDS = 10.0
+TOKEN_CACHE_SIZE = 10_000
+_token_cache: dict[str, tuple[float, User]] = {}
+
+
+def clear_token_cache(*_args, **_kwargs) -> None:
+    _token_cache.clear()
+
+
 def user_for_token(raw: str) -> User | None:
     if not raw or not raw.startswith("wg_"):
         return None
+    key = ApiToken.hash(raw)
+    hit = _token_cache.get(key)
+    if hit is not None and time.monotonic() - hit[0] < TOKEN_CACHE_SECONDS:
+        return hit[1]
+    user = _user_for_token(raw)
+    if user is not None:
+        if len(_token_cache) >= TOKEN_CACHE_SIZE:
+            _token_cache.clear()
+        user.permission_codes()  # load the roles once, with the account
+        _token_cache[key] = (time.monotonic(), user)
+    return user
+
+
+def _user_for_token(raw: str) -> User | None:
     token = (
         ApiToken.objects.select_related("user", "user__jurisdiction")
         .filter(key_hash=ApiToken.hash(raw), revoked_at__isnull=True)
