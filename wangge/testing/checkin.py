@@ -369,26 +369,32 @@ def _ingest(actor: Any, rnd: Round, site: Site, table_no: int, scans: list[ScanI
             )
         rows = [r for r in rows if r.client_id in inserted]
 
-    _mark_tested(rnd, rows, dues, deltas, shard, now)
+    # The writes that follow from the stored scans: Due rows, tube counts, counters, throughput
+    # and the audit rows, sent as one statement on PostgreSQL.
+    writes: list[tuple[str, list]] = []
+    writes.extend(_mark_tested(rnd, rows, dues, deltas, shard, now))
     _mark_retests(rows, retests)
     for state in tubes.values():
         if isinstance(state, _TubeState) and state.added:
-            with connection.cursor() as cur:
-                cur.execute(
-                    f"UPDATE {Tube._meta.db_table} SET filled = %s WHERE id = %s",  # noqa: S608
-                    [state.filled, state.tube.pk],
-                )
-    counters.bump(deltas)
+            writes.append(
+                (f"UPDATE {Tube._meta.db_table} SET filled = %s WHERE id = %s", [state.filled, state.tube.pk])  # noqa: S608
+            )
+    counter_write = counters.bump_sql(deltas)
+    if counter_write is not None:
+        writes.append(counter_write)
     if rows:
-        _count_throughput(rnd.pk, site.pk, table_no, [r.scanned_at for r in rows])
+        writes.append(_throughput_sql(rnd.pk, site.pk, table_no, [r.scanned_at for r in rows]))
         for state in tubes.values():
             if isinstance(state, _TubeState) and state.added:
-                audit.record(
-                    actor=actor,
-                    action=Action.UPDATE,
-                    obj=state.tube,
-                    after={"added": [str(c) for c in state.added], "filled": state.filled},
+                writes.append(
+                    audit.record_sql(
+                        actor=actor,
+                        action=Action.UPDATE,
+                        obj=state.tube,
+                        after={"added": [str(c) for c in state.added], "filled": state.filled},
+                    )
                 )
+    _write_all(writes)
     # A refused scan may be the replay of one stored earlier (even by a request still in flight
     # when this one started): answer it as a duplicate with what was stored.
     refused = [i for i, o in outcomes.items() if o.status == REFUSED]
@@ -748,10 +754,12 @@ def _insert_samples(rows: list[Sample]) -> set:
 
 def _mark_tested(
     rnd: Round, rows: list[Sample], dues: dict, deltas: counters.Deltas, shard: int, now: datetime
-) -> None:
+) -> list[tuple[str, list]]:
+    """Due rows of the people sampled become tested; returns the write to send."""
+    writes: list[tuple[str, list]] = []
     first = [r for r in rows if not r.is_retest]
     if not first:
-        return
+        return writes
     from_due, from_exempt = [], []
     for row in first:
         due = dues[row.person_id]
@@ -762,16 +770,18 @@ def _mark_tested(
         due.status = DueStatus.TESTED
     if from_due:
         field = Due._meta.get_field("tested_at")
-        with connection.cursor() as cur:
-            cur.execute(
+        writes.append(
+            (
                 f"UPDATE {Due._meta.db_table} SET status = %s, tested_at = %s "  # noqa: S608
                 f"WHERE id IN ({', '.join(['%s'] * len(from_due))})",
                 [DueStatus.TESTED, field.get_db_prep_save(now, connection), *from_due],
             )
+        )
     if from_exempt:
         Due.objects.filter(pk__in=from_exempt).update(
             status=DueStatus.TESTED, tested_at=now, exempt_reason="", exempt_note=""
         )
+    return writes
 
 
 def _mark_retests(rows: list[Sample], retests: dict) -> None:
@@ -782,7 +792,7 @@ def _mark_retests(rows: list[Sample], retests: dict) -> None:
             )
 
 
-def _count_throughput(round_id: int, site_id: int, table_no: int, times: list[datetime]) -> None:
+def _throughput_sql(round_id: int, site_id: int, table_no: int, times: list[datetime]) -> tuple[str, list]:
     """Samples per hour of sampling (the phone's time: a queued scan counts when it was taken)."""
     per_hour: dict[datetime, int] = defaultdict(int)
     for at in times:
@@ -794,12 +804,25 @@ def _count_throughput(round_id: int, site_id: int, table_no: int, times: list[da
     params: list = []
     for hour, n in rows:
         params.extend([round_id, site_id, table_no, field.get_db_prep_save(hour, connection), n])
+    return (
+        f"INSERT INTO {table} (round_id, site_id, table_no, hour, samples) VALUES {values} "  # noqa: S608
+        f"ON CONFLICT (round_id, site_id, table_no, hour) DO UPDATE SET samples = {table}.samples + excluded.samples",
+        params,
+    )
+
+
+def _write_all(writes: list[tuple[str, list]]) -> None:
+    """Run independent writes (different rows of different tables). On PostgreSQL they go as one
+    statement of data-modifying CTEs (one round trip); elsewhere one after the other."""
+    if not writes:
+        return
     with connection.cursor() as cur:
-        cur.execute(
-            f"INSERT INTO {table} (round_id, site_id, table_no, hour, samples) VALUES {values} "  # noqa: S608
-            f"ON CONFLICT (round_id, site_id, table_no, hour) DO UPDATE SET samples = {table}.samples + excluded.samples",
-            params,
-        )
+        if connection.vendor == "postgresql" and len(writes) > 1:
+            ctes = ", ".join(f"w{i} AS ({sql})" for i, (sql, _params) in enumerate(writes))
+            cur.execute(f"WITH {ctes} SELECT 1", [p for _sql, params in writes for p in params])  # noqa: S608
+        else:
+            for sql, params in writes:
+                cur.execute(sql, params)
 
 
 # ----------------------------------------------------------------------------- tube actions

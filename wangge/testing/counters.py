@@ -37,9 +37,17 @@ class Deltas:
 
 def bump(deltas: Deltas) -> None:
     """Apply the deltas with one upsert. Rows are sorted so that concurrent batches lock in one order."""
+    statement = bump_sql(deltas)
+    if statement is not None:
+        with connection.cursor() as cur:
+            cur.execute(*statement)
+
+
+def bump_sql(deltas: Deltas) -> tuple[str, list] | None:
+    """The upsert of `bump` as (sql, params), or None when there is nothing to change."""
     items = sorted((k, v) for k, v in deltas.rows.items() if any(v))
     if not items:
-        return
+        return None
     table = CoverageCounter._meta.db_table
     cols = "round_id, grid_id, path, shard, " + ", ".join(FIELDS)
     placeholders = ", ".join(["(" + ", ".join(["%s"] * 10) + ")"] * len(items))
@@ -47,12 +55,11 @@ def bump(deltas: Deltas) -> None:
     params: list = []
     for (round_id, grid_id, path, shard), values in items:
         params.extend([round_id, grid_id, path, shard, *values])
-    with connection.cursor() as cur:
-        cur.execute(
-            f"INSERT INTO {table} ({cols}) VALUES {placeholders} "  # noqa: S608 - table and columns are ours
-            f"ON CONFLICT (round_id, grid_id, shard) DO UPDATE SET {updates}",
-            params,
-        )
+    return (
+        f"INSERT INTO {table} ({cols}) VALUES {placeholders} "  # noqa: S608 - table and columns are ours
+        f"ON CONFLICT (round_id, grid_id, shard) DO UPDATE SET {updates}",
+        params,
+    )
 
 
 def recount_aggregates():
