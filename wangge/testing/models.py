@@ -15,11 +15,18 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 POOL_SIZES = (1, 5, 10, 20)
-POOL_SIZE_CHOICES = [(n, _("single tube") if n == 1 else _("%(n)d-in-1") % {"n": n}) for n in POOL_SIZES]
+# Lazy labels (translated when shown, not when the models load).
+POOL_SIZE_CHOICES = [
+    (1, _("single tube")),
+    (5, format_lazy(_("{n}-in-1"), n=5)),
+    (10, format_lazy(_("{n}-in-1"), n=10)),
+    (20, format_lazy(_("{n}-in-1"), n=20)),
+]
 COUNTER_SHARDS = 8
 
 
