@@ -10,6 +10,23 @@ from wangge.org.models import Level, OrgUnit
 # make around it are still synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+# The settings keep database connections for WANGGE_CONN_MAX_AGE seconds. In a long run a
+# connection gets older than that, and a response closed late (a streamed export) fires
+# close_old_connections, which closes it in the middle of a test: the test's transaction is gone
+# and what follows runs in autocommit and leaks into later tests. Tests keep their connection.
+from django.conf import settings as _django_settings  # noqa: E402
+
+for _db in _django_settings.DATABASES.values():
+    _db["CONN_MAX_AGE"] = None
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _connections_never_age(django_db_setup, django_db_blocker):
+    from django.db import connections
+
+    for conn in connections.all(initialized_only=True):
+        conn.close_at = None
+
 
 @dataclass
 class World:
