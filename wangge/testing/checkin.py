@@ -240,6 +240,7 @@ def _ingest(actor: Any, rnd: Round, site: Site, table_no: int, scans: list[ScanI
         }
 
     deltas = counters.Deltas()
+    sampled_before: dict[int, Person] = {}  # refusals whose message says where and when (filled at the end)
     shard = _shard(site.pk, table_no)
     rows: list[Sample] = []
     accepted_index: dict[uuid.UUID, int] = {}
@@ -299,9 +300,8 @@ def _ingest(actor: Any, rnd: Round, site: Site, table_no: int, scans: list[ScanI
                 )
                 continue
             if due is not None and due.status == DueStatus.TESTED:
-                outcomes[i] = _refuse(
-                    scan, "already_sampled", _already_sampled_message(rnd, person), **who, **tube_info
-                )
+                outcomes[i] = _refuse(scan, "already_sampled", "", **who, **tube_info)
+                sampled_before[i] = person
                 continue
             if due is None:
                 due = Due(
@@ -362,11 +362,9 @@ def _ingest(actor: Any, rnd: Round, site: Site, table_no: int, scans: list[ScanI
             i = accepted_index[row.client_id]
             tubes[row.tube.barcode].added.remove(row.client_id)
             outcomes[i] = again.get(row.client_id) or _refuse(
-                scans[i],
-                "already_sampled",
-                _already_sampled_message(rnd, row.person),
-                **_describe(row.person),
+                scans[i], "already_sampled", "", **_describe(row.person)
             )
+            sampled_before[i] = row.person
         rows = [r for r in rows if r.client_id in inserted]
 
     # The writes that follow from the stored scans: Due rows, tube counts, counters, throughput
@@ -403,6 +401,11 @@ def _ingest(actor: Any, rnd: Round, site: Site, table_no: int, scans: list[ScanI
         for i in refused:
             if scans[i].client_id in stored:
                 outcomes[i] = stored[scans[i].client_id]
+    still = {i: p for i, p in sampled_before.items() if outcomes[i].status == REFUSED}
+    if still:
+        messages = _already_sampled_messages(rnd, list(still.values()))
+        for i, person in still.items():
+            outcomes[i].message = messages[person.pk]
     return [outcomes[i] for i in range(len(scans))]
 
 
@@ -474,12 +477,18 @@ def default_grid(site: Site):
     return site.grids.order_by("path").first()
 
 
-def _already_sampled_message(rnd: Round, person: Person) -> str:
-    sample = (
-        Sample.objects.filter(round=rnd, person=person, removed_at__isnull=True, is_retest=False)
-        .select_related("site", "tube")
-        .first()
-    )
+def _already_sampled_messages(rnd: Round, people: list[Person]) -> dict[int, str]:
+    """Where and when each of these people was sampled in the round (one query for all)."""
+    samples = {
+        s.person_id: s
+        for s in Sample.objects.filter(
+            round=rnd, person_id__in={p.pk for p in people}, removed_at__isnull=True, is_retest=False
+        ).select_related("site", "tube")
+    }
+    return {p.pk: _already_sampled_message(p, samples.get(p.pk)) for p in people}
+
+
+def _already_sampled_message(person: Person, sample: Sample | None) -> str:
     if sample is None:
         return _("%(name)s has already been sampled in this round.") % {"name": person.name}
     return _(
