@@ -183,3 +183,79 @@ def testing(world, admin_user) -> TestingSetup:
     registrar = make_user("registrar", world.village, "sampling_registrar")
     lab = make_user("lab", world.district, "lab")
     return TestingSetup(rnd, site, people_a, people_b, people_other, registrar, admin_user, lab)
+
+
+# --- screening and measures -------------------------------------------------------------------
+
+
+@dataclass
+class ScreeningSetup:
+    """Registry people in grid A (4), grid B (2) and the other office (1); a high-risk area
+    (北京市朝阳区) and a medium-risk one (上海市浦东新区) listed since 10 days ago; accounts: a grid
+    leader of A (screens, follows up), a village cadre of 冢刘村 (decides), an office leader of 郑港
+    (approves) and a second office leader (approves what the first decided)."""
+
+    people_a: list
+    people_b: list
+    people_other: list
+    high_area: object
+    medium_area: object
+    grid_leader: object
+    cadre: object
+    approver: object
+    approver2: object
+
+
+@pytest.fixture
+def screening(world) -> ScreeningSetup:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from wangge.registry import services as registry
+    from wangge.screening.models import RiskArea
+
+    n = 500
+
+    def people_in(grid, count, building_name):
+        nonlocal n
+        building = registry.create_building(actor=None, grid=grid, name=building_name)
+        out = []
+        for i in range(count):
+            room = registry.get_or_create_room(actor=None, building=building, number=f"10{i}", unit_label="1")
+            household = registry.create_household(actor=None, room=room)
+            n += 1
+            out.append(
+                registry.register_person(
+                    actor=None,
+                    household=household,
+                    name=f"摸排{n:03d}",
+                    id_type="resident_id",
+                    id_number=testing_rid(n),
+                    phone=f"137{n:08d}",
+                )
+            )
+        return out
+
+    today = timezone.localdate()
+    high = RiskArea.objects.create(
+        province="北京市", city="北京市", county="朝阳区", level="high", valid_from=today - timedelta(days=10)
+    )
+    medium = RiskArea.objects.create(
+        province="上海市",
+        city="上海市",
+        county="浦东新区",
+        level="medium",
+        valid_from=today - timedelta(days=10),
+    )
+    return ScreeningSetup(
+        people_a=people_in(world.grid_a, 4, "摸排甲楼"),
+        people_b=people_in(world.grid_b, 2, "摸排乙楼"),
+        people_other=people_in(world.other_grid, 1, "摸排丙楼"),
+        high_area=high,
+        medium_area=medium,
+        grid_leader=make_user("screen_leader_a", world.grid_a, "grid_leader"),
+        cadre=make_user("screen_cadre", world.village, "village_cadre"),
+        approver=make_user("screen_approver", world.office, "office_leader"),
+        approver2=make_user("screen_approver2", world.office, "office_leader"),
+    )

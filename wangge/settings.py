@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "wangge.roster",
     "wangge.registry",
     "wangge.testing",
+    "wangge.screening",
     "wangge.demo",
 ]
 

@@ -12,6 +12,8 @@ urlpatterns = [
     path("audit/", include("wangge.audit.urls")),
     path("registry/", include("wangge.registry.urls")),
     path("testing/", include("wangge.testing.urls")),
+    path("screening/", include("wangge.screening.urls")),
+    path("s/", include("wangge.screening.urls_public")),
     path("i18n/setlang/", public_view(set_language), name="set_language"),
     path("api/v1/", api.urls),
 ]

@@ -20,6 +20,12 @@ TESTING_REGISTER = "testing.register"
 TESTING_TRANSPORT = "testing.transport"
 TESTING_RESULTS = "testing.results"
 TESTING_EXPORT = "testing.export"
+SCREENING_VIEW = "screening.view"
+SCREENING_SCREEN = "screening.screen"
+SCREENING_DECIDE = "screening.decide"
+SCREENING_APPROVE = "screening.approve"
+SCREENING_FOLLOWUP = "screening.followup"
+SCREENING_RULES = "screening.rules"
 ACCOUNTS_MANAGE = "accounts.manage"
 ROLES_MANAGE = "accounts.manage_roles"
 
@@ -42,6 +48,12 @@ CATALOGUE: dict[str, str] = {
     TESTING_TRANSPORT: _("Pack boxes and record handovers of samples"),
     TESTING_RESULTS: _("Upload and resolve lab results"),
     TESTING_EXPORT: _("Export lists of untested people"),
+    SCREENING_VIEW: _("View key people, screening records, measures and follow-up"),
+    SCREENING_SCREEN: _("Record screening and import lists of people to screen"),
+    SCREENING_DECIDE: _("Decide control measures and release people from them"),
+    SCREENING_APPROVE: _("Approve confining and bulk measures (office level and above)"),
+    SCREENING_FOLLOWUP: _("Record daily checks, tests and services for people under measures"),
+    SCREENING_RULES: _("Edit key-people categories, risk areas and measure rules (district level)"),
     ACCOUNTS_MANAGE: _("Manage accounts in your jurisdiction"),
     ROLES_MANAGE: _("Define roles and their permissions (district level)"),
 }

@@ -22,6 +22,16 @@ TESTING_ALL = [
     p.TESTING_EXPORT,
 ]
 
+SCREENING_ALL = [
+    p.SCREENING_VIEW,
+    p.SCREENING_SCREEN,
+    p.SCREENING_DECIDE,
+    p.SCREENING_APPROVE,
+    p.SCREENING_FOLLOWUP,
+    p.SCREENING_RULES,
+]
+SCREENING_GRID_TEAM = [p.SCREENING_VIEW, p.SCREENING_SCREEN, p.SCREENING_FOLLOWUP]
+
 STANDARD_ROLES: list[tuple[str, str, list[str]]] = [
     ("district_admin", gettext_noop("District administrator"), list(p.CATALOGUE)),
     (
@@ -37,6 +47,7 @@ STANDARD_ROLES: list[tuple[str, str, list[str]]] = [
             p.ACCOUNTS_MANAGE,
             *REGISTRY_ALL,
             *TESTING_ALL,
+            *SCREENING_ALL,
         ],
     ),
     (
@@ -49,9 +60,14 @@ STANDARD_ROLES: list[tuple[str, str, list[str]]] = [
             p.REGISTRY_VIEW,
             p.REGISTRY_EXPORT,
             p.TESTING_VIEW,
+            p.SCREENING_VIEW,
         ],
     ),
-    ("department_staff", gettext_noop("Department staff"), [p.ORG_VIEW, p.ROSTER_VIEW, p.REGISTRY_VIEW]),
+    (
+        "department_staff",
+        gettext_noop("Department staff"),
+        [p.ORG_VIEW, p.ROSTER_VIEW, p.REGISTRY_VIEW, p.SCREENING_VIEW, p.SCREENING_SCREEN],
+    ),
     (
         "village_cadre",
         gettext_noop("Village / community cadre"),
@@ -63,6 +79,8 @@ STANDARD_ROLES: list[tuple[str, str, list[str]]] = [
             p.ROSTER_VIEW_CONTACT,
             *REGISTRY_ALL,
             *TESTING_ALL,
+            *SCREENING_GRID_TEAM,
+            p.SCREENING_DECIDE,
         ],
     ),
     (
@@ -80,6 +98,7 @@ STANDARD_ROLES: list[tuple[str, str, list[str]]] = [
             p.TESTING_REGISTER,
             p.TESTING_TRANSPORT,
             p.TESTING_EXPORT,
+            *SCREENING_GRID_TEAM,
         ],
     ),
     (
@@ -93,9 +112,10 @@ STANDARD_ROLES: list[tuple[str, str, list[str]]] = [
             p.REGISTRY_VIEW_PHONES,
             p.TESTING_VIEW,
             p.TESTING_REGISTER,
+            *SCREENING_GRID_TEAM,
         ],
     ),
-    ("volunteer", gettext_noop("Volunteer"), [p.ORG_VIEW, p.TESTING_REGISTER]),
+    ("volunteer", gettext_noop("Volunteer"), [p.ORG_VIEW, p.TESTING_REGISTER, p.SCREENING_SCREEN]),
     (
         "sampling_registrar",
         gettext_noop("Sampling-site registrar"),

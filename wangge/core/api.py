@@ -83,6 +83,11 @@ def build_api() -> NinjaAPI:
     # All mounted at /testing; each part owns distinct paths (see each module's docstring).
     for part in (api_rounds, api_calling, api_transport, api_results, api_coverage):
         api.add_router("/testing", part.router)
+    from wangge.screening import api_followup, api_intake, api_measures, api_overview, api_rules
+
+    # All mounted at /screening; each part owns distinct paths.
+    for part in (api_overview, api_rules, api_intake, api_measures, api_followup):
+        api.add_router("/screening", part.router)
     return api
 
 

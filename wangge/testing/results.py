@@ -38,6 +38,7 @@ from wangge.testing.models import (
     TubeStatus,
 )
 from wangge.testing.services import require, require_path
+from wangge.testing.signals import person_results
 
 APPLIED = "applied"
 UNCHANGED = "unchanged"
@@ -269,6 +270,9 @@ def _apply(actor: Any, rnd: Round, tube: Tube, result: str, at: datetime) -> tup
             due.save(update_fields=["retest_needed"])
             deltas.add(rnd.pk, due.grid_id, due.path, retest=1)
     counters.bump(deltas)
+    person_results.send(
+        sender=Tube, results=[(s.due.pk, s.due.result) for s in samples if s.due.result], tube=tube
+    )
     audit.record(
         actor=actor,
         action=Action.UPDATE,

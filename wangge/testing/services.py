@@ -8,7 +8,7 @@ transaction, writes its audit row inside it and keeps the coverage counters in s
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -396,3 +396,85 @@ def set_home_sampling(*, actor: Any, due: Due, home: bool, note: str = "") -> Du
         actor=actor, action=Action.UPDATE, obj=due, before=before, after={"home_sampling": due.home_sampling}
     )
     return due
+
+
+# --- tests due under control measures (called by wangge.screening) -------------------------
+
+
+def key_people_round(*, office: OrgUnit, on: date) -> Round:
+    """The day's key-people round of an office, where tests due under control measures go
+    (single tubes). Created open on first use: a system action, audited as such."""
+    from datetime import time as dtime
+
+    OrgUnit.objects.select_for_update().filter(pk=office.pk).first()  # one creator at a time
+    tz = timezone.get_current_timezone()
+    starts_at = datetime.combine(on, dtime(7, 0), tzinfo=tz)
+    rnd = Round.objects.filter(owner=office, kind=RoundKind.KEY_PEOPLE, starts_at=starts_at).first()
+    if rnd is not None:
+        return rnd
+    rnd = Round.objects.create(
+        name=_("Tests under control measures %(date)s · %(office)s")
+        % {"date": on.isoformat(), "office": office.name},
+        kind=RoundKind.KEY_PEOPLE,
+        owner=office,
+        path=office.path,
+        starts_at=starts_at,
+        ends_at=datetime.combine(on, dtime(21, 0), tzinfo=tz),
+        default_pool_size=1,
+        status=RoundStatus.OPEN,
+        population_built_at=timezone.now(),
+    )
+    RoundGroup.objects.create(round=rnd, name=_("People under control measures"), pool_size=1)
+    audit.record(actor=None, action=Action.CREATE, obj=rnd, after=audit.snapshot(rnd))
+    return rnd
+
+
+def home_sampling_site(*, round: Round, village: OrgUnit):
+    """The home-sampling team of a village in a key-people round (people under quarantine are
+    sampled where they are), so the village's own registrars can record the samples."""
+    from wangge.testing.models import Site
+
+    site = Site.objects.filter(round=round, unit=village).first()
+    if site is None:
+        site = Site.objects.create(
+            round=round,
+            name=_("Home sampling · %(village)s") % {"village": village.name},
+            unit=village,
+            path=village.path,
+            tables=2,
+            opens_at=round.starts_at,
+            closes_at=round.ends_at,
+            pool_size=1,
+        )
+    return site
+
+
+def add_measure_dues(*, round: Round, people: list[tuple[Person, bool]]) -> dict[int, Due]:
+    """Make people due in a round for their tests under a measure (system action, set-based).
+    `people` is [(person, sample_at_home)]. Idempotent: people already due keep their row."""
+    if round.status == RoundStatus.CLOSED:
+        raise ValidationError(_("This round is closed."))
+    group = RoundGroup.objects.filter(round=round).order_by("id").first()
+    ids = [p.pk for p, _home in people]
+    existing = {d.person_id: d for d in Due.objects.filter(round=round, person_id__in=ids)}
+    new = []
+    for person, home in people:
+        if person.pk in existing:
+            continue
+        due = _new_due(round, person, pool_size=1, source=DueSource.MEASURE, group=group)
+        due.home_sampling = home
+        new.append(due)
+        existing[person.pk] = due
+    if new:
+        Due.objects.bulk_create(new)
+        created = {
+            d.person_id: d for d in Due.objects.filter(round=round, person_id__in=[d.person_id for d in new])
+        }
+        for person_id, due in created.items():
+            existing[person_id] = due
+        deltas = counters.Deltas()
+        for due in created.values():
+            deltas.add(round.pk, due.grid_id, due.path, due=1)
+        counters.bump(deltas)
+        audit.record(actor=None, action=Action.CREATE, obj=round, after={"measure_dues": len(new)})
+    return existing

@@ -1,0 +1,5 @@
+"""API: intake (mounted at /api/v1/screening)."""
+
+from ninja import Router
+
+router = Router(tags=["screening"])

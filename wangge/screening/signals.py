@@ -1,0 +1,36 @@
+"""Results from testing reach the tests due under measures: a negative or positive person
+result settles the MeasureTest linked to that Due; a positive one escalates at once."""
+
+from __future__ import annotations
+
+from django.dispatch import receiver
+from django.utils import timezone
+
+from wangge.testing.signals import person_results
+
+# Person results that settle a test under a measure; a pool result waits for the re-test.
+SETTLING = {"negative": "negative", "positive": "positive"}
+
+
+@receiver(person_results, dispatch_uid="screening.measure_tests")
+def settle_measure_tests(sender, results, **kwargs) -> None:
+    from wangge.screening.escalations import escalate_positive
+    from wangge.screening.models import MeasureStatus, MeasureTest
+
+    settled = {due_id: SETTLING[r] for due_id, r in results if r in SETTLING}
+    if not settled:
+        return
+    now = timezone.now()
+    tests = list(
+        MeasureTest.objects.select_related("measure")
+        .filter(due_id__in=list(settled), measure__status=MeasureStatus.ACTIVE)
+        .exclude(result_source="hand")
+    )
+    for test in tests:
+        result = settled[test.due_id]
+        if test.result == result:
+            continue
+        test.result, test.result_at, test.result_source = result, now, "testing"
+        test.save(update_fields=["result", "result_at", "result_source"])
+        if result == "positive":
+            escalate_positive(test)
