@@ -91,6 +91,7 @@ def setting(world):
 
     registry = registry_foreign(world)
     testing = foreign_testing_records(world, registry.values["person_id"])
+    screening = foreign_screening_records(world, registry.values["person_id"])
     event = AuditEvent.objects.filter(path__startswith=world.grid_b.path).first()
     foreign = Foreign(
         values={
@@ -106,6 +107,7 @@ def setting(world):
             "role_id": Role.objects.get(code="grid_worker").pk,
             **registry.values,
             **testing.values,
+            **screening.values,
         },
         markers=[
             "乙网格",
@@ -118,6 +120,7 @@ def setting(world):
             "外格令牌",
             "外办备注",
             *testing.markers,
+            *screening.markers,
         ],
     )
     return foreign, own_staff
@@ -332,6 +335,93 @@ def foreign_testing_records(world, person_id: int) -> Foreign:
     )
 
 
+def foreign_screening_records(world, person_id: int) -> Foreign:
+    """Screening records outside grid A: a screening record of grid B's person with a sighting, an
+    imported batch, a measure in force with its phase, test, daily check, escalation and service
+    request, a bulk order of grid B, and a self-report in the other office's village. Categories,
+    risk areas and rules are the district's data: visible to all, edited at district level only."""
+    from datetime import timedelta
+
+    from wangge.registry.models import Person
+    from wangge.screening import models as s
+
+    today = timezone.localdate()
+    person = Person.objects.get(pk=person_id)
+    cadre = make_user("decider_b", world.grid_b, "village_cadre")
+    approver = make_user("approver_b", world.other_office, "office_leader")
+    category = s.Category.objects.get(code="close_contact")
+    area = s.RiskArea.objects.create(province="外格省", level="high", valid_from=today)
+    policy = s.MeasurePolicy.objects.filter(trigger="travel").first()
+    batch = s.ScreeningBatch.objects.create(
+        name="外格乙协查批次", unit=world.grid_b, path=world.grid_b.path, total_rows=1
+    )
+    record = s.ScreeningRecord.objects.create(
+        person=person, grid=world.grid_b, path=person.path, source="assist_list", batch=batch,
+        came_from="外格省", arrival_date=today, dedupe_key=f"t:{person.pk}:{today}", note="外格乙摸排备注",
+    )  # fmt: skip
+    sighting = s.ScreeningSighting.objects.create(record=record, source="assist_list", batch=batch)
+    self_report = s.SelfReport.objects.create(
+        receipt="WGB00001", name="外格乙上报人", id_number="11010519491231002X", phone="13900000099",
+        came_from="外格省", arrival_date=today, village=world.other_village, address="外格丙路",
+        path=world.other_village.path,
+    )  # fmt: skip
+    order = s.BulkOrder.objects.create(
+        name="外格乙封控令", kind="home_quarantine", basis_kind="order", basis_text="外格乙通知",
+        unit=world.grid_b, path=world.grid_b.path, proposed_by=cadre, people_count=1,
+    )  # fmt: skip
+    measure = s.Measure.objects.create(
+        person=person, grid=world.grid_b, path=person.path, screening=record, kind="home_quarantine",
+        confining=True, status="active", starts_on=today, ends_on=today + timedelta(days=6),
+        place="外格乙隔离酒店", basis_kind="order", basis_text="外格乙依据", basis_facts={"order_ref": "B-1"},
+        decided_by=cadre, decided_at=timezone.now(), approved_by=approver, approved_at=timezone.now(),
+        checked_through=today - timedelta(days=1),
+    )  # fmt: skip
+    s.MeasurePhase.objects.create(
+        measure=measure, kind="home_quarantine", starts_on=today, ends_on=today + timedelta(days=6)
+    )
+    test = s.MeasureTest.objects.create(measure=measure, day_no=1, on_date=today, path=person.path)
+    check = s.DailyCheck.objects.create(
+        measure=measure, on_date=today, temperature="36.5", note="外格乙体温备注", path=person.path
+    )
+    escalation = s.Escalation.objects.create(
+        measure=measure, kind="fever", daily_check=check, detail="外格乙异常", path=person.path
+    )
+    service = s.ServiceRequest.objects.create(
+        measure=measure, kind="groceries", detail="外格乙服务", path=person.path
+    )
+    return Foreign(
+        values={
+            "category_id": category.pk,
+            "risk_area_id": area.pk,
+            "policy_id": policy.pk,
+            "batch_id": batch.pk,
+            "record_id": record.pk,
+            "sighting_id": sighting.pk,
+            "self_report_id": self_report.pk,
+            "receipt": self_report.receipt,
+            "order_id": order.pk,
+            "measure_id": measure.pk,
+            "test_id": test.pk,
+            "daily_check_id": check.pk,
+            "escalation_id": escalation.pk,
+            "service_id": service.pk,
+        },
+        markers=[
+            "外格乙协查批次",
+            "外格乙摸排备注",
+            "外格乙上报人",
+            "外格丙路",
+            "外格乙封控令",
+            "外格乙通知",
+            "外格乙隔离酒店",
+            "外格乙依据",
+            "外格乙体温备注",
+            "外格乙异常",
+            "外格乙服务",
+        ],
+    )
+
+
 def missing_values(values: dict) -> dict:
     return dict.fromkeys(values, 987654)
 
@@ -434,6 +524,34 @@ def hostile_payload(world, foreign: Foreign) -> dict:
         ],
         "results": [{"barcode": v["barcode"], "result": "negative"}],
         "tubes": [v["barcode"]],
+        "measure": v["measure_id"],
+        "measure_id": v["measure_id"],
+        "measures": [v["measure_id"]],
+        "record": v["record_id"],
+        "record_id": v["record_id"],
+        "records": [v["record_id"]],
+        "people": [v["person_id"]],
+        "category": v["category_id"],
+        "category_id": v["category_id"],
+        "policy": v["policy_id"],
+        "order": v["order_id"],
+        "order_id": v["order_id"],
+        "test": v["test_id"],
+        "test_id": v["test_id"],
+        "service": v["service_id"],
+        "escalation": v["escalation_id"],
+        "batch": v["batch_id"],
+        "self_report": v["self_report_id"],
+        "village": world.other_village.pk,
+        "assigned_to": v["staff_id"],
+        "confirm_count": 1,
+        "temperature": "38.5",
+        "present": "on",
+        "days": 7,
+        "starts_on": timezone.localdate().isoformat(),
+        "basis_kind": "order",
+        "basis_text": "HOSTILE",
+        "order_ref": "HOSTILE",
     }
 
 
@@ -459,6 +577,7 @@ def foreign_fingerprint(own_root: OrgUnit, actor: User) -> list:
         reg.PartyLink,
         reg.ImportJob,
         *path_models_of_testing(),
+        *path_models_of_screening(),
     ):
         rows.append(sorted(model.objects.exclude(path__startswith=p).values_list()))
     rows.append(sorted(WorkingGroupMember.objects.values_list()))
@@ -475,7 +594,38 @@ def foreign_fingerprint(own_root: OrgUnit, actor: User) -> list:
     rows.append(sorted(ApiToken.objects.exclude(user=actor).values_list()))
     rows.append(sorted(Role.objects.values_list()))
     rows.extend(unscoped_testing_rows())
+    rows.extend(unscoped_screening_rows())
     return rows
+
+
+def path_models_of_screening() -> list:
+    from wangge.screening import models as s
+
+    return [
+        s.ScreeningBatch,
+        s.ScreeningRecord,
+        s.SelfReport,
+        s.BulkOrder,
+        s.Measure,
+        s.MeasureTest,
+        s.DailyCheck,
+        s.Escalation,
+        s.ServiceRequest,
+    ]
+
+
+def unscoped_screening_rows() -> list:
+    """The district's rules (edited at district level only) and rows without a path of their own."""
+    from wangge.screening import models as s
+
+    return [
+        sorted(s.Category.objects.values_list()),
+        sorted(s.RiskArea.objects.values_list()),
+        sorted(s.MeasurePolicy.objects.values_list()),
+        sorted(s.PolicyPhase.objects.values_list()),
+        sorted(s.ScreeningSighting.objects.values_list()),
+        sorted(s.MeasurePhase.objects.values_list()),
+    ]
 
 
 def path_models_of_testing() -> list:
