@@ -1,0 +1,72 @@
+"""A person's own measure, looked up with their personal code (no account): what the measure is,
+its basis, its phases and end date, its tests, and a way to ask for a service. The code alone is
+a card anyone may photograph, so the last four characters of the ID number are asked as well;
+a wrong pair answers like an unknown code. Rate-limited per address; every look-up is audited."""
+
+from __future__ import annotations
+
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from wangge.audit import services as audit
+from wangge.core.access import public_view
+from wangge.registry import codes
+from wangge.registry.models import Person
+from wangge.screening import selectors
+from wangge.screening.forms_measures import LookupForm
+
+LOOKUPS_PER_WINDOW = 10
+WINDOW_SECONDS = 600
+
+
+def find_person(code: str, id_tail: str) -> Person | None:
+    parsed = codes.parse_token(code)
+    if parsed is None:
+        return None
+    pk, version = parsed
+    person = Person.objects.filter(
+        pk=pk, code_version=version, is_active=True, merged_into__isnull=True
+    ).first()
+    if person is None or person.id_number[-4:].upper() != (id_tail or "").strip().upper():
+        return None
+    return person
+
+
+def _limited(request) -> bool:
+    """True once this address has looked up too often in the window (a fixed window in the cache)."""
+    from django.core.cache import cache
+
+    key = "wangge:lookup:" + (request.META.get("REMOTE_ADDR") or "unknown")
+    if cache.add(key, 1, WINDOW_SECONDS):
+        return False
+    try:
+        return cache.incr(key) > LOOKUPS_PER_WINDOW
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, WINDOW_SECONDS)
+        return False
+
+
+@public_view
+@require_http_methods(["GET", "POST"])
+def my_measure(request):
+    form = LookupForm(request.POST if request.method == "POST" else None)
+    context = {"form": form, "measure": None, "not_found": False}
+    if request.method == "POST":
+        if _limited(request):
+            context["error"] = _("Too many look-ups from this address. Wait a few minutes and try again.")
+            return render(request, "screening/public/my_measure.html", context, status=429)
+        if form.is_valid():
+            person = find_person(form.cleaned_data["code"], form.cleaned_data["id_tail"])
+            measure = selectors.latest_for_person(person.pk) if person is not None else None
+            if measure is None:
+                context["not_found"] = True
+            else:
+                audit.record(actor=None, action="view", obj=measure, after={"looked_up_by": "personal code"})
+                context.update(
+                    measure=measure,
+                    person=person,
+                    phases=list(measure.phases.all()),
+                    tests=list(measure.tests.order_by("day_no")),
+                )
+    return render(request, "screening/public/my_measure.html", context)
