@@ -195,3 +195,22 @@ def test_an_unknown_person_becomes_provisional_in_the_grid(screening, world):
     )
     assert outcome.person_created and outcome.record.person.status == "provisional"
     assert outcome.measure.kind == "home_quarantine"
+
+
+def test_a_cancelled_measure_leaves_testing_for_the_tests_not_taken(screening):
+    from wangge.testing import counters
+
+    person = screening.people_a[2]
+    measure = intake.screen_one(
+        actor=screening.grid_leader, source="door_to_door", report=returnee(person, 0)
+    ).measure
+    services.decide_measure(actor=screening.cadre, measure=measure)
+    services.approve_measure(actor=screening.approver, measure=measure)
+    assert Due.objects.filter(person=person, source=DueSource.MEASURE).count() == 6
+    with pytest.raises(ValidationError):
+        services.cancel_measure(actor=screening.approver, measure=measure, reason="")
+    services.cancel_measure(actor=screening.approver, measure=measure, reason="名单有误，本人未离开郑州")
+    assert Due.objects.filter(person=person, source=DueSource.MEASURE).count() == 0
+    for rnd in Round.objects.filter(kind=RoundKind.KEY_PEOPLE):
+        assert counters.counted(rnd.pk) == counters.full_recount(rnd.pk)
+    assert MeasureTest.objects.filter(measure=measure).count() == 6  # history kept

@@ -384,8 +384,23 @@ def cancel_measure(*, actor: Any, measure: Measure, reason: str) -> Measure:
     measure.closed_at = timezone.now()
     measure.closed_reason = reason[:300]
     measure.save()
+    _unschedule_tests(measure)
     audit.record(actor=actor, action=Action.UPDATE, obj=measure, before=before, after=_snapshot(measure))
     return measure
+
+
+def _unschedule_tests(measure: Measure) -> None:
+    """Tests not yet taken leave testing when the measure ends early; the rows stay as history."""
+    from wangge.testing import services as testing
+
+    pending = MeasureTest.objects.filter(measure=measure, result="", due__isnull=False)
+    due_ids = list(pending.values_list("due_id", flat=True))
+    shared = set(
+        MeasureTest.objects.filter(due_id__in=due_ids, measure__status=MeasureStatus.ACTIVE)
+        .exclude(measure=measure)
+        .values_list("due_id", flat=True)
+    )
+    testing.remove_measure_dues(due_ids=[d for d in due_ids if d not in shared])
 
 
 # --- in force: tests due ------------------------------------------------------------------------

@@ -478,3 +478,27 @@ def add_measure_dues(*, round: Round, people: list[tuple[Person, bool]]) -> dict
         counters.bump(deltas)
         audit.record(actor=None, action=Action.CREATE, obj=round, after={"measure_dues": len(new)})
     return existing
+
+
+def remove_measure_dues(*, due_ids: list[int]) -> int:
+    """A measure cancelled: its people are no longer due for the tests not yet sampled (system
+    action; coverage counters kept in step). Sampled ones stay: their samples are real."""
+    dues = list(
+        Due.objects.select_for_update().filter(pk__in=due_ids, source=DueSource.MEASURE, status=DueStatus.DUE)
+    )
+    if not dues:
+        return 0
+    deltas = counters.Deltas()
+    for due in dues:
+        deltas.add(due.round_id, due.grid_id, due.path, due=-1)
+    Due.objects.filter(pk__in=[d.pk for d in dues]).delete()
+    counters.bump(deltas)
+    for round_id in {d.round_id for d in dues}:
+        rnd = Round.objects.get(pk=round_id)
+        audit.record(
+            actor=None,
+            action=Action.DELETE,
+            obj=rnd,
+            after={"measure_dues_removed": sum(d.round_id == round_id for d in dues)},
+        )
+    return len(dues)
