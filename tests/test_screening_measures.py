@@ -214,3 +214,37 @@ def test_a_cancelled_measure_leaves_testing_for_the_tests_not_taken(screening):
     for rnd in Round.objects.filter(kind=RoundKind.KEY_PEOPLE):
         assert counters.counted(rnd.pk) == counters.full_recount(rnd.pk)
     assert MeasureTest.objects.filter(measure=measure).count() == 6  # history kept
+
+
+def test_todays_test_is_sampled_at_home_in_testing_and_its_result_comes_back(screening, world):
+    """The whole testing path: the village registrar samples the person at the home-sampling
+    site of the day's key-people round, the tube is sealed, the lab's negative comes back."""
+    import uuid
+
+    from tests.factories import make_user
+    from wangge.testing import checkin
+    from wangge.testing import results as results_services
+    from wangge.testing.models import Site, Tube
+
+    person = screening.people_a[0]
+    measure = intake.screen_one(actor=screening.grid_leader, source="door_to_door", report=returnee(person, 0)).measure
+    services.decide_measure(actor=screening.cadre, measure=measure)
+    services.approve_measure(actor=screening.approver, measure=measure)
+    test = MeasureTest.objects.get(measure=measure, day_no=1)
+    site = Site.objects.get(round_id=test.due.round_id, unit=world.village)
+    registrar = make_user("home_sampler", world.village, "sampling_registrar")
+    outcome = checkin.ingest(
+        actor=registrar,
+        site=site,
+        table_no=1,
+        scans=[checkin.ScanIn(client_id=uuid.uuid4(), tube="HOME-0001", id_number=person.id_number, capacity=1)],
+    )
+    assert outcome[0].status == "accepted", outcome[0].message
+    tube = Tube.objects.get(barcode="HOME-0001")
+    checkin.seal_tube(actor=registrar, tube=tube)
+    lab = make_user("home_lab", world.district, "lab")
+    results_services.record_results(
+        actor=lab, round=site.round, rows=[results_services.ResultRow(barcode="HOME-0001", result="negative")]
+    )
+    test.refresh_from_db()
+    assert test.result == "negative" and test.result_source == "testing"
