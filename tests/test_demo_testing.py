@@ -38,7 +38,7 @@ def demo(django_db_setup, django_db_blocker):
 
 
 def rounds():
-    first = Round.objects.get(status=RoundStatus.OPEN)
+    first = Round.objects.exclude(kind="key_people").get(status=RoundStatus.OPEN)
     second = Round.objects.get(status=RoundStatus.PLANNING)
     return first, second
 

@@ -490,6 +490,8 @@ class DemoBuilder:
                 self.login_staff["zhenggang"] = leader
             elif i == 1 and centre:
                 self.login_staff["itpark"] = leader
+            elif i == 1 and office.code == "GK-XG":
+                self.login_staff["xingang"] = leader
 
         for kind, name, dept_titles in DEPARTMENTS:
             dept = Department(unit=office, kind=kind, name=name, path=office.path)
@@ -734,6 +736,13 @@ class DemoBuilder:
         if not self.testing or planned_people(self.scale, self.people) > MAX_PEOPLE_FOR_ROUNDS:
             return
         self.testing_summary = build_testing_demo(seed=self.seed).summary
+        self.save_screening()
+
+    def save_screening(self) -> None:
+        """Risk areas, screening records and control measures (screening_builder.py)."""
+        from wangge.demo.screening_builder import build_screening_demo
+
+        self.testing_summary.update(build_screening_demo(seed=self.seed).summary)
 
     def build(self) -> DemoResult:
         started = time.perf_counter()

@@ -25,6 +25,13 @@ DEMO_LOGINS: list[DemoLogin] = [
     DemoLogin(
         "zhenggang", "office_leader", "GK-ZG", "郑港办事处", "one office: its villages, grids and roster"
     ),
+    DemoLogin(
+        "xingang",
+        "office_leader",
+        "GK-XG",
+        "新港办事处",
+        "office leader: approves quarantine decided by others (screening)",
+    ),
     DemoLogin("itpark", "office_leader", "GK-IT", "IT产业园社区服务中心", "10 workstations and 33 grids"),
     DemoLogin("zhuanban", "working_group_lead", "GK-ZG", "郑港办事处", "lead of 核酸检测组 (一办十一组)"),
     DemoLogin("ducha", "department_staff", "GK-QH", "清河办事处", "督查办 staff: view only"),
