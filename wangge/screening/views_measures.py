@@ -91,7 +91,7 @@ def _record_url(measure) -> str:
     if not measure.screening_id:
         return ""
     try:
-        return reverse("screening:record", kwargs={"record_id": measure.screening_id})
+        return reverse("screening:record_detail", kwargs={"record_id": measure.screening_id})
     except NoReverseMatch:
         return ""
 
