@@ -259,3 +259,12 @@ def screening(world) -> ScreeningSetup:
         approver=make_user("screen_approver", world.office, "office_leader"),
         approver2=make_user("screen_approver2", world.office, "office_leader"),
     )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate limits and cached tokens live in the cache: each test starts with an empty one."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

@@ -152,3 +152,24 @@ def test_api_decide_approve_and_read(screening):
     assert body["basis_kind"] == "rule" and body["decided_by"] and body["approved_by"]
     listed = client_for(screening.grid_leader).get("/api/v1/screening/measures").json()
     assert [m["id"] for m in listed] == [measure.pk]
+
+
+def test_the_person_asks_for_groceries_from_their_own_page_once(screening):
+    import uuid
+
+    from wangge.screening.models import ServiceRequest
+
+    measure = proposed(screening)
+    services.decide_measure(actor=screening.cadre, measure=measure)
+    services.approve_measure(actor=screening.approver, measure=measure)
+    person = measure.person
+    token = codes.make_token(person)
+    anon = Client()
+    client_id = str(uuid.uuid4())
+    data = {"code": token, "id_tail": person.id_number[-4:], "action": "service", "kind": "groceries",
+            "detail": "米和油", "client_id": client_id}  # fmt: skip
+    page = anon.post("/s/my-measure/", data).content.decode()
+    assert 'data-testid="service-sent"' in page
+    anon.post("/s/my-measure/", data)  # a retried submission
+    request = ServiceRequest.objects.get(measure=measure)
+    assert request.raised_by_person and request.detail == "米和油" and request.raised_by is None

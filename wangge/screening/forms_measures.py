@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from wangge.core.forms import DateInput
-from wangge.screening.models import BasisKind, MeasureKind, MeasureStatus, TestOutcome
+from wangge.screening.models import BasisKind, MeasureKind, MeasureStatus, ServiceKind, TestOutcome
 
 
 def parse_days(text: str) -> list[int]:
@@ -112,3 +112,11 @@ class ApproveOrderForm(NoteForm):
 class LookupForm(forms.Form):
     code = forms.CharField(label=_("Personal code"), max_length=120)
     id_tail = forms.CharField(label=_("Last 4 characters of your ID number"), min_length=4, max_length=4)
+
+
+class PersonServiceForm(forms.Form):
+    """A service asked for by the person under the measure (on their own look-up page)."""
+
+    kind = forms.ChoiceField(label=_("What do you need?"), choices=ServiceKind.choices)
+    detail = forms.CharField(label=_("Details"), required=False, max_length=300)
+    client_id = forms.UUIDField(widget=forms.HiddenInput)

@@ -132,11 +132,14 @@ def policies_on(on: date) -> QuerySet[MeasurePolicy]:
     return valid_on(MeasurePolicy.objects.all(), on).select_related("category").prefetch_related("phases")
 
 
-def matching_policies(facts: Facts, on: date) -> list[tuple[MeasurePolicy, str]]:
-    """Every rule in force on the date that the facts meet, with the reason in words, best first."""
+def matching_policies(
+    facts: Facts, on: date, policies: list[MeasurePolicy] | None = None
+) -> list[tuple[MeasurePolicy, str]]:
+    """Every rule in force on the date that the facts meet, with the reason in words, best first.
+    `policies`: the rules in force on that date, already loaded (a list import reads them once)."""
     found = []
     exposure = _exposure_day(facts)
-    for policy in policies_on(on):
+    for policy in policies_on(on) if policies is None else policies:
         if policy.trigger == TriggerKind.CATEGORY:
             if facts.category_id and policy.category_id == facts.category_id:
                 found.append((policy, _("category %(c)s") % {"c": facts.category_name}))
@@ -185,13 +188,13 @@ def plan_phases(policy: MeasurePolicy, starts_on: date) -> list[PhasePlan]:
     return plans
 
 
-def propose(facts: Facts, *, on: date) -> Proposal | None:
+def propose(facts: Facts, *, on: date, policies: list[MeasurePolicy] | None = None) -> Proposal | None:
     """The measure the rules give for these facts on this date, or None when no rule applies.
 
     The measure counts from the day the person left the risk area (or arrived) when that is
     known and not in the future, else from the screening date: a late report does not extend it.
     """
-    matches = matching_policies(facts, on)
+    matches = matching_policies(facts, on, policies)
     if not matches:
         return None
     policy, reason = matches[0]

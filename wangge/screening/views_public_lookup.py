@@ -5,6 +5,8 @@ a wrong pair answers like an unknown code. Rate-limited per address; every look-
 
 from __future__ import annotations
 
+import uuid
+
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -14,7 +16,8 @@ from wangge.core.access import public_view
 from wangge.registry import codes
 from wangge.registry.models import Person
 from wangge.screening import selectors
-from wangge.screening.forms_measures import LookupForm
+from wangge.screening.forms_measures import LookupForm, PersonServiceForm
+from wangge.screening.ratelimit import limited
 
 LOOKUPS_PER_WINDOW = 10
 WINDOW_SECONDS = 600
@@ -33,27 +36,13 @@ def find_person(code: str, id_tail: str) -> Person | None:
     return person
 
 
-def _limited(request) -> bool:
-    """True once this address has looked up too often in the window (a fixed window in the cache)."""
-    from django.core.cache import cache
-
-    key = "wangge:lookup:" + (request.META.get("REMOTE_ADDR") or "unknown")
-    if cache.add(key, 1, WINDOW_SECONDS):
-        return False
-    try:
-        return cache.incr(key) > LOOKUPS_PER_WINDOW
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, WINDOW_SECONDS)
-        return False
-
-
 @public_view
 @require_http_methods(["GET", "POST"])
 def my_measure(request):
     form = LookupForm(request.POST if request.method == "POST" else None)
     context = {"form": form, "measure": None, "not_found": False}
     if request.method == "POST":
-        if _limited(request):
+        if limited(request, "lookup", LOOKUPS_PER_WINDOW, WINDOW_SECONDS):
             context["error"] = _("Too many look-ups from this address. Wait a few minutes and try again.")
             return render(request, "screening/public/my_measure.html", context, status=429)
         if form.is_valid():
@@ -62,11 +51,42 @@ def my_measure(request):
             if measure is None:
                 context["not_found"] = True
             else:
+                service_form = _service_request(request, context, measure)
                 audit.record(actor=None, action="view", obj=measure, after={"looked_up_by": "personal code"})
                 context.update(
                     measure=measure,
                     person=person,
                     phases=list(measure.phases.all()),
                     tests=list(measure.tests.order_by("day_no")),
+                    service_form=service_form,
+                    services=list(measure.service_requests.order_by("-raised_at")[:10]),
                 )
     return render(request, "screening/public/my_measure.html", context)
+
+
+def _service_request(request, context, measure):
+    """The person asks for a service (groceries, medicine…) while in force; a retried submission
+    is the same request (client_id)."""
+    from django.core.exceptions import ValidationError
+
+    from wangge.screening import followup
+    from wangge.screening.models import MeasureStatus
+
+    if measure.status != MeasureStatus.ACTIVE:
+        return None
+    blank = PersonServiceForm(initial={"client_id": uuid.uuid4()})
+    if request.POST.get("action") != "service":
+        return blank
+    form = PersonServiceForm(request.POST)
+    if not form.is_valid():
+        return form
+    try:
+        followup.raise_request(
+            actor=None, measure=measure, kind=form.cleaned_data["kind"], detail=form.cleaned_data["detail"],
+            client_id=form.cleaned_data["client_id"], by_person=True,
+        )  # fmt: skip
+    except ValidationError as exc:
+        context["service_error"] = " ".join(exc.messages)
+        return form
+    context["service_sent"] = True
+    return blank
