@@ -582,6 +582,8 @@ class MeasureTest(models.Model):
                 opclasses=["varchar_pattern_ops", ""],
             ),
             models.Index(fields=["due"], name="measure_test_due"),
+            # Tests still without a result, by date: the overdue tests of the overview.
+            models.Index(fields=["on_date"], condition=Q(result=""), name="measure_test_open_date"),
         ]
 
     def __str__(self) -> str:

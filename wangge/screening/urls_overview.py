@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from wangge.screening import views_overview
+
+urlpatterns = [
+    path("", views_overview.overview_page, name="overview"),
+]
