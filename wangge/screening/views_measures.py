@@ -167,30 +167,27 @@ def measure_approve(request, measure_id: int):
     return _act(request, measure_id, act)
 
 
-@scoped_view(SCREENING_VIEW)
-@require_POST
-def measure_reject(request, measure_id: int):
+def _act_with_reason(request, measure_id: int, service, done_message: str):
     form = ReasonForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
 
     def act(measure):
-        services.reject_measure(actor=request.user, measure=measure, reason=reason)
-        messages.success(request, _("The measure was rejected."))
+        service(actor=request.user, measure=measure, reason=reason)
+        messages.success(request, done_message)
 
     return _act(request, measure_id, act)
+
+
+@scoped_view(SCREENING_VIEW)
+@require_POST
+def measure_reject(request, measure_id: int):
+    return _act_with_reason(request, measure_id, services.reject_measure, _("The measure was rejected."))
 
 
 @scoped_view(SCREENING_APPROVE)
 @require_POST
 def measure_cancel(request, measure_id: int):
-    form = ReasonForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
-
-    def act(measure):
-        services.cancel_measure(actor=request.user, measure=measure, reason=reason)
-        messages.success(request, _("The measure was cancelled."))
-
-    return _act(request, measure_id, act)
+    return _act_with_reason(request, measure_id, services.cancel_measure, _("The measure was cancelled."))
 
 
 @scoped_view(SCREENING_DECIDE)
