@@ -227,7 +227,9 @@ def test_todays_test_is_sampled_at_home_in_testing_and_its_result_comes_back(scr
     from wangge.testing.models import Site, Tube
 
     person = screening.people_a[0]
-    measure = intake.screen_one(actor=screening.grid_leader, source="door_to_door", report=returnee(person, 0)).measure
+    measure = intake.screen_one(
+        actor=screening.grid_leader, source="door_to_door", report=returnee(person, 0)
+    ).measure
     services.decide_measure(actor=screening.cadre, measure=measure)
     services.approve_measure(actor=screening.approver, measure=measure)
     test = MeasureTest.objects.get(measure=measure, day_no=1)
@@ -237,7 +239,9 @@ def test_todays_test_is_sampled_at_home_in_testing_and_its_result_comes_back(scr
         actor=registrar,
         site=site,
         table_no=1,
-        scans=[checkin.ScanIn(client_id=uuid.uuid4(), tube="HOME-0001", id_number=person.id_number, capacity=1)],
+        scans=[
+            checkin.ScanIn(client_id=uuid.uuid4(), tube="HOME-0001", id_number=person.id_number, capacity=1)
+        ],
     )
     assert outcome[0].status == "accepted", outcome[0].message
     tube = Tube.objects.get(barcode="HOME-0001")
