@@ -14,6 +14,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from wangge.accounts.permissions import (
@@ -85,6 +86,37 @@ def _actions(request, measure) -> dict:
     }
 
 
+# The facts a measure's basis records, in the words of the page (keys not listed are not shown).
+FACT_LABELS = {
+    "rule": gettext_lazy("Rule"),
+    "matched": gettext_lazy("Matched"),
+    "category": gettext_lazy("Category"),
+    "risk_area": gettext_lazy("Risk area"),
+    "risk_level": gettext_lazy("Risk level"),
+    "left_area_on": gettext_lazy("Left that area on"),
+    "arrival_date": gettext_lazy("Arrival date"),
+    "contact_of": gettext_lazy("Contact of"),
+    "tube": gettext_lazy("Positive tube barcode"),
+    "order_ref": gettext_lazy("Order reference"),
+    "bulk_order_name": gettext_lazy("Bulk orders"),
+}
+
+
+def basis_facts(measure) -> list[tuple[str, str]]:
+    from wangge.screening.models import RiskLevel
+
+    facts = measure.basis_facts or {}
+    rows = []
+    for key, label in FACT_LABELS.items():
+        value = facts.get(key)
+        if value in (None, ""):
+            continue
+        if key == "risk_level" and value in RiskLevel.values:
+            value = RiskLevel(value).label
+        rows.append((label, value))
+    return rows
+
+
 def _record_url(measure) -> str:
     from django.urls import NoReverseMatch, reverse
 
@@ -111,9 +143,7 @@ def measure_detail(request, measure_id: int):
         "release": services.release_check(measure, today=today)
         if measure.status == MeasureStatus.ACTIVE
         else None,
-        "facts": [
-            (k, v) for k, v in measure.basis_facts.items() if k not in ("phases",) and not k.endswith("_id")
-        ],
+        "facts": basis_facts(measure),
         "record_url": _record_url(measure),
         "decide_form": DecideForm(initial={"place": measure.place}),
         "note_form": NoteForm(),
