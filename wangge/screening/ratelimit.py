@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import time
-
 from django.core.cache import cache
 
 
 def _hit(key: str, window: int) -> int:
-    """Count one hit in the current window of `window` seconds; the count so far."""
-    bucket = f"rl:{key}:{int(time.time() // window)}"
-    if cache.add(bucket, 1, timeout=window + 5):
+    """Count one hit in a window of `window` seconds that starts at the first hit (not at a clock
+    boundary, so a burst cannot escape by straddling one); the count so far."""
+    bucket = f"rl:{key}"
+    if cache.add(bucket, 1, timeout=window):
         return 1
     try:
         return cache.incr(bucket)
     except ValueError:  # expired between add and incr
-        cache.add(bucket, 1, timeout=window + 5)
+        cache.add(bucket, 1, timeout=window)
         return 1
 
 
