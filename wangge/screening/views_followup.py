@@ -52,10 +52,15 @@ def _decorate(request, measures) -> list:
     return out
 
 
-def _card_context(request, m, form=None) -> dict:
+def _card_context(request, m, form=None, slots: dict | None = None) -> dict:
     today = timezone.localdate()
     can_check = request.user.can(SCREENING_FOLLOWUP)
-    slot = followup.next_slot(m, today) if can_check else None
+    if not can_check:
+        slot = None
+    elif slots is not None:
+        slot = slots.get(m.pk)
+    else:
+        slot = followup.next_slot(m, today)
     if can_check and slot and form is None:
         form = CheckForm(measure=m, slot=slot)
     return {"m": m, "form": form if can_check and slot else None, "slot": slot, "today": today}
@@ -79,7 +84,9 @@ def day(request):
     page = paginate(
         request, followup.under_measures(scope, grid_id=grid_id, today=today), per_page=DAY_PAGE_SIZE
     )
-    cards = [_card_context(request, m) for m in _decorate(request, page.object_list)]
+    measures = _decorate(request, page.object_list)
+    slots = followup.next_slots(measures, today)
+    cards = [_card_context(request, m, slots=slots) for m in measures]
     overdue = followup.overdue_measures(scope, grid_id=grid_id, today=today)
     context = {
         "grids": grids,
