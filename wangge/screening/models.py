@@ -114,7 +114,9 @@ class RiskArea(models.Model):
         indexes = [models.Index(fields=["valid_from", "valid_to"], name="risk_area_period")]
 
     def __str__(self) -> str:
-        return "".join(p for p in (self.province, self.city, self.county, self.township) if p)
+        # A municipality is its own city (北京市北京市朝阳区 reads 北京市朝阳区).
+        city = "" if self.city == self.province else self.city
+        return "".join(p for p in (self.province, city, self.county, self.township) if p)
 
 
 class TriggerKind(models.TextChoices):
