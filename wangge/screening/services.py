@@ -16,14 +16,13 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wangge.accounts import permissions as perms
 from wangge.audit import services as audit
 from wangge.audit.models import Action
-from wangge.core.access import has_permission, scope_of
+from wangge.core.access import scope_of
 from wangge.org.models import Level, OrgUnit
 from wangge.registry.models import Person
 from wangge.screening import rules
@@ -41,18 +40,10 @@ from wangge.screening.models import (
     TestOutcome,
 )
 
+# The role and scope checks are testing's (the same rules); re-exported for the screening modules.
+from wangge.testing.services import require, require_path  # noqa: F401
+
 OPEN_STATUSES = (MeasureStatus.PROPOSED, MeasureStatus.AWAITING_APPROVAL, MeasureStatus.ACTIVE)
-
-
-def require(actor: Any, permission: str) -> None:
-    if not has_permission(actor, permission):
-        raise PermissionDenied(_("Your role does not allow this."))
-
-
-def require_path(actor: Any, path: str) -> None:
-    """Out of scope is refused as not found, like everywhere else."""
-    if not scope_of(actor).covers_path(path):
-        raise Http404(_("Not found."))
 
 
 def user_or_none(actor: Any):
