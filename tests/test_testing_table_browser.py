@@ -170,3 +170,38 @@ def test_a_full_tube_is_called_out_and_sealed_to_open_the_next(testing, world, l
             tube.pk,
         )
         assert not Sample.objects.filter(person=testing.people_other[0]).exists()
+
+
+def test_a_late_answer_about_open_tubes_does_not_drop_the_tube(testing, live_server):
+    """Opening a tube asks the server for the table's open tubes. When that answer comes back
+    after the scans made meanwhile were stored, it predates them: the page must not take it as
+    "this tube is not open on the server" and drop the tube it is filling."""
+    held = []
+
+    def hold_first(route):
+        if held:
+            route.continue_()
+        else:
+            held.append(route)
+
+    with chromium_page() as page:
+        login(page, live_server.url, "registrar")
+        open_table(page, live_server.url, testing.site, table=2)
+        page.route("**/tubes?table_no=2", hold_first)
+        page.fill("#tube-input", "LATE-0001")
+        page.press("#tube-input", "Enter")
+        for p in testing.people_a[:3]:
+            type_person(page, p.id_number)
+        wait_queue_empty(page)
+        page.wait_for_selector("#tube-members li[data-status=accepted] >> nth=2")
+        assert len(held) == 1
+        held[0].fulfill(status=200, content_type="application/json", body="[]")  # the stale answer
+        page.wait_for_timeout(500)
+        page.wait_for_load_state("networkidle")
+        assert page.locator("#tube-info").is_visible()
+        assert page.inner_text("#tube-barcode") == "LATE-0001"
+        assert page.locator("#tube-members li[data-status=accepted]").count() == 3
+        assert page.get_attribute("#tube-places", "data-left") == "7"
+        type_person(page, testing.people_a[3].id_number)
+        wait_queue_empty(page)
+        assert Tube.objects.get(barcode="LATE-0001").filled == 4

@@ -55,6 +55,9 @@
 
   var state = load();
   var flushing = false, failures = 0, nextTryAt = 0, lastNet = "unknown";
+  /* Counts upload answers applied, so that a tube list asked for before one of them (and so
+     possibly read before the server stored those scans) is known to be stale. */
+  var answersApplied = 0;
 
   function blank() {
     return { queue: [], tube: null, problems: [], sealed: [], retest: false, poolSize: cfg.poolSize };
@@ -272,6 +275,7 @@
       }
     });
     var before = state.queue.length;
+    answersApplied += 1;
     state.queue = state.queue.filter(function (op) { return !done[op.opid]; });
     save();
     return state.queue.length < before;
@@ -310,11 +314,15 @@
   /* After a reload (or a tube typed again), take the open tube's members from the server. */
   function refreshTubes() {
     if (navigator.onLine === false) { return; }
+    var asked = answersApplied;
     fetch(cfg.tubesUrl, { credentials: "same-origin", headers: { "Accept": "application/json" } }).then(function (resp) {
       if (resp.status !== 200) { return null; }
       return resp.json();
     }).then(function (tubes) {
       if (!tubes) { return; }
+      /* An upload was answered while this list was on its way: the list may predate those
+         scans and would drop them (or the whole tube). Ask again rather than trust it. */
+      if (answersApplied !== asked) { refreshTubes(); return; }
       var byCode = {};
       tubes.forEach(function (t) { byCode[t.barcode] = t; });
       var local = state.tube;
