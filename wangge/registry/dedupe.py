@@ -38,6 +38,7 @@ from wangge.registry import selectors
 from wangge.registry.identity import check_resident_id
 from wangge.registry.models import Household, IdType, Person, PersonMove
 from wangge.registry.services import in_scope, initials, require_edit
+from wangge.registry.signals import people_moved
 
 SAME_NAME_BIRTH = "name_birth"
 SAME_PHONE = "phone"
@@ -373,4 +374,6 @@ def merge_people(*, actor: Any, keep: Person, drop: Person, confirm_different_id
     keep_after["moved"] = moved
     audit.record(actor=actor, action=Action.UPDATE, obj=keep, before=keep_before, after=keep_after)
     audit.record(actor=actor, action=Action.UPDATE, obj=drop, before=drop_before, after=audit.snapshot(drop))
+    # what moved over from the dropped record (a measure, say) follows the kept one's address
+    people_moved.send(sender=Person, person_ids=[keep.pk])
     return keep

@@ -36,6 +36,7 @@ from wangge.registry.models import (
     ResidentStatus,
     Room,
 )
+from wangge.registry.signals import people_moved
 
 PERSON_FIELDS = (
     "name",
@@ -140,13 +141,18 @@ def move_building(*, actor: Any, building: Building, grid: OrgUnit) -> Building:
     Room.objects.filter(building=building).update(path=new_path)
     households = Household.objects.filter(room__building=building)
     households.update(path=new_path)
-    Person.objects.filter(household__room__building=building).update(path=new_path, grid=grid)
+    moving_people = list(
+        Person.objects.filter(household__room__building=building).values_list("pk", flat=True)
+    )
+    Person.objects.filter(pk__in=moving_people).update(path=new_path, grid=grid)
     Rental.objects.filter(building=building).update(path=new_path)
     Tenancy.objects.filter(rental__building=building).update(path=new_path)
     Visit.objects.filter(household__room__building=building).update(path=new_path)
     Visit.objects.filter(rental__building=building).update(path=new_path)
     PartyLink.objects.filter(household__room__building=building).update(path=new_path)
     audit.record(actor=actor, action=Action.MOVE, obj=building, before=before, after=audit.snapshot(building))
+    if moving_people:
+        people_moved.send(sender=Person, person_ids=moving_people)
     return building
 
 
@@ -346,6 +352,8 @@ def _return(*, actor, person: Person, household: Household, **changes) -> Person
         actor=_user(actor),
     )
     audit.record(actor=actor, action=Action.UPDATE, obj=person, before=before, after=audit.snapshot(person))
+    if person.path != from_path:
+        people_moved.send(sender=Person, person_ids=[person.pk])
     return person
 
 
@@ -431,6 +439,7 @@ def transfer_person(
         reason=reason[:200],
     )
     audit.record(actor=actor, action=Action.MOVE, obj=person, before=before, after=audit.snapshot(person))
+    people_moved.send(sender=Person, person_ids=[person.pk])
     return person
 
 

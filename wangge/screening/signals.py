@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.dispatch import receiver
 from django.utils import timezone
 
+from wangge.registry.signals import people_moved
 from wangge.testing.signals import person_results
 
 # Person results that settle a test under a measure; a pool result waits for the re-test.
@@ -34,3 +35,10 @@ def settle_measure_tests(sender, results, **kwargs) -> None:
         test.save(update_fields=["result", "result_at", "result_source"])
         if result == "positive":
             escalate_positive(test)
+
+
+@receiver(people_moved, dispatch_uid="screening.follow_people")
+def follow_moved_people(sender, person_ids, **kwargs) -> None:
+    from wangge.screening.moves import follow_people
+
+    follow_people(person_ids=list(person_ids))

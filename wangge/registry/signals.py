@@ -1,0 +1,7 @@
+"""Signals other parts listen to. Sent inside the transaction that made the change."""
+
+from django.dispatch import Signal
+
+# Sent after people's household, grid or path changed (a move, a return, a building re-hung
+# under another grid, a merge): person_ids=[...]. Parts that copy a person's path follow it.
+people_moved = Signal()

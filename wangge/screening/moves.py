@@ -1,0 +1,105 @@
+"""People who move house (or whose building is re-hung under another grid) take their open
+screening work with them: the new grid's team answers for them from the day they arrive.
+
+An open measure moves whole (its tests, daily checks, escalations and service requests), so the
+team that follows it up sees its history. Tests still to be sampled leave the old office's
+key-people round and become due in the new one. Screenings not yet decided move too. Measures
+already closed stay where the work was done: they are the old grid's history.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+
+from wangge.audit import services as audit
+from wangge.audit.models import Action
+from wangge.registry.models import Person
+from wangge.screening.models import (
+    DailyCheck,
+    Escalation,
+    Measure,
+    MeasureStatus,
+    MeasureTest,
+    ScreeningRecord,
+    ScreeningStatus,
+    ServiceRequest,
+)
+from wangge.screening.services import OPEN_STATUSES, schedule_tests
+
+UNDECIDED = (ScreeningStatus.NEW, ScreeningStatus.PROPOSED)
+
+
+@transaction.atomic
+def follow_people(*, person_ids: list[int], today: date | None = None) -> int:
+    """Re-path the open measures and undecided screenings of these people to where they live
+    now. A system action (it follows a registry change already checked and audited); returns
+    how many measures moved."""
+    from wangge.testing import services as testing
+    from wangge.testing.models import DueStatus
+
+    today = today or timezone.localdate()
+    people = {p.pk: p for p in Person.objects.filter(pk__in=person_ids).only("pk", "path", "grid_id")}
+    if not people:
+        return 0
+
+    moved_screenings = [
+        s
+        for s in ScreeningRecord.objects.select_for_update().filter(
+            person_id__in=people, status__in=UNDECIDED
+        )
+        if (s.path, s.grid_id) != (people[s.person_id].path, people[s.person_id].grid_id)
+    ]
+    for record in moved_screenings:
+        person = people[record.person_id]
+        ScreeningRecord.objects.filter(pk=record.pk).update(path=person.path, grid_id=person.grid_id)
+
+    measures = [
+        m
+        for m in Measure.objects.select_for_update().filter(person_id__in=people, status__in=OPEN_STATUSES)
+        if (m.path, m.grid_id) != (people[m.person_id].path, people[m.person_id].grid_id)
+    ]
+    if not measures:
+        return 0
+
+    # Tests from today on that nobody has sampled yet leave the old office's round; sampled ones
+    # keep their Due, since their result comes back through it.
+    leaving = list(
+        MeasureTest.objects.filter(
+            measure__in=measures, result="", on_date__gte=today, due__status=DueStatus.DUE
+        ).values_list("pk", "due_id")
+    )
+    if leaving:
+        due_ids = {due_id for _pk, due_id in leaving}
+        MeasureTest.objects.filter(pk__in=[pk for pk, _due in leaving]).update(due=None)
+        still_used = set(
+            MeasureTest.objects.filter(due_id__in=due_ids).values_list("due_id", flat=True).distinct()
+        )
+        testing.remove_measure_dues(due_ids=sorted(due_ids - still_used))
+
+    by_path: dict[tuple[str, int], list[int]] = defaultdict(list)
+    for measure in measures:
+        person = people[measure.person_id]
+        by_path[(person.path, person.grid_id)].append(measure.pk)
+        audit.record(
+            actor=None,
+            action=Action.MOVE,
+            obj=measure,
+            before={"path": measure.path, "grid": measure.grid_id},
+            after={"path": person.path, "grid": person.grid_id},
+        )
+    for (path, grid_id), ids in by_path.items():
+        Measure.objects.filter(pk__in=ids).update(path=path, grid_id=grid_id)
+        for model in (MeasureTest, DailyCheck, Escalation, ServiceRequest):
+            model.objects.filter(measure_id__in=ids).update(path=path)
+
+    active = list(
+        Measure.objects.filter(pk__in=[m.pk for m in measures], status=MeasureStatus.ACTIVE).select_related(
+            "person"
+        )
+    )
+    schedule_tests(active, today=today)
+    return len(measures)
