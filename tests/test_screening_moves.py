@@ -5,6 +5,7 @@ counters kept right), and what was already closed stays with the old grid."""
 import uuid
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils import timezone
 
@@ -168,3 +169,19 @@ def test_a_merge_brings_the_dropped_records_measure_to_the_kept_address(screenin
     measure.refresh_from_db()
     assert measure.person_id == keep.pk
     assert (measure.grid_id, measure.path) == (world.grid_b.pk, world.grid_b.path)
+
+
+def test_a_merge_of_two_records_both_under_open_measures_is_refused_and_changes_nothing(screening, world):
+    first = in_force(screening)
+    second = in_force(screening, n=1)
+    with pytest.raises(ValidationError) as refused:
+        merge_people(
+            actor=make_user("merger2", world.office, "office_leader"),
+            keep=first.person,
+            drop=second.person,
+            confirm_different_ids=True,
+        )
+    assert "once per person" in str(refused.value)
+    second.person.refresh_from_db()
+    assert second.person.is_active and second.person.merged_into_id is None
+    assert Measure.objects.get(pk=second.pk).person_id == second.person.pk

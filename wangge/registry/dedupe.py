@@ -25,7 +25,7 @@ from itertools import islice
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Q
 from django.db.models.functions import Collate, Substr
 from django.utils.translation import gettext as _
@@ -338,7 +338,18 @@ def merge_people(*, actor: Any, keep: Person, drop: Person, confirm_different_id
 
     moved: dict[str, int] = {}
     for model, field in _person_relations():
-        n = model._default_manager.filter(**{field.name: drop}).update(**{field.name: keep})
+        try:
+            with transaction.atomic():  # a savepoint, so a clash is told apart and rolls back whole
+                n = model._default_manager.filter(**{field.name: drop}).update(**{field.name: keep})
+        except IntegrityError:
+            raise ValidationError(
+                _(
+                    "Both records have %(what)s that may exist only once per person (both due in "
+                    "the same testing round, or both under an open control measure, say). Settle the "
+                    "one on the record to drop first, then merge."
+                )
+                % {"what": model._meta.verbose_name_plural}
+            ) from None
         if n:
             moved[f"{model._meta.label_lower}.{field.name}"] = n
     for household in Household.objects.filter(head=drop):

@@ -186,6 +186,8 @@ class Due(models.Model):
     path = models.CharField(max_length=255, editable=False)
 
     class Meta:
+        verbose_name = _("person due in a round")
+        verbose_name_plural = _("entries on a round's list of people due")
         constraints = [models.UniqueConstraint(fields=["round", "person"], name="due_unique_person")]
         indexes = [
             models.Index(
