@@ -483,6 +483,14 @@ def test_api_import_preview_and_self_reports(screening, world, client):
         {"file": csv_file(sample_rows(screening, world)), "name": "api list", "mode": "valid"},
     )
     assert r.status_code == 201 and r.json()["batch_id"]
+    batch_id = r.json()["batch_id"]
+    listed = c.get("/api/v1/screening/imports").json()
+    assert listed["count"] == 1 and listed["items"][0]["id"] == batch_id
+    one = c.get(f"/api/v1/screening/imports/{batch_id}").json()
+    assert (one["name"], one["error"], one["records"]) == ("api list", 2, ScreeningRecord.objects.count())
+    assert len(one["errors"]) == 2 and all(e["row"] and e["error"] for e in one["errors"])
+    leader_b = make_user("imp_api_leader_b", world.grid_b, "grid_leader")
+    assert client_for(leader_b).get(f"/api/v1/screening/imports/{batch_id}").status_code == 404
     client.post("/s/report/", self_report_data(world))
     listed = c.get("/api/v1/screening/self-reports").json()
     assert len(listed) == 1 and listed[0]["receipt"] == SelfReport.objects.get().receipt

@@ -1,5 +1,5 @@
 """API: intake (mounted at /api/v1/screening). Screening records (list, one report, one record),
-a 协查 list checked and imported from a multipart upload, and the self-reports waiting to be placed.
+a 协查 list checked and imported from a multipart upload (and the imported lists read back), and the self-reports waiting to be placed.
 Scoped like the pages; ID numbers and phones masked unless the caller's role may see them.
 POST /records is safe to retry: a second identical report merges into the first record
 (the answer says `created: false`)."""
@@ -17,7 +17,14 @@ from wangge.core.access import api_operation
 from wangge.org.models import Level, OrgUnit
 from wangge.registry.selectors import shown_id, shown_phone
 from wangge.screening import imports, intake
-from wangge.screening.models import Category, Measure, ScreeningRecord, ScreeningSource, SelfReport
+from wangge.screening.models import (
+    Category,
+    Measure,
+    ScreeningBatch,
+    ScreeningRecord,
+    ScreeningSource,
+    SelfReport,
+)
 
 router = Router(tags=["screening: intake"])
 MAX_LIMIT = 500
@@ -92,6 +99,33 @@ class PreviewOut(Schema):
     errors: list[dict]
     batch_id: int | None = None
     merged: int | None = None
+
+
+class BatchOut(Schema):
+    id: int
+    name: str
+    source: str
+    reference: str
+    unit_id: int
+    original_name: str
+    total: int
+    matched: int
+    provisional: int
+    merged: int
+    outside: int
+    error: int
+    created_by: str
+    created_at: datetime
+
+
+class BatchDetailOut(BatchOut):
+    records: int
+    errors: list[dict]
+
+
+class BatchPage(Schema):
+    count: int
+    items: list[BatchOut]
 
 
 class SelfReportOut(Schema):
@@ -226,6 +260,49 @@ def import_list(
         actor=request.user, analysis=analysis, name=name, reference=reference, mode=mode
     )
     return Status(201, {**body, "batch_id": batch.pk, "merged": batch.merged_rows})
+
+
+def _batch_out(batch: ScreeningBatch) -> dict:
+    return {
+        "id": batch.pk,
+        "name": batch.name,
+        "source": batch.source,
+        "reference": batch.reference,
+        "unit_id": batch.unit_id,
+        "original_name": batch.original_name,
+        "total": batch.total_rows,
+        "matched": batch.matched_rows,
+        "provisional": batch.provisional_rows,
+        "merged": batch.merged_rows,
+        "outside": batch.outside_rows,
+        "error": batch.error_rows,
+        "created_by": batch.created_by.get_username() if batch.created_by else "",
+        "created_at": batch.created_at,
+    }
+
+
+@router.get("/imports", response=BatchPage)
+@api_operation(SCREENING_VIEW)
+def list_imports(request, limit: int = 100, offset: int = 0):
+    """Imported lists, newest first: what each one matched, created, merged and refused."""
+    qs = request.scope.filter(ScreeningBatch.objects.select_related("created_by")).order_by(
+        "-created_at", "-id"
+    )
+    limit, offset = max(1, min(limit, MAX_LIMIT)), max(0, offset)
+    return {"count": qs.count(), "items": [_batch_out(b) for b in qs[offset : offset + limit]]}
+
+
+@router.get("/imports/{int:batch_id}", response=BatchDetailOut)
+@api_operation(SCREENING_VIEW)
+def get_import(request, batch_id: int):
+    """One imported list: its counts, its refused rows (row number and reason; up to 500) and how
+    many screening records it holds."""
+    batch = request.scope.get(ScreeningBatch.objects.select_related("created_by"), pk=batch_id)
+    return {
+        **_batch_out(batch),
+        "records": request.scope.filter(ScreeningRecord.objects.filter(batch=batch)).count(),
+        "errors": [{"row": e.get("row"), "error": e.get("error")} for e in batch.errors[:500]],
+    }
 
 
 @router.get("/self-reports", response=list[SelfReportOut])
