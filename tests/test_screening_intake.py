@@ -524,3 +524,13 @@ def test_a_large_list_runs_as_a_task(screening, world, monkeypatch):
     page = r.content.decode()
     assert "being imported" in page and f"/screening/imports/{batch.pk}/" in page
     assert batch.matched_rows == 2 and tasks.get_state(token)["state"] == "done"
+
+
+def test_a_volunteer_finds_the_screening_form_in_the_menu_and_not_the_lists(screening, world):
+    volunteer = make_user("door_volunteer", world.grid_a, "volunteer")
+    c = client_for(volunteer)
+    home = c.get("/").content.decode()
+    assert 'href="/screening/records/new/"' in home
+    assert 'href="/screening/records/"' not in home
+    assert c.get("/screening/records/new/").status_code == 200
+    assert c.get("/screening/records/").status_code == 403

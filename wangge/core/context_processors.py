@@ -9,6 +9,7 @@ from wangge.accounts.permissions import (
     REGISTRY_VIEW,
     ROSTER_VIEW,
     SCREENING_FOLLOWUP,
+    SCREENING_SCREEN,
     SCREENING_VIEW,
     TESTING_REGISTER,
     TESTING_VIEW,
@@ -29,6 +30,8 @@ NAVIGATION = [
     ("testing:alerts", _("Positive-pool alerts"), TESTING_VIEW),
     ("screening:overview", _("Key people"), SCREENING_VIEW),
     ("screening:records", _("Screening"), SCREENING_VIEW),
+    # Door-to-door volunteers may screen without seeing the lists: the form is their way in.
+    ("screening:record_new", _("Screen a person"), SCREENING_SCREEN),
     ("screening:measures", _("Control measures"), SCREENING_VIEW),
     ("screening:followup", _("Follow-up"), SCREENING_FOLLOWUP),
     ("screening:categories", _("Categories and rules"), SCREENING_VIEW),
