@@ -534,3 +534,37 @@ def test_a_volunteer_finds_the_screening_form_in_the_menu_and_not_the_lists(scre
     assert 'href="/screening/records/"' not in home
     assert c.get("/screening/records/new/").status_code == 200
     assert c.get("/screening/records/").status_code == 403
+
+
+def test_a_preview_nobody_confirmed_is_deleted_after_a_day_and_then_expires(
+    screening, world, settings, tmp_path
+):
+    import os
+    import time
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path},
+        },
+    }
+    c = client_for(screening.cadre)
+
+    def upload(name):
+        body = c.post(
+            "/screening/imports/new/", {"name": name, "file": csv_file(sample_rows(screening, world))}
+        ).content.decode()
+        return body.split('name="token" value="')[1].split('"')[0]
+
+    forgotten = upload("没人确认")
+    folder = tmp_path / "screening-imports"
+    (old,) = list(folder.iterdir())
+    day_ago = time.time() - 25 * 3600
+    os.utime(old, (day_ago, day_ago))
+    fresh = upload("刚上传")
+    assert [p.name for p in folder.iterdir()] == [f"{fresh}.csv"]
+    r = c.post("/screening/imports/confirm/", {"token": forgotten, "mode": "valid"}, follow=True)
+    assert "expired" in r.content.decode() and not ScreeningBatch.objects.exists()
+    c.post("/screening/imports/confirm/", {"token": fresh, "mode": "valid"})
+    assert ScreeningBatch.objects.get().name == "刚上传" and not list(folder.iterdir())

@@ -18,6 +18,7 @@ from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -199,6 +200,28 @@ def self_report_place(request, self_report_id: int):
 # --- imports -------------------------------------------------------------------------------------
 
 
+# An upload checked but never confirmed (the tab closed at the preview) is deleted after this long.
+STALE_UPLOAD_AGE = datetime.timedelta(hours=24)
+
+
+def prune_stale_uploads(*, now=None) -> int:
+    """Delete uploads left behind by previews nobody confirmed. Run at each new upload, so the
+    folder never holds more than a day of them; a late confirm then says "expired"."""
+    cutoff = (now or timezone.now()) - STALE_UPLOAD_AGE
+    try:
+        _dirs, files = default_storage.listdir(UPLOAD_DIR)
+    except (FileNotFoundError, NotImplementedError):
+        return 0
+    removed = 0
+    for name in files:
+        path = f"{UPLOAD_DIR}/{name}"
+        with contextlib.suppress(OSError, NotImplementedError):
+            if default_storage.get_modified_time(path) < cutoff:
+                default_storage.delete(path)
+                removed += 1
+    return removed
+
+
 def _pending(request) -> dict:
     return request.session.get(SESSION_KEY, {})
 
@@ -216,6 +239,8 @@ def _forget(request, token: str) -> None:
 @require_http_methods(["GET", "POST"])
 def import_new(request):
     form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        prune_stale_uploads()
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         suffix = os.path.splitext(upload.name)[1].lower()
