@@ -252,3 +252,20 @@ def test_todays_test_is_sampled_at_home_in_testing_and_its_result_comes_back(scr
     )
     test.refresh_from_db()
     assert test.result == "negative" and test.result_source == "testing"
+
+
+def test_a_late_report_gets_one_catch_up_test_today_for_the_days_already_past(screening):
+    """Arrived three days ago, reported today (day 4): test days 1, 2 and 3 are past; one swab
+    today stands for them (under day 3), and days 5, 7 and 10 keep their dates."""
+    person = screening.people_a[0]
+    measure = intake.screen_one(
+        actor=screening.grid_leader, source="door_to_door", report=returnee(person, 3)
+    ).measure
+    assert measure.starts_on == timezone.localdate() - timedelta(days=3)
+    services.decide_measure(actor=screening.cadre, measure=measure)
+    measure = services.approve_measure(actor=screening.approver, measure=measure)
+    today = timezone.localdate()
+    tests = list(MeasureTest.objects.filter(measure=measure).order_by("day_no"))
+    assert [(t.day_no, (t.on_date - today).days) for t in tests] == [(3, 0), (5, 1), (7, 3), (10, 6)]
+    assert len({t.due_id for t in tests}) == len(tests)
+    assert Due.objects.filter(person=person).count() == len(tests)

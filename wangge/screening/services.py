@@ -409,16 +409,20 @@ def _activate(measure: Measure, *, today: date | None = None) -> None:
 
 
 def _test_rows(measure: Measure, today: date) -> list[MeasureTest]:
-    """Test days of every phase, numbered from the first day of the measure. A test day already
-    past when the measure comes into force (a late report) is done today."""
+    """Test days of every phase, numbered from the first day of the measure. Test days already
+    past when the measure comes into force (a late report) become one test today, under the
+    latest of those day numbers: one swab is one test, never counted for two days."""
     rows = []
     for phase in _phases_of(measure):
         offset = (phase.starts_on - measure.starts_on).days
         for day in phase.test_days:
             on = phase.starts_on + timedelta(days=day - 1)
-            rows.append(
-                MeasureTest(measure=measure, day_no=offset + day, on_date=max(on, today), path=measure.path)
-            )
+            rows.append(MeasureTest(measure=measure, day_no=offset + day, on_date=on, path=measure.path))
+    due_now = [r for r in rows if r.on_date <= today]
+    if due_now:
+        catch_up = max(due_now, key=lambda r: r.day_no)
+        catch_up.on_date = today
+        rows = [catch_up] + [r for r in rows if r.on_date > today]
     return rows
 
 
