@@ -413,3 +413,14 @@ def test_every_page_of_a_round_renders_for_its_manager(testing):
         f"/testing/checklists/{item.pk}/edit/",
     ):
         assert client.get(url).status_code == 200, url
+
+
+def test_rounds_of_tests_under_measures_are_listed_apart(world, office_leader, testing):
+    key_round = services.key_people_round(office=world.office, on=timezone.localdate())
+    client = client_for(office_leader)
+    main = client.get("/testing/").content.decode()
+    assert testing.round.name in main and key_round.name not in main
+    apart = client.get("/testing/?show=key_people").content.decode()
+    assert key_round.name in apart and testing.round.name not in apart
+    every = client.get("/testing/?show=all").content.decode()
+    assert key_round.name in every and testing.round.name in every

@@ -33,7 +33,7 @@ from wangge.testing.forms_rounds import (
     RoundSettingsForm,
     StatusForm,
 )
-from wangge.testing.models import ChecklistItem, ChecklistKind, Due, DueStatus, RoundStatus
+from wangge.testing.models import ChecklistItem, ChecklistKind, Due, DueStatus, RoundKind, RoundStatus
 
 NEXT_STATUS = {RoundStatus.PLANNING: RoundStatus.OPEN, RoundStatus.OPEN: RoundStatus.CLOSED}
 
@@ -62,10 +62,21 @@ def _get_due(request, due_id) -> Due:
 def round_list(request):
     scope = request.scope
     qs = selectors.rounds(scope).select_related("owner").order_by("-starts_at", "-id")
+    # The day-by-day rounds of tests under control measures are many and small: apart by default.
+    show = request.GET.get("show", "")
+    if show == "key_people":
+        qs = qs.filter(kind=RoundKind.KEY_PEOPLE)
+    elif show != "all":
+        show = ""
+        qs = qs.exclude(kind=RoundKind.KEY_PEOPLE)
     page = paginate(request, qs)
     for rnd in page.object_list:
         rnd.totals = _totals(scope, rnd)
-    context = {"page_obj": page, "can_create": request.user.can(TESTING_MANAGE) and not scope.is_empty}
+    context = {
+        "page_obj": page,
+        "show": show,
+        "can_create": request.user.can(TESTING_MANAGE) and not scope.is_empty,
+    }
     return render(request, "testing/rounds/round_list.html", context)
 
 
