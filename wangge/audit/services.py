@@ -11,6 +11,7 @@ from typing import Any
 from django.db import models
 
 from wangge.audit.models import Action, AuditEvent
+from wangge.core.access import user_or_none
 
 # Set per request by middleware: "web" or "api"; commands leave "cli".
 current_channel: contextvars.ContextVar[str] = contextvars.ContextVar("wangge_audit_channel", default="cli")
@@ -54,7 +55,7 @@ def record(
     before: dict | None = None,
     after: dict | None = None,
 ) -> AuditEvent:
-    actor_obj = actor if getattr(actor, "is_authenticated", False) else None
+    actor_obj = user_or_none(actor)
     return AuditEvent.objects.create(
         actor=actor_obj,
         actor_name=(actor_obj.get_username() if actor_obj else "system"),
@@ -98,7 +99,7 @@ def record_sql(
     from django.db import connection
     from django.utils import timezone
 
-    actor_obj = actor if getattr(actor, "is_authenticated", False) else None
+    actor_obj = user_or_none(actor)
     values = {
         "at": timezone.now(),
         "actor_id": actor_obj.pk if actor_obj else None,

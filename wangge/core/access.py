@@ -75,6 +75,11 @@ def scope_of(actor: Any) -> Scope:
     return Scope(actor=actor, root=root)
 
 
+def user_or_none(actor: Any):
+    """The account behind an action, or None for a system action (rules, tasks, the public)."""
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
 def has_permission(actor: Any, permission: str) -> bool:
     return bool(actor is not None and getattr(actor, "is_authenticated", False) and actor.can(permission))
 

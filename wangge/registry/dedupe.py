@@ -33,7 +33,7 @@ from django.utils.translation import gettext_lazy
 
 from wangge.audit import services as audit
 from wangge.audit.models import Action
-from wangge.core.access import Scope
+from wangge.core.access import Scope, user_or_none
 from wangge.registry import selectors
 from wangge.registry.identity import check_resident_id
 from wangge.registry.models import Household, IdType, Person, PersonMove
@@ -377,7 +377,7 @@ def merge_people(*, actor: Any, keep: Person, drop: Person, confirm_different_id
         to_household_id=keep.household_id,
         to_path=keep.path,
         kind="merge",
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor=user_or_none(actor),
         reason=(_("Merged record #%(pk)s into this one.") % {"pk": drop.pk})[:200],
     )
     keep_after = audit.snapshot(keep)

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from wangge.audit.models import Action, AuditEvent
 from wangge.audit.services import current_channel, current_request_id
-from wangge.core.access import Scope
+from wangge.core.access import Scope, user_or_none
 from wangge.org.models import OrgUnit
 from wangge.registry import selectors
 from wangge.registry.imports.fields import choice_word
@@ -246,7 +246,7 @@ def audit_export(*, actor: Any, scope: Scope, list_name: str, count: int, params
     filters = {k: params[k] for k in ("grid", "unit", "under", "status", "departed") if params.get(k)}
     if params.get("q"):
         filters["q"] = True  # a search may itself be a name or a number: not kept
-    user = actor if getattr(actor, "is_authenticated", False) else None
+    user = user_or_none(actor)
     AuditEvent.objects.create(
         actor=user,
         actor_name=user.get_username() if user else "system",

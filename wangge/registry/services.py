@@ -23,7 +23,7 @@ from pypinyin import Style, lazy_pinyin
 from wangge.accounts.permissions import REGISTRY_EDIT
 from wangge.audit import services as audit
 from wangge.audit.models import Action
-from wangge.core.access import scope_of
+from wangge.core.access import scope_of, user_or_none
 from wangge.org.models import Level, OrgUnit
 from wangge.registry.identity import check_document, normalise_phone
 from wangge.registry.models import (
@@ -317,14 +317,14 @@ def register_person(
     if relation == Relation.HEAD and household.head_id is None:
         Household.objects.filter(pk=household.pk).update(head=person)
     PersonMove.objects.create(
-        person=person, to_household=household, to_path=household.path, kind="arrive", actor=_user(actor)
+        person=person,
+        to_household=household,
+        to_path=household.path,
+        kind="arrive",
+        actor=user_or_none(actor),
     )
     audit.record(actor=actor, action=Action.CREATE, obj=person, after=audit.snapshot(person))
     return person
-
-
-def _user(actor: Any):
-    return actor if getattr(actor, "is_authenticated", False) else None
 
 
 def _return(*, actor, person: Person, household: Household, **changes) -> Person:
@@ -349,7 +349,7 @@ def _return(*, actor, person: Person, household: Household, **changes) -> Person
         to_household=household,
         to_path=household.path,
         kind="return",
-        actor=_user(actor),
+        actor=user_or_none(actor),
     )
     audit.record(actor=actor, action=Action.UPDATE, obj=person, before=before, after=audit.snapshot(person))
     if person.path != from_path:
@@ -435,7 +435,7 @@ def transfer_person(
         to_household=household,
         to_path=household.path,
         kind="move",
-        actor=_user(actor),
+        actor=user_or_none(actor),
         reason=reason[:200],
     )
     audit.record(actor=actor, action=Action.MOVE, obj=person, before=before, after=audit.snapshot(person))
@@ -462,7 +462,7 @@ def record_departure(*, actor: Any, person: Person, on: date | None = None, reas
         from_household=person.household,
         from_path=person.path,
         kind="depart",
-        actor=_user(actor),
+        actor=user_or_none(actor),
         reason=reason[:200],
     )
     audit.record(actor=actor, action=Action.UPDATE, obj=person, before=before, after=audit.snapshot(person))
@@ -543,7 +543,7 @@ def register_provisional(
             {"id_number": _("This ID number was just registered by someone else.")}
         ) from exc
     PersonMove.objects.create(
-        person=person, to_path=grid.path, kind="arrive", actor=_user(actor), reason="walk-in"
+        person=person, to_path=grid.path, kind="arrive", actor=user_or_none(actor), reason="walk-in"
     )
     audit.record(actor=actor, action=Action.CREATE, obj=person, after=audit.snapshot(person))
     return person

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from wangge.audit import services as audit
 from wangge.audit.models import Action
-from wangge.core.access import Scope
+from wangge.core.access import Scope, user_or_none
 from wangge.registry import services as registry
 from wangge.registry.models import Household, PartyLink, Rental, Visit, VisitOutcome
 from wangge.roster import selectors as roster_selectors
@@ -156,7 +156,7 @@ def record_visit(
     visit = Visit.objects.create(
         household=household,
         rental=rental,
-        visitor=actor if getattr(actor, "is_authenticated", False) else None,
+        visitor=user_or_none(actor),
         visitor_name=name,
         visited_at=visited_at,
         outcome=outcome,

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from wangge.accounts import permissions as perms
 from wangge.audit import services as audit
 from wangge.audit.models import Action
-from wangge.core.access import Scope, has_permission, scope_of
+from wangge.core.access import Scope, has_permission, scope_of, user_or_none
 from wangge.registry import selectors as registry_selectors
 from wangge.registry.imports import reading
 from wangge.registry.imports.fields import normalise_header
@@ -223,7 +223,7 @@ def create_risk_area(
         valid_from=valid_from,
         valid_to=valid_to,
         note=note or "",
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by=user_or_none(actor),
     )
     _clean_area(area)
     area.save()
@@ -491,7 +491,7 @@ def import_risk_areas(*, actor: Any, preview: ImportPreview, all_or_nothing: boo
     if not preview.rows:
         raise ValidationError(_("The file has no valid rows."))
     result = ImportResult(skipped=len(preview.errors))
-    user = actor if getattr(actor, "is_authenticated", False) else None
+    user = user_or_none(actor)
     for row in preview.rows:
         valid_to = date.fromisoformat(row["valid_to"]) if row.get("valid_to") else None
         area = _existing(row)
@@ -691,7 +691,7 @@ def create_policy(
         valid_from=valid_from,
         valid_to=valid_to,
         basis_reference=(basis_reference or "").strip()[:200],
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by=user_or_none(actor),
     )
     for order, phase in enumerate(cleaned, start=1):
         PolicyPhase.objects.create(

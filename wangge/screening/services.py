@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from wangge.accounts import permissions as perms
 from wangge.audit import services as audit
 from wangge.audit.models import Action
-from wangge.core.access import scope_of
+from wangge.core.access import scope_of, user_or_none
 from wangge.org.models import Level, OrgUnit
 from wangge.registry.models import Person
 from wangge.screening import rules
@@ -44,10 +44,6 @@ from wangge.screening.models import (
 from wangge.testing.services import require, require_path  # noqa: F401
 
 OPEN_STATUSES = (MeasureStatus.PROPOSED, MeasureStatus.AWAITING_APPROVAL, MeasureStatus.ACTIVE)
-
-
-def user_or_none(actor: Any):
-    return actor if getattr(actor, "is_authenticated", False) else None
 
 
 def is_office_level(actor: Any) -> bool:

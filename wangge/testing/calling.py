@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from wangge.accounts import permissions as perms
 from wangge.audit import services as audit
 from wangge.audit.models import Action
-from wangge.core.access import Scope, scope_of
+from wangge.core.access import Scope, scope_of, user_or_none
 from wangge.registry.models import BuildingKind
 from wangge.testing.models import (
     CallSlot,
@@ -778,7 +778,7 @@ def _create_notice(actor: Any, slot: CallSlot, people: list[dict], channel: str)
             slot=slot,
             channel=channel,
             text=text,
-            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            created_by=user_or_none(actor),
         )
         created = True
     have = set(NoticeDelivery.objects.filter(notice=notice).values_list("person_id", flat=True))
@@ -862,7 +862,7 @@ def send_plan_notices(*, actor: Any, round: Round) -> list[Notice]:  # noqa: A00
         return []
     people = _people_of_slots(round, targets)
     channel = _channel_name()
-    creator = actor if getattr(actor, "is_authenticated", False) else None
+    creator = user_or_none(actor)
     notices = Notice.objects.bulk_create(
         [Notice(slot=slot, channel=channel, text=notice_text(slot), created_by=creator) for slot in targets],
         batch_size=1000,

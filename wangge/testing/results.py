@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from wangge.accounts import permissions as perms
 from wangge.audit import services as audit
 from wangge.audit.models import Action
-from wangge.core.access import scope_of
+from wangge.core.access import scope_of, user_or_none
 from wangge.testing import counters
 from wangge.testing.models import (
     Alert,
@@ -153,7 +153,7 @@ def record_results(
             reported_at=reported_at,
             lab=lab[:100],
             source=source,
-            recorded_by=_user(actor),
+            recorded_by=user_or_none(actor),
         )
         if tube.result == result:
             report.save()
@@ -202,10 +202,6 @@ def require_path_or_ancestor(actor: Any, rnd: Round) -> None:
     scope = scope_of(actor)
     if scope.is_empty or not (rnd.path.startswith(scope.path) or scope.path.startswith(rnd.path)):
         raise Http404(_("Not found."))
-
-
-def _user(actor: Any):
-    return actor if getattr(actor, "is_authenticated", False) else None
 
 
 def _apply(actor: Any, rnd: Round, tube: Tube, result: str, at: datetime) -> tuple[int, list[Alert]]:
@@ -377,7 +373,7 @@ def acknowledge_alert(*, actor: Any, alert: Alert) -> Alert:
     require_path(actor, alert.path)
     alert = Alert.objects.select_for_update().get(pk=alert.pk)
     if alert.acknowledged_at is None:
-        alert.acknowledged_at, alert.acknowledged_by = timezone.now(), _user(actor)
+        alert.acknowledged_at, alert.acknowledged_by = timezone.now(), user_or_none(actor)
         alert.save(update_fields=["acknowledged_at", "acknowledged_by"])
         audit.record(actor=actor, action=Action.UPDATE, obj=alert, after={"acknowledged": True})
     return alert

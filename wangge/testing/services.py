@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from wangge.accounts import permissions as perms
 from wangge.audit import services as audit
 from wangge.audit.models import Action
-from wangge.core.access import has_permission, scope_of
+from wangge.core.access import has_permission, scope_of, user_or_none
 from wangge.org.models import OrgUnit
 from wangge.registry.models import Person
 from wangge.testing import counters
@@ -109,7 +109,7 @@ def create_round(
         queue_target=queue_target,
         window_minutes=window_minutes,
         box_limit_hours=box_limit_hours,
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by=user_or_none(actor),
     )
     for unit, pool_size in areas:
         _add_area(actor, rnd, unit, pool_size)

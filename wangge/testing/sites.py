@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from wangge.accounts import permissions as perms
 from wangge.audit import services as audit
 from wangge.audit.models import Action
-from wangge.core.access import has_permission
+from wangge.core.access import has_permission, user_or_none
 from wangge.org.models import Level, OrgUnit
 from wangge.registry.models import Building
 from wangge.testing.models import (
@@ -260,7 +260,7 @@ def tick_check(*, actor: Any, site: Site, item: ChecklistItem, checked: bool) ->
                 SiteCheck.objects.create(
                     site=site,
                     item=item,
-                    checked_by=actor if getattr(actor, "is_authenticated", False) else None,
+                    checked_by=user_or_none(actor),
                     checked_at=timezone.now(),
                 )
         except IntegrityError:

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from wangge.accounts import permissions as perms
 from wangge.audit import services as audit
 from wangge.audit.models import Action
-from wangge.core.access import Scope
+from wangge.core.access import Scope, user_or_none
 from wangge.testing.models import (
     Box,
     BoxStatus,
@@ -290,7 +290,7 @@ def handover(
         from_name=from_name,
         to_name=to_name,
         tube_barcodes=barcodes,
-        recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        recorded_by=user_or_none(actor),
     )
     audit.record(
         actor=actor,

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from wangge.audit.models import Action, AuditEvent
 from wangge.audit.services import NEVER_AUDITED
 from wangge.audit.services import _jsonable as _jsonable
-from wangge.core.access import Scope
+from wangge.core.access import Scope, user_or_none
 from wangge.org.models import Level, OrgUnit
 from wangge.registry.identity import check_document, normalise_phone
 from wangge.registry.imports.fastwrite import insert, update_column
@@ -188,7 +188,7 @@ class Context:
     def __init__(self, *, actor: Any, scope: Scope, job_ref: str = ""):
         self.actor = actor
         self.scope = scope
-        self.user = actor if getattr(actor, "is_authenticated", False) else None
+        self.user = user_or_none(actor)
         self.actor_name = self.user.get_username() if self.user else "system"
         self.job_ref = job_ref
         self.grids_by_key: dict[str, list[OrgUnit]] = {}
