@@ -46,16 +46,14 @@ def follow_people(*, person_ids: list[int], today: date | None = None) -> int:
     if not people:
         return 0
 
-    moved_screenings = [
-        s
-        for s in ScreeningRecord.objects.select_for_update().filter(
-            person_id__in=people, status__in=UNDECIDED
-        )
-        if (s.path, s.grid_id) != (people[s.person_id].path, people[s.person_id].grid_id)
-    ]
-    for record in moved_screenings:
+    screenings_to: dict[tuple[str, int], list[int]] = defaultdict(list)
+    undecided = ScreeningRecord.objects.select_for_update().filter(person_id__in=people, status__in=UNDECIDED)
+    for record in undecided.only("pk", "person_id", "path", "grid_id"):
         person = people[record.person_id]
-        ScreeningRecord.objects.filter(pk=record.pk).update(path=person.path, grid_id=person.grid_id)
+        if (record.path, record.grid_id) != (person.path, person.grid_id):
+            screenings_to[(person.path, person.grid_id)].append(record.pk)
+    for (path, grid_id), ids in screenings_to.items():  # one UPDATE per destination, not per record
+        ScreeningRecord.objects.filter(pk__in=ids).update(path=path, grid_id=grid_id)
 
     measures = [
         m
