@@ -384,6 +384,24 @@ def test_plan_notices_once_per_slot_in_scope(testing, world, django_capture_on_c
     assert sum(CallSlot.objects.filter(round=testing.round).values_list("people", flat=True)) == 18
 
 
+def test_sending_a_plans_notices_costs_the_same_few_queries_for_any_number_of_batches(
+    testing, django_assert_max_num_queries
+):
+    build(testing)
+    # Queued, not sent: the sending runs on commit, which the test's transaction never reaches.
+    notices = calling.send_plan_notices(actor=testing.manager, round=testing.round)
+    assert len(notices) > 5
+    queued = NoticeDelivery.objects.filter(status=DeliveryStatus.QUEUED).count()
+    # Claim, fetch with people and notices, store messages, record results, find nothing more.
+    with django_assert_max_num_queries(12):
+        totals = calling.deliver([n.pk for n in notices])
+    assert totals == {"sent": queued, "failed": 0}
+    assert OutboxMessage.objects.count() == queued
+    texts = {n.pk: n.text for n in notices}
+    for ref, text in OutboxMessage.objects.values_list("ref", "text"):
+        assert text == texts[int(ref.split(":")[1])]  # each person gets their own batch's notice
+
+
 def test_split_batch_parts_share_people_without_overlap(testing, django_capture_on_commit_callbacks):
     set_rates(testing, rate=10, queue=2)
     building = Building.objects.get(name="甲楼")

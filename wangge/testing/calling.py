@@ -924,36 +924,41 @@ def deliver(notice_ids: list[int], chunk: int = 500) -> dict[str, int]:
 
     channel = get_channel()
     totals = {"sent": 0, "failed": 0}
-    for notice in Notice.objects.filter(pk__in=notice_ids).order_by("pk"):
-        while True:
-            with transaction.atomic():
-                qs = NoticeDelivery.objects.filter(notice=notice, status=DeliveryStatus.QUEUED).order_by("pk")
-                if transaction.get_connection().features.has_select_for_update_skip_locked:
-                    qs = qs.select_for_update(skip_locked=True, of=("self",))
-                rows = list(qs.select_related("person")[:chunk])
-                if not rows:
-                    break
-                messages = [
-                    Message(
-                        ref=f"notice:{notice.pk}:{d.person_id}",
-                        phone=d.person.phone,
-                        text=notice.text,
-                        path=d.path,
-                    )
-                    for d in rows
-                ]
-                results = {r.ref: r for r in channel.send(messages)}
-                now = timezone.now()
-                for d, m in zip(rows, messages, strict=True):
-                    r = results.get(m.ref)
-                    if r is not None and r.ok:
-                        d.status, d.detail, d.provider_id = DeliveryStatus.SENT, "", r.provider_id[:80]
-                        totals["sent"] += 1
-                    else:
-                        d.status = DeliveryStatus.FAILED
-                        d.detail = ((r.detail if r else "") or "not sent")[:200]
-                        d.provider_id = (r.provider_id if r else "")[:80]
-                        totals["failed"] += 1
-                    d.sent_at = now
-                NoticeDelivery.objects.bulk_update(rows, ["status", "detail", "provider_id", "sent_at"])
+    # One claim covers many notices: a plan sends hundreds of small batches at once, and a
+    # round trip per batch made the wait grow with the number of batches, not of people.
+    while True:
+        with transaction.atomic():
+            qs = NoticeDelivery.objects.filter(
+                notice_id__in=notice_ids, status=DeliveryStatus.QUEUED
+            ).order_by("pk")
+            if transaction.get_connection().features.has_select_for_update_skip_locked:
+                qs = qs.select_for_update(skip_locked=True, of=("self",))
+            rows = list(qs.select_related("person", "notice")[:chunk])
+            if not rows:
+                break
+            messages = [
+                Message(
+                    ref=f"notice:{d.notice_id}:{d.person_id}",
+                    phone=d.person.phone,
+                    text=d.notice.text,
+                    path=d.path,
+                )
+                for d in rows
+            ]
+            results = {r.ref: r for r in channel.send(messages)}
+            now = timezone.now()
+            for d, m in zip(rows, messages, strict=True):
+                r = results.get(m.ref)
+                if r is not None and r.ok:
+                    d.status, d.detail, d.provider_id = DeliveryStatus.SENT, "", r.provider_id[:80]
+                    totals["sent"] += 1
+                else:
+                    d.status = DeliveryStatus.FAILED
+                    d.detail = ((r.detail if r else "") or "not sent")[:200]
+                    d.provider_id = (r.provider_id if r else "")[:80]
+                    totals["failed"] += 1
+                d.sent_at = now
+            NoticeDelivery.objects.bulk_update(
+                rows, ["status", "detail", "provider_id", "sent_at"], batch_size=chunk
+            )
     return totals
