@@ -36,7 +36,7 @@ from wangge.registry.models import (
     ResidentStatus,
     Room,
 )
-from wangge.registry.signals import people_moved
+from wangge.registry.signals import people_moved, person_departing
 
 PERSON_FIELDS = (
     "name",
@@ -451,6 +451,7 @@ def record_departure(*, actor: Any, person: Person, on: date | None = None, reas
     in_scope(actor, person.path)
     if not person.is_active:
         raise ValidationError(_("%(name)s has already departed.") % {"name": person.name})
+    person_departing.send(sender=Person, person=person)
     before = audit.snapshot(person)
     person.is_active = False
     person.departure_date = on or timezone.localdate()

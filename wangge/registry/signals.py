@@ -5,3 +5,7 @@ from django.dispatch import Signal
 # Sent after people's household, grid or path changed (a move, a return, a building re-hung
 # under another grid, a merge): person_ids=[...]. Parts that copy a person's path follow it.
 people_moved = Signal()
+
+# Sent before a departure is recorded, inside its transaction, with the person locked:
+# person=Person. A part that must not lose track of the person refuses with ValidationError.
+person_departing = Signal()

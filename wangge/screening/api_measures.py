@@ -74,6 +74,7 @@ class MeasureOut(Schema):
     closed_by: str | None
     closed_at: datetime | None
     closed_reason: str
+    handed_over_to: str
     release_notice_no: str
 
 
@@ -115,6 +116,7 @@ def _measure_out(request, m: Measure, detail: bool = False) -> dict:
         "closed_by": _name(m.closed_by),
         "closed_at": m.closed_at,
         "closed_reason": m.closed_reason,
+        "handed_over_to": m.handed_over_to,
         "release_notice_no": m.release_notice_no,
     }
     if detail:
@@ -152,6 +154,11 @@ class NoteIn(Schema):
 
 
 class ReasonIn(Schema):
+    reason: str = Field("", max_length=300)
+
+
+class HandOverIn(Schema):
+    destination: str = Field("", max_length=200)
     reason: str = Field("", max_length=300)
 
 
@@ -266,6 +273,16 @@ def reject(request, measure_id: int, payload: ReasonIn):
 def cancel(request, measure_id: int, payload: ReasonIn):
     m = selectors.get_measure(request.scope, measure_id)
     services.cancel_measure(actor=request.actor, measure=m, reason=payload.reason)
+    return _detail(request, measure_id)
+
+
+@router.post("/measures/{int:measure_id}/hand-over", response=MeasureDetailOut)
+@api_operation(SCREENING_APPROVE)
+def hand_over(request, measure_id: int, payload: HandOverIn):
+    m = selectors.get_measure(request.scope, measure_id)
+    services.hand_over_measure(
+        actor=request.actor, measure=m, destination=payload.destination, reason=payload.reason
+    )
     return _detail(request, measure_id)
 
 

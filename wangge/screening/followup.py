@@ -660,6 +660,26 @@ def cancel_request(*, actor: Any, request: ServiceRequest, reason: str) -> Servi
     return req
 
 
+def close_requests_of_measure(*, actor: Any, measure: Measure, outcome: str) -> int:
+    """Close the open requests of a measure that has ended early (the person is no longer here
+    to be served); each keeps the outcome and an audit row. Runs inside the caller's transaction."""
+    rows = list(
+        ServiceRequest.objects.select_for_update()
+        .filter(measure=measure, status__in=OPEN_SERVICE)
+        .order_by("pk")
+    )
+    now = timezone.now()
+    for req in rows:
+        before = _service_snapshot(req)
+        req.status = ServiceStatus.CANCELLED
+        req.done_at = now
+        req.done_by = user_or_none(actor)
+        req.outcome = outcome[:300]
+        req.save(update_fields=["status", "done_at", "done_by", "outcome"])
+        audit.record(actor=actor, action=Action.UPDATE, obj=req, before=before, after=_service_snapshot(req))
+    return len(rows)
+
+
 def requests(
     scope: Scope, *, status: str | None = None, grid_id: int | None = None, kind: str | None = None
 ) -> QuerySet[ServiceRequest]:

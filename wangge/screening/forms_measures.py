@@ -27,6 +27,7 @@ class MeasureFilterForm(forms.Form):
         ("released", MeasureStatus.RELEASED.label),
         ("rejected", MeasureStatus.REJECTED.label),
         ("cancelled", MeasureStatus.CANCELLED.label),
+        ("handed_over", MeasureStatus.HANDED_OVER.label),
         ("all", _("All")),
     ]
     status = forms.ChoiceField(label=_("Status"), choices=STATUS_CHOICES, required=False)
@@ -47,6 +48,15 @@ class DecideForm(NoteForm):
 
 
 class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=300)
+
+
+class HandOverForm(forms.Form):
+    destination = forms.CharField(
+        label=_("Handed over to (place and office taking the measure on)"),
+        max_length=200,
+        help_text=_("For example: 上海市浦东新区 花木街道, by letter of assistance 协查函 2022-118."),
+    )
     reason = forms.CharField(label=_("Reason"), max_length=300)
 
 

@@ -376,6 +376,8 @@ class MeasureStatus(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
     RELEASED = "released", _("Released")
     CANCELLED = "cancelled", _("Cancelled")
+    # The person left the district while under the measure; the place they went to takes it on.
+    HANDED_OVER = "handed_over", _("Handed over to where the person went")
 
 
 class BasisKind(models.TextChoices):
@@ -476,9 +478,10 @@ class Measure(models.Model):
     approval_note = models.CharField(_("approval note"), max_length=300, blank=True)
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )  # who rejected, cancelled or released it
+    )  # who rejected, cancelled, released or handed it over
     closed_at = models.DateTimeField(null=True, blank=True)
     closed_reason = models.CharField(_("reason"), max_length=300, blank=True)
+    handed_over_to = models.CharField(_("handed over to"), max_length=200, blank=True)
     release_notice_no = models.CharField(_("release notice number"), max_length=32, blank=True)
     # Follow-up state kept in step by the services: every day up to this one has its checks.
     checked_through = models.DateField(null=True, blank=True, editable=False)
@@ -491,9 +494,9 @@ class Measure(models.Model):
         constraints = [
             models.CheckConstraint(condition=~Q(basis_text="") & ~Q(basis_kind=""), name="measure_has_basis"),
             models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="measure_period_ordered"),
-            # In force or released only when decided, and, if it confines, approved by another person.
+            # In force, released or handed over only when decided, and, if it confines, approved by another person.
             models.CheckConstraint(
-                condition=~Q(status__in=["active", "released"])
+                condition=~Q(status__in=["active", "released", "handed_over"])
                 | (
                     Q(decided_by__isnull=False)
                     & Q(decided_at__isnull=False)
@@ -507,6 +510,10 @@ class Measure(models.Model):
                     )
                 ),
                 name="measure_decided_and_approved",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="handed_over") | ~Q(handed_over_to=""),
+                name="measure_handed_over_somewhere",
             ),
             # One open measure per person at a time.
             models.UniqueConstraint(

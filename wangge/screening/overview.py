@@ -256,10 +256,11 @@ def overview(scope: Scope, unit: OrgUnit, *, today: dt.date | None = None) -> Ov
     # 5. Tests overdue: past their day, no result, not sampled in testing; people, per grid.
     #    Only measures in force count. Tests exist only from the approval on, and a released
     #    measure has every result (services.release_check), so it is enough to leave out the
-    #    tests of cancelled measures: a NOT IN over the few cancelled ones (index on status and
-    #    path) instead of joining every measure in force.
+    #    tests of measures ended early: a NOT IN over the few cancelled or handed over ones
+    #    (index on status and path) instead of joining every measure in force.
     ended = Measure.objects.filter(
-        status__in=[MeasureStatus.CANCELLED, MeasureStatus.REJECTED], path__startswith=prefix
+        status__in=[MeasureStatus.CANCELLED, MeasureStatus.REJECTED, MeasureStatus.HANDED_OVER],
+        path__startswith=prefix,
     ).values("id")
     overdue_tests = (
         MeasureTest.objects.filter(path__startswith=prefix, on_date__lt=today, result="")

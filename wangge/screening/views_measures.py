@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from wangge.accounts.permissions import (
+    REGISTRY_EDIT,
     SCREENING_APPROVE,
     SCREENING_DECIDE,
     SCREENING_FOLLOWUP,
@@ -33,6 +34,7 @@ from wangge.screening.forms_measures import (
     ApproveOrderForm,
     BulkOrderForm,
     DecideForm,
+    HandOverForm,
     ManualMeasureForm,
     MeasureFilterForm,
     NoteForm,
@@ -81,6 +83,11 @@ def _actions(request, measure) -> dict:
         "can_reject": (status == MeasureStatus.PROPOSED and user.can(SCREENING_DECIDE))
         or (status == MeasureStatus.AWAITING_APPROVAL and approver and not measure.bulk_id),
         "can_cancel": status == MeasureStatus.ACTIVE and approver,
+        "can_hand_over": status == MeasureStatus.ACTIVE and approver,
+        # Once handed over, the registry's departure is the next step for whoever keeps it.
+        "can_record_departure": status == MeasureStatus.HANDED_OVER
+        and measure.person.is_active
+        and user.can(REGISTRY_EDIT),
         "can_release": status == MeasureStatus.ACTIVE and user.can(SCREENING_DECIDE),
         "can_record_results": status == MeasureStatus.ACTIVE and user.can(SCREENING_FOLLOWUP),
     }
@@ -148,6 +155,7 @@ def measure_detail(request, measure_id: int):
         "decide_form": DecideForm(initial={"place": measure.place}),
         "note_form": NoteForm(),
         "reason_form": ReasonForm(),
+        "hand_over_form": HandOverForm(),
         "result_form": TestResultForm(),
         **_actions(request, measure),
     }
@@ -218,6 +226,26 @@ def measure_reject(request, measure_id: int):
 @require_POST
 def measure_cancel(request, measure_id: int):
     return _act_with_reason(request, measure_id, services.cancel_measure, _("The measure was cancelled."))
+
+
+@scoped_view(SCREENING_APPROVE)
+@require_POST
+def measure_hand_over(request, measure_id: int):
+    form = HandOverForm(request.POST)
+    data = form.cleaned_data if form.is_valid() else {}
+
+    def act(measure):
+        services.hand_over_measure(
+            actor=request.user,
+            measure=measure,
+            destination=data.get("destination", ""),
+            reason=data.get("reason", ""),
+        )
+        messages.success(
+            request, _("Handed over. The person may now be recorded as departed from the registry.")
+        )
+
+    return _act(request, measure_id, act)
 
 
 @scoped_view(SCREENING_DECIDE)
