@@ -185,3 +185,51 @@ def test_a_merge_of_two_records_both_under_open_measures_is_refused_and_changes_
     second.person.refresh_from_db()
     assert second.person.is_active and second.person.merged_into_id is None
     assert Measure.objects.get(pk=second.pk).person_id == second.person.pk
+
+
+def test_an_unhandled_finding_is_told_to_the_new_grids_medic_after_a_move(
+    screening, world, django_capture_on_commit_callbacks
+):
+    from tests.factories import StaffFactory
+    from wangge.roster import services as roster
+    from wangge.roster.models import AssignmentRole
+    from wangge.screening.models import Escalation
+    from wangge.testing.models import OutboxMessage
+
+    medic_a = StaffFactory(name="甲医生", phone="13800000011", unit=world.grid_a, kind="medic")
+    medic_b = StaffFactory(name="乙医生", phone="13800000012", unit=world.grid_b, kind="medic")
+    leader = StaffFactory(name="李主任", phone="13800000013", unit=world.office, kind="office_leader")
+    roster.assign(actor=None, staff=medic_a, unit=world.grid_a, role=AssignmentRole.TEAM_MEDIC)
+    roster.assign(actor=None, staff=medic_b, unit=world.grid_b, role=AssignmentRole.TEAM_MEDIC)
+    roster.assign(actor=None, staff=leader, unit=world.office, role=AssignmentRole.OFFICE_LEADER)
+    measure = in_force(screening)
+    with django_capture_on_commit_callbacks(execute=True):
+        check(screening, measure, timezone.localdate(), 1, temperature="38.6")
+    escalation = Escalation.objects.get(measure=measure)
+    assert sorted(OutboxMessage.objects.values_list("phone", flat=True)) == ["13800000011", "13800000013"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        registry.transfer_person(
+            actor=make_user("mover", world.office, "office_leader"),
+            person=measure.person,
+            household=household_in(world.grid_b, "新家楼"),
+        )
+    # The new grid's medic is told; the old one and the office leader, already told, are not again.
+    assert sorted(OutboxMessage.objects.values_list("phone", flat=True)) == [
+        "13800000011",
+        "13800000012",
+        "13800000013",
+    ]
+    escalation.refresh_from_db()
+    assert sorted(r["name"] for r in escalation.recipients) == ["乙医生", "李主任", "甲医生"]
+    assert {r["status"] for r in escalation.recipients} == {"sent"}
+
+    # A handled finding is not told again on a later move.
+    followup.handle_escalation(actor=screening.approver, escalation=escalation, note="已就诊，体温正常")
+    with django_capture_on_commit_callbacks(execute=True):
+        registry.transfer_person(
+            actor=make_user("mover2", world.office, "office_leader"),
+            person=measure.person,
+            household=household_in(world.grid_a, "回原楼"),
+        )
+    assert OutboxMessage.objects.count() == 3

@@ -2,8 +2,8 @@
 screening work with them: the new grid's team answers for them from the day they arrive.
 
 An open measure moves whole (its tests, daily checks, escalations and service requests), so the
-team that follows it up sees its history. Tests still to be sampled leave the old office's
-key-people round and become due in the new one. Screenings not yet decided move too. Measures
+team that follows it up sees its history; findings not yet handled are told to the new team.
+Tests still to be sampled leave the old office's key-people round and become due in the new one. Screenings not yet decided move too. Measures
 already closed stay where the work was done: they are the old grid's history.
 """
 
@@ -94,6 +94,15 @@ def follow_people(*, person_ids: list[int], today: date | None = None) -> int:
         for model in (MeasureTest, DailyCheck, Escalation, ServiceRequest):
             model.objects.filter(measure_id__in=ids).update(path=path)
 
+    # Findings nobody has handled yet are told to the new grid's medic and leaders too.
+    open_escalations = list(
+        Escalation.objects.filter(measure_id__in=[m.pk for m in measures], handled_at__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if open_escalations:
+        transaction.on_commit(lambda: _tell_again(open_escalations))
+
     active = list(
         Measure.objects.filter(pk__in=[m.pk for m in measures], status=MeasureStatus.ACTIVE).select_related(
             "person"
@@ -101,3 +110,10 @@ def follow_people(*, person_ids: list[int], today: date | None = None) -> int:
     )
     schedule_tests(active, today=today)
     return len(measures)
+
+
+def _tell_again(escalation_ids: list[int]) -> None:
+    from wangge.screening.notify import send_escalation
+
+    for escalation_id in escalation_ids:
+        send_escalation(escalation_id)

@@ -48,9 +48,16 @@ def send_escalation(escalation_id: int) -> None:
     if escalation is None:
         return
     text = escalation_text(escalation)
-    recipients, messages = [], []
+    # Sent again after the person moved: the new grid's people are told, those already told are
+    # not; an earlier failed or phoneless attempt is replaced by the new one.
+    earlier = list(escalation.recipients or [])
+    told = {r["staff_id"] for r in earlier if r.get("status") == "sent"}
+    fresh, messages = [], []
     for assignment in _recipients(escalation.measure):
         staff = assignment.staff
+        if staff.pk in told:
+            continue
+        told.add(staff.pk)
         rec = {"staff_id": staff.pk, "name": staff.name, "role": assignment.role, "status": ""}
         if staff.phone:
             messages.append(
@@ -60,13 +67,14 @@ def send_escalation(escalation_id: int) -> None:
             )
         else:
             rec["status"] = "no_phone"
-        recipients.append(rec)
+        fresh.append(rec)
     results = {r.ref: r for r in get_channel().send(messages)} if messages else {}
-    for rec in recipients:
+    for rec in fresh:
         r = results.get(f"esc:{escalation.pk}:{rec['staff_id']}")
         if r is not None:
             rec["status"] = "sent" if r.ok else "failed"
-    escalation.recipients = recipients
+    retried = {rec["staff_id"] for rec in fresh}
+    escalation.recipients = [r for r in earlier if r["staff_id"] not in retried] + fresh
     escalation.save(update_fields=["recipients"])
 
 
