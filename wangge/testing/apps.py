@@ -8,6 +8,7 @@ class Config(AppConfig):
     def ready(self) -> None:
         from wangge.org.paths import register_path_copy
         from wangge.testing import models as m
+        from wangge.testing import receivers  # noqa: F401  (follows people who move)
 
         for model in (
             m.Round,
