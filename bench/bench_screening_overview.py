@@ -85,9 +85,9 @@ def insert(today, n_active: int, decider: int, approver: int) -> dict[str, int]:
         )
         common = """
             place, basis_kind, basis_text, basis_facts, proposed_at, decided_at, decided_by_id,
-            decision_note, approval_note, closed_reason, release_notice_no"""
+            decision_note, approval_note, closed_reason, handed_over_to, release_notice_no"""
         common_values = f"""
-            '', 'order', '{MARK}', '{{}}'::jsonb, now(), now(), {int(decider)}, '', '', '', ''"""
+            '', 'order', '{MARK}', '{{}}'::jsonb, now(), now(), {int(decider)}, '', '', '', '', ''"""
         # In force: started 0–9 days ago, 10 days; 5% with checks three days behind.
         cur.execute(
             f"""
