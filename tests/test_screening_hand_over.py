@@ -162,3 +162,21 @@ def test_hand_over_through_the_api(screening):
     r = client_for(screening.approver).post(url, body, content_type="application/json")
     assert r.status_code == 200
     assert (r.json()["status"], r.json()["handed_over_to"]) == ("handed_over", SHANGHAI)
+
+
+def test_the_hand_over_letter_tells_the_receiving_place_what_remains(screening):
+    measure = in_force(screening)
+    approver = client_for(screening.approver)
+    letter_url = f"/screening/measures/{measure.pk}/hand-over/letter/"
+    assert approver.get(letter_url).status_code == 404  # not handed over yet
+    services.hand_over_measure(actor=screening.approver, measure=measure, destination=SHANGHAI, reason="返沪")
+    detail = approver.get(f"/screening/measures/{measure.pk}/").content.decode()
+    assert 'data-testid="hand-over-letter-link"' in detail
+    page = approver.get(letter_url).content.decode()
+    assert SHANGHAI in page and measure.person.name in page and "7+3" in page
+    assert f"YJ{timezone.localdate():%Y%m%d}-{measure.pk:06d}" in page
+    assert page.count("to be taken by you") == 6  # none of the six tests was taken here
+    assert "10 days remain" in page
+    assert AuditEvent.objects.filter(
+        action="view", model="screening.measure", object_id=str(measure.pk), actor=screening.approver
+    ).exists()

@@ -10,6 +10,7 @@ urlpatterns = [
     path("measures/<int:measure_id>/reject/", v.measure_reject, name="measure_reject"),
     path("measures/<int:measure_id>/cancel/", v.measure_cancel, name="measure_cancel"),
     path("measures/<int:measure_id>/hand-over/", v.measure_hand_over, name="measure_hand_over"),
+    path("measures/<int:measure_id>/hand-over/letter/", v.hand_over_letter, name="hand_over_letter"),
     path("measures/<int:measure_id>/release/", v.measure_release, name="measure_release"),
     path("measures/<int:measure_id>/notice/", v.release_notice, name="release_notice"),
     path("tests/<int:test_id>/result/", v.test_result, name="test_result"),

@@ -276,6 +276,35 @@ def release_notice(request, measure_id: int):
     )
 
 
+@scoped_view(SCREENING_VIEW)
+def hand_over_letter(request, measure_id: int):
+    """The letter that goes with a handed-over measure to the place taking it on (移交函): who,
+    the measure and its basis, the days left, the tests taken and to come."""
+    from wangge.org.models import OrgUnit
+
+    measure = selectors.get_measure(request.scope, measure_id)
+    if measure.status != MeasureStatus.HANDED_OVER:
+        raise Http404(_("Not found."))
+    audit.record_view(actor=request.user, obj=measure)
+    office = OrgUnit.objects.filter(pk=int(measure.path.strip("/").split("/")[1])).first()
+    handed_on = timezone.localtime(measure.closed_at).date()
+    return render(
+        request,
+        "screening/measures/hand_over_letter.html",
+        {
+            "measure": measure,
+            "person": measure.person,
+            "office": office,
+            "letter_no": f"YJ{handed_on:%Y%m%d}-{measure.pk:06d}",
+            "handed_on": handed_on,
+            "days_left": max(0, (measure.ends_on - handed_on).days + 1),
+            "phases": list(measure.phases.all()),
+            "tests": list(measure.tests.order_by("day_no")),
+            "last_check": measure.checks.order_by("-on_date", "-slot").first(),
+        },
+    )
+
+
 @scoped_view(SCREENING_FOLLOWUP)
 @require_POST
 def test_result(request, test_id: int):
