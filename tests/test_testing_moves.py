@@ -110,3 +110,20 @@ def test_a_building_rehung_under_another_grid_takes_its_people_due(testing, worl
     grids = set(Due.objects.filter(round=testing.round, building=building).values_list("grid_id", flat=True))
     assert grids == {world.grid_a.pk}
     counters_match(testing.round)
+
+
+def test_someone_who_leaves_the_district_is_exempted_as_away_not_counted_missing(testing, admin_user):
+    from wangge.audit.models import AuditEvent
+
+    person, sampled = testing.people_a[4], testing.people_a[5]
+    tested = Due.objects.get(round=testing.round, person=sampled)
+    Due.objects.filter(pk=tested.pk).update(status=DueStatus.TESTED, tested_at=timezone.now())
+    counters.rebuild(testing.round.pk)
+    registry.record_departure(actor=admin_user, person=person, reason="回老家")
+    registry.record_departure(actor=admin_user, person=sampled, reason="回老家")
+    due = Due.objects.get(round=testing.round, person=person)
+    assert (due.status, due.exempt_reason) == (DueStatus.EXEMPT, ExemptReason.AWAY)
+    assert timezone.localdate().isoformat() in due.exempt_note
+    assert Due.objects.get(pk=tested.pk).status == DueStatus.TESTED
+    assert AuditEvent.objects.filter(model="testing.due", object_id=str(due.pk), action="update").exists()
+    counters_match(testing.round)

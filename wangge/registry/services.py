@@ -36,7 +36,7 @@ from wangge.registry.models import (
     ResidentStatus,
     Room,
 )
-from wangge.registry.signals import people_moved, person_departing
+from wangge.registry.signals import people_moved, person_departed, person_departing
 
 PERSON_FIELDS = (
     "name",
@@ -467,6 +467,7 @@ def record_departure(*, actor: Any, person: Person, on: date | None = None, reas
         reason=reason[:200],
     )
     audit.record(actor=actor, action=Action.UPDATE, obj=person, before=before, after=audit.snapshot(person))
+    person_departed.send(sender=Person, person=person)
     return person
 
 

@@ -9,3 +9,7 @@ people_moved = Signal()
 # Sent before a departure is recorded, inside its transaction, with the person locked:
 # person=Person. A part that must not lose track of the person refuses with ValidationError.
 person_departing = Signal()
+
+# Sent after a departure is recorded, inside its transaction: person=Person (is_active False).
+# Parts that count people due take them out.
+person_departed = Signal()

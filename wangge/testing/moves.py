@@ -5,7 +5,8 @@ In every round not yet closed whose population is built:
   new grid's team sees them on its untested list and the old one no longer counts them missing;
 - someone who moves out of the round's areas is exempted with the move as the note (the row
   stays: it is the old grid's record of why they were not sampled there);
-- someone who moves into the round's areas and was not due becomes due.
+- someone who moves into the round's areas and was not due becomes due;
+- someone who leaves the district is exempted as away, with the date.
 Sampled rows stay where the sample was taken. Tests due under control measures are followed by
 the screening part (they go to the new office's key-people round). Coverage counters are kept in
 step in the same transaction.
@@ -137,3 +138,39 @@ def follow_people(*, person_ids: list[int]) -> dict[str, int]:
         for key, n in figures.items():
             done[key] += n
     return done
+
+
+@transaction.atomic
+def exempt_departed(*, person: Person) -> int:
+    """Someone left the district: in rounds under way they are exempted as away (not counted as
+    missing on the untested list); rows already sampled stay. Returns how many rows changed."""
+    dues = list(
+        Due.objects.select_for_update()
+        .filter(
+            person_id=person.pk,
+            status=DueStatus.DUE,
+            round__status__in=[RoundStatus.PLANNING, RoundStatus.OPEN],
+        )
+        .order_by("pk")
+    )
+    if not dues:
+        return 0
+    deltas = counters.Deltas()
+    on = person.departure_date.isoformat() if person.departure_date else ""
+    for due in dues:
+        deltas.add(due.round_id, due.grid_id, due.path, exempt=1)
+    Due.objects.filter(pk__in=[d.pk for d in dues]).update(
+        status=DueStatus.EXEMPT,
+        exempt_reason=ExemptReason.AWAY,
+        exempt_note=_("Departed from the district on %(date)s.") % {"date": on},
+    )
+    counters.bump(deltas)
+    for due in dues:
+        audit.record(
+            actor=None,
+            action=Action.UPDATE,
+            obj=due,
+            before={"status": DueStatus.DUE},
+            after={"status": DueStatus.EXEMPT, "exempt_reason": ExemptReason.AWAY, "departed": on},
+        )
+    return len(dues)
