@@ -8,13 +8,14 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.test import Client
 from django.utils import timezone
 
+from tests.test_screening_followup import in_force
+from tests.test_screening_measure_pages import client_for, proposed
 from wangge.audit.models import AuditEvent
 from wangge.core.access import scope_of
 from wangge.registry import services as registry
-from wangge.screening import followup, intake, overview, services
+from wangge.screening import followup, overview, services
 from wangge.screening.models import Measure, MeasureStatus, MeasureTest, ServiceStatus
 from wangge.testing import counters
 from wangge.testing.models import Due, DueSource, Round, RoundKind
@@ -22,30 +23,6 @@ from wangge.testing.models import Due, DueSource, Round, RoundKind
 pytestmark = pytest.mark.django_db
 
 SHANGHAI = "上海市浦东新区花木街道，协查函 2022-118"
-
-
-def proposed(screening, n=0):
-    person = screening.people_a[n]
-    report = intake.Report(
-        name=person.name,
-        id_number=person.id_number,
-        phone=person.phone,
-        came_from="北京市朝阳区望京街道",
-        arrival_date=timezone.localdate(),
-    )
-    return intake.screen_one(actor=screening.grid_leader, source="door_to_door", report=report).measure
-
-
-def in_force(screening, n=0):
-    measure = proposed(screening, n)
-    services.decide_measure(actor=screening.cadre, measure=measure)
-    return services.approve_measure(actor=screening.approver, measure=measure)
-
-
-def client_for(user) -> Client:
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 def test_a_person_with_a_measure_open_cannot_simply_depart(screening):

@@ -31,9 +31,9 @@ def escalation_text(escalation) -> str:
 def _recipients(measure) -> list:
     from wangge.org.models import OrgUnit
     from wangge.org.selectors import responsible_for
+    from wangge.screening.services import office_id_of
 
-    office_id = int(measure.path.strip("/").split("/")[1])
-    office = OrgUnit.objects.get(pk=office_id)
+    office = OrgUnit.objects.get(pk=office_id_of(measure.path))
     people = [a for a in responsible_for(measure.grid) if a.role in GRID_ROLES]
     people += [a for a in responsible_for(office) if a.role in OFFICE_ROLES]
     return people

@@ -353,27 +353,46 @@ def reject_measure(*, actor: Any, measure: Measure, reason: str) -> Measure:
     return measure
 
 
-@transaction.atomic
-def cancel_measure(*, actor: Any, measure: Measure, reason: str) -> Measure:
-    """End a measure in force that should not have been (a wrong person, a wrong list). Office
-    level, with the reason: misuse is visible in the audit."""
+def _end_early(
+    *, actor: Any, measure: Measure, status: str, reason: str, refused: str, errors: dict, **fields: str
+) -> Measure:
+    """End a measure in force before its time (cancelled, handed over): office level, with the
+    reason; its untaken tests leave testing and the change is audited."""
     require_approver(actor)
     measure = _locked(measure)
     require_path(actor, measure.path)
     if measure.status != MeasureStatus.ACTIVE:
-        raise ValidationError(_("Only a measure in force can be cancelled."))
+        raise ValidationError(refused)
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": _("Say why.")})
+        errors = {**errors, "reason": _("Say why.")}
+    if errors:
+        raise ValidationError(errors)
     before = _snapshot(measure)
-    measure.status = MeasureStatus.CANCELLED
+    measure.status = status
     measure.closed_by = actor
     measure.closed_at = timezone.now()
     measure.closed_reason = reason[:300]
+    for name, value in fields.items():
+        setattr(measure, name, value)
     measure.save()
     _unschedule_tests(measure)
     audit.record(actor=actor, action=Action.UPDATE, obj=measure, before=before, after=_snapshot(measure))
     return measure
+
+
+@transaction.atomic
+def cancel_measure(*, actor: Any, measure: Measure, reason: str) -> Measure:
+    """End a measure in force that should not have been (a wrong person, a wrong list). Office
+    level, with the reason: misuse is visible in the audit."""
+    return _end_early(
+        actor=actor,
+        measure=measure,
+        status=MeasureStatus.CANCELLED,
+        reason=reason,
+        refused=_("Only a measure in force can be cancelled."),
+        errors={},
+    )
 
 
 @transaction.atomic
@@ -384,34 +403,23 @@ def hand_over_measure(*, actor: Any, measure: Measure, destination: str, reason:
     ends a measure early. Tests not yet taken leave testing; open service requests close."""
     from wangge.screening.followup import close_requests_of_measure
 
-    require_approver(actor)
-    measure = _locked(measure)
-    require_path(actor, measure.path)
-    if measure.status != MeasureStatus.ACTIVE:
-        raise ValidationError(_("Only a measure in force can be handed over."))
     destination = (destination or "").strip()
-    reason = (reason or "").strip()
-    errors = {}
-    if not destination:
-        errors["destination"] = _("Say where the person went and who takes the measure on.")
-    if not reason:
-        errors["reason"] = _("Say why.")
-    if errors:
-        raise ValidationError(errors)
-    before = _snapshot(measure)
-    measure.status = MeasureStatus.HANDED_OVER
-    measure.closed_by = actor
-    measure.closed_at = timezone.now()
-    measure.closed_reason = reason[:300]
-    measure.handed_over_to = destination[:200]
-    measure.save()
-    _unschedule_tests(measure)
+    measure = _end_early(
+        actor=actor,
+        measure=measure,
+        status=MeasureStatus.HANDED_OVER,
+        reason=reason,
+        refused=_("Only a measure in force can be handed over."),
+        errors={}
+        if destination
+        else {"destination": _("Say where the person went and who takes the measure on.")},
+        handed_over_to=destination[:200],
+    )
     close_requests_of_measure(
         actor=actor,
         measure=measure,
         outcome=_("Handed over to %(place)s.") % {"place": measure.handed_over_to},
     )
-    audit.record(actor=actor, action=Action.UPDATE, obj=measure, before=before, after=_snapshot(measure))
     return measure
 
 
@@ -461,7 +469,8 @@ def _test_rows(measure: Measure, today: date) -> list[MeasureTest]:
     return rows
 
 
-def _office_of(path: str) -> int:
+def office_id_of(path: str) -> int:
+    """The office (level 1 under the district) a path lies in."""
     return int(path.strip("/").split("/")[1])
 
 
@@ -491,7 +500,7 @@ def schedule_tests(measures: list[Measure], *, today: date) -> int:
         return 0
     by_day_office: dict[tuple[date, int], list[MeasureTest]] = defaultdict(list)
     for test in tests:
-        by_day_office[(test.on_date, _office_of(test.path))].append(test)
+        by_day_office[(test.on_date, office_id_of(test.path))].append(test)
     offices = OrgUnit.objects.in_bulk({office for _day, office in by_day_office})
     villages = _village_ids({t.measure.grid_id for t in tests})
     for (day, office_id), group in sorted(by_day_office.items()):

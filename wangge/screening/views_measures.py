@@ -286,7 +286,7 @@ def hand_over_letter(request, measure_id: int):
     if measure.status != MeasureStatus.HANDED_OVER:
         raise Http404(_("Not found."))
     audit.record_view(actor=request.user, obj=measure)
-    office = OrgUnit.objects.filter(pk=int(measure.path.strip("/").split("/")[1])).first()
+    office = OrgUnit.objects.filter(pk=services.office_id_of(measure.path)).first()
     handed_on = timezone.localtime(measure.closed_at).date()
     return render(
         request,

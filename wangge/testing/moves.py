@@ -24,6 +24,7 @@ from wangge.audit.models import Action
 from wangge.registry.models import Person
 from wangge.testing import counters
 from wangge.testing.models import Due, DueSource, DueStatus, ExemptReason, Round, RoundKind, RoundStatus
+from wangge.testing.services import location_of, new_due
 
 
 def _areas_of(rounds: list[Round]) -> dict[int, list[tuple[str, int]]]:
@@ -41,17 +42,6 @@ def _area_pool(areas: list[tuple[str, int]], path: str) -> int | None:
         if path.startswith(area_path):
             return pool
     return None
-
-
-def _location(person: Person) -> dict:
-    room = person.household.room if person.household_id else None
-    return {
-        "grid_id": person.grid_id,
-        "path": person.path,
-        "building_id": room.building_id if room else None,
-        "unit_label": room.unit_label if room else "",
-        "floor": room.floor if room else None,
-    }
 
 
 @transaction.atomic
@@ -89,12 +79,15 @@ def follow_people(*, person_ids: list[int]) -> dict[str, int]:
         .exclude(source=DueSource.MEASURE)
         .order_by("pk")
     )
+    # One UPDATE per destination (a re-hung building moves many people to the same rooms).
+    relocate: dict[tuple, list[int]] = defaultdict(list)
+    leave: dict[str, list[int]] = defaultdict(list)
     for due in dues:
         have.add((due.round_id, due.person_id))
         if due.status == DueStatus.TESTED:
             continue  # the sample was taken where they lived then
         person = people[due.person_id]
-        where = _location(person)
+        where = location_of(person)
         if all(getattr(due, k) == v for k, v in where.items()):
             continue
         exempt = int(due.status == DueStatus.EXEMPT)
@@ -103,17 +96,21 @@ def follow_people(*, person_ids: list[int]) -> dict[str, int]:
             # Added by category or living in the areas still: due where they live now.
             deltas.add(due.round_id, due.grid_id, due.path, due=-1, exempt=-exempt)
             deltas.add(due.round_id, person.grid_id, person.path, due=1, exempt=exempt)
-            Due.objects.filter(pk=due.pk).update(**where)
+            relocate[tuple(where.items())].append(due.pk)
             per_round[due.round_id]["moved"] += 1
         elif due.status == DueStatus.DUE:
             deltas.add(due.round_id, due.grid_id, due.path, exempt=1)
-            Due.objects.filter(pk=due.pk).update(
-                status=DueStatus.EXEMPT,
-                exempt_reason=ExemptReason.OTHER,
-                exempt_note=_("Moved out of this round's areas (now in %(grid)s).")
-                % {"grid": person.grid.name if person.grid_id else "—"},
-            )
+            note = _("Moved out of this round's areas (now in %(grid)s).") % {
+                "grid": person.grid.name if person.grid_id else "—"
+            }
+            leave[note].append(due.pk)
             per_round[due.round_id]["left_area"] += 1
+    for where_items, ids in relocate.items():
+        Due.objects.filter(pk__in=ids).update(**dict(where_items))
+    for note, ids in leave.items():
+        Due.objects.filter(pk__in=ids).update(
+            status=DueStatus.EXEMPT, exempt_reason=ExemptReason.OTHER, exempt_note=note
+        )
 
     new = []
     for rnd in rounds:
@@ -123,9 +120,7 @@ def follow_people(*, person_ids: list[int]) -> dict[str, int]:
             pool = _area_pool(areas[rnd.pk], person.path)
             if pool is None:
                 continue
-            new.append(
-                Due(round=rnd, person=person, pool_size=pool, source=DueSource.AREA, **_location(person))
-            )
+            new.append(new_due(rnd, person, pool_size=pool, source=DueSource.AREA))
             deltas.add(rnd.pk, person.grid_id, person.path, due=1)
             per_round[rnd.pk]["added"] += 1
     Due.objects.bulk_create(new)  # a clash with a build running at once fails the move: no half-write

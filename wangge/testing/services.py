@@ -281,7 +281,7 @@ def add_group(
             if pool_size < due.pool_size:
                 Due.objects.filter(pk=due.pk).update(pool_size=pool_size, group=group)
             continue
-        new.append(_new_due(round, person, pool_size=pool_size, source=source, group=group))
+        new.append(new_due(round, person, pool_size=pool_size, source=source, group=group))
         deltas.add(round.pk, person.grid_id, person.path, due=1)
     Due.objects.bulk_create(new, batch_size=1000)
     counters.bump(deltas)
@@ -294,21 +294,23 @@ def add_group(
     return group, len(new)
 
 
-def _new_due(
+def location_of(person: Person) -> dict:
+    """Where a Due row puts a person: grid, path, and the building, unit and floor of their home."""
+    room = person.household.room if person.household_id else None
+    return {
+        "grid_id": person.grid_id,
+        "path": person.path,
+        "building_id": room.building_id if room else None,
+        "unit_label": room.unit_label if room else "",
+        "floor": room.floor if room else None,
+    }
+
+
+def new_due(
     rnd: Round, person: Person, *, pool_size: int, source: str, group: RoundGroup | None = None
 ) -> Due:
-    room = person.household.room if person.household_id else None
     return Due(
-        round=rnd,
-        person=person,
-        grid_id=person.grid_id,
-        building_id=room.building_id if room else None,
-        unit_label=room.unit_label if room else "",
-        floor=room.floor if room else None,
-        pool_size=pool_size,
-        source=source,
-        group=group,
-        path=person.path,
+        round=rnd, person=person, pool_size=pool_size, source=source, group=group, **location_of(person)
     )
 
 
@@ -324,7 +326,7 @@ def add_due(
     due = Due.objects.filter(round=round, person=person).first()
     if due is not None:
         return due
-    due = _new_due(round, person, pool_size=_pool_size(pool_size, allow_none=False), source=source)
+    due = new_due(round, person, pool_size=_pool_size(pool_size, allow_none=False), source=source)
     due.save()
     deltas = counters.Deltas()
     deltas.add(round.pk, due.grid_id, due.path, due=1)
@@ -461,7 +463,7 @@ def add_measure_dues(*, round: Round, people: list[tuple[Person, bool]]) -> dict
     for person, home in people:
         if person.pk in existing:
             continue
-        due = _new_due(round, person, pool_size=1, source=DueSource.MEASURE, group=group)
+        due = new_due(round, person, pool_size=1, source=DueSource.MEASURE, group=group)
         due.home_sampling = home
         new.append(due)
         existing[person.pk] = due
