@@ -9,12 +9,12 @@ from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
 
-from wangge.accounts import permissions as perms
 from wangge.accounts.models import User
 from wangge.core.access import has_permission
 from wangge.demo.builder import DEFAULT_SEED, build_demo
 from wangge.org.models import OrgUnit
 from wangge.registry.models import Person
+from wangge.screening import permissions as perms
 from wangge.screening import rules, services
 from wangge.screening.models import (
     BulkOrder,

@@ -8,8 +8,9 @@ from django.urls import reverse
 
 from tests.factories import make_user
 from wangge.accounts.models import ApiToken, Role, User
-from wangge.accounts.permissions import ACCOUNTS_MANAGE, ORG_VIEW
+from wangge.accounts.permissions import ACCOUNTS_MANAGE
 from wangge.audit.models import AuditEvent
+from wangge.org.permissions import ORG_VIEW
 
 
 def login(client, user):

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from tests.factories import make_user
 from wangge.audit.models import AuditEvent
+from wangge.core import masking
 from wangge.core.access import scope_of
 from wangge.org import selectors as org_selectors
 from wangge.roster import selectors, services
@@ -121,5 +122,5 @@ def test_department_belongs_to_office(world, office_leader):
 
 
 def test_mask_phone():
-    assert selectors.mask_phone("13812345678") == "138****5678"
-    assert selectors.mask_phone("") == ""
+    assert masking.mask_phone("13812345678") == "138****5678"
+    assert masking.mask_phone("") == ""

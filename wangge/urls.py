@@ -2,7 +2,10 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from wangge.core.access import public_view
-from wangge.core.api import api
+from wangge.core.api import build_api
+
+# Built here, once every part has registered its routers from its AppConfig.
+api = build_api()
 
 urlpatterns = [
     path("", include("wangge.core.urls")),

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from wangge.accounts import selectors
 from wangge.accounts.models import Role
-from wangge.accounts.permissions import CATALOGUE
+from wangge.core.permissions import catalogue
 
 
 class TokenForm(forms.Form):
@@ -90,5 +90,5 @@ class RoleForm(forms.Form):
         label=_("Permissions"),
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        choices=lambda: [(code, label) for code, label in CATALOGUE.items()],
+        choices=lambda: [(code, label) for code, label in catalogue().items()],
     )

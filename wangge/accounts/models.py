@@ -6,7 +6,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from wangge.accounts.permissions import CATALOGUE
+from wangge.core.permissions import is_known
 
 
 class Role(models.Model):
@@ -26,7 +26,7 @@ class Role(models.Model):
         return self.name
 
     def clean_permissions(self) -> list[str]:
-        return [p for p in self.permissions if p in CATALOGUE]
+        return [p for p in self.permissions if is_known(p)]
 
 
 class User(AbstractUser):

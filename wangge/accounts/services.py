@@ -12,10 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wangge.accounts.models import ApiToken, Role, User
-from wangge.accounts.permissions import ACCOUNTS_MANAGE, CATALOGUE
+from wangge.accounts.permissions import ACCOUNTS_MANAGE
 from wangge.audit import services as audit
 from wangge.audit.models import Action
 from wangge.core.access import scope_of
+from wangge.core.permissions import catalogue
 from wangge.org.models import OrgUnit
 
 ACCOUNT_AUDIT_FIELDS = ("username", "display_name", "is_active", "jurisdiction_id", "staff_id")
@@ -215,7 +216,7 @@ def _user_for_token(raw: str) -> User | None:
 
 
 def ensure_role(*, code: str, name: str, permissions: list[str], description: str = "") -> Role:
-    unknown = set(permissions) - set(CATALOGUE)
+    unknown = set(permissions) - set(catalogue())
     if unknown:
         raise ValidationError(f"unknown permissions {sorted(unknown)}")
     role, _created = Role.objects.update_or_create(
@@ -246,7 +247,7 @@ def save_role(
     description: str = "",
 ) -> Role:
     _require_district_roles_admin(actor)
-    unknown = set(permissions) - set(CATALOGUE)
+    unknown = set(permissions) - set(catalogue())
     if unknown:
         raise ValidationError(
             {"permissions": _("Unknown permissions: %(p)s") % {"p": ", ".join(sorted(unknown))}}

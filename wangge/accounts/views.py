@@ -9,9 +9,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from wangge.accounts import selectors, services
 from wangge.accounts.forms import AccountForm, RoleForm, TokenForm
-from wangge.accounts.permissions import ACCOUNTS_MANAGE, CATALOGUE, ROLES_MANAGE
+from wangge.accounts.permissions import ACCOUNTS_MANAGE, ROLES_MANAGE
 from wangge.core.access import Scope, public_view, scoped_view
 from wangge.core.forms import add_service_error, paginate, post_data
+from wangge.core.permissions import catalogue
 from wangge.org import selectors as org_selectors
 
 NEW_TOKEN_SESSION_KEY = "wangge_new_token"
@@ -157,7 +158,7 @@ def user_edit(request, user_id):
 def role_list(request):
     """The roles and what each allows; those at district level with the right may define them."""
     roles = [
-        {"role": r, "permissions": [CATALOGUE[p] for p in r.clean_permissions()]} for r in selectors.roles()
+        {"role": r, "permissions": [catalogue()[p] for p in r.clean_permissions()]} for r in selectors.roles()
     ]
     can_edit = (
         request.user.can(ROLES_MANAGE) and not request.scope.is_empty and request.scope.root.parent_id is None

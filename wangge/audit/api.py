@@ -3,9 +3,9 @@ from datetime import date, datetime
 from ninja import Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from wangge.accounts.permissions import AUDIT_VIEW
 from wangge.audit import selectors
 from wangge.audit.display import masked_snapshot
+from wangge.audit.permissions import AUDIT_VIEW
 from wangge.core.access import api_operation
 
 router = Router(tags=["audit"])

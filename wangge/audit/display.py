@@ -8,45 +8,46 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
-from django.urls import NoReverseMatch, reverse
+from django.db.models import QuerySet
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from wangge.audit.models import AuditEvent
+from wangge.core import masking
 from wangge.core.access import Scope
 
-# Fields shown in full only to roles with roster.view_contact (later parts add ID numbers here).
+# Snapshot fields holding personal numbers: masked unless the viewer's role reveals them
+# (each part registers which permission reveals which kind of value, see wangge.core.masking).
 CONTACT_FIELDS = {"phone", "manager_phone"}
 ID_FIELDS = {"id_number"}
 
 
+def _kind(field: str) -> str | None:
+    if field in ID_FIELDS:
+        return masking.ID
+    if field in CONTACT_FIELDS:
+        return masking.PHONE
+    return None
+
+
 def reveal(model: str, field: str, viewer: Any) -> bool:
     """Whether this viewer may see this field of an audit snapshot in full."""
-    from wangge.accounts import permissions as p
-    from wangge.core.access import has_permission
-
-    if field in ID_FIELDS:
-        return has_permission(viewer, p.REGISTRY_VIEW_IDS)
-    if field in CONTACT_FIELDS:
-        needed = p.ROSTER_VIEW_CONTACT if model.startswith("roster.") else p.REGISTRY_VIEW_PHONES
-        return has_permission(viewer, needed)
-    return True
+    kind = _kind(field)
+    return kind is None or masking.may_reveal(viewer, kind, model)
 
 
 def masked(model: str, field: str, value: Any, viewer: Any) -> Any:
     """The value as this viewer may see it: ID numbers and phones masked unless their role needs them."""
-    from wangge.registry.identity import mask_id
-    from wangge.roster.selectors import mask_phone
-
-    if not isinstance(value, str) or not value or reveal(model, field, viewer):
+    kind = _kind(field)
+    if kind is None or not isinstance(value, str) or not value:
         return value
-    return mask_id(value) if field in ID_FIELDS else mask_phone(value)
+    return masking.shown(viewer, kind, value, model)
 
 
 def masked_snapshot(model: str, snapshot: dict | None, viewer: Any) -> dict | None:
@@ -105,8 +106,6 @@ def channel_label(channel: str) -> str:
 
 
 def format_value(value: Any, *, mask: bool = False) -> str:
-    from wangge.roster.selectors import mask_phone
-
     if value is None or value == "" or value == []:
         return "—"
     if isinstance(value, bool):
@@ -116,7 +115,7 @@ def format_value(value: Any, *, mask: bool = False) -> str:
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
     text = str(value)
-    return mask_phone(text) if mask else text
+    return masking.mask_phone(text) if mask else text
 
 
 @dataclass
@@ -128,23 +127,27 @@ class Change:
     changed: bool
 
 
-# Snapshot fields that point at another record, and how to name that record within the scope.
-REFERENCE_FIELDS = {
-    "unit_id": "unit",
-    "parent_id": "unit",
-    "office_id": "unit",
-    "jurisdiction_id": "unit",
-    "department_id": "department",
-    "staff_id": "staff",
-    "group_id": "group",
-}
+# Snapshot fields that point at another record, and the kind of record they name. Each part
+# registers how to name its kinds inside a scope, and where its records' pages are.
+REFERENCE_FIELDS: dict[str, str] = {}
+_reference_sources: dict[str, Callable[[Scope, set[int]], QuerySet]] = {}
+_object_urls: dict[str, Callable[[int, dict], str | None]] = {}
+
+
+def register_reference(kind: str, source: Callable[[Scope, set[int]], QuerySet], *fields: str) -> None:
+    """`source(scope, ids)` gives the records of that kind inside the scope (with `name`)."""
+    _reference_sources[kind] = source
+    for field in fields:
+        REFERENCE_FIELDS[field] = kind
+
+
+def register_object_url(model: str, url_of: Callable[[int, dict], str | None]) -> None:
+    """`url_of(pk, snapshot)` is the page of a record of `model` ("roster.staffmember")."""
+    _object_urls[model] = url_of
 
 
 def reference_names(scope: Scope, events: Iterable[AuditEvent]) -> dict[tuple[str, Any], str]:
     """Names of the records the snapshots refer to, one query per kind, only inside the scope."""
-    from wangge.org import selectors as org_selectors
-    from wangge.roster import selectors as roster_selectors
-
     wanted: dict[str, set[int]] = defaultdict(set)
     for event in events:
         for snap in (event.before or {}, event.after or {}):
@@ -154,15 +157,9 @@ def reference_names(scope: Scope, events: Iterable[AuditEvent]) -> dict[tuple[st
                     wanted[kind].add(value)
     if not wanted or scope.is_empty:
         return {}
-    sources = {
-        "unit": lambda ids: org_selectors.units(scope, include_closed=True).filter(pk__in=ids),
-        "department": lambda ids: roster_selectors.departments(scope).filter(pk__in=ids),
-        "staff": lambda ids: roster_selectors.staff(scope, include_inactive=True).filter(pk__in=ids),
-        "group": lambda ids: roster_selectors.working_groups(scope).filter(pk__in=ids),
-    }
     names: dict[tuple[str, Any], str] = {}
     for kind, ids in wanted.items():
-        for pk, name in sources[kind](ids).values_list("pk", "name"):
+        for pk, name in _reference_sources[kind](scope, ids).values_list("pk", "name"):
             names[(kind, pk)] = name
     return names
 
@@ -212,33 +209,12 @@ def changes(
     return out
 
 
-def _try_reverse(names: list[str], **kwargs: Any) -> str | None:
-    for name in names:
-        try:
-            return reverse(name, kwargs=kwargs)
-        except NoReverseMatch:
-            continue
-    return None
-
-
 def object_url(event: AuditEvent) -> str | None:
     """The page of the record the row is about, when there is one (the page itself checks scope)."""
-    snap = event.after or event.before or {}
-    model = event.model
-    if not event.object_id.isdigit():
+    url_of = _object_urls.get(event.model)
+    if url_of is None or not event.object_id.isdigit():
         return None
-    pk = int(event.object_id)
-    if model == "roster.staffmember":
-        return reverse("roster:staff_detail", kwargs={"staff_id": pk})
-    if model == "roster.workinggroup":
-        return reverse("roster:group_detail", kwargs={"group_id": pk})
-    if model == "roster.workinggroupmember" and isinstance(snap.get("group_id"), int):
-        return reverse("roster:group_detail", kwargs={"group_id": snap["group_id"]})
-    if model == "roster.assignment" and isinstance(snap.get("staff_id"), int):
-        return reverse("roster:staff_detail", kwargs={"staff_id": snap["staff_id"]})
-    if model == "org.orgunit":
-        return _try_reverse(["org:unit_detail", "org:unit"], unit_id=pk)
-    return None
+    return url_of(int(event.object_id), event.after or event.before or {})
 
 
 @dataclass

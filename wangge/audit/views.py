@@ -8,9 +8,9 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 
-from wangge.accounts.permissions import AUDIT_VIEW
 from wangge.audit import display, selectors
 from wangge.audit.forms import EventFilterForm
+from wangge.audit.permissions import AUDIT_VIEW
 from wangge.core.access import scoped_view
 
 

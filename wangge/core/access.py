@@ -27,46 +27,119 @@ SCOPED = "scoped"
 PUBLIC = "public"
 
 
+class SystemActor:
+    """The platform acting on its own: rules, scheduled tasks, seeding, the public forms' back end.
+
+    It must be named explicitly (`SYSTEM`, `PUBLIC`): a service handed `None` refuses, so a
+    caller that forgets to pass its actor gets nothing rather than full power.
+    """
+
+    is_authenticated = False
+    is_active = True
+    is_system = True
+    pk = None
+    id = None
+    jurisdiction = None
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def can(self, permission: str) -> bool:
+        return True
+
+    def __repr__(self) -> str:
+        return f"<SystemActor {self.name}>"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+SYSTEM = SystemActor("system")
+# The public pages' back end (self-reports, a resident's own look-up): acts for nobody in particular.
+PUBLIC = SystemActor("public")
+
+
+def is_system(actor: Any) -> bool:
+    return isinstance(actor, SystemActor)
+
+
+def not_found() -> Http404:
+    """The one answer for a record that is missing or out of scope: they must look the same."""
+    return Http404(_("Not found."))
+
+
 @dataclass(frozen=True)
 class Scope:
-    """The subtree an actor may see. `root is None` means: nothing at all."""
+    """The subtree an actor may see. `root is None` means: nothing at all, unless `unbounded`
+    (the system actor, which sees the whole tree)."""
 
     actor: Any
     root: OrgUnit | None
+    unbounded: bool = False
 
     @property
     def is_empty(self) -> bool:
-        return self.root is None
+        return self.root is None and not self.unbounded
 
     @property
     def path(self) -> str | None:
+        if self.unbounded:
+            return ""
         return self.root.path if self.root is not None else None
 
     def filter(self, qs: QuerySet, path_field: str = "path") -> QuerySet:
+        """The records of `qs` inside the scope; the one place a path prefix filter is built."""
+        if self.unbounded:
+            return qs
         if self.root is None:
             return qs.none()
         return qs.filter(**{f"{path_field}__startswith": self.root.path})
 
     def covers_path(self, path: str | None) -> bool:
+        if self.unbounded:
+            return True
         return self.root is not None and bool(path) and path.startswith(self.root.path)
 
     def covers(self, unit: OrgUnit | None) -> bool:
         return unit is not None and self.covers_path(unit.path)
 
+    def overlaps_path(self, path: str | None) -> bool:
+        """Inside the scope or above it: a round organised above a lab still reaches its tubes."""
+        if self.unbounded:
+            return True
+        if self.root is None or not path:
+            return False
+        return path.startswith(self.root.path) or self.root.path.startswith(path)
+
     def get(self, qs: QuerySet, path_field: str = "path", **lookup: Any) -> Model:
         """One record inside the scope, or 404: out of scope looks exactly like missing."""
-        try:
-            return self.filter(qs, path_field).get(**lookup)
-        except (qs.model.DoesNotExist, ValueError, TypeError) as exc:
-            raise Http404(_("Not found.")) from exc
+        return get_or_404(self.filter(qs, path_field), **lookup)
 
     def require(self, permission: str) -> None:
-        if not has_permission(self.actor, permission):
-            raise PermissionDenied(_("Your role does not allow this."))
+        require(self.actor, permission)
+
+    def require_path(self, path: str | None) -> None:
+        """Refuse a path outside the scope as not found, like everywhere else."""
+        if not self.covers_path(path):
+            raise not_found()
+
+    def require_unit(self, unit: OrgUnit | None) -> None:
+        if not self.covers(unit):
+            raise not_found()
+
+
+def get_or_404(qs: QuerySet, **lookup: Any) -> Model:
+    """One record of an already scoped queryset, or 404 (a malformed id is not found too)."""
+    try:
+        return qs.get(**lookup)
+    except (qs.model.DoesNotExist, ValueError, TypeError, OverflowError) as exc:
+        raise not_found() from exc
 
 
 def scope_of(actor: Any) -> Scope:
-    """The one scoping function. Anonymous, inactive or jurisdiction-less actors see nothing."""
+    """The one scoping function. None, anonymous, inactive or jurisdiction-less actors see nothing."""
+    if isinstance(actor, SystemActor):
+        return Scope(actor=actor, root=None, unbounded=True)
     if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
         return Scope(actor=actor, root=None)
     root = getattr(actor, "jurisdiction", None)
@@ -75,13 +148,26 @@ def scope_of(actor: Any) -> Scope:
     return Scope(actor=actor, root=root)
 
 
+def require_path(actor: Any, path: str | None) -> None:
+    """Refuse, as not found, a path outside the actor's scope."""
+    scope_of(actor).require_path(path)
+
+
 def user_or_none(actor: Any):
     """The account behind an action, or None for a system action (rules, tasks, the public)."""
     return actor if getattr(actor, "is_authenticated", False) else None
 
 
 def has_permission(actor: Any, permission: str) -> bool:
+    """None and anonymous actors have no permission; the system actor has them all."""
+    if isinstance(actor, SystemActor):
+        return True
     return bool(actor is not None and getattr(actor, "is_authenticated", False) and actor.can(permission))
+
+
+def require(actor: Any, permission: str) -> None:
+    if not has_permission(actor, permission):
+        raise PermissionDenied(_("Your role does not allow this."))
 
 
 def _declare(view: Callable, kind: str, permission: str | None) -> Callable:

@@ -1,20 +1,39 @@
 """The JSON API root: /api/v1/. Token (Bearer) or session authentication; same scoping as the pages."""
 
+from collections.abc import Callable
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Router
 from ninja.security import HttpBearer, SessionAuth
 
 from wangge.core.access import public_view
 
+# Parts fill these from their AppConfig: the API root names no part.
+_routers: list[tuple[int, str, Router]] = []
+_token_resolver: Callable[[str], Any] | None = None
+
+
+def register_api_router(prefix: str, router: Router, *, order: int = 1000) -> None:
+    """Mount a part's router under /api/v1/<prefix>. Several parts' routers may share a prefix
+    as long as each owns distinct paths; `order` keeps the mounting order stable."""
+    _routers.append((order, prefix, router))
+
+
+def set_token_resolver(resolver: Callable[[str], Any]) -> None:
+    """The accounts part says how a bearer token becomes an account."""
+    global _token_resolver
+    _token_resolver = resolver
+
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request, token):
-        from wangge.accounts.services import user_for_token
-
-        user = user_for_token(token)
+        if _token_resolver is None:
+            return None
+        user = _token_resolver(token)
         if user is not None:
             request.user = user
         return user
@@ -62,33 +81,6 @@ def build_api() -> NinjaAPI:
     def invalid(request, exc):
         return api.create_response(request, {"detail": _messages(exc)}, status=422)
 
-    from wangge.accounts.api import router as accounts_router
-    from wangge.audit.api import router as audit_router
-    from wangge.org.api import router as org_router
-    from wangge.roster.api import router as roster_router
-
-    api.add_router("/auth", accounts_router)
-    api.add_router("/units", org_router)
-    api.add_router("/roster", roster_router)
-    api.add_router("/audit", audit_router)
-    from wangge.registry import api_codes, api_imports, api_places, api_rentals
-
-    api.add_router("/registry", api_places.router)
-    api.add_router("/registry/codes", api_codes.router)
-    api.add_router("/registry/rentals", api_rentals.router)
-    api.add_router("/registry/imports", api_imports.router)
-    from wangge.testing import api_calling, api_checkin, api_coverage, api_results, api_rounds, api_transport
-
-    api.add_router("/testing", api_checkin.router)
-    # All mounted at /testing; each part owns distinct paths (see each module's docstring).
-    for part in (api_rounds, api_calling, api_transport, api_results, api_coverage):
-        api.add_router("/testing", part.router)
-    from wangge.screening import api_followup, api_intake, api_measures, api_overview, api_rules
-
-    # All mounted at /screening; each part owns distinct paths.
-    for part in (api_overview, api_rules, api_intake, api_measures, api_followup):
-        api.add_router("/screening", part.router)
+    for _order, prefix, router in sorted(_routers, key=lambda r: r[0]):
+        api.add_router(prefix, router)
     return api
-
-
-api = build_api()

@@ -1,9 +1,9 @@
 from django.shortcuts import render
 
-from wangge.accounts.permissions import ORG_VIEW
 from wangge.core.access import has_permission, scoped_view
 from wangge.org import selectors as org_selectors
 from wangge.org.models import Level
+from wangge.org.permissions import ORG_VIEW
 
 HOME_GAPS_SHOWN = 50
 

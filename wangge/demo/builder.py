@@ -27,11 +27,11 @@ from django.utils import timezone
 from faker import Faker
 
 from wangge.accounts.models import User
-from wangge.accounts.roles import STANDARD_ROLES
 from wangge.accounts.services import ensure_role
 from wangge.audit import services as audit
 from wangge.audit.models import Action
 from wangge.core.access import Scope
+from wangge.core.permissions import standard_roles
 from wangge.demo.logins import DEMO_LOGINS, DEMO_PASSWORD
 from wangge.demo.meta import BUILDER_VERSION, DEFAULT_SEED
 from wangge.demo.registry_builder import RegistryBuilder, planned_people, registry_counts
@@ -697,7 +697,8 @@ class DemoBuilder:
 
     def save_accounts(self) -> None:
         roles = {
-            code: ensure_role(code=code, name=name, permissions=perms) for code, name, perms in STANDARD_ROLES
+            code: ensure_role(code=code, name=name, permissions=perms)
+            for code, name, perms in standard_roles()
         }
         taken = set(
             User.objects.filter(username__in=[x.username for x in DEMO_LOGINS]).values_list(

@@ -3,10 +3,10 @@ from datetime import date
 from ninja import Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from wangge.accounts.permissions import ORG_EDIT, ORG_VIEW
 from wangge.core.access import api_operation
 from wangge.org import selectors, services
 from wangge.org.models import OrgUnit
+from wangge.org.permissions import ORG_EDIT, ORG_VIEW
 
 router = Router(tags=["units"])
 

@@ -10,12 +10,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wangge.accounts.permissions import ORG_EDIT
 from wangge.audit import services as audit
 from wangge.audit.models import Action
 from wangge.core.access import scope_of
+from wangge.core.paths import path_scoped_models, rewrite_prefix
 from wangge.org.models import ALLOWED_PARENT_LEVELS, Level, OrgUnit
-from wangge.org.paths import path_copy_models, rewrite_prefix
+from wangge.org.permissions import ORG_EDIT
 
 
 def _require_edit(actor: Any) -> None:
@@ -152,7 +152,7 @@ def move_unit(*, actor: Any, unit: OrgUnit, new_parent: OrgUnit) -> OrgUnit:
 
     OrgUnit.objects.filter(path__startswith=old_prefix).update(depth=F("depth") + depth_shift)
     rewrite_prefix(OrgUnit, old_prefix, new_prefix)
-    for model in path_copy_models():
+    for model in path_scoped_models():
         rewrite_prefix(model, old_prefix, new_prefix)
     OrgUnit.objects.filter(pk=unit.pk).update(parent=new_parent)
     unit.refresh_from_db()

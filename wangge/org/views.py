@@ -11,8 +11,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from wangge.accounts.permissions import AUDIT_VIEW, ORG_EDIT, ORG_VIEW, ROSTER_EDIT, ROSTER_VIEW
 from wangge.audit import selectors as audit_selectors
+from wangge.audit.permissions import AUDIT_VIEW
 from wangge.core.access import Scope, has_permission, scoped_view
 from wangge.core.forms import add_service_error, paginate, post_data
 from wangge.org import selectors, services
@@ -26,10 +26,12 @@ from wangge.org.forms import (
     child_levels,
 )
 from wangge.org.models import ALLOWED_PARENT_LEVELS, Level, OrgUnit
+from wangge.org.permissions import ORG_EDIT, ORG_VIEW
 from wangge.org.selectors import TreeNode
 from wangge.roster import selectors as roster_selectors
 from wangge.roster import services as roster_services
 from wangge.roster.models import Assignment
+from wangge.roster.permissions import ROSTER_EDIT, ROSTER_VIEW
 
 TREE_NODE_BUDGET = 150
 TREE_DEPTH = 2  # levels below the actor's root rendered at once; deeper ones load on demand

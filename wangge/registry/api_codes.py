@@ -3,11 +3,11 @@ typed ID number within the caller's scope, and fetch a person's token for printi
 
 from ninja import Router, Schema, Status
 
-from wangge.accounts.permissions import REGISTRY_VIEW
 from wangge.audit import services as audit
 from wangge.core.access import api_operation
+from wangge.core.masking import mask_id
 from wangge.registry import codes, selectors
-from wangge.registry.identity import mask_id
+from wangge.registry.permissions import REGISTRY_VIEW
 
 router = Router(tags=["registry"])
 

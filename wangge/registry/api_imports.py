@@ -3,10 +3,10 @@
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from wangge.accounts.permissions import REGISTRY_IMPORT
 from wangge.core.access import api_operation
 from wangge.registry.imports import engine
 from wangge.registry.models import ImportJob, ImportMode
+from wangge.registry.permissions import REGISTRY_IMPORT
 
 router = Router(tags=["registry"])
 

@@ -14,13 +14,13 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from wangge.accounts.permissions import REGISTRY_EDIT, REGISTRY_VIEW, REGISTRY_VIEW_IDS, REGISTRY_VIEW_PHONES
 from wangge.audit import services as audit
 from wangge.core.access import api_operation, has_permission
 from wangge.org import selectors as org_selectors
 from wangge.registry import search as registry_search
 from wangge.registry import selectors, services
 from wangge.registry.models import Building, Household, Person
+from wangge.registry.permissions import REGISTRY_EDIT, REGISTRY_VIEW, REGISTRY_VIEW_IDS, REGISTRY_VIEW_PHONES
 from wangge.registry.views_places import PERSON_RELATED, with_counts
 
 router = Router(tags=["registry"])

@@ -8,7 +8,6 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
-from wangge.accounts.permissions import REGISTRY_EDIT, REGISTRY_VIEW
 from wangge.audit import services as audit
 from wangge.core.access import api_operation
 from wangge.org import selectors as org_selectors
@@ -16,6 +15,7 @@ from wangge.registry import rentals as rental_services
 from wangge.registry import selectors
 from wangge.registry import visits as visit_services
 from wangge.registry.models import Rental
+from wangge.registry.permissions import REGISTRY_EDIT, REGISTRY_VIEW
 from wangge.roster import selectors as roster_selectors
 
 router = Router(tags=["registry: rentals, visits, party links"])

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class Config(AppConfig):
@@ -6,8 +7,39 @@ class Config(AppConfig):
     label = "registry"
 
     def ready(self) -> None:
-        from wangge.org.paths import register_path_copy
+        from wangge.core import masking
+        from wangge.core.api import register_api_router
+        from wangge.core.menu import MenuEntry, register_menu
+        from wangge.core.paths import register_path_scoped
+        from wangge.core.permissions import register_permissions
+        from wangge.registry import api_codes, api_imports, api_places, api_rentals
         from wangge.registry import models as m
+        from wangge.registry.permissions import (
+            PERMISSIONS,
+            REGISTRY_IMPORT,
+            REGISTRY_VIEW,
+            REGISTRY_VIEW_IDS,
+            REGISTRY_VIEW_PHONES,
+        )
 
+        register_permissions(PERMISSIONS)
+        register_menu(
+            [
+                MenuEntry("registry:my_grid", _("My grid"), REGISTRY_VIEW, order=100),
+                MenuEntry("registry:people", _("People"), REGISTRY_VIEW, order=110),
+                MenuEntry("registry:buildings", _("Buildings"), REGISTRY_VIEW, order=120),
+                MenuEntry("registry:rental_list", _("Rentals and shops"), REGISTRY_VIEW, order=130),
+                MenuEntry("registry:unvisited", _("Visits"), REGISTRY_VIEW, order=140),
+                MenuEntry("registry:party_links", _("Party-member links"), REGISTRY_VIEW, order=150),
+                MenuEntry("registry:import_list", _("Imports"), REGISTRY_IMPORT, order=160),
+            ]
+        )
+        register_api_router("/registry", api_places.router, order=100)
+        register_api_router("/registry/codes", api_codes.router, order=110)
+        register_api_router("/registry/rentals", api_rentals.router, order=120)
+        register_api_router("/registry/imports", api_imports.router, order=130)
+        # People's numbers, wherever they appear (the roster overrides phones for its staff).
+        masking.register_reveal_permission(masking.ID, REGISTRY_VIEW_IDS)
+        masking.register_reveal_permission(masking.PHONE, REGISTRY_VIEW_PHONES)
         for model in (m.Building, m.Room, m.Household, m.Person, m.Rental, m.Tenancy, m.Visit, m.PartyLink):
-            register_path_copy(model)
+            register_path_scoped(model)

@@ -207,10 +207,9 @@ def filtered(scope: Scope, list_name: str, params) -> QuerySet:
 
 def write_xlsx(target, list_name: str, qs: QuerySet, actor: Any) -> int:
     """Write the list to `target` (a path or binary file); returns the number of rows."""
-    from wangge.accounts.permissions import REGISTRY_VIEW_IDS, REGISTRY_VIEW_PHONES
     from wangge.core.access import has_permission
-    from wangge.registry.identity import mask_id
-    from wangge.roster.selectors import mask_phone
+    from wangge.core.masking import mask_id, mask_phone
+    from wangge.registry.permissions import REGISTRY_VIEW_IDS, REGISTRY_VIEW_PHONES
 
     show_ids = has_permission(actor, REGISTRY_VIEW_IDS)
     show_phones = has_permission(actor, REGISTRY_VIEW_PHONES)
@@ -264,7 +263,7 @@ def audit_export(*, actor: Any, scope: Scope, list_name: str, count: int, params
 def export_response(request, list_name: str, queryset: QuerySet) -> FileResponse:
     """An xlsx download of `queryset` (already scoped and filtered by the caller). Other pages
     use this for their "Export to Excel" button; REGISTRY_EXPORT is checked here too."""
-    from wangge.accounts.permissions import REGISTRY_EXPORT
+    from wangge.registry.permissions import REGISTRY_EXPORT
 
     scope = getattr(request, "scope", None)
     if scope is None:

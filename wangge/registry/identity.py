@@ -122,12 +122,3 @@ def normalise_phone(raw: str) -> str:
         )
     national = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
     return re.sub(r"\D", "", national)
-
-
-def mask_id(number: str) -> str:
-    """110105********002X: the area and the last four stay, the birth date goes."""
-    if not number:
-        return ""
-    if len(number) <= 8:
-        return number[:2] + "*" * (len(number) - 2)
-    return number[:6] + "*" * (len(number) - 10) + number[-4:]

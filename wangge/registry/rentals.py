@@ -615,8 +615,8 @@ def _require_district_policy_editor(actor: Any) -> None:
     """Rental rules apply across the district, so only district-level editors set them."""
     from django.core.exceptions import PermissionDenied
 
-    from wangge.accounts.permissions import REGISTRY_EDIT
     from wangge.core.access import scope_of
+    from wangge.registry.permissions import REGISTRY_EDIT
 
     scope = scope_of(actor)
     if actor is not None and (

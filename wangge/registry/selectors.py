@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from wangge.accounts.permissions import REGISTRY_VIEW_IDS, REGISTRY_VIEW_PHONES
 from wangge.core.access import Scope, has_permission
-from wangge.registry.identity import mask_id
+from wangge.core.masking import mask_id, mask_phone
 from wangge.registry.models import Building, Household, Person, Room
-from wangge.roster.selectors import mask_phone
+from wangge.registry.permissions import REGISTRY_VIEW_IDS, REGISTRY_VIEW_PHONES
 
 
 def buildings(scope: Scope) -> QuerySet[Building]:

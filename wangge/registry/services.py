@@ -20,7 +20,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 
-from wangge.accounts.permissions import REGISTRY_EDIT
 from wangge.audit import services as audit
 from wangge.audit.models import Action
 from wangge.core.access import scope_of, user_or_none
@@ -36,6 +35,7 @@ from wangge.registry.models import (
     ResidentStatus,
     Room,
 )
+from wangge.registry.permissions import REGISTRY_EDIT
 from wangge.registry.signals import people_moved, person_departed, person_departing
 
 PERSON_FIELDS = (

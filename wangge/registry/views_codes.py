@@ -14,13 +14,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from wangge.accounts.permissions import REGISTRY_EDIT, REGISTRY_VIEW
 from wangge.audit import services as audit
 from wangge.core.access import scoped_view
 from wangge.core.forms import paginate
+from wangge.core.masking import mask_id
 from wangge.registry import codes, dedupe, selectors, services
-from wangge.registry.identity import mask_id
 from wangge.registry.models import IdType, Person
+from wangge.registry.permissions import REGISTRY_EDIT, REGISTRY_VIEW
 
 SHEET_PAGE_SIZE = 96  # cards per web page of a building sheet (12 printed pages of 8)
 DUPLICATE_GROUPS_PER_PAGE = 25

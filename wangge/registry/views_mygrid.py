@@ -7,11 +7,11 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from wangge.accounts.permissions import REGISTRY_VIEW
 from wangge.core.access import scoped_view
 from wangge.core.forms import paginate
 from wangge.registry import selectors
 from wangge.registry.models import Person, Visit
+from wangge.registry.permissions import REGISTRY_VIEW
 
 UNVISITED_DAYS = 30
 

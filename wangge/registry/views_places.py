@@ -21,7 +21,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from wangge.accounts.permissions import REGISTRY_EDIT, REGISTRY_VIEW, REGISTRY_VIEW_IDS, REGISTRY_VIEW_PHONES
 from wangge.audit import services as audit_services
 from wangge.core.access import has_permission, scoped_view
 from wangge.core.forms import add_service_error, paginate, post_data, render_page_or_fragment
@@ -38,6 +37,7 @@ from wangge.registry.forms_places import (
     TransferForm,
 )
 from wangge.registry.models import Household, Person, PersonMove, Room, Tenancy, Visit
+from wangge.registry.permissions import REGISTRY_EDIT, REGISTRY_VIEW, REGISTRY_VIEW_IDS, REGISTRY_VIEW_PHONES
 
 PICKER_LIMIT = 20
 

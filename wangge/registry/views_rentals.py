@@ -19,7 +19,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from wangge.accounts.permissions import REGISTRY_EDIT, REGISTRY_VIEW
 from wangge.audit import services as audit_services
 from wangge.core.access import scoped_view
 from wangge.core.forms import add_service_error, paginate, post_data
@@ -40,6 +39,7 @@ from wangge.registry.forms_rentals import (
     VisitForm,
 )
 from wangge.registry.models import Rental
+from wangge.registry.permissions import REGISTRY_EDIT, REGISTRY_VIEW
 from wangge.roster import selectors as roster_selectors
 
 

@@ -3,12 +3,13 @@ from datetime import date
 from ninja import Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from wangge.accounts.permissions import ROSTER_EDIT, ROSTER_VIEW, ROSTER_VIEW_CONTACT
 from wangge.audit import services as audit
 from wangge.core.access import api_operation, has_permission
+from wangge.core.masking import mask_phone
 from wangge.org import selectors as org_selectors
 from wangge.roster import selectors, services
 from wangge.roster.models import StaffMember
+from wangge.roster.permissions import ROSTER_EDIT, ROSTER_VIEW, ROSTER_VIEW_CONTACT
 
 router = Router(tags=["roster"])
 
@@ -90,7 +91,7 @@ def _staff_out(request, staff: StaffMember) -> dict:
         "id": staff.pk,
         "name": staff.name,
         "gender": staff.gender,
-        "phone": staff.phone if full else selectors.mask_phone(staff.phone),
+        "phone": staff.phone if full else mask_phone(staff.phone),
         "kind": staff.kind,
         "kind_label": str(staff.get_kind_display()),
         "title": staff.title,

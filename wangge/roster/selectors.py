@@ -73,14 +73,6 @@ def get_working_group(scope: Scope, group_id) -> WorkingGroup:
     return scope.get(WorkingGroup.objects.select_related("office"), pk=group_id)
 
 
-def mask_phone(phone: str) -> str:
-    if not phone:
-        return ""
-    if len(phone) <= 7:
-        return phone[:2] + "*" * (len(phone) - 2)
-    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
-
-
 # --- reads for the roster pages ------------------------------------------------
 
 

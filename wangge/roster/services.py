@@ -16,7 +16,6 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wangge.accounts.permissions import ROSTER_EDIT
 from wangge.audit import services as audit
 from wangge.audit.models import Action
 from wangge.core.access import scope_of
@@ -31,6 +30,7 @@ from wangge.roster.models import (
     WorkingGroup,
     WorkingGroupMember,
 )
+from wangge.roster.permissions import ROSTER_EDIT
 
 PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 

@@ -17,13 +17,14 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from wangge.accounts.permissions import AUDIT_VIEW, ROSTER_EDIT, ROSTER_VIEW, ROSTER_VIEW_CONTACT
 from wangge.audit import display as audit_display
 from wangge.audit import selectors as audit_selectors
 from wangge.audit import services as audit_services
 from wangge.audit.models import Action
+from wangge.audit.permissions import AUDIT_VIEW
 from wangge.core.access import scoped_view
 from wangge.core.forms import add_service_error, htmx_target, paginate, render_page_or_fragment
+from wangge.core.masking import mask_phone
 from wangge.org import selectors as org_selectors
 from wangge.org.models import Level
 from wangge.roster import selectors, services
@@ -35,6 +36,7 @@ from wangge.roster.forms import (
     StaffFilterForm,
     StaffForm,
 )
+from wangge.roster.permissions import ROSTER_EDIT, ROSTER_VIEW, ROSTER_VIEW_CONTACT
 
 HISTORY_LIMIT = 20
 
@@ -59,7 +61,7 @@ def staff_list(request):
         qs = qs.filter(department=f["department"])
     page = paginate(request, selectors.with_current_assignments(scope, qs))
     for member in page.object_list:
-        member.masked_phone = selectors.mask_phone(member.phone)
+        member.masked_phone = mask_phone(member.phone)
     context = {
         "form": form,
         "page_obj": page,
@@ -93,7 +95,7 @@ def staff_detail(request, staff_id: int):
     can_edit = user.can(ROSTER_EDIT)
     context = {
         "staff": staff,
-        "phone": staff.phone if show_contact else selectors.mask_phone(staff.phone),
+        "phone": staff.phone if show_contact else mask_phone(staff.phone),
         "show_contact": show_contact,
         "current": current,
         "upcoming": upcoming,
@@ -264,14 +266,14 @@ def group_detail(request, group_id: int):
     q = (request.GET.get("q") or "").strip()[:50]
     candidates = selectors.group_candidates(scope, group, q) if can_edit and q else []
     for person in candidates:
-        person.masked_phone = selectors.mask_phone(person.phone)
+        person.masked_phone = mask_phone(person.phone)
     context = {"group": group, "q": q, "candidates": candidates, "can_edit": can_edit}
     if htmx_target(request) == "group-candidates":
         response = render(request, "roster/_group_candidates.html", context)
     else:
         members = list(selectors.group_members(group))
         for member in members:
-            member.masked_phone = selectors.mask_phone(member.staff.phone)
+            member.masked_phone = mask_phone(member.staff.phone)
         context["members"] = members
         response = render(request, "roster/group_detail.html", context)
     patch_vary_headers(response, ["HX-Request", "HX-Target"])

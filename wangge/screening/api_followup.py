@@ -15,11 +15,11 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
-from wangge.accounts.permissions import SCREENING_FOLLOWUP, SCREENING_VIEW
 from wangge.core.access import api_operation
 from wangge.roster import selectors as roster_selectors
 from wangge.screening import followup
 from wangge.screening.models import DailyCheck, Escalation, ServiceRequest
+from wangge.screening.permissions import SCREENING_FOLLOWUP, SCREENING_VIEW
 
 router = Router(tags=["screening: follow-up"])
 

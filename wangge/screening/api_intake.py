@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from wangge.accounts.permissions import SCREENING_SCREEN, SCREENING_VIEW
 from wangge.audit import services as audit
 from wangge.core.access import api_operation
 from wangge.org.models import Level, OrgUnit
@@ -25,6 +24,7 @@ from wangge.screening.models import (
     ScreeningSource,
     SelfReport,
 )
+from wangge.screening.permissions import SCREENING_SCREEN, SCREENING_VIEW
 
 router = Router(tags=["screening: intake"])
 MAX_LIMIT = 500

@@ -12,19 +12,19 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
-from wangge.accounts.permissions import (
-    REGISTRY_VIEW_IDS,
+from wangge.audit import services as audit
+from wangge.core.access import api_operation, has_permission
+from wangge.core.masking import mask_id
+from wangge.registry.models import Person
+from wangge.registry.permissions import REGISTRY_VIEW_IDS
+from wangge.screening import selectors, services
+from wangge.screening.models import Measure
+from wangge.screening.permissions import (
     SCREENING_APPROVE,
     SCREENING_DECIDE,
     SCREENING_FOLLOWUP,
     SCREENING_VIEW,
 )
-from wangge.audit import services as audit
-from wangge.core.access import api_operation, has_permission
-from wangge.registry.identity import mask_id
-from wangge.registry.models import Person
-from wangge.screening import selectors, services
-from wangge.screening.models import Measure
 
 router = Router(tags=["screening: measures"])
 

@@ -4,9 +4,9 @@ figure in words. A unit outside the caller's scope answers 404."""
 
 from ninja import Router, Schema
 
-from wangge.accounts.permissions import SCREENING_VIEW
 from wangge.core.access import api_operation
 from wangge.screening import overview as ov
+from wangge.screening.permissions import SCREENING_VIEW
 
 router = Router(tags=["screening: overview"])
 

@@ -17,10 +17,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
-from wangge.accounts.permissions import SCREENING_RULES, SCREENING_VIEW
 from wangge.core.access import api_operation
 from wangge.screening import rules, rules_admin
 from wangge.screening.models import Category, MeasurePolicy, RiskArea, RiskLevel
+from wangge.screening.permissions import SCREENING_RULES, SCREENING_VIEW
 
 router = Router(tags=["screening: rules"])
 

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class Config(AppConfig):
@@ -6,10 +7,41 @@ class Config(AppConfig):
     label = "screening"
 
     def ready(self) -> None:
-        from wangge.org.paths import register_path_copy
+        from wangge.core.api import register_api_router
+        from wangge.core.menu import MenuEntry, register_menu
+        from wangge.core.paths import register_path_scoped
+        from wangge.core.permissions import register_permissions
+        from wangge.screening import (
+            api_followup,
+            api_intake,
+            api_measures,
+            api_overview,
+            api_rules,
+            signals,  # noqa: F401  (listens to testing results)
+        )
         from wangge.screening import models as m
-        from wangge.screening import signals  # noqa: F401  (listens to testing results)
+        from wangge.screening.permissions import (
+            PERMISSIONS,
+            SCREENING_FOLLOWUP,
+            SCREENING_SCREEN,
+            SCREENING_VIEW,
+        )
 
+        register_permissions(PERMISSIONS)
+        register_menu(
+            [
+                MenuEntry("screening:overview", _("Key people"), SCREENING_VIEW, order=300),
+                MenuEntry("screening:records", _("Screening"), SCREENING_VIEW, order=310),
+                # Door-to-door volunteers may screen without seeing the lists: the form is their way in.
+                MenuEntry("screening:record_new", _("Screen a person"), SCREENING_SCREEN, order=320),
+                MenuEntry("screening:measures", _("Control measures"), SCREENING_VIEW, order=330),
+                MenuEntry("screening:followup", _("Follow-up"), SCREENING_FOLLOWUP, order=340),
+                MenuEntry("screening:categories", _("Categories and rules"), SCREENING_VIEW, order=350),
+            ]
+        )
+        # All mounted at /screening; each part owns distinct paths.
+        for order, part in enumerate((api_overview, api_rules, api_intake, api_measures, api_followup)):
+            register_api_router("/screening", part.router, order=300 + order)
         for model in (
             m.ScreeningBatch,
             m.ScreeningRecord,
@@ -20,4 +52,4 @@ class Config(AppConfig):
             m.Escalation,
             m.ServiceRequest,
         ):
-            register_path_copy(model)
+            register_path_scoped(model)

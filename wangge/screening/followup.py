@@ -25,11 +25,11 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wangge.accounts import permissions as perms
 from wangge.audit import services as audit
 from wangge.audit.models import Action
 from wangge.core.access import Scope, scope_of
 from wangge.screening import escalations
+from wangge.screening import permissions as perms
 from wangge.screening.models import (
     FEVER_FROM,
     DailyCheck,

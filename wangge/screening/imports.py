@@ -22,7 +22,6 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wangge.accounts import permissions as perms
 from wangge.audit import services as audit
 from wangge.audit.models import Action
 from wangge.core.access import scope_of
@@ -34,6 +33,7 @@ from wangge.registry.imports.fields import normalise_header
 from wangge.registry.imports.processors import document, parse_date, phone, text
 from wangge.registry.imports.reading import open_table
 from wangge.registry.models import Person, PersonMove, ResidentStatus
+from wangge.screening import permissions as perms
 from wangge.screening import rules
 from wangge.screening.intake import Report, _split_place, dedupe_key
 from wangge.screening.models import (

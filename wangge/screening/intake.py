@@ -19,7 +19,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wangge.accounts import permissions as perms
 from wangge.audit import services as audit
 from wangge.audit.models import Action
 from wangge.core.access import has_permission, scope_of
@@ -27,6 +26,7 @@ from wangge.org.models import Level, OrgUnit
 from wangge.registry import services as registry
 from wangge.registry.identity import check_document, normalise_phone
 from wangge.registry.models import Person, PersonMove, ResidentStatus
+from wangge.screening import permissions as perms
 from wangge.screening import rules
 from wangge.screening.models import (
     Category,

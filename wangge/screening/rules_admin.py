@@ -25,7 +25,6 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from wangge.accounts import permissions as perms
 from wangge.audit import services as audit
 from wangge.audit.models import Action
 from wangge.core.access import Scope, has_permission, scope_of, user_or_none
@@ -33,6 +32,7 @@ from wangge.registry import selectors as registry_selectors
 from wangge.registry.imports import reading
 from wangge.registry.imports.fields import normalise_header
 from wangge.registry.models import Person
+from wangge.screening import permissions as perms
 from wangge.screening.models import (
     Category,
     EntryWay,

@@ -19,12 +19,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wangge.accounts import permissions as perms
 from wangge.audit import services as audit
 from wangge.audit.models import Action
 from wangge.core.access import scope_of, user_or_none
 from wangge.org.models import Level, OrgUnit
 from wangge.registry.models import Person
+from wangge.screening import permissions as perms
 from wangge.screening import rules
 from wangge.screening.models import (
     CONFINING,

@@ -13,11 +13,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from wangge.accounts.permissions import SCREENING_FOLLOWUP, SCREENING_VIEW
 from wangge.audit import services as audit
 from wangge.core.access import scoped_view
 from wangge.core.forms import add_service_error, paginate, post_data
-from wangge.registry.identity import mask_id
+from wangge.core.masking import mask_id
 from wangge.registry.selectors import shown_phone
 from wangge.screening import followup
 from wangge.screening.forms_followup import (
@@ -30,6 +29,7 @@ from wangge.screening.forms_followup import (
     ServiceForm,
 )
 from wangge.screening.models import Symptom
+from wangge.screening.permissions import SCREENING_FOLLOWUP, SCREENING_VIEW
 
 DAY_PAGE_SIZE = 50
 

@@ -22,7 +22,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from wangge.accounts.permissions import SCREENING_SCREEN, SCREENING_VIEW
 from wangge.audit import services as audit
 from wangge.core.access import scoped_view
 from wangge.core.forms import add_service_error, paginate
@@ -30,6 +29,7 @@ from wangge.registry.selectors import shown_id, shown_phone
 from wangge.screening import imports, intake, tasks
 from wangge.screening.forms_intake import ImportForm, PlaceForm, RecordFilterForm, ScreenForm
 from wangge.screening.models import Measure, ScreeningBatch, ScreeningRecord, SelfReport
+from wangge.screening.permissions import SCREENING_SCREEN, SCREENING_VIEW
 
 SESSION_KEY = "screening_imports"
 RUNNING_KEY = "screening_imports_running"

@@ -17,18 +17,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from wangge.accounts.permissions import (
-    REGISTRY_EDIT,
-    SCREENING_APPROVE,
-    SCREENING_DECIDE,
-    SCREENING_FOLLOWUP,
-    SCREENING_VIEW,
-)
 from wangge.audit import services as audit
 from wangge.core.access import scoped_view
 from wangge.core.forms import add_service_error, paginate, post_data
 from wangge.registry.identity import check_document
 from wangge.registry.models import Building, Person
+from wangge.registry.permissions import REGISTRY_EDIT
 from wangge.screening import selectors, services
 from wangge.screening.forms_measures import (
     ApproveOrderForm,
@@ -42,6 +36,12 @@ from wangge.screening.forms_measures import (
     TestResultForm,
 )
 from wangge.screening.models import MeasureStatus, ScreeningRecord
+from wangge.screening.permissions import (
+    SCREENING_APPROVE,
+    SCREENING_DECIDE,
+    SCREENING_FOLLOWUP,
+    SCREENING_VIEW,
+)
 
 
 def _service_errors(request, exc: ValidationError) -> None:

@@ -8,10 +8,10 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from wangge.accounts.permissions import SCREENING_VIEW
 from wangge.core.access import scoped_view
 from wangge.org.models import OrgUnit
 from wangge.screening import overview as ov
+from wangge.screening.permissions import SCREENING_VIEW
 
 # Pages of the other parts the overview links to, when they exist.
 LINKS = {

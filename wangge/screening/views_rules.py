@@ -14,7 +14,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from wangge.accounts.permissions import SCREENING_RULES, SCREENING_SCREEN, SCREENING_VIEW
 from wangge.core.access import has_permission, scoped_view
 from wangge.core.forms import add_service_error, paginate, post_data
 from wangge.registry import selectors as registry_selectors
@@ -30,6 +29,7 @@ from wangge.screening.forms_rules import (
     RiskAreaForm,
 )
 from wangge.screening.models import Category, EntryWay, MeasurePolicy, RiskArea
+from wangge.screening.permissions import SCREENING_RULES, SCREENING_SCREEN, SCREENING_VIEW
 
 # --- categories -------------------------------------------------------------------------
 

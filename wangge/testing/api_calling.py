@@ -8,11 +8,11 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
-from wangge.accounts.permissions import TESTING_MANAGE, TESTING_VIEW
 from wangge.core.access import api_operation
 from wangge.registry.selectors import shown_phone
 from wangge.testing import calling, selectors
 from wangge.testing.models import DeliveryStatus, Notice, NoticeDelivery, OutboxMessage
+from wangge.testing.permissions import TESTING_MANAGE, TESTING_VIEW
 
 router = Router(tags=["testing: calling plan and notices"])
 

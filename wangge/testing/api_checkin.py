@@ -8,11 +8,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from ninja import Field, Router, Schema, Status
 
-from wangge.accounts.permissions import TESTING_REGISTER
 from wangge.core.access import api_operation
 from wangge.testing import checkin
 from wangge.testing.checkin import MAX_BATCH, ScanIn
 from wangge.testing.models import Sample, Tube, TubeStatus
+from wangge.testing.permissions import TESTING_REGISTER
 
 router = Router(tags=["testing: at the table"])
 
@@ -173,7 +173,7 @@ def _seal(request, site, table_no: int, barcode: str) -> dict:
 @api_operation(TESTING_REGISTER)
 def open_tubes(request, site_id: int, table_no: int = 1):
     """The open tubes of a table with their members (masked IDs): what a reloaded phone shows."""
-    from wangge.registry.identity import mask_id
+    from wangge.core.masking import mask_id
 
     site = checkin.site_for_registrar(request.actor, site_id)
     tubes = Tube.objects.filter(site=site, table_no=table_no, status=TubeStatus.OPEN).order_by(

@@ -8,12 +8,12 @@ from datetime import datetime
 from django.http import Http404
 from ninja import Router, Schema
 
-from wangge.accounts.permissions import TESTING_VIEW
 from wangge.core.access import api_operation
 from wangge.org.models import Level
 from wangge.registry.selectors import shown_id, shown_phone
 from wangge.testing import coverage, selectors
 from wangge.testing.models import ExemptReason
+from wangge.testing.permissions import TESTING_VIEW
 
 router = Router(tags=["testing: coverage"])
 

@@ -11,12 +11,12 @@ from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from wangge.accounts.permissions import TESTING_RESULTS, TESTING_VIEW
 from wangge.core.access import api_operation
 from wangge.registry import selectors as registry_selectors
 from wangge.testing import results as result_services
 from wangge.testing import results_import, selectors
 from wangge.testing.models import Alert, ResultReport, ResultSource, Retest
+from wangge.testing.permissions import TESTING_RESULTS, TESTING_VIEW
 
 router = Router(tags=["testing: results"])
 

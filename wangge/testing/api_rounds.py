@@ -13,15 +13,17 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
-from wangge.accounts.permissions import ROSTER_VIEW_CONTACT, TESTING_MANAGE, TESTING_VIEW
 from wangge.core.access import api_operation, has_permission
+from wangge.core.masking import mask_phone
 from wangge.org import selectors as org_selectors
 from wangge.registry import selectors as registry_selectors
 from wangge.roster import selectors as roster_selectors
+from wangge.roster.permissions import ROSTER_VIEW_CONTACT
 from wangge.testing import checklists as checklist_services
 from wangge.testing import selectors, services
 from wangge.testing import sites as site_services
 from wangge.testing.models import ChecklistItem, ChecklistKind, Due, RoundKind
+from wangge.testing.permissions import TESTING_MANAGE, TESTING_VIEW
 
 router = Router(tags=["testing: rounds and sites"])
 
@@ -318,7 +320,7 @@ def _site_detail(request, site) -> dict:
             "role": m.role.name,
             "staff_id": m.staff_id,
             "name": m.name,
-            "phone": m.phone if show_phone else roster_selectors.mask_phone(m.phone),
+            "phone": m.phone if show_phone else mask_phone(m.phone),
             "table_no": m.table_no,
         }
         for m in site.staff.select_related("role").order_by("role__position", "table_no", "name")
@@ -541,7 +543,7 @@ def add_staff(request, site_id: int, payload: StaffIn):
             "role": role.name,
             "staff_id": member.staff_id,
             "name": member.name,
-            "phone": member.phone if show_phone else roster_selectors.mask_phone(member.phone),
+            "phone": member.phone if show_phone else mask_phone(member.phone),
             "table_no": member.table_no,
         },
     )

@@ -8,10 +8,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
-from wangge.accounts.permissions import TESTING_TRANSPORT, TESTING_VIEW
 from wangge.core.access import api_operation
 from wangge.testing import selectors, transport
 from wangge.testing.models import Handover
+from wangge.testing.permissions import TESTING_TRANSPORT, TESTING_VIEW
 
 router = Router(tags=["testing: transport"])
 

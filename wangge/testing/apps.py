@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class Config(AppConfig):
@@ -6,10 +7,35 @@ class Config(AppConfig):
     label = "testing"
 
     def ready(self) -> None:
-        from wangge.org.paths import register_path_copy
+        from wangge.core.api import register_api_router
+        from wangge.core.menu import MenuEntry, register_menu
+        from wangge.core.paths import register_path_scoped
+        from wangge.core.permissions import register_permissions
+        from wangge.testing import (
+            api_calling,
+            api_checkin,
+            api_coverage,
+            api_results,
+            api_rounds,
+            api_transport,
+            receivers,  # noqa: F401  (follows people who move)
+        )
         from wangge.testing import models as m
-        from wangge.testing import receivers  # noqa: F401  (follows people who move)
+        from wangge.testing.permissions import PERMISSIONS, TESTING_REGISTER, TESTING_VIEW
 
+        register_permissions(PERMISSIONS)
+        register_menu(
+            [
+                MenuEntry("testing:rounds", _("Testing rounds"), TESTING_VIEW, order=200),
+                MenuEntry("testing:table_pick", _("Sampling table"), TESTING_REGISTER, order=210),
+                MenuEntry("testing:alerts", _("Positive-pool alerts"), TESTING_VIEW, order=220),
+            ]
+        )
+        # All mounted at /testing; each part owns distinct paths (see each module's docstring).
+        for order, part in enumerate(
+            (api_checkin, api_rounds, api_calling, api_transport, api_results, api_coverage)
+        ):
+            register_api_router("/testing", part.router, order=200 + order)
         for model in (
             m.Round,
             m.Site,
@@ -23,4 +49,4 @@ class Config(AppConfig):
             m.Retest,
             m.Alert,
         ):
-            register_path_copy(model)
+            register_path_scoped(model)

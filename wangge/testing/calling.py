@@ -29,11 +29,11 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from wangge.accounts import permissions as perms
 from wangge.audit import services as audit
 from wangge.audit.models import Action
 from wangge.core.access import Scope, scope_of, user_or_none
 from wangge.registry.models import BuildingKind
+from wangge.testing import permissions as perms
 from wangge.testing.models import (
     CallSlot,
     DeliveryStatus,

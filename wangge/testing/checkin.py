@@ -21,14 +21,15 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wangge.accounts import permissions as perms
 from wangge.audit import services as audit
 from wangge.audit.models import Action
 from wangge.core.access import has_permission, scope_of
+from wangge.core.masking import mask_id
 from wangge.registry.codes import parse_token
-from wangge.registry.identity import check_document, mask_id
+from wangge.registry.identity import check_document
 from wangge.registry.models import IdType, Person
 from wangge.testing import counters
+from wangge.testing import permissions as perms
 from wangge.testing.models import (
     POOL_SIZES,
     Due,

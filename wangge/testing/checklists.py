@@ -15,11 +15,11 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from wangge.accounts import permissions as perms
 from wangge.audit import services as audit
 from wangge.audit.models import Action
 from wangge.core.access import has_permission, scope_of
 from wangge.org.models import Level
+from wangge.testing import permissions as perms
 from wangge.testing.models import ChecklistItem, ChecklistKind
 
 # Data, not interface text: the names are stored and shown as they are.

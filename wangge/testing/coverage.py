@@ -18,12 +18,12 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wangge.accounts import permissions as perms
 from wangge.audit import services as audit
 from wangge.audit.models import Action
 from wangge.core.access import Scope, scope_of
 from wangge.org.models import OrgUnit
 from wangge.testing import counters, selectors
+from wangge.testing import permissions as perms
 from wangge.testing.models import (
     CallSlot,
     Due,

@@ -15,15 +15,15 @@ from django.db.models import QuerySet
 from django.http import FileResponse
 from django.utils import timezone
 
-from wangge.accounts.permissions import REGISTRY_VIEW_IDS, REGISTRY_VIEW_PHONES, TESTING_EXPORT
 from wangge.audit import services as audit
 from wangge.audit.models import Action
 from wangge.core.access import has_permission
+from wangge.core.masking import mask_id, mask_phone
 from wangge.registry.exports import XLSX, safe_text
-from wangge.registry.identity import mask_id
-from wangge.roster.selectors import mask_phone
+from wangge.registry.permissions import REGISTRY_VIEW_IDS, REGISTRY_VIEW_PHONES
 from wangge.testing import coverage
 from wangge.testing.models import Round
+from wangge.testing.permissions import TESTING_EXPORT
 
 COLUMNS = [
     ("网格", "text", lambda d: d.grid.name),

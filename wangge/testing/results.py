@@ -18,11 +18,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wangge.accounts import permissions as perms
 from wangge.audit import services as audit
 from wangge.audit.models import Action
 from wangge.core.access import scope_of, user_or_none
 from wangge.testing import counters
+from wangge.testing import permissions as perms
 from wangge.testing.models import (
     Alert,
     PersonResult,

@@ -16,13 +16,13 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wangge.accounts import permissions as perms
 from wangge.audit import services as audit
 from wangge.audit.models import Action
 from wangge.core.access import has_permission, scope_of, user_or_none
 from wangge.org.models import OrgUnit
 from wangge.registry.models import Person
 from wangge.testing import counters
+from wangge.testing import permissions as perms
 from wangge.testing.models import (
     POOL_SIZES,
     Due,

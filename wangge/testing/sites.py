@@ -20,12 +20,12 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wangge.accounts import permissions as perms
 from wangge.audit import services as audit
 from wangge.audit.models import Action
 from wangge.core.access import has_permission, user_or_none
 from wangge.org.models import Level, OrgUnit
 from wangge.registry.models import Building
+from wangge.testing import permissions as perms
 from wangge.testing.models import (
     POOL_SIZES,
     ChecklistItem,

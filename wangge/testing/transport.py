@@ -20,10 +20,10 @@ from django.db.models import Count, Min, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wangge.accounts import permissions as perms
 from wangge.audit import services as audit
 from wangge.audit.models import Action
 from wangge.core.access import Scope, user_or_none
+from wangge.testing import permissions as perms
 from wangge.testing.models import (
     Box,
     BoxStatus,

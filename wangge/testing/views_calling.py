@@ -13,13 +13,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from wangge.accounts.permissions import TESTING_MANAGE, TESTING_VIEW
 from wangge.core.access import scoped_view
 from wangge.core.forms import add_service_error, paginate, post_data
 from wangge.org.models import OrgUnit
 from wangge.registry.selectors import shown_phone
 from wangge.testing import calling, selectors
 from wangge.testing.models import DeliveryStatus, Notice, NoticeDelivery, OutboxMessage
+from wangge.testing.permissions import TESTING_MANAGE, TESTING_VIEW
 
 PLAN_PAGE_SIZE = 300
 

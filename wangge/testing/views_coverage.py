@@ -11,13 +11,14 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from wangge.accounts.permissions import REGISTRY_VIEW_PHONES, TESTING_EXPORT, TESTING_MANAGE, TESTING_VIEW
 from wangge.core.access import has_permission, scoped_view
 from wangge.core.forms import htmx_target, paginate, render_page_or_fragment
 from wangge.org.models import Level
+from wangge.registry.permissions import REGISTRY_VIEW_PHONES
 from wangge.registry.selectors import shown_id, shown_phone
 from wangge.testing import coverage, exports, selectors
 from wangge.testing.models import ExemptReason
+from wangge.testing.permissions import TESTING_EXPORT, TESTING_MANAGE, TESTING_VIEW
 
 LIVE_TARGET = "coverage-live"
 

@@ -23,7 +23,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from wangge.accounts.permissions import TESTING_EXPORT, TESTING_RESULTS, TESTING_VIEW
 from wangge.core.access import scoped_view
 from wangge.core.forms import add_service_error, paginate
 from wangge.org.models import Level, OrgUnit
@@ -38,6 +37,7 @@ from wangge.testing.models import (
     Retest,
     RetestStatus,
 )
+from wangge.testing.permissions import TESTING_EXPORT, TESTING_RESULTS, TESTING_VIEW
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_UPLOAD = 10 * 1024 * 1024

@@ -16,7 +16,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from wangge.accounts.permissions import TESTING_MANAGE, TESTING_VIEW
 from wangge.core.access import scoped_view
 from wangge.core.forms import add_service_error, paginate, post_data
 from wangge.registry import selectors as registry_selectors
@@ -34,6 +33,7 @@ from wangge.testing.forms_rounds import (
     StatusForm,
 )
 from wangge.testing.models import ChecklistItem, ChecklistKind, Due, DueStatus, RoundKind, RoundStatus
+from wangge.testing.permissions import TESTING_MANAGE, TESTING_VIEW
 
 NEXT_STATUS = {RoundStatus.PLANNING: RoundStatus.OPEN, RoundStatus.OPEN: RoundStatus.CLOSED}
 

@@ -11,15 +11,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from wangge.accounts.permissions import ROSTER_VIEW_CONTACT, TESTING_MANAGE, TESTING_VIEW
 from wangge.core.access import has_permission, scoped_view
 from wangge.core.forms import add_service_error, post_data
-from wangge.roster.selectors import mask_phone
+from wangge.core.masking import mask_phone
+from wangge.roster.permissions import ROSTER_VIEW_CONTACT
 from wangge.testing import selectors
 from wangge.testing import sites as site_services
 from wangge.testing.checklists import staff_roles
 from wangge.testing.forms_rounds import SiteForm, SiteStaffForm
 from wangge.testing.models import ChecklistItem, ChecklistKind, RoundStatus
+from wangge.testing.permissions import TESTING_MANAGE, TESTING_VIEW
 
 FORM_FIELDS = (
     "name",

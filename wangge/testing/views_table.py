@@ -17,7 +17,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_POST
 
-from wangge.accounts.permissions import TESTING_REGISTER, TESTING_VIEW
 from wangge.core.access import scoped_view
 from wangge.core.forms import paginate
 from wangge.org.models import Level, OrgUnit
@@ -25,6 +24,7 @@ from wangge.registry.models import IdType
 from wangge.registry.selectors import shown_id
 from wangge.testing import checkin, selectors
 from wangge.testing.models import POOL_SIZES, RoundStatus, Sample, Site, Tube, TubeStatus
+from wangge.testing.permissions import TESTING_REGISTER, TESTING_VIEW
 
 API_PREFIX = "/api/v1/testing"
 

@@ -15,11 +15,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from wangge.accounts.permissions import TESTING_TRANSPORT, TESTING_VIEW
 from wangge.core.access import scoped_view
 from wangge.core.forms import add_service_error, post_data
 from wangge.testing import selectors, transport
 from wangge.testing.models import BoxStatus, Handover, HandoverStage, Tube, TubeStatus
+from wangge.testing.permissions import TESTING_TRANSPORT, TESTING_VIEW
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 

@@ -1,22 +1,45 @@
-"""Small template helpers shared by the pages: phone masking and pagination links."""
+"""Small template helpers shared by the pages: personal numbers masked by role, pagination links."""
+
+from typing import Any
 
 from django import template
 
-from wangge.accounts.permissions import ROSTER_VIEW_CONTACT
-from wangge.core.access import has_permission
-from wangge.roster.selectors import mask_phone
+from wangge.core import masking
 
 register = template.Library()
 
 
+def _viewer(context) -> Any:
+    return getattr(context.get("request"), "user", None)
+
+
 @register.simple_tag(takes_context=True)
 def contact_phone(context, phone: str) -> str:
-    """The phone number in full for roles allowed to see contacts, masked for everyone else."""
-    request = context.get("request")
-    user = getattr(request, "user", None)
-    if has_permission(user, ROSTER_VIEW_CONTACT):
-        return phone or ""
-    return mask_phone(phone or "")
+    """A roster phone: in full for roles allowed to see contacts, masked for everyone else."""
+    return masking.shown(_viewer(context), masking.PHONE, phone, "roster.")
+
+
+@register.simple_tag(takes_context=True)
+def phone(context, value: str, model: str = "") -> str:
+    """A phone as the viewer may see it (the registry's rule unless a model label says otherwise)."""
+    return masking.shown(_viewer(context), masking.PHONE, value, model)
+
+
+@register.simple_tag(takes_context=True)
+def id_number(context, value: str, model: str = "") -> str:
+    """An ID number as the viewer may see it."""
+    return masking.shown(_viewer(context), masking.ID, value, model)
+
+
+@register.filter
+def masked_id(value: str) -> str:
+    """Always masked, whoever looks (lists forwarded in chat groups must not carry full numbers)."""
+    return masking.mask_id(value)
+
+
+@register.filter
+def masked_phone(value: str) -> str:
+    return masking.mask_phone(value)
 
 
 @register.simple_tag(takes_context=True)

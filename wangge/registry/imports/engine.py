@@ -23,7 +23,6 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from wangge.accounts.permissions import REGISTRY_IMPORT
 from wangge.audit import services as audit
 from wangge.audit.models import Action
 from wangge.core.access import has_permission, scope_of
@@ -31,6 +30,7 @@ from wangge.registry.imports.fields import FIELDS, detect_mapping, field_map
 from wangge.registry.imports.processors import PROCESSORS, Context, Row, Stats
 from wangge.registry.imports.reading import open_table
 from wangge.registry.models import ImportJob, ImportKind, ImportMode, ImportStatus
+from wangge.registry.permissions import REGISTRY_IMPORT
 
 log = logging.getLogger(__name__)
 

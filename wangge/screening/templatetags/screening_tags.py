@@ -3,10 +3,9 @@ need them (the registry's permissions), masked for everyone else."""
 
 from django import template
 
-from wangge.accounts.permissions import REGISTRY_VIEW_IDS, REGISTRY_VIEW_PHONES
 from wangge.core.access import has_permission
-from wangge.registry.identity import mask_id
-from wangge.roster.selectors import mask_phone
+from wangge.core.masking import mask_id, mask_phone
+from wangge.registry.permissions import REGISTRY_VIEW_IDS, REGISTRY_VIEW_PHONES
 
 register = template.Library()
 
