@@ -39,6 +39,9 @@ test: setup system-deps
 lint: setup
 	$(VENV)/bin/ruff check wangge tests bench
 	$(VENV)/bin/ruff format --check wangge tests bench
+	$(VENV)/bin/lint-imports
+	$(PY) scripts/check_private_imports.py
+	$(VENV)/bin/mypy
 
 messages: setup
 	cd wangge && ../$(PY) ../manage.py makemessages -l zh_Hans -l en --no-obsolete

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 import pytest
 
 from tests.factories import StaffFactory, make_unit, make_user
+from wangge.core.access import SYSTEM
 from wangge.org.models import Level, OrgUnit
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls the tests
@@ -133,19 +134,19 @@ def testing(world, admin_user) -> TestingSetup:
 
     def people_in(grid, count, building_name, units=("1",)):
         nonlocal n
-        building = registry.create_building(actor=None, grid=grid, name=building_name)
+        building = registry.create_building(actor=SYSTEM, grid=grid, name=building_name)
         out = []
         for i in range(count):
             unit = units[i % len(units)]
             floor = 1 + (i // len(units)) % 3
             room = registry.get_or_create_room(
-                actor=None, building=building, number=f"{floor}0{i}", unit_label=unit, floor=floor
+                actor=SYSTEM, building=building, number=f"{floor}0{i}", unit_label=unit, floor=floor
             )
-            household = registry.create_household(actor=None, room=room)
+            household = registry.create_household(actor=SYSTEM, room=room)
             n += 1
             out.append(
                 registry.register_person(
-                    actor=None,
+                    actor=SYSTEM,
                     household=household,
                     name=f"测试{n:02d}",
                     id_type="resident_id",
@@ -219,15 +220,17 @@ def screening(world) -> ScreeningSetup:
 
     def people_in(grid, count, building_name):
         nonlocal n
-        building = registry.create_building(actor=None, grid=grid, name=building_name)
+        building = registry.create_building(actor=SYSTEM, grid=grid, name=building_name)
         out = []
         for i in range(count):
-            room = registry.get_or_create_room(actor=None, building=building, number=f"10{i}", unit_label="1")
-            household = registry.create_household(actor=None, room=room)
+            room = registry.get_or_create_room(
+                actor=SYSTEM, building=building, number=f"10{i}", unit_label="1"
+            )
+            household = registry.create_household(actor=SYSTEM, room=room)
             n += 1
             out.append(
                 registry.register_person(
-                    actor=None,
+                    actor=SYSTEM,
                     household=household,
                     name=f"摸排{n:03d}",
                     id_type="resident_id",

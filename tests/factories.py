@@ -6,6 +6,7 @@ import factory
 from factory.django import DjangoModelFactory
 
 from wangge.accounts.models import Role, User
+from wangge.core.access import SYSTEM
 from wangge.org import services as org_services
 from wangge.org.models import Level, OrgUnit
 from wangge.roster.models import StaffMember
@@ -18,7 +19,7 @@ def make_unit(
 ) -> OrgUnit:
     n = next(_codes)
     return org_services.create_unit(
-        actor=None,
+        actor=SYSTEM,
         parent=parent,
         level=level,
         code=code or f"T{n:05d}",

@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.factories import make_unit, make_user
+from wangge.core.access import SYSTEM
 from wangge.org.models import Level
 from wangge.roster import services as roster_services
 
@@ -63,9 +64,9 @@ def test_admin_sees_counts_and_children(client, world, admin_user, staff_factory
 
 def test_children_table_shows_each_units_leader_and_gaps(client, world, office_leader, staff_factory):
     boss = staff_factory(unit=world.village, name="村书记甲")
-    roster_services.assign(actor=None, staff=boss, unit=world.village, role="village_secretary")
+    roster_services.assign(actor=SYSTEM, staff=boss, unit=world.village, role="village_secretary")
     leader = staff_factory(unit=world.grid_a, name="格长甲")
-    roster_services.assign(actor=None, staff=leader, unit=world.grid_a, role="grid_leader")
+    roster_services.assign(actor=SYSTEM, staff=leader, unit=world.grid_a, role="grid_leader")
     html = page(client, office_leader)
     row = re.search(rf'<tr data-unit-id="{world.village.pk}">(.*?)</tr>', html, re.S).group(1)
     assert "村书记甲" in row
@@ -77,7 +78,7 @@ def test_children_table_shows_each_units_leader_and_gaps(client, world, office_l
 
 def test_people_responsible_for_the_root_with_masked_phone(client, world, staff_factory):
     chief = staff_factory(unit=world.office, name="主任某", phone="13812345678")
-    roster_services.assign(actor=None, staff=chief, unit=world.office, role="office_leader")
+    roster_services.assign(actor=SYSTEM, staff=chief, unit=world.office, role="office_leader")
     with_contact = make_user("lead_contact", world.office, "office_leader")
     without_contact = make_user("dept_staff", world.office, "department_staff")
     html = page(client, with_contact)

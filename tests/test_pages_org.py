@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from tests.factories import make_unit, make_user
 from wangge.audit.models import AuditEvent
+from wangge.core.access import SYSTEM
 from wangge.org import services as org_services
 from wangge.org.models import Level, OrgUnit
 from wangge.roster import services as roster_services
@@ -60,7 +61,7 @@ def test_children_endpoint_returns_the_children_in_scope(client, world, office_l
 
 
 def test_closed_units_are_hidden_unless_asked_for(client, world, office_leader):
-    org_services.close_unit(actor=None, unit=world.grid_b)
+    org_services.close_unit(actor=SYSTEM, unit=world.grid_b)
     login(client, office_leader)
     url = reverse("org:children", args=[world.workstation.pk])
     assert "乙网格" not in text(client.get(url))
@@ -87,7 +88,7 @@ def test_unit_page_breadcrumb_stops_at_the_actors_root(client, world, office_lea
 
 def test_unit_page_lists_children_with_counts_and_leaders(client, world, office_leader, staff_factory):
     leader = staff_factory(unit=world.workstation, name="站长某")
-    roster_services.assign(actor=None, staff=leader, unit=world.workstation, role="workstation_leader")
+    roster_services.assign(actor=SYSTEM, staff=leader, unit=world.workstation, role="workstation_leader")
     html = text(login(client, office_leader).get(reverse("org:unit_detail", args=[world.village.pk])))
     row = re.search(rf'<tr data-unit-id="{world.workstation.pk}">(.*?)</tr>', html, re.S).group(1)
     assert "站长某" in row
@@ -99,14 +100,14 @@ def test_unit_page_shows_current_and_past_responsibilities(client, world, office
     old = staff_factory(unit=world.grid_a, name="前任格长")
     new = staff_factory(unit=world.grid_a, name="现任格长")
     roster_services.assign(
-        actor=None,
+        actor=SYSTEM,
         staff=old,
         unit=world.grid_a,
         role="grid_leader",
         start_date=today.replace(year=today.year - 1),
         end_date=today.replace(day=1) - timezone.timedelta(days=1),
     )
-    roster_services.assign(actor=None, staff=new, unit=world.grid_a, role="grid_leader")
+    roster_services.assign(actor=SYSTEM, staff=new, unit=world.grid_a, role="grid_leader")
     html = text(login(client, office_leader).get(reverse("org:unit_detail", args=[world.grid_a.pk])))
     current = section(html, "responsible-current")
     other = section(html, "responsible-other")
@@ -116,7 +117,7 @@ def test_unit_page_shows_current_and_past_responsibilities(client, world, office
 
 def test_phones_are_masked_without_contact_permission(client, world, staff_factory):
     member = staff_factory(unit=world.grid_a, name="某网格员", phone="13912345678")
-    roster_services.assign(actor=None, staff=member, unit=world.grid_a, role="grid_worker")
+    roster_services.assign(actor=SYSTEM, staff=member, unit=world.grid_a, role="grid_worker")
     url = reverse("org:unit_detail", args=[world.grid_a.pk])
     worker = make_user("worker_a", world.grid_a, "grid_worker")  # roster.view, no contacts
     html = text(login(client, worker).get(url))
@@ -176,7 +177,7 @@ def test_out_of_scope_unit_answers_404_like_a_missing_one(client, world, office_
 def test_out_of_scope_assignment_answers_404(client, world, office_leader, staff_factory):
     foreign_staff = staff_factory(unit=world.other_grid)
     assignment = roster_services.assign(
-        actor=None, staff=foreign_staff, unit=world.other_grid, role="grid_leader"
+        actor=SYSTEM, staff=foreign_staff, unit=world.other_grid, role="grid_leader"
     )
     login(client, office_leader)
     url = reverse("org:assignment_end", args=[assignment.pk])
@@ -309,7 +310,7 @@ def test_moving_under_a_wrong_level_shows_the_error(client, world, office_leader
 
 def test_close_and_reopen_through_confirm_pages(client, world, office_leader, staff_factory):
     member = staff_factory(unit=world.grid_b)
-    assignment = roster_services.assign(actor=None, staff=member, unit=world.grid_b, role="grid_leader")
+    assignment = roster_services.assign(actor=SYSTEM, staff=member, unit=world.grid_b, role="grid_leader")
     login(client, office_leader)
     close = reverse("org:unit_close", args=[world.grid_b.pk])
     response = client.post(close, {"reason": "合并到甲网格"})
@@ -410,7 +411,7 @@ def test_assign_errors_are_shown_on_the_form(client, world, office_leader, staff
 def test_end_an_assignment(client, world, office_leader, staff_factory):
     person = staff_factory(unit=world.grid_a)
     assignment = roster_services.assign(
-        actor=None,
+        actor=SYSTEM,
         staff=person,
         unit=world.grid_a,
         role="grid_leader",
@@ -471,6 +472,6 @@ def test_tree_and_unit_page_are_a_handful_of_queries_however_big_the_tree(
         for _g in range(6):
             grid = make_unit(village, Level.GRID)
             person = staff_factory(unit=grid)
-            roster_services.assign(actor=None, staff=person, unit=grid, role="grid_leader")
+            roster_services.assign(actor=SYSTEM, staff=person, unit=grid, role="grid_leader")
     assert counts() == small
     assert max(small) <= 16

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from tests.factories import make_user
 from wangge.audit.models import Action, AuditEvent
+from wangge.core.access import SYSTEM
 from wangge.roster import services
 from wangge.roster.models import Assignment, Department, StaffMember, WorkingGroup, WorkingGroupMember
 
@@ -63,7 +64,7 @@ def test_list_filters(world, office_leader, staff_factory):
     a = staff_factory(unit=world.grid_a, name="张甲", title="网格长", phone="13900001111", kind="grid_staff")
     staff_factory(unit=world.grid_b, name="李乙", title="网格员", phone="13900002222", kind="volunteer")
     staff_factory(unit=world.village, name="赵丙", kind="village_cadre", is_active=False)
-    services.assign(actor=None, staff=a, unit=world.grid_a, role="grid_leader")
+    services.assign(actor=SYSTEM, staff=a, unit=world.grid_a, role="grid_leader")
     client = client_for(office_leader)
     url = reverse("roster:staff_list")
 
@@ -111,7 +112,7 @@ def test_list_has_no_n_plus_one(world, office_leader, staff_factory):
     def add(n):
         for _ in range(n):
             s = staff_factory(unit=world.grid_a)
-            services.assign(actor=None, staff=s, unit=world.grid_b, role="grid_worker")
+            services.assign(actor=SYSTEM, staff=s, unit=world.grid_b, role="grid_worker")
 
     add(2)
     with CaptureQueriesContext(connection) as few:
@@ -183,16 +184,16 @@ def test_detail_shows_responsibilities_groups_and_history(world, office_leader, 
     staff = staff_factory(unit=world.grid_a, name="刘网格")
     past_start = timezone.localdate() - timedelta(days=30)
     services.assign(
-        actor=None,
+        actor=SYSTEM,
         staff=staff,
         unit=world.grid_b,
         role="grid_worker",
         start_date=past_start,
         end_date=past_start + timedelta(days=5),
     )
-    services.assign(actor=None, staff=staff, unit=world.grid_a, role="grid_leader")
-    group = services.create_working_group(actor=None, office=world.office, name="排查组")
-    services.add_group_member(actor=None, group=group, staff=staff, is_lead=True)
+    services.assign(actor=SYSTEM, staff=staff, unit=world.grid_a, role="grid_leader")
+    group = services.create_working_group(actor=SYSTEM, office=world.office, name="排查组")
+    services.add_group_member(actor=SYSTEM, group=group, staff=staff, is_lead=True)
     services.update_staff(actor=office_leader, staff=staff, title="网格长")
     response = client_for(office_leader).get(staff_url(staff))
     ctx = response.context
@@ -373,7 +374,7 @@ def test_end_a_responsibility(world, office_leader, staff_factory):
     staff = staff_factory(unit=world.grid_a)
     start = timezone.localdate() - timedelta(days=10)
     assignment = services.assign(
-        actor=None, staff=staff, unit=world.grid_a, role="grid_worker", start_date=start
+        actor=SYSTEM, staff=staff, unit=world.grid_a, role="grid_worker", start_date=start
     )
     response = client_for(office_leader).post(
         reverse("org:assignment_end", kwargs={"assignment_id": assignment.pk}),
@@ -386,7 +387,7 @@ def test_end_a_responsibility(world, office_leader, staff_factory):
 
 def test_ending_a_responsibility_never_redirects_off_site(world, office_leader, staff_factory):
     staff = staff_factory(unit=world.grid_a)
-    assignment = services.assign(actor=None, staff=staff, unit=world.grid_a, role="grid_worker")
+    assignment = services.assign(actor=SYSTEM, staff=staff, unit=world.grid_a, role="grid_worker")
     response = client_for(office_leader).post(
         reverse("org:assignment_end", kwargs={"assignment_id": assignment.pk}),
         {"end_date": "", "next": "https://evil.example/"},
@@ -400,15 +401,15 @@ def test_ending_a_responsibility_never_redirects_off_site(world, office_leader, 
 @pytest.fixture
 def group(world):
     return services.create_working_group(
-        actor=None, office=world.office, name="核酸检测组", line_of_work="全员核酸"
+        actor=SYSTEM, office=world.office, name="核酸检测组", line_of_work="全员核酸"
     )
 
 
 def test_group_list_shows_groups_with_lead_and_count(world, office_leader, group, staff_factory):
     lead = staff_factory(unit=world.office, name="组长甲")
-    services.add_group_member(actor=None, group=group, staff=lead, is_lead=True)
-    services.add_group_member(actor=None, group=group, staff=staff_factory(unit=world.grid_a))
-    services.create_working_group(actor=None, office=world.other_office, name="外办排查组")
+    services.add_group_member(actor=SYSTEM, group=group, staff=lead, is_lead=True)
+    services.add_group_member(actor=SYSTEM, group=group, staff=staff_factory(unit=world.grid_a))
+    services.create_working_group(actor=SYSTEM, office=world.other_office, name="外办排查组")
     response = client_for(office_leader).get(reverse("roster:group_list"))
     text = response.content.decode()
     assert "核酸检测组" in text and "组长甲" in text
@@ -420,7 +421,7 @@ def test_group_list_shows_groups_with_lead_and_count(world, office_leader, group
 
 def test_group_detail_masks_phones_and_is_scoped(world, office_leader, grid_leader_a, group, staff_factory):
     member = staff_factory(unit=world.grid_a, phone=PHONE)
-    services.add_group_member(actor=None, group=group, staff=member)
+    services.add_group_member(actor=SYSTEM, group=group, staff=member)
     url = reverse("roster:group_detail", kwargs={"group_id": group.pk})
     text = client_for(office_leader).get(url).content.decode()
     assert MASKED in text and PHONE not in text
@@ -472,8 +473,10 @@ def test_adding_a_foreign_person_to_a_group_changes_nothing(world, office_leader
 
 
 def test_removing_a_member_of_another_group_is_404(world, office_leader, group, staff_factory):
-    other_group = services.create_working_group(actor=None, office=world.office, name="流调组")
-    member = services.add_group_member(actor=None, group=other_group, staff=staff_factory(unit=world.grid_a))
+    other_group = services.create_working_group(actor=SYSTEM, office=world.office, name="流调组")
+    member = services.add_group_member(
+        actor=SYSTEM, group=other_group, staff=staff_factory(unit=world.grid_a)
+    )
     url = reverse("roster:group_member_remove", kwargs={"group_id": group.pk, "member_id": member.pk})
     assert client_for(office_leader).post(url).status_code == 404
     assert WorkingGroupMember.objects.filter(pk=member.pk).exists()
@@ -499,8 +502,12 @@ def test_group_create_only_for_offices_in_scope(world, office_leader):
 
 
 def test_departments_list_and_create(world, office_leader, staff_factory):
-    dept = services.create_department(actor=None, unit=world.office, kind="police_station", name="郑港派出所")
-    services.create_department(actor=None, unit=world.other_office, kind="police_station", name="张庄派出所")
+    dept = services.create_department(
+        actor=SYSTEM, unit=world.office, kind="police_station", name="郑港派出所"
+    )
+    services.create_department(
+        actor=SYSTEM, unit=world.other_office, kind="police_station", name="张庄派出所"
+    )
     staff_factory(unit=world.office, department=dept)
     staff_factory(unit=world.office, department=dept, is_active=False)
     client = client_for(office_leader)
@@ -520,7 +527,7 @@ def test_departments_list_and_create(world, office_leader, staff_factory):
 
 
 def test_staff_list_filters_by_department(world, office_leader, staff_factory):
-    dept = services.create_department(actor=None, unit=world.office, kind="supervision", name="督查办")
+    dept = services.create_department(actor=SYSTEM, unit=world.office, kind="supervision", name="督查办")
     staff_factory(unit=world.office, name="督查员", department=dept)
     staff_factory(unit=world.office, name="其他人")
     page = (

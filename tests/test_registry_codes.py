@@ -10,7 +10,7 @@ from stdnum.cn import ric
 
 from tests.factories import make_user
 from wangge.audit.models import Action, AuditEvent
-from wangge.core.access import scope_of
+from wangge.core.access import SYSTEM, scope_of
 from wangge.registry import codes
 from wangge.registry import services as registry
 from wangge.registry.models import Person
@@ -24,14 +24,14 @@ def rid(body: str) -> str:
 
 
 def household_in(grid, name="楼"):
-    building = registry.create_building(actor=None, grid=grid, name=name)
-    room = registry.get_or_create_room(actor=None, building=building, number="101")
-    return registry.create_household(actor=None, room=room)
+    building = registry.create_building(actor=SYSTEM, grid=grid, name=name)
+    room = registry.get_or_create_room(actor=SYSTEM, building=building, number="101")
+    return registry.create_household(actor=SYSTEM, room=room)
 
 
 def person_in(household, name, body, **extra) -> Person:
     return registry.register_person(
-        actor=None, household=household, name=name, id_type="resident_id", id_number=rid(body), **extra
+        actor=SYSTEM, household=household, name=name, id_type="resident_id", id_number=rid(body), **extra
     )
 
 
@@ -122,7 +122,7 @@ def test_out_of_scope_token_answers_exactly_like_garbage(people, grid_leader_a):
     assert "Not found in your jurisdiction." in result_block(garbage)
     assert people["b"].name not in foreign_html
     # A revoked code of someone outside the scope does not even say it was revoked.
-    registry.revoke_code(actor=None, person=people["b"])
+    registry.revoke_code(actor=SYSTEM, person=people["b"])
     revoked_status, revoked_html = resolve_page(client, token=foreign)
     assert revoked_status == 200 and result_block(revoked_html) == result_block(garbage)
     # The office above both grids finds the same person.
@@ -149,7 +149,7 @@ def test_api_out_of_scope_token_answers_exactly_like_garbage(people, grid_leader
     assert body["id_masked"] != people["a"].id_number and body["id_masked"].endswith(
         people["a"].id_number[-4:]
     )
-    registry.revoke_code(actor=None, person=people["a"])
+    registry.revoke_code(actor=SYSTEM, person=people["a"])
     revoked = post({"token": codes.make_token(people["a"])})  # the stale in-memory version
     assert revoked.status_code == 410
 
@@ -216,7 +216,7 @@ def test_the_building_sheet_is_paginated_and_holds_only_active_people(people, gr
     monkeypatch.setattr(views_codes, "SHEET_PAGE_SIZE", 2)
     own = people["own"]
     extra = person_in(own, "王五", "11010519600101006")
-    registry.record_departure(actor=None, person=extra)
+    registry.record_departure(actor=SYSTEM, person=extra)
     third = person_in(own, "赵六", "11010519600101007")
     url = reverse("registry:building_codes", kwargs={"building_id": own.room.building_id})
     client = login(grid_leader_a)

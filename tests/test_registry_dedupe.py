@@ -11,7 +11,7 @@ from stdnum.cn import ric
 
 from tests.factories import make_user
 from wangge.audit.models import Action, AuditEvent
-from wangge.core.access import scope_of
+from wangge.core.access import SYSTEM, scope_of
 from wangge.registry import dedupe, selectors
 from wangge.registry import services as registry
 from wangge.registry.models import Person, PersonMove, Rental, Tenancy
@@ -24,14 +24,14 @@ def rid(body: str) -> str:
 
 
 def household_in(grid, name):
-    building = registry.create_building(actor=None, grid=grid, name=name)
-    room = registry.get_or_create_room(actor=None, building=building, number="101")
-    return registry.create_household(actor=None, room=room)
+    building = registry.create_building(actor=SYSTEM, grid=grid, name=name)
+    room = registry.get_or_create_room(actor=SYSTEM, building=building, number="101")
+    return registry.create_household(actor=SYSTEM, room=room)
 
 
 def add(household, name, number, id_type="resident_id", **extra) -> Person:
     return registry.register_person(
-        actor=None, household=household, name=name, id_type=id_type, id_number=number, **extra
+        actor=SYSTEM, household=household, name=name, id_type=id_type, id_number=number, **extra
     )
 
 

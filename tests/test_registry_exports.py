@@ -11,6 +11,7 @@ from python_calamine import CalamineWorkbook
 from tests.factories import make_user
 from tests.test_registry_imports import csv_bytes, rental_roll, rid, run, tenant_roll
 from wangge.audit.models import AuditEvent
+from wangge.core.access import SYSTEM
 from wangge.registry import services
 from wangge.registry.exports import safe_text
 from wangge.registry.models import Person, Tenancy
@@ -33,11 +34,11 @@ def raw_xml(response) -> str:
 
 @pytest.fixture
 def people(world):
-    building = services.create_building(actor=None, grid=world.grid_a, name="1号楼")
-    room = services.get_or_create_room(actor=None, building=building, number="101")
-    hh = services.create_household(actor=None, room=room)
+    building = services.create_building(actor=SYSTEM, grid=world.grid_a, name="1号楼")
+    room = services.get_or_create_room(actor=SYSTEM, building=building, number="101")
+    hh = services.create_household(actor=SYSTEM, room=room)
     a = services.register_person(
-        actor=None,
+        actor=SYSTEM,
         household=hh,
         name="张海婷",
         id_type="resident_id",
@@ -45,11 +46,11 @@ def people(world):
         phone="13812345678",
         relation="head",
     )
-    other = services.create_building(actor=None, grid=world.grid_b, name="2号楼")
-    room_b = services.get_or_create_room(actor=None, building=other, number="201")
-    hh_b = services.create_household(actor=None, room=room_b)
+    other = services.create_building(actor=SYSTEM, grid=world.grid_b, name="2号楼")
+    room_b = services.get_or_create_room(actor=SYSTEM, building=other, number="201")
+    hh_b = services.create_household(actor=SYSTEM, room=room_b)
     b = services.register_person(
-        actor=None, household=hh_b, name="乙格人", id_type="resident_id", id_number=rid(2)
+        actor=SYSTEM, household=hh_b, name="乙格人", id_type="resident_id", id_number=rid(2)
     )
     return a, b
 
@@ -77,7 +78,7 @@ def test_full_numbers_only_for_roles_that_may_see_them(client, world, people):
 def test_formula_cells_are_neutralised(client, world, people):
     a, _b = people
     services.update_person(
-        actor=None,
+        actor=SYSTEM,
         person=a,
         employer="=cmd|' /C calc'!A0",
         hukou_place="@SUM(1+1)*cmd|' /C calc'!A0",

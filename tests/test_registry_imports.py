@@ -13,6 +13,7 @@ from stdnum.cn import ric
 
 from tests.factories import make_user
 from wangge.audit.models import AuditEvent
+from wangge.core.access import SYSTEM
 from wangge.registry import services
 from wangge.registry.imports import engine
 from wangge.registry.imports.fields import detect_mapping, normalise_header
@@ -314,10 +315,12 @@ def test_people_reimport_updates_changed_fields_and_counts_unchanged(world, cadr
 
 
 def test_id_active_in_another_jurisdiction_is_refused_without_saying_where(world, cadre):
-    other = services.create_building(actor=None, grid=world.other_grid, name="张庄1号")
-    room = services.get_or_create_room(actor=None, building=other, number="1")
-    hh = services.create_household(actor=None, room=room)
-    services.register_person(actor=None, household=hh, name="外人", id_type="resident_id", id_number=rid(41))
+    other = services.create_building(actor=SYSTEM, grid=world.other_grid, name="张庄1号")
+    room = services.get_or_create_room(actor=SYSTEM, building=other, number="1")
+    hh = services.create_household(actor=SYSTEM, room=room)
+    services.register_person(
+        actor=SYSTEM, household=hh, name="外人", id_type="resident_id", id_number=rid(41)
+    )
     rows = [["姓名", "身份证号", "网格编码"], ["外人", rid(41), world.grid_a.code]]
     job = run(cadre, "people", csv_bytes(rows, "utf-8"), "p.csv")
     assert job.error_rows == 1 and job.created_rows == 0

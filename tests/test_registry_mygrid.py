@@ -5,16 +5,17 @@ from datetime import timedelta
 from django.utils import timezone
 
 from tests.factories import make_user
+from wangge.core.access import SYSTEM
 from wangge.registry import services as registry
 from wangge.registry.models import Visit
 
 
 def _household(world, grid, building_name, number, name, id_number, phone):
-    building = registry.create_building(actor=None, grid=grid, name=building_name)
-    room = registry.get_or_create_room(actor=None, building=building, number=number)
-    household = registry.create_household(actor=None, room=room)
+    building = registry.create_building(actor=SYSTEM, grid=grid, name=building_name)
+    room = registry.get_or_create_room(actor=SYSTEM, building=building, number=number)
+    household = registry.create_household(actor=SYSTEM, room=room)
     person = registry.register_person(
-        actor=None,
+        actor=SYSTEM,
         household=household,
         name=name,
         id_type="resident_id",

@@ -8,6 +8,7 @@ from stdnum.cn import ric
 
 from tests.factories import make_user
 from wangge.audit.models import Action, AuditEvent
+from wangge.core.access import SYSTEM
 from wangge.registry import services
 from wangge.registry.models import Building, Household, Person, PersonMove
 
@@ -37,17 +38,17 @@ def post(client, url, payload):
 
 def household_at(grid, building, number="101", address=""):
     b = Building.objects.filter(grid=grid, name=building).first() or services.create_building(
-        actor=None, grid=grid, name=building, address=address
+        actor=SYSTEM, grid=grid, name=building, address=address
     )
-    room = services.get_or_create_room(actor=None, building=b, number=number)
-    return services.create_household(actor=None, room=room)
+    room = services.get_or_create_room(actor=SYSTEM, building=b, number=number)
+    return services.create_household(actor=SYSTEM, room=room)
 
 
 @pytest.fixture
 def town(world):
     h_a = household_at(world.grid_a, "1号楼", address="航空港路1号")
     zht = services.register_person(
-        actor=None,
+        actor=SYSTEM,
         household=h_a,
         name="张海婷",
         id_type="resident_id",
@@ -57,7 +58,7 @@ def town(world):
     )
     h_b = household_at(world.grid_b, "乙楼", address="乙格路9号")
     wangwu = services.register_person(
-        actor=None, household=h_b, name="王五", id_type="resident_id", id_number=ID_B, phone="13900002222"
+        actor=SYSTEM, household=h_b, name="王五", id_type="resident_id", id_number=ID_B, phone="13900002222"
     )
     return {"h_a": h_a, "zht": zht, "h_b": h_b, "wangwu": wangwu}
 

@@ -10,6 +10,7 @@ from stdnum.cn import ric
 
 from tests.factories import make_user
 from wangge.audit.models import Action, AuditEvent
+from wangge.core.access import SYSTEM
 from wangge.registry import services
 from wangge.registry.models import Building, Household, Person, PersonMove
 
@@ -35,15 +36,15 @@ def client_for(user) -> Client:
 
 def make_household(grid, building="1号楼", number="101", unit_label="1单元", address="航空港路1号"):
     b = Building.objects.filter(grid=grid, name=building).first() or services.create_building(
-        actor=None, grid=grid, name=building, address=address
+        actor=SYSTEM, grid=grid, name=building, address=address
     )
-    room = services.get_or_create_room(actor=None, building=b, number=number, unit_label=unit_label)
-    return services.create_household(actor=None, room=room)
+    room = services.get_or_create_room(actor=SYSTEM, building=b, number=number, unit_label=unit_label)
+    return services.create_household(actor=SYSTEM, room=room)
 
 
 def register(household, name, id_number, **kw):
     return services.register_person(
-        actor=None, household=household, name=name, id_type="resident_id", id_number=id_number, **kw
+        actor=SYSTEM, household=household, name=name, id_type="resident_id", id_number=id_number, **kw
     )
 
 
@@ -84,7 +85,7 @@ def test_people_list_masks_phones_without_the_permission(world, town):
 
 
 def test_people_list_filters_and_counts(world, town, office_leader):
-    services.record_departure(actor=None, person=town["lisi"])
+    services.record_departure(actor=SYSTEM, person=town["lisi"])
     client = client_for(office_leader)
     url = reverse("registry:people")
 
@@ -322,7 +323,7 @@ def test_depart_then_return_reactivates_the_same_record(world, town, grid_leader
 
 
 def test_buildings_list_counts(world, town, office_leader):
-    services.record_departure(actor=None, person=town["lisi"])
+    services.record_departure(actor=SYSTEM, person=town["lisi"])
     response = client_for(office_leader).get(reverse("registry:buildings"))
     rows = {b.name: (b.room_count, b.household_count, b.people_count) for b in response.context["page_obj"]}
     assert rows == {"1号楼": (1, 1, 1), "乙楼": (1, 1, 1)}
@@ -459,7 +460,7 @@ def test_search_strategies(world, town, grid_leader_a):
 
     scope = scope_of(grid_leader_a)
     passport = services.register_person(
-        actor=None, household=town["h_a"], name="Anna Smith", id_type="passport", id_number="E98765432"
+        actor=SYSTEM, household=town["h_a"], name="Anna Smith", id_type="passport", id_number="E98765432"
     )
 
     def found(q):
@@ -504,7 +505,7 @@ def test_a_long_list_is_shown_newest_first(world, town, grid_leader_a, monkeypat
 
 
 def test_every_page_renders_for_an_editor(world, town, grid_leader_a):
-    services.record_departure(actor=None, person=town["lisi"])
+    services.record_departure(actor=SYSTEM, person=town["lisi"])
     zht, lisi, h = town["zht"], town["lisi"], town["h_a"]
     b = h.room.building
     client = client_for(grid_leader_a)

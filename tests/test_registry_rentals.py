@@ -16,7 +16,7 @@ from stdnum.cn import ric
 
 from tests.factories import make_user
 from wangge.audit.models import Action, AuditEvent
-from wangge.core.access import scope_of
+from wangge.core.access import SYSTEM, scope_of
 from wangge.registry import rentals
 from wangge.registry import services as registry
 from wangge.registry.models import Person, Rental, RentalPolicy, Tenancy
@@ -51,11 +51,11 @@ def client_for(user) -> Client:
 
 @pytest.fixture
 def place(world):
-    building = registry.create_building(actor=None, grid=world.grid_a, name="甲1号楼", address="甲路1号")
-    room = registry.get_or_create_room(actor=None, building=building, number="101")
-    household = registry.create_household(actor=None, room=room)
+    building = registry.create_building(actor=SYSTEM, grid=world.grid_a, name="甲1号楼", address="甲路1号")
+    room = registry.get_or_create_room(actor=SYSTEM, building=building, number="101")
+    household = registry.create_household(actor=SYSTEM, room=room)
     landlord = registry.register_person(
-        actor=None,
+        actor=SYSTEM,
         household=household,
         name="王房东",
         id_type="resident_id",
@@ -69,18 +69,18 @@ def place(world):
 def make_rental(place, **kw):
     building, room, _household, landlord = place
     kw.setdefault("capacity", 4)
-    return rentals.create_rental(actor=None, building=building, room=room, landlord=landlord, **kw)
+    return rentals.create_rental(actor=SYSTEM, building=building, room=room, landlord=landlord, **kw)
 
 
 def make_person(household, name="租客", **kw):
     return registry.register_person(
-        actor=None, household=household, name=name, id_type="resident_id", id_number=new_id(), **kw
+        actor=SYSTEM, household=household, name=name, id_type="resident_id", id_number=new_id(), **kw
     )
 
 
 def tenancy(rental, person, move_in, reported_on, risk=False):
     return rentals.add_tenant(
-        actor=None,
+        actor=SYSTEM,
         rental=rental,
         person=person,
         move_in=move_in,
@@ -159,7 +159,7 @@ def test_over_occupation_by_capacity_then_by_rooms_policy(place):
     flagged = rentals.with_flags(Rental.objects.filter(pk=rental.pk)).get()
     assert (flagged.current_tenants, flagged.occupancy_limit, flagged.over_occupied) == (3, 2, True)
     # A tenant who moved out no longer counts.
-    rentals.end_tenancy(actor=None, tenancy=Tenancy.objects.get(person=people[0]), move_out=TUESDAY)
+    rentals.end_tenancy(actor=SYSTEM, tenancy=Tenancy.objects.get(person=people[0]), move_out=TUESDAY)
     flagged = rentals.with_flags(Rental.objects.filter(pk=rental.pk)).get()
     assert (flagged.current_tenants, flagged.over_occupied) == (2, False)
     # A policy of at most one person per room: 2 rooms hold 2 people... and 3 do not.
@@ -176,7 +176,7 @@ def test_rental_list_filters_flags_per_grid(world, place, office_leader):
     late_one = make_rental(place, name="迟报屋")
     tenancy(late_one, make_person(place[2]), FRIDAY, TUESDAY)
     fine = make_rental(place, name="合规屋")
-    rentals.record_pledge(actor=None, rental=fine, signed_on=MONDAY)
+    rentals.record_pledge(actor=SYSTEM, rental=fine, signed_on=MONDAY)
     client = client_for(office_leader)
     url = reverse("registry:rental_list")
     page = client.get(url, {"flag": "late"}).content.decode()
@@ -269,10 +269,10 @@ def test_pledge_size_limit_and_future_date(place):
     big = SimpleUploadedFile("p.pdf", PDF, content_type="application/pdf")
     big.size = rentals.PLEDGE_MAX_BYTES + 1
     with pytest.raises(ValidationError) as exc:
-        rentals.record_pledge(actor=None, rental=rental, signed_on=MONDAY, file=big)
+        rentals.record_pledge(actor=SYSTEM, rental=rental, signed_on=MONDAY, file=big)
     assert "too large" in str(exc.value)
     with pytest.raises(ValidationError):
-        rentals.record_pledge(actor=None, rental=rental, signed_on=timezone.localdate() + timedelta(days=1))
+        rentals.record_pledge(actor=SYSTEM, rental=rental, signed_on=timezone.localdate() + timedelta(days=1))
 
 
 def test_placards_are_recorded_with_who_and_when(place, office_leader):
@@ -310,9 +310,9 @@ def test_create_rental_by_landlord_id_number_in_scope_only(world, place, office_
     rental = Rental.objects.get(name="沿街超市")
     assert rental.landlord == landlord and rental.room.number == "102" and rental.path == world.grid_a.path
     # A landlord registered in another grid is not found; nothing is created.
-    other_building = registry.create_building(actor=None, grid=world.grid_b, name="乙楼")
+    other_building = registry.create_building(actor=SYSTEM, grid=world.grid_b, name="乙楼")
     other_household = registry.create_household(
-        actor=None, room=registry.get_or_create_room(actor=None, building=other_building, number="1")
+        actor=SYSTEM, room=registry.get_or_create_room(actor=SYSTEM, building=other_building, number="1")
     )
     foreign = make_person(other_household, "乙房东")
     r = client_for(make_user("leader_a2", world.grid_a, "grid_leader")).post(
@@ -492,7 +492,7 @@ def test_api_rentals_list_get_create_and_tenants(world, place):
         content_type="application/json",
     )
     assert r.status_code == 422 and "room" in json.dumps(r.json(), ensure_ascii=False)
-    other = registry.create_building(actor=None, grid=world.grid_b, name="乙楼")
+    other = registry.create_building(actor=SYSTEM, grid=world.grid_b, name="乙楼")
     r = client.post(
         base,
         json.dumps({"building_id": other.pk, "landlord_id": landlord.pk}),

@@ -11,7 +11,7 @@ from stdnum.cn import ric
 from tests.factories import make_user
 from wangge.audit.models import Action, AuditEvent
 from wangge.core import masking
-from wangge.core.access import scope_of
+from wangge.core.access import SYSTEM, scope_of
 from wangge.registry import identity, selectors, services
 from wangge.registry.models import Household, Person, PersonMove, Rental, Room, Tenancy, Visit
 
@@ -123,28 +123,28 @@ def test_initials_of_chinese_names():
 
 @pytest.fixture
 def place(world):
-    building = services.create_building(actor=None, grid=world.grid_a, name="1号楼", address="航空港路1号")
-    room = services.get_or_create_room(actor=None, building=building, number="1203", unit_label="2单元")
-    household = services.create_household(actor=None, room=room)
+    building = services.create_building(actor=SYSTEM, grid=world.grid_a, name="1号楼", address="航空港路1号")
+    room = services.get_or_create_room(actor=SYSTEM, building=building, number="1203", unit_label="2单元")
+    household = services.create_household(actor=SYSTEM, room=room)
     return building, room, household
 
 
 def register(household, name="张海婷", id_number=ID_A, **kw):
     return services.register_person(
-        actor=None, household=household, name=name, id_type="resident_id", id_number=id_number, **kw
+        actor=SYSTEM, household=household, name=name, id_type="resident_id", id_number=id_number, **kw
     )
 
 
 def test_a_building_belongs_to_a_level3_grid(world):
     with pytest.raises(ValidationError):
-        services.create_building(actor=None, grid=world.village, name="村委楼")
+        services.create_building(actor=SYSTEM, grid=world.village, name="村委楼")
 
 
 def test_rooms_are_found_again_and_floor_is_read_from_the_number(place):
     building, room, household = place
     assert room.floor == 12
     assert household.address == "航空港路1号 1号楼 2单元 1203"
-    again = services.get_or_create_room(actor=None, building=building, number="1203", unit_label="2单元")
+    again = services.get_or_create_room(actor=SYSTEM, building=building, number="1203", unit_label="2单元")
     assert again.pk == room.pk
 
 
@@ -203,9 +203,9 @@ def test_one_person_one_record_active_document_refused_with_where(world, place):
 def test_a_foreign_duplicate_reveals_nothing(world, place):
     _b, _r, household = place
     register(household, name="张海婷")
-    building_b = services.create_building(actor=None, grid=world.grid_b, name="乙楼")
-    room_b = services.get_or_create_room(actor=None, building=building_b, number="101")
-    household_b = services.create_household(actor=None, room=room_b)
+    building_b = services.create_building(actor=SYSTEM, grid=world.grid_b, name="乙楼")
+    room_b = services.get_or_create_room(actor=SYSTEM, building=building_b, number="101")
+    household_b = services.create_household(actor=SYSTEM, room=room_b)
     leader_b = make_user("leader_b", world.grid_b, "grid_leader")
     with pytest.raises(ValidationError) as exc:
         services.register_person(
@@ -219,11 +219,11 @@ def test_a_foreign_duplicate_reveals_nothing(world, place):
 def test_transfer_keeps_history_and_moves_scope(world, place):
     _b, _r, household = place
     person = register(household, relation="head")
-    building_b = services.create_building(actor=None, grid=world.grid_b, name="乙楼")
-    room_b = services.get_or_create_room(actor=None, building=building_b, number="101")
-    household_b = services.create_household(actor=None, room=room_b)
+    building_b = services.create_building(actor=SYSTEM, grid=world.grid_b, name="乙楼")
+    room_b = services.get_or_create_room(actor=SYSTEM, building=building_b, number="101")
+    household_b = services.create_household(actor=SYSTEM, room=room_b)
     moved = services.transfer_person(
-        actor=None, person=person, household=household_b, relation="head", reason="搬家"
+        actor=SYSTEM, person=person, household=household_b, relation="head", reason="搬家"
     )
     assert moved.pk == person.pk and moved.path == world.grid_b.path and moved.grid_id == world.grid_b.pk
     household.refresh_from_db()
@@ -246,9 +246,9 @@ def test_transfer_keeps_history_and_moves_scope(world, place):
 def test_transfer_out_of_scope_is_refused(world, place):
     _b, _r, household = place
     person = register(household)
-    building_b = services.create_building(actor=None, grid=world.grid_b, name="乙楼")
-    room_b = services.get_or_create_room(actor=None, building=building_b, number="101")
-    household_b = services.create_household(actor=None, room=room_b)
+    building_b = services.create_building(actor=SYSTEM, grid=world.grid_b, name="乙楼")
+    room_b = services.get_or_create_room(actor=SYSTEM, building=building_b, number="101")
+    household_b = services.create_household(actor=SYSTEM, room=room_b)
     worker = make_user("worker_a", world.grid_a, "grid_worker")
     with pytest.raises(Http404):
         services.transfer_person(actor=worker, person=person, household=household_b)
@@ -264,7 +264,7 @@ def test_departure_leaves_counts_but_stays_searchable(world, place):
     register(household, name="李四", id_number=ID_B)
     scope = scope_of(make_user("leader_a4", world.grid_a, "grid_leader"))
     assert selectors.people(scope).count() == 2
-    services.record_departure(actor=None, person=person, on=date(2026, 1, 5), reason="回老家")
+    services.record_departure(actor=SYSTEM, person=person, on=date(2026, 1, 5), reason="回老家")
     person.refresh_from_db()
     assert not person.is_active and person.departure_date == date(2026, 1, 5)
     household.refresh_from_db()
@@ -273,19 +273,19 @@ def test_departure_leaves_counts_but_stays_searchable(world, place):
     assert [p.pk for p in search.search(scope, "zht").people] == [person.pk]
     assert [p.pk for p in search.search(scope, "5678").people] == [person.pk]
     with pytest.raises(ValidationError):
-        services.record_departure(actor=None, person=person)
+        services.record_departure(actor=SYSTEM, person=person)
     with pytest.raises(ValidationError, match="departed"):
-        services.transfer_person(actor=None, person=person, household=household)
+        services.transfer_person(actor=SYSTEM, person=person, household=household)
 
 
 def test_return_reactivates_the_same_record(world, place):
     building, _r, household = place
     person = register(household, phone="13812345678")
-    services.record_departure(actor=None, person=person)
-    room2 = services.get_or_create_room(actor=None, building=building, number="301")
-    household2 = services.create_household(actor=None, room=room2)
+    services.record_departure(actor=SYSTEM, person=person)
+    room2 = services.get_or_create_room(actor=SYSTEM, building=building, number="301")
+    household2 = services.create_household(actor=SYSTEM, room=room2)
     back = services.register_person(
-        actor=None,
+        actor=SYSTEM,
         household=household2,
         name="张海婷",
         id_type="resident_id",
@@ -311,16 +311,16 @@ def test_update_person_validates_and_audits(place):
     person = register(household)
     other = register(household, name="李四", id_number=ID_B)
     with pytest.raises(ValidationError):
-        services.update_person(actor=None, person=person, status="nonsense")
+        services.update_person(actor=SYSTEM, person=person, status="nonsense")
     with pytest.raises(ValidationError):
-        services.update_person(actor=None, person=person, id_number=ID_B)  # other's active document
-    updated = services.update_person(actor=None, person=person, name=" 张海亭 ", id_number=ID_C)
+        services.update_person(actor=SYSTEM, person=person, id_number=ID_B)  # other's active document
+    updated = services.update_person(actor=SYSTEM, person=person, name=" 张海亭 ", id_number=ID_C)
     assert (updated.name, updated.name_initials, updated.id_number) == ("张海亭", "zht", ID_C)
     assert updated.birth_date == date(2001, 6, 15)
     event = AuditEvent.objects.filter(action=Action.UPDATE, model="registry.person").latest("id")
     assert event.before["name"] == "张海婷" and event.after["name"] == "张海亭"
     n = AuditEvent.objects.count()
-    services.update_person(actor=None, person=other, name="李四")
+    services.update_person(actor=SYSTEM, person=other, name="李四")
     assert AuditEvent.objects.count() == n  # nothing changed, nothing written
 
 
@@ -328,7 +328,7 @@ def test_moving_a_building_moves_its_peoples_scope(world, place):
     building, room, household = place
     person = register(household)
     departed = register(household, name="李四", id_number=ID_B)
-    services.record_departure(actor=None, person=departed)
+    services.record_departure(actor=SYSTEM, person=departed)
     rental = Rental.objects.create(building=building, room=room, landlord=person, path=building.path)
     tenancy = Tenancy.objects.create(
         rental=rental, person=person, move_in=date(2026, 1, 1), reported_on=date(2026, 1, 1), path=rental.path

@@ -17,7 +17,7 @@ from stdnum.cn import ric
 from tests.factories import make_user
 from tests.test_scoping_discovery import all_routes, hostile_payload, setting, violations  # noqa: F401
 from wangge.audit.models import Action, AuditEvent
-from wangge.core.access import scope_of
+from wangge.core.access import SYSTEM, scope_of
 from wangge.registry import rentals, visits
 from wangge.registry import services as registry
 from wangge.registry.models import PartyLink, Visit
@@ -50,13 +50,13 @@ def make_household(grid, building_name, number, head_name=None, phone=""):
     from wangge.registry.models import Building
 
     building = Building.objects.filter(grid=grid, name=building_name).first() or registry.create_building(
-        actor=None, grid=grid, name=building_name
+        actor=SYSTEM, grid=grid, name=building_name
     )
-    room = registry.get_or_create_room(actor=None, building=building, number=number)
-    household = registry.create_household(actor=None, room=room)
+    room = registry.get_or_create_room(actor=SYSTEM, building=building, number=number)
+    household = registry.create_household(actor=SYSTEM, room=room)
     if head_name:
         registry.register_person(
-            actor=None,
+            actor=SYSTEM,
             household=household,
             name=head_name,
             id_type="resident_id",
@@ -70,7 +70,7 @@ def make_household(grid, building_name, number, head_name=None, phone=""):
 
 def visit(household=None, rental=None, days_ago=0, **kw):
     v = visits.record_visit(
-        actor=None,
+        actor=SYSTEM,
         household=household,
         rental=rental,
         outcome=kw.pop("outcome", "met"),
@@ -150,7 +150,7 @@ def test_visit_in_the_future_is_refused_and_nothing_is_lost(world, grid_leader_a
 
 def test_a_visit_has_exactly_one_target(world):
     with pytest.raises(ValidationError):
-        visits.record_visit(actor=None, outcome="met", visitor_name="x")
+        visits.record_visit(actor=SYSTEM, outcome="met", visitor_name="x")
 
 
 def test_unvisited_lists_never_and_long_ago_per_grid(world, office_leader):
@@ -176,10 +176,10 @@ def test_unvisited_lists_never_and_long_ago_per_grid(world, office_leader):
 def test_unvisited_rentals_and_a_grid_worker_sees_only_their_grid(world, grid_leader_a):
     household = make_household(world.grid_a, "甲1楼", "101", head_name="房东甲")
     rentals.create_rental(
-        actor=None, building=household.room.building, landlord=household.head, name="未走访出租屋"
+        actor=SYSTEM, building=household.room.building, landlord=household.head, name="未走访出租屋"
     )
     visited = rentals.create_rental(
-        actor=None, building=household.room.building, landlord=household.head, name="已走访出租屋"
+        actor=SYSTEM, building=household.room.building, landlord=household.head, name="已走访出租屋"
     )
     visit(rental=visited, days_ago=2)
     foreign = make_household(world.grid_b, "乙1楼", "1")
@@ -214,7 +214,7 @@ def test_follow_ups_are_listed_until_done(world, office_leader):
     assert v.follow_up_done_at is not None
     assert "走访员" not in client.get(reverse("registry:follow_ups")).content.decode()
     with pytest.raises(ValidationError):
-        visits.complete_follow_up(actor=None, visit=v)
+        visits.complete_follow_up(actor=SYSTEM, visit=v)
 
 
 # --- party-member links ---------------------------------------------------------------------
@@ -226,8 +226,8 @@ def test_party_coverage_per_grid_and_members_over_ten(world, office_leader):
     busy = party_member(world.grid_a, "党员忙")
     idle = party_member(world.grid_a, "党员闲")
     for h in a_households[:11]:
-        visits.link_household(actor=None, member=busy, household=h)
-    visits.link_household(actor=None, member=idle, household=b_households[0])
+        visits.link_household(actor=SYSTEM, member=busy, household=h)
+    visits.link_household(actor=SYSTEM, member=idle, household=b_households[0])
     coverage = {r["room__building__grid__name"]: r for r in visits.coverage_by_grid(scope_of(office_leader))}
     assert (coverage["甲网格"]["households"], coverage["甲网格"]["uncovered"]) == (12, 1)
     assert (coverage["乙网格"]["households"], coverage["乙网格"]["uncovered"]) == (2, 1)
@@ -245,23 +245,23 @@ def test_link_rules_one_member_per_household_party_members_only_and_ending(world
     other = party_member(world.grid_a, "党员乙")
     not_party = party_member(world.grid_a, "群众", party=False)
     with pytest.raises(ValidationError, match="not a party member"):
-        visits.link_household(actor=None, member=not_party, household=household)
-    link = visits.link_household(actor=None, member=member, household=household)
+        visits.link_household(actor=SYSTEM, member=not_party, household=household)
+    link = visits.link_household(actor=SYSTEM, member=member, household=household)
     with pytest.raises(ValidationError, match="already linked"):
-        visits.link_household(actor=None, member=other, household=household)
-    visits.end_link(actor=None, link=link)
+        visits.link_household(actor=SYSTEM, member=other, household=household)
+    visits.end_link(actor=SYSTEM, link=link)
     assert list(visits.uncovered_households(scope_of(make_user("v", world.grid_a, "grid_leader")))) == [
         household
     ]
     # Ended today: another member can take it over from today.
-    visits.link_household(actor=None, member=other, household=household)
+    visits.link_household(actor=SYSTEM, member=other, household=household)
     assert PartyLink.objects.filter(household=household).count() == 2
 
 
 def test_member_households_page_lists_heads_phones_masked_by_role(world, grid_leader_a):
     household = make_household(world.grid_a, "甲1楼", "101", head_name="户主甲", phone="13811112222")
     member = party_member(world.grid_a, "党员甲")
-    visits.link_household(actor=None, member=member, household=household)
+    visits.link_household(actor=SYSTEM, member=member, household=household)
     url = reverse("registry:party_member_households") + f"?member={member.pk}"
     page = client_for(grid_leader_a).get(url).content.decode()
     assert "户主甲" in page and "13811112222" in page

@@ -17,7 +17,7 @@ from django.utils import timezone
 from tests.factories import make_user
 from wangge.accounts import services as account_services
 from wangge.accounts.models import ApiToken, Role, User
-from wangge.core.access import PUBLIC, SCOPED, declared_access
+from wangge.core.access import PUBLIC, SCOPED, SYSTEM, declared_access
 from wangge.org import services as org_services
 from wangge.org.models import Level, OrgUnit
 from wangge.roster import services as roster_services
@@ -134,11 +134,13 @@ def registry_foreign(world) -> Foreign:
     from wangge.registry import services as registry
     from wangge.registry.models import ImportJob, PartyLink, Rental, Tenancy, Visit
 
-    building = registry.create_building(actor=None, grid=world.grid_b, name="外格乙楼", address="外格乙路1号")
-    room = registry.get_or_create_room(actor=None, building=building, number="101", unit_label="1单元")
-    household = registry.create_household(actor=None, room=room)
+    building = registry.create_building(
+        actor=SYSTEM, grid=world.grid_b, name="外格乙楼", address="外格乙路1号"
+    )
+    room = registry.get_or_create_room(actor=SYSTEM, building=building, number="101", unit_label="1单元")
+    household = registry.create_household(actor=SYSTEM, room=room)
     person = registry.register_person(
-        actor=None,
+        actor=SYSTEM,
         household=household,
         name="外格乙居民",
         id_type="resident_id",

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import StaffFactory, make_user
-from wangge.core.access import scope_of
+from wangge.core.access import SYSTEM, scope_of
 from wangge.roster import services as roster
 from wangge.roster.models import AssignmentRole
 from wangge.screening import followup, intake, services
@@ -106,8 +106,8 @@ def test_a_fever_escalates_to_the_grid_medic_and_the_office_leader_without_a_nam
 ):
     medic = StaffFactory(name="王医生", phone="13800000001", unit=world.grid_a, kind="medic")
     leader = StaffFactory(name="李主任", phone="13800000002", unit=world.office, kind="office_leader")
-    roster.assign(actor=None, staff=medic, unit=world.grid_a, role=AssignmentRole.TEAM_MEDIC)
-    roster.assign(actor=None, staff=leader, unit=world.office, role=AssignmentRole.OFFICE_LEADER)
+    roster.assign(actor=SYSTEM, staff=medic, unit=world.grid_a, role=AssignmentRole.TEAM_MEDIC)
+    roster.assign(actor=SYSTEM, staff=leader, unit=world.office, role=AssignmentRole.OFFICE_LEADER)
     measure = in_force(screening)
     with django_capture_on_commit_callbacks(execute=True):
         c = check(screening, measure, timezone.localdate(), 1, temperature="38.4")
@@ -194,7 +194,7 @@ def test_services_lifecycle_with_times(screening, world):
         == req.pk
     )
     by_person = followup.raise_request(
-        actor=None, measure=measure, kind="medicine", detail="降压药", by_person=True
+        actor=SYSTEM, measure=measure, kind="medicine", detail="降压药", by_person=True
     )
     assert by_person.raised_by_person and by_person.raised_by is None
     scope = scope_of(screening.grid_leader)

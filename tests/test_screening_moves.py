@@ -12,7 +12,7 @@ from django.utils import timezone
 from tests.factories import make_user
 from tests.test_screening_followup import check, in_force
 from wangge.audit.models import Action, AuditEvent
-from wangge.core.access import scope_of
+from wangge.core.access import SYSTEM, scope_of
 from wangge.registry import services as registry
 from wangge.registry.dedupe import merge_people
 from wangge.screening import followup, intake
@@ -32,9 +32,9 @@ pytestmark = pytest.mark.django_db
 
 
 def household_in(grid, name):
-    building = registry.create_building(actor=None, grid=grid, name=name)
-    room = registry.get_or_create_room(actor=None, building=building, number="101", unit_label="1")
-    return registry.create_household(actor=None, room=room)
+    building = registry.create_building(actor=SYSTEM, grid=grid, name=name)
+    room = registry.get_or_create_room(actor=SYSTEM, building=building, number="101", unit_label="1")
+    return registry.create_household(actor=SYSTEM, room=room)
 
 
 def counters_match(round_ids):
@@ -158,7 +158,7 @@ def test_a_merge_brings_the_dropped_records_measure_to_the_kept_address(screenin
     measure = in_force(screening)
     drop = measure.person
     keep = registry.register_person(
-        actor=None,
+        actor=SYSTEM,
         household=household_in(world.grid_b, "乙四楼"),
         name=drop.name,
         id_type="passport",
@@ -199,9 +199,9 @@ def test_an_unhandled_finding_is_told_to_the_new_grids_medic_after_a_move(
     medic_a = StaffFactory(name="甲医生", phone="13800000011", unit=world.grid_a, kind="medic")
     medic_b = StaffFactory(name="乙医生", phone="13800000012", unit=world.grid_b, kind="medic")
     leader = StaffFactory(name="李主任", phone="13800000013", unit=world.office, kind="office_leader")
-    roster.assign(actor=None, staff=medic_a, unit=world.grid_a, role=AssignmentRole.TEAM_MEDIC)
-    roster.assign(actor=None, staff=medic_b, unit=world.grid_b, role=AssignmentRole.TEAM_MEDIC)
-    roster.assign(actor=None, staff=leader, unit=world.office, role=AssignmentRole.OFFICE_LEADER)
+    roster.assign(actor=SYSTEM, staff=medic_a, unit=world.grid_a, role=AssignmentRole.TEAM_MEDIC)
+    roster.assign(actor=SYSTEM, staff=medic_b, unit=world.grid_b, role=AssignmentRole.TEAM_MEDIC)
+    roster.assign(actor=SYSTEM, staff=leader, unit=world.office, role=AssignmentRole.OFFICE_LEADER)
     measure = in_force(screening)
     with django_capture_on_commit_callbacks(execute=True):
         check(screening, measure, timezone.localdate(), 1, temperature="38.6")

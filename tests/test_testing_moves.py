@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from wangge.core.access import SYSTEM
 from wangge.registry import services as registry
 from wangge.testing import counters
 from wangge.testing import services as testing_services
@@ -16,11 +17,11 @@ pytestmark = pytest.mark.django_db
 
 
 def household_in(grid, name, floor=3):
-    building = registry.create_building(actor=None, grid=grid, name=name)
+    building = registry.create_building(actor=SYSTEM, grid=grid, name=name)
     room = registry.get_or_create_room(
-        actor=None, building=building, number="301", unit_label="2", floor=floor
+        actor=SYSTEM, building=building, number="301", unit_label="2", floor=floor
     )
-    return registry.create_household(actor=None, room=room)
+    return registry.create_household(actor=SYSTEM, room=room)
 
 
 def office_round(world, admin_user):

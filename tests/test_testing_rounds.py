@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from tests.factories import make_user
 from wangge.audit.models import AuditEvent
+from wangge.core.access import SYSTEM
 from wangge.testing import checklists, counters, services
 from wangge.testing.models import (
     ChecklistItem,
@@ -233,7 +234,7 @@ def test_groups_add_people_by_search_and_by_pasted_id_numbers(testing):
     from wangge.registry import services as registry
 
     newcomer = registry.register_person(
-        actor=None,
+        actor=SYSTEM,
         household=testing.people_a[0].household,
         name="冷链新人",
         id_type="resident_id",

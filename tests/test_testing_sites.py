@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from tests.factories import make_user
 from wangge.audit.models import AuditEvent
+from wangge.core.access import SYSTEM
 from wangge.registry import services as registry
 from wangge.testing import checklists
 from wangge.testing import sites as site_services
@@ -52,7 +53,7 @@ def tick_all(t, site, actor=None):
 
 
 def test_a_site_is_created_with_grids_and_buildings_and_audited(testing, world):
-    building = registry.create_building(actor=None, grid=world.grid_a, name="甲二楼")
+    building = registry.create_building(actor=SYSTEM, grid=world.grid_a, name="甲二楼")
     site = site_services.create_site(
         actor=testing.manager,
         round=testing.round,
@@ -66,7 +67,7 @@ def test_a_site_is_created_with_grids_and_buildings_and_audited(testing, world):
 
 
 def test_site_validation(testing, world):
-    other_building = registry.create_building(actor=None, grid=world.grid_b, name="乙二楼")
+    other_building = registry.create_building(actor=SYSTEM, grid=world.grid_b, name="乙二楼")
     with pytest.raises(ValidationError):  # building outside the grids served
         site_services.create_site(
             actor=testing.manager,
@@ -158,7 +159,7 @@ def test_readiness_ticked_by_registrar_but_not_by_a_lab(testing):
 
 
 def test_site_created_through_the_form(testing, world):
-    building = registry.create_building(actor=None, grid=world.grid_b, name="乙二楼")
+    building = registry.create_building(actor=SYSTEM, grid=world.grid_b, name="乙二楼")
     client = client_for(testing.manager)
     url = f"/testing/rounds/{testing.round.pk}/sites/new/"
     page = client.get(url).content.decode()

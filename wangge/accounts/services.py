@@ -15,7 +15,7 @@ from wangge.accounts.models import ApiToken, Role, User
 from wangge.accounts.permissions import ACCOUNTS_MANAGE
 from wangge.audit import services as audit
 from wangge.audit.models import Action
-from wangge.core.access import scope_of
+from wangge.core.access import has_permission, is_system, require, scope_of
 from wangge.core.permissions import catalogue
 from wangge.org.models import OrgUnit
 
@@ -29,13 +29,12 @@ def _account_snapshot(user: User) -> dict:
 
 
 def _require_manage(actor: Any) -> None:
-    if actor is not None and not actor.can(ACCOUNTS_MANAGE):
-        raise PermissionDenied(_("Your role does not allow this."))
+    require(actor, ACCOUNTS_MANAGE)
 
 
 def _grantable_roles(actor: Any, roles: list[Role]) -> None:
     """Nobody grants a permission they do not hold themselves."""
-    if actor is None:
+    if is_system(actor):
         return
     mine = actor.permission_codes()
     for role in roles:
@@ -55,9 +54,9 @@ def create_account(
     staff=None,
 ) -> User:
     _require_manage(actor)
-    if jurisdiction is not None and actor is not None and not scope_of(actor).covers(jurisdiction):
-        raise Http404(_("Not found."))
-    if actor is not None and jurisdiction is None:
+    if jurisdiction is not None:
+        scope_of(actor).require_unit(jurisdiction)
+    if not is_system(actor) and jurisdiction is None:
         raise ValidationError({"jurisdiction": _("An account needs a jurisdiction inside yours.")})
     _grantable_roles(actor, roles)
     username = (username or "").strip()
@@ -100,16 +99,14 @@ def update_account(
 ) -> User:
     _require_manage(actor)
     scope = scope_of(actor)
-    if actor is not None and not scope.covers(user.jurisdiction):
-        raise Http404(_("Not found."))
-    if actor is not None and user.pk == actor.pk and (is_active is False or roles is not None):
+    scope.require_unit(user.jurisdiction)
+    if user.pk == actor.pk and (is_active is False or roles is not None):
         raise ValidationError(_("You cannot deactivate yourself or change your own roles."))
     # Nobody takes over an account that holds rights they do not hold themselves.
     _grantable_roles(actor, list(user.roles.all()))
     before = _account_snapshot(user)
     if jurisdiction is not None:
-        if actor is not None and not scope.covers(jurisdiction):
-            raise Http404(_("Not found."))
+        scope.require_unit(jurisdiction)
         user.jurisdiction = jurisdiction
     if display_name is not None:
         user.display_name = display_name
@@ -229,10 +226,10 @@ def _require_district_roles_admin(actor: Any) -> None:
     """Roles are district-wide: only a roles administrator at the top of the tree defines them."""
     from wangge.accounts.permissions import ROLES_MANAGE
 
-    if actor is None:
+    if is_system(actor):
         return
     scope = scope_of(actor)
-    if not actor.can(ROLES_MANAGE) or scope.is_empty or scope.root.parent_id is not None:
+    if not has_permission(actor, ROLES_MANAGE) or scope.is_empty or scope.root.parent_id is not None:
         raise PermissionDenied(_("Only a district roles administrator can define roles."))
 
 
@@ -274,7 +271,7 @@ def save_role(
         description,
     )
     role.save()
-    path = actor.jurisdiction.path if actor is not None and actor.jurisdiction else ""
+    path = actor.jurisdiction.path if getattr(actor, "jurisdiction", None) else ""
     audit.record(
         actor=actor,
         action=Action.UPDATE if before else Action.CREATE,

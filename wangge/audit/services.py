@@ -20,7 +20,7 @@ current_request_id: contextvars.ContextVar[str] = contextvars.ContextVar("wangge
 NEVER_AUDITED = {"password", "key_hash"}
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
     from django.db.models.fields.files import FieldFile
 
     if isinstance(value, FieldFile):
@@ -30,9 +30,9 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, decimal.Decimal | uuid.UUID):
         return str(value)
     if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
+        return {k: jsonable(v) for k, v in value.items()}
     return value
 
 
@@ -42,8 +42,16 @@ def snapshot(obj: models.Model) -> dict[str, Any]:
     for field in obj._meta.concrete_fields:
         if field.name in NEVER_AUDITED:
             continue
-        data[field.attname] = _jsonable(field.value_from_object(obj))
+        data[field.attname] = jsonable(field.value_from_object(obj))
     return data
+
+
+def _account_of(actor: Any):
+    """The account to record, None for the platform itself. A missing actor is a caller's bug:
+    the platform must be named (SYSTEM, PUBLIC_ACTOR), never implied."""
+    if actor is None:
+        raise ValueError("an audited action needs its actor: pass SYSTEM or PUBLIC_ACTOR for the platform")
+    return user_or_none(actor)
 
 
 def record(
@@ -55,7 +63,7 @@ def record(
     before: dict | None = None,
     after: dict | None = None,
 ) -> AuditEvent:
-    actor_obj = user_or_none(actor)
+    actor_obj = _account_of(actor)
     return AuditEvent.objects.create(
         actor=actor_obj,
         actor_name=(actor_obj.get_username() if actor_obj else "system"),
@@ -99,7 +107,7 @@ def record_sql(
     from django.db import connection
     from django.utils import timezone
 
-    actor_obj = user_or_none(actor)
+    actor_obj = _account_of(actor)
     values = {
         "at": timezone.now(),
         "actor_id": actor_obj.pk if actor_obj else None,

@@ -11,16 +11,18 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponseForbidden
 from django.utils.translation import gettext as _
 
 if TYPE_CHECKING:
     from wangge.org.models import OrgUnit
+
+M = TypeVar("M", bound=Model)
 
 ACCESS_ATTR = "wangge_access"
 SCOPED = "scoped"
@@ -30,7 +32,7 @@ PUBLIC = "public"
 class SystemActor:
     """The platform acting on its own: rules, scheduled tasks, seeding, the public forms' back end.
 
-    It must be named explicitly (`SYSTEM`, `PUBLIC`): a service handed `None` refuses, so a
+    It must be named explicitly (`SYSTEM`, `PUBLIC_ACTOR`): a service handed `None` refuses, so a
     caller that forgets to pass its actor gets nothing rather than full power.
     """
 
@@ -42,7 +44,7 @@ class SystemActor:
     jurisdiction = None
 
     def __init__(self, name: str) -> None:
-        self.name = name
+        self.name: str = name
 
     def can(self, permission: str) -> bool:
         return True
@@ -56,7 +58,7 @@ class SystemActor:
 
 SYSTEM = SystemActor("system")
 # The public pages' back end (self-reports, a resident's own look-up): acts for nobody in particular.
-PUBLIC = SystemActor("public")
+PUBLIC_ACTOR = SystemActor("public")
 
 
 def is_system(actor: Any) -> bool:
@@ -87,7 +89,7 @@ class Scope:
             return ""
         return self.root.path if self.root is not None else None
 
-    def filter(self, qs: QuerySet, path_field: str = "path") -> QuerySet:
+    def filter(self, qs: QuerySet[M, Any], path_field: str = "path") -> QuerySet[M, Any]:
         """The records of `qs` inside the scope; the one place a path prefix filter is built."""
         if self.unbounded:
             return qs
@@ -98,9 +100,11 @@ class Scope:
     def covers_path(self, path: str | None) -> bool:
         if self.unbounded:
             return True
-        return self.root is not None and bool(path) and path.startswith(self.root.path)
+        return self.root is not None and bool(path) and str(path).startswith(self.root.path)
 
     def covers(self, unit: OrgUnit | None) -> bool:
+        if self.unbounded:
+            return True
         return unit is not None and self.covers_path(unit.path)
 
     def overlaps_path(self, path: str | None) -> bool:
@@ -111,7 +115,7 @@ class Scope:
             return False
         return path.startswith(self.root.path) or self.root.path.startswith(path)
 
-    def get(self, qs: QuerySet, path_field: str = "path", **lookup: Any) -> Model:
+    def get(self, qs: QuerySet[M, Any], path_field: str = "path", **lookup: Any) -> M:
         """One record inside the scope, or 404: out of scope looks exactly like missing."""
         return get_or_404(self.filter(qs, path_field), **lookup)
 
@@ -128,12 +132,19 @@ class Scope:
             raise not_found()
 
 
-def get_or_404(qs: QuerySet, **lookup: Any) -> Model:
+def get_or_404(qs: QuerySet[M, Any], **lookup: Any) -> M:
     """One record of an already scoped queryset, or 404 (a malformed id is not found too)."""
     try:
         return qs.get(**lookup)
-    except (qs.model.DoesNotExist, ValueError, TypeError, OverflowError) as exc:
+    except (ObjectDoesNotExist, ValueError, TypeError, OverflowError) as exc:
         raise not_found() from exc
+
+
+def under(qs: QuerySet[M, Any], place: Any, path_field: str = "path") -> QuerySet[M, Any]:
+    """Narrow an already scoped queryset to the records under a unit (or a path) the caller
+    has already found in scope: a filter by place inside the jurisdiction, never instead of it."""
+    path = place if isinstance(place, str) else place.path
+    return qs.filter(**{f"{path_field}__startswith": path})
 
 
 def scope_of(actor: Any) -> Scope:
@@ -172,7 +183,7 @@ def require(actor: Any, permission: str) -> None:
 
 def _declare(view: Callable, kind: str, permission: str | None) -> Callable:
     setattr(view, ACCESS_ATTR, kind)
-    view.wangge_permission = permission
+    setattr(view, "wangge_permission", permission)  # noqa: B010 - a declaration read by the scoping walk
     return view
 
 
@@ -186,7 +197,7 @@ def scoped_view(permission: str | None = None) -> Callable[[Callable], Callable]
                 return redirect_to_login(request.get_full_path())
             if permission and not has_permission(request.user, permission):
                 raise PermissionDenied(_("Your role does not allow this."))
-            request.scope = scope_of(request.user)
+            request.scope = scope_of(request.user)  # type: ignore[attr-defined]
             return view(request, *args, **kwargs)
 
         return _declare(wrapper, SCOPED, permission)
@@ -212,8 +223,8 @@ def api_operation(permission: str | None = None, *, public: bool = False) -> Cal
                 user = getattr(request, "auth", None) or request.user
                 if permission and not has_permission(user, permission):
                     raise PermissionDenied(_("Your role does not allow this."))
-                request.scope = scope_of(user)
-                request.actor = user
+                request.scope = scope_of(user)  # type: ignore[attr-defined]
+                request.actor = user  # type: ignore[attr-defined]
             return func(request, *args, **kwargs)
 
         return _declare(wrapper, PUBLIC if public else SCOPED, permission)

@@ -30,7 +30,7 @@ from wangge.accounts.models import User
 from wangge.accounts.services import ensure_role
 from wangge.audit import services as audit
 from wangge.audit.models import Action
-from wangge.core.access import Scope
+from wangge.core.access import SYSTEM, Scope
 from wangge.core.permissions import standard_roles
 from wangge.demo.logins import DEMO_LOGINS, DEMO_PASSWORD
 from wangge.demo.meta import BUILDER_VERSION, DEFAULT_SEED
@@ -761,7 +761,7 @@ class DemoBuilder:
             counts = {**demo_counts(), **self.testing_summary}
             district = self.units["GK"]
             audit.record(
-                actor=None,
+                actor=SYSTEM,
                 action=Action.CREATE,
                 obj=district,
                 after={

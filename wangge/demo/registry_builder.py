@@ -212,7 +212,7 @@ def _place_of(code: str, year: int) -> str:
     return "".join(out)
 
 
-def _check_digit(body: str) -> str:
+def check_digit(body: str) -> str:
     """GB 11643's check digit, by python-stdnum (which expects a placeholder check digit)."""
     return ric.calc_check_digit(body + "0")
 
@@ -539,7 +539,7 @@ class RegistryBuilder:
             body = f"{stem}{seq:03d}"
             if body not in self.id_bodies:
                 self.id_bodies.add(body)
-                return body + _check_digit(body), self._hukou(code, birth.year)
+                return body + check_digit(body), self._hukou(code, birth.year)
 
     def _hukou(self, code: str, year: int) -> str:
         """The place of household registration: the area's name (its birth-year name, once per code)."""

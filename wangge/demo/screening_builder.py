@@ -486,13 +486,13 @@ class ScreeningDemo:
     # ------------------------------------------------------------------------------ self-reports
 
     def _newcomer_id(self) -> str:
-        from wangge.demo.registry_builder import _check_digit
+        from wangge.demo.registry_builder import check_digit
         from wangge.registry.services import find_by_document
 
         while True:
             birth = date(1975, 1, 1) + timedelta(days=self.rng.randint(0, 11000))
             body = f"610113{birth:%Y%m%d}{self.rng.randint(0, 999):03d}"
-            number = body + _check_digit(body)
+            number = body + check_digit(body)
             if find_by_document("resident_id", number) is None:
                 return number
 

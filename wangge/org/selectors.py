@@ -10,7 +10,7 @@ from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from wangge.core.access import Scope
-from wangge.org.models import Level, OrgUnit
+from wangge.org.models import ALLOWED_PARENT_LEVELS, Level, OrgUnit
 from wangge.roster.models import LEADER_ROLES, Assignment, AssignmentRole, StaffMember
 
 
@@ -149,3 +149,15 @@ def visible_location(scope: Scope, unit: OrgUnit) -> list[str]:
     parent = unit.parent
     grandparent = parent.parent if parent is not None else None
     return [u.name for u in (parent, grandparent) if scope.covers(u)]
+
+
+def move_targets(scope: Scope, unit: OrgUnit) -> QuerySet[OrgUnit]:
+    """Units in scope that may take `unit` as a child: the right level, not under it, not its parent."""
+    return (
+        units(scope)
+        .filter(level__in=ALLOWED_PARENT_LEVELS[Level(unit.level)])
+        .exclude(path__startswith=unit.path)
+        .exclude(pk=unit.parent_id)
+        .select_related("parent", "parent__parent")
+        .order_by("path")
+    )

@@ -12,25 +12,24 @@ from django.utils.translation import gettext as _
 
 from wangge.audit import services as audit
 from wangge.audit.models import Action
-from wangge.core.access import scope_of
+from wangge.core.access import is_system, require, scope_of
 from wangge.core.paths import path_scoped_models, rewrite_prefix
 from wangge.org.models import ALLOWED_PARENT_LEVELS, Level, OrgUnit
 from wangge.org.permissions import ORG_EDIT
 
 
 def _require_edit(actor: Any) -> None:
-    if actor is not None and not actor.can(ORG_EDIT):
-        raise PermissionDenied(_("Your role does not allow this."))
+    require(actor, ORG_EDIT)
 
 
 def _check_in_scope(actor: Any, unit: OrgUnit) -> None:
-    """Out of scope answers like a missing record."""
-    if actor is None:
-        return  # system actions (seeding, migrations) act on the whole tree
-    from django.http import Http404
+    """Out of scope answers like a missing record (the system actor covers the whole tree)."""
+    scope_of(actor).require_unit(unit)
 
-    if not scope_of(actor).covers(unit):
-        raise Http404(_("Not found."))
+
+def _is_own_root(actor: Any, unit: OrgUnit) -> bool:
+    root = scope_of(actor).root
+    return root is not None and root.pk == unit.pk
 
 
 def _check_parent_level(level: int, parent: OrgUnit | None) -> None:
@@ -69,7 +68,7 @@ def create_unit(
     _require_edit(actor)
     if parent is not None:
         _check_in_scope(actor, parent)
-    elif actor is not None:
+    elif not is_system(actor):
         raise PermissionDenied(_("Only the system can create a district."))
     _check_parent_level(level, parent)
     code = _clean_code(code)
@@ -136,7 +135,7 @@ def move_unit(*, actor: Any, unit: OrgUnit, new_parent: OrgUnit) -> OrgUnit:
     unit = OrgUnit.objects.select_for_update().get(pk=unit.pk)
     new_parent = OrgUnit.objects.get(pk=new_parent.pk)
     _check_in_scope(actor, unit)
-    if actor is not None and scope_of(actor).root.pk == unit.pk:
+    if _is_own_root(actor, unit):
         raise PermissionDenied(_("You cannot move the root of your own jurisdiction."))
     _check_in_scope(actor, new_parent)
     if new_parent.path.startswith(unit.path):
@@ -168,7 +167,7 @@ def close_unit(*, actor: Any, unit: OrgUnit, reason: str = "") -> OrgUnit:
     _require_edit(actor)
     unit = OrgUnit.objects.select_for_update().get(pk=unit.pk)
     _check_in_scope(actor, unit)
-    if actor is not None and scope_of(actor).root.pk == unit.pk:
+    if _is_own_root(actor, unit):
         raise PermissionDenied(_("You cannot close the root of your own jurisdiction."))
     if unit.closed_at is not None:
         raise ValidationError(_("This unit is already closed."))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -25,12 +25,11 @@ from wangge.org.forms import (
     UnitMoveForm,
     child_levels,
 )
-from wangge.org.models import ALLOWED_PARENT_LEVELS, Level, OrgUnit
+from wangge.org.models import Level, OrgUnit
 from wangge.org.permissions import ORG_EDIT, ORG_VIEW
 from wangge.org.selectors import TreeNode
 from wangge.roster import selectors as roster_selectors
 from wangge.roster import services as roster_services
-from wangge.roster.models import Assignment
 from wangge.roster.permissions import ROSTER_EDIT, ROSTER_VIEW
 
 TREE_NODE_BUDGET = 150
@@ -247,14 +246,7 @@ def unit_edit(request, unit_id):
 def unit_move(request, unit_id):
     scope = request.scope
     unit = selectors.get_unit(scope, unit_id)
-    candidates = (
-        selectors.units(scope)
-        .filter(level__in=ALLOWED_PARENT_LEVELS[Level(unit.level)])
-        .exclude(path__startswith=unit.path)
-        .exclude(pk=unit.parent_id)
-        .select_related("parent", "parent__parent")
-        .order_by("path")
-    )
+    candidates = selectors.move_targets(scope, unit)
     choices = [(c.pk, _unit_choice_label(scope, c)) for c in candidates]
     form = UnitMoveForm(post_data(request), candidates=choices)
     if request.method == "POST" and form.is_valid():
@@ -321,10 +313,7 @@ def _staff_choices(scope: Scope, unit: OrgUnit, q: str) -> tuple[list[tuple[int,
     if not q:
         around = unit.parent if unit.parent_id and scope.covers(unit.parent) else unit
         above = [a.path for a in selectors.visible_ancestors(scope, unit)]
-        responsible_around = scope.filter(
-            Assignment.objects.filter(staff=OuterRef("pk"), path__startswith=around.path)
-        )
-        qs = qs.filter(Q(path__startswith=around.path) | Q(path__in=above) | Exists(responsible_around))
+        qs = roster_selectors.staff_around(scope, qs, around=around, above_paths=above)
     staff = list(qs[: STAFF_CHOICES_LIMIT + 1])
     more = len(staff) > STAFF_CHOICES_LIMIT
     return [(s.pk, _staff_label(scope, s)) for s in staff[:STAFF_CHOICES_LIMIT]], more

@@ -15,7 +15,7 @@ from ninja import Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from wangge.audit import services as audit
-from wangge.core.access import api_operation, has_permission
+from wangge.core.access import api_operation, has_permission, under
 from wangge.org import selectors as org_selectors
 from wangge.registry import search as registry_search
 from wangge.registry import selectors, services
@@ -241,7 +241,7 @@ class PeoplePagination(LimitOffsetPagination):
 def list_buildings(request, unit_id: int | None = None, q: str = ""):
     qs = selectors.buildings(request.scope)
     if unit_id is not None:
-        qs = qs.filter(path__startswith=org_selectors.get_unit(request.scope, unit_id).path)
+        qs = under(qs, org_selectors.get_unit(request.scope, unit_id))
     q = q.strip()[:60]
     if q:
         qs = qs.filter(name__icontains=q) | qs.filter(address__icontains=q)
@@ -333,7 +333,7 @@ def list_people(
     scope = request.scope
     qs = selectors.people(scope, include_departed=include_departed)
     if unit_id is not None:
-        qs = qs.filter(path__startswith=org_selectors.get_unit(scope, unit_id).path)
+        qs = under(qs, org_selectors.get_unit(scope, unit_id))
     if building_id is not None:
         qs = qs.filter(household__room__building=selectors.get_building(scope, building_id))
     if household_id is not None:

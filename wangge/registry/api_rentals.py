@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from wangge.audit import services as audit
-from wangge.core.access import api_operation
+from wangge.core.access import api_operation, under
 from wangge.org import selectors as org_selectors
 from wangge.registry import rentals as rental_services
 from wangge.registry import selectors
@@ -264,7 +264,7 @@ def list_rentals(
 ):
     qs = rental_services.with_flags(rental_services.rentals(request.scope))
     if unit_id is not None:
-        qs = qs.filter(path__startswith=org_selectors.get_unit(request.scope, unit_id).path)
+        qs = under(qs, org_selectors.get_unit(request.scope, unit_id))
     if kind:
         qs = qs.filter(kind=kind)
     if status:

@@ -611,16 +611,16 @@ def end_tenancy(*, actor: Any, tenancy: Tenancy, move_out: date | None = None) -
     return tenancy
 
 
-def _require_district_policy_editor(actor: Any) -> None:
+def require_district_policy_editor(actor: Any) -> None:
     """Rental rules apply across the district, so only district-level editors set them."""
     from django.core.exceptions import PermissionDenied
 
-    from wangge.core.access import scope_of
+    from wangge.core.access import has_permission, is_system, scope_of
     from wangge.registry.permissions import REGISTRY_EDIT
 
     scope = scope_of(actor)
-    if actor is not None and (
-        not actor.can(REGISTRY_EDIT) or scope.is_empty or scope.root.parent_id is not None
+    if not is_system(actor) and (
+        not has_permission(actor, REGISTRY_EDIT) or scope.is_empty or scope.root.parent_id is not None
     ):
         raise PermissionDenied(_("Only the district sets rental rules."))
 
@@ -636,7 +636,7 @@ def save_policy(
     valid_to: date | None = None,
 ) -> RentalPolicy:
     """A new rule version from a date; the one in force until then ends the day before."""
-    _require_district_policy_editor(actor)
+    require_district_policy_editor(actor)
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": _("A name is required.")})
@@ -674,4 +674,4 @@ def save_policy(
 
 
 def _actor_path(actor: Any) -> str:
-    return actor.jurisdiction.path if actor is not None and actor.jurisdiction else ""
+    return actor.jurisdiction.path if getattr(actor, "jurisdiction", None) else ""

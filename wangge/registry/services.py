@@ -15,14 +15,13 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 
 from wangge.audit import services as audit
 from wangge.audit.models import Action
-from wangge.core.access import scope_of, user_or_none
+from wangge.core.access import has_permission, require, require_path, scope_of, user_or_none
 from wangge.org.models import Level, OrgUnit
 from wangge.registry.identity import check_document, normalise_phone
 from wangge.registry.models import (
@@ -52,13 +51,11 @@ PERSON_FIELDS = (
 
 
 def require_edit(actor: Any) -> None:
-    if actor is not None and not actor.can(REGISTRY_EDIT):
-        raise PermissionDenied(_("Your role does not allow this."))
+    require(actor, REGISTRY_EDIT)
 
 
 def in_scope(actor: Any, path: str) -> None:
-    if actor is not None and not scope_of(actor).covers_path(path):
-        raise Http404(_("Not found."))
+    require_path(actor, path)
 
 
 def initials(name: str) -> str:
@@ -202,7 +199,7 @@ def create_household(*, actor: Any, room: Room, note: str = "") -> Household:
 # --- people --------------------------------------------------------------------------
 
 
-def _on_field(field: str, func, *args):
+def on_field(field: str, func, *args):
     """Run a check whose error belongs to one form field (the ID number, the phone)."""
     try:
         return func(*args)
@@ -213,7 +210,7 @@ def _on_field(field: str, func, *args):
 
 
 def _apply_document(person: Person, id_type: str, id_number: str) -> None:
-    checked = _on_field("id_number", check_document, id_type, id_number)
+    checked = on_field("id_number", check_document, id_type, id_number)
     person.id_type = checked.id_type
     person.id_number = checked.number
     person.id_warning = checked.warning
@@ -262,10 +259,10 @@ def register_person(
         raise ValidationError({"status": _("Unknown status.")})
     if relation and relation not in Relation.values:
         raise ValidationError({"relation": _("Unknown relation.")})
-    existing = _on_field("id_number", find_by_document, id_type, id_number)
-    phone = _on_field("phone", normalise_phone, phone)
+    existing = on_field("id_number", find_by_document, id_type, id_number)
+    phone = on_field("phone", normalise_phone, phone)
     if existing is not None and existing.is_active:
-        if scope_of(actor).covers_path(existing.path) if actor is not None else True:
+        if scope_of(actor).covers_path(existing.path):
             raise ValidationError(
                 {
                     "id_number": _(
@@ -375,7 +372,7 @@ def update_person(
     for field, value in changes.items():
         setattr(person, field, value)
     if "phone" in changes:
-        person.phone = _on_field("phone", normalise_phone, person.phone)
+        person.phone = on_field("phone", normalise_phone, person.phone)
     if "name" in changes:
         person.name = (person.name or "").strip()
         if not person.name:
@@ -494,22 +491,24 @@ def register_provisional(
     id_number: str,
     phone: str = "",
     note_origin: str = "",
+    arrival_date: date | None = None,
+    reason: str = "walk-in",
+    allowed_by: tuple[str, ...] = (REGISTRY_EDIT,),
 ) -> Person:
-    """Someone not in the registry who turns up (a walk-in at a sampling site): a provisional
-    person in a grid, without a household yet, to be completed by the grid team later.
-    A document already on record is refused in the same words as a registration."""
-    from wangge.accounts import permissions as perms
-    from wangge.core.access import has_permission
-
-    if not (has_permission(actor, perms.REGISTRY_EDIT) or has_permission(actor, perms.TESTING_REGISTER)):
+    """Someone not in the registry who turns up (a walk-in at a sampling site, a returnee
+    screened at the door): a provisional person in a grid, without a household yet, to be
+    completed by the grid team later. A document already on record is refused in the same
+    words as a registration. `allowed_by`: the permissions (any one) that let the calling
+    part's users do this, e.g. a sampling-site registrar's."""
+    if not any(has_permission(actor, permission) for permission in allowed_by):
         raise PermissionDenied(_("Your role does not allow this."))
     in_scope(actor, grid.path)
     grid = _grid(grid)
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": _("A name is required.")})
-    existing = _on_field("id_number", find_by_document, id_type, id_number)
-    phone = _on_field("phone", normalise_phone, phone)
+    existing = on_field("id_number", find_by_document, id_type, id_number)
+    phone = on_field("phone", normalise_phone, phone)
     if existing is not None and existing.is_active:
         if scope_of(actor).covers_path(existing.path):
             raise ValidationError(
@@ -533,6 +532,7 @@ def register_provisional(
         phone=phone,
         status=ResidentStatus.PROVISIONAL,
         origin=(note_origin or "")[:200],
+        arrival_date=arrival_date,
         grid=grid,
         path=grid.path,
     )
@@ -545,7 +545,7 @@ def register_provisional(
             {"id_number": _("This ID number was just registered by someone else.")}
         ) from exc
     PersonMove.objects.create(
-        person=person, to_path=grid.path, kind="arrive", actor=user_or_none(actor), reason="walk-in"
+        person=person, to_path=grid.path, kind="arrive", actor=user_or_none(actor), reason=reason
     )
     audit.record(actor=actor, action=Action.CREATE, obj=person, after=audit.snapshot(person))
     return person

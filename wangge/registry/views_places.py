@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from wangge.audit import services as audit_services
-from wangge.core.access import has_permission, scoped_view
+from wangge.core.access import has_permission, scoped_view, under
 from wangge.core.forms import add_service_error, paginate, post_data, render_page_or_fragment
 from wangge.org import selectors as org_selectors
 from wangge.registry import search as registry_search
@@ -100,7 +100,7 @@ def people(request):
     f = form.filters()
     qs = selectors.people(scope, include_departed=f["include_departed"])
     if f["unit"] is not None:
-        qs = qs.filter(path__startswith=f["unit"].path)
+        qs = under(qs, f["unit"])
     if f["building"] is not None:
         qs = qs.filter(household__room__building=f["building"])
     if f["status"]:
@@ -379,7 +379,7 @@ def buildings(request):
     unit_id = request.GET.get("unit", "")
     unit = org_selectors.units(scope).filter(pk=unit_id).first() if unit_id.isdigit() else None
     if unit is not None:
-        qs = qs.filter(path__startswith=unit.path)
+        qs = under(qs, unit)
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(address__icontains=q))
     page = paginate(request, with_counts(scope, qs.order_by("path", "name")))

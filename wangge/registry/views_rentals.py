@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from wangge.audit import services as audit_services
-from wangge.core.access import scoped_view
+from wangge.core.access import scoped_view, under
 from wangge.core.forms import add_service_error, paginate, post_data
 from wangge.registry import rentals as rental_services
 from wangge.registry import selectors
@@ -67,7 +67,7 @@ def rental_list(request):
     f = form.filters()
     qs = rental_services.with_flags(rental_services.rentals(scope))
     if f["unit"] is not None:
-        qs = qs.filter(path__startswith=f["unit"].path)
+        qs = under(qs, f["unit"])
     if f["kind"]:
         qs = qs.filter(kind=f["kind"])
     if f["status"]:
@@ -541,7 +541,7 @@ def policy_list(request):
 def policy_create(request):
     from wangge.registry.forms_rentals import PolicyForm
 
-    rental_services._require_district_policy_editor(request.user)
+    rental_services.require_district_policy_editor(request.user)
     form = PolicyForm(post_data(request), initial={"valid_from": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:

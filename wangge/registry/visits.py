@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from wangge.audit import services as audit
 from wangge.audit.models import Action
-from wangge.core.access import Scope, user_or_none
+from wangge.core.access import Scope, is_system, user_or_none
 from wangge.registry import services as registry
 from wangge.registry.models import Household, PartyLink, Rental, Visit, VisitOutcome
 from wangge.roster import selectors as roster_selectors
@@ -121,10 +121,10 @@ def registry_households(scope: Scope) -> QuerySet[Household]:
 
 
 def visitor_name_of(actor: Any) -> str:
-    staff = getattr(actor, "staff", None) if actor is not None else None
+    staff = getattr(actor, "staff", None)
     if staff is not None:
         return staff.name[:60]
-    return str(actor)[:60] if actor is not None else ""
+    return "" if is_system(actor) else str(actor)[:60]
 
 
 @transaction.atomic

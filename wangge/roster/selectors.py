@@ -168,3 +168,14 @@ def group_candidates(scope: Scope, group: WorkingGroup, q: str, *, limit: int = 
         else StaffMember.objects.none()
     )
     return list(qs.exclude(group_memberships__group=group)[:limit])
+
+
+def staff_around(
+    scope: Scope, qs: QuerySet[StaffMember], *, around: OrgUnit, above_paths: list[str]
+) -> QuerySet[StaffMember]:
+    """Of `qs`, the people around a unit: homed under it or at one of the paths above it, or
+    already responsible somewhere under it."""
+    responsible_around = scope.filter(
+        Assignment.objects.filter(staff=OuterRef("pk"), path__startswith=around.path)
+    )
+    return qs.filter(Q(path__startswith=around.path) | Q(path__in=above_paths) | Exists(responsible_around))

@@ -10,15 +10,14 @@ import re
 from datetime import date, timedelta
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wangge.audit import services as audit
 from wangge.audit.models import Action
-from wangge.core.access import scope_of
+from wangge.core.access import not_found, require, scope_of
 from wangge.org.models import Level, OrgUnit
 from wangge.roster.models import (
     Assignment,
@@ -38,13 +37,11 @@ STAFF_FIELDS = ("name", "gender", "phone", "kind", "title", "is_party_member", "
 
 
 def _require_edit(actor: Any) -> None:
-    if actor is not None and not actor.can(ROSTER_EDIT):
-        raise PermissionDenied(_("Your role does not allow this."))
+    require(actor, ROSTER_EDIT)
 
 
 def _in_scope(actor: Any, unit: OrgUnit) -> None:
-    if actor is not None and not scope_of(actor).covers(unit):
-        raise Http404(_("Not found."))
+    scope_of(actor).require_unit(unit)
 
 
 def _clean_phone(phone: str) -> str:
@@ -165,10 +162,8 @@ def assign(
     """Make someone responsible for a unit in a role for a period (网格化分包责任制)."""
     _require_edit(actor)
     _in_scope(actor, unit)
-    if actor is not None and not (
-        scope_of(actor).covers_path(staff.path) or _has_assignment_in_scope(actor, staff)
-    ):
-        raise Http404(_("Not found."))
+    if not (scope_of(actor).covers_path(staff.path) or _has_assignment_in_scope(actor, staff)):
+        raise not_found()
     _open_unit(unit)
     if role not in AssignmentRole.values:
         raise ValidationError({"role": _("Unknown role.")})
@@ -271,8 +266,7 @@ def add_group_member(
 ) -> WorkingGroupMember:
     _require_edit(actor)
     _in_scope(actor, group.office)
-    if actor is not None and not scope_of(actor).covers_path(staff.path):
-        raise Http404(_("Not found."))
+    scope_of(actor).require_path(staff.path)
     if WorkingGroupMember.objects.filter(group=group, staff=staff).exists():
         raise ValidationError(_("%(name)s is already in this group.") % {"name": staff.name})
     if is_lead:

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from wangge.audit import services as audit
 from wangge.audit.models import Action
-from wangge.core.access import Scope, scope_of
+from wangge.core.access import Scope, require, require_path, scope_of, user_or_none
 from wangge.screening import escalations
 from wangge.screening import permissions as perms
 from wangge.screening.models import (
@@ -44,7 +44,6 @@ from wangge.screening.models import (
     ServiceStatus,
     Symptom,
 )
-from wangge.screening.services import require, require_path, user_or_none
 
 TEMPERATURE_MIN = Decimal("34.0")
 TEMPERATURE_MAX = Decimal("43.0")
@@ -547,20 +546,17 @@ def raise_request(
     by_person: bool = False,
 ) -> ServiceRequest:
     """A request of a person under a measure in force, raised by the grid team or by the person
-    (through the public page: `actor` None, `by_person` True). Idempotent by client_id."""
-    if not by_person or actor is not None:
-        require(actor, perms.SCREENING_FOLLOWUP)
+    (through the public page: `actor` PUBLIC_ACTOR, `by_person` True). Idempotent by client_id."""
+    require(actor, perms.SCREENING_FOLLOWUP)
     if client_id:
         stored = ServiceRequest.objects.filter(client_id=client_id).first()
         if stored is not None:
-            if actor is not None:
-                require_path(actor, stored.path)
+            require_path(actor, stored.path)
             if stored.measure_id != measure.pk:
                 raise ValidationError(_("This submission was already recorded for another measure."))
             return stored
     measure = _locked(measure)
-    if actor is not None:
-        require_path(actor, measure.path)
+    require_path(actor, measure.path)
     _require_in_force(measure)
     if kind not in ServiceKind.values:
         raise ValidationError({"kind": _("Choose what is needed.")})

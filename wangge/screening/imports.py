@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from wangge.audit import services as audit
 from wangge.audit.models import Action
-from wangge.core.access import scope_of
+from wangge.core.access import require, scope_of, user_or_none
 from wangge.org.models import Level, OrgUnit
 from wangge.registry import services as registry
 from wangge.registry.imports import fastwrite
@@ -35,7 +35,7 @@ from wangge.registry.imports.reading import open_table
 from wangge.registry.models import Person, PersonMove, ResidentStatus
 from wangge.screening import permissions as perms
 from wangge.screening import rules
-from wangge.screening.intake import Report, _split_place, dedupe_key
+from wangge.screening.intake import Report, dedupe_key, split_place
 from wangge.screening.models import (
     BasisKind,
     Category,
@@ -49,7 +49,7 @@ from wangge.screening.models import (
     ScreeningSource,
     ScreeningStatus,
 )
-from wangge.screening.services import OPEN_STATUSES, _new_measure, require, user_or_none
+from wangge.screening.services import OPEN_STATUSES, new_measure
 
 CHUNK = 5000
 MODE_VALID = "valid"
@@ -205,7 +205,7 @@ def _check_row(row: Row, col: dict[str, int], grids, categories, today: datetime
             row.grid_error = _("No open grid “%(g)s” in your jurisdiction.") % {"g": text(cell("grid"))}
     if errors or checked is None:
         return
-    row.report = _split_place(
+    row.report = split_place(
         Report(
             name=name[:60],
             id_type=checked.id_type,
@@ -303,19 +303,19 @@ class _Areas:
         for area in RiskArea.objects.filter(valid_from__lte=hi).filter(
             Q(valid_to__isnull=True) | Q(valid_to__gte=lo)
         ):
-            self.by_province[rules._norm(area.province)[:2]].append(area)
+            self.by_province[rules.normalise_place(area.province)[:2]].append(area)
 
     def match(self, *, province: str, city: str, county: str, township: str, on: datetime.date):
         """As rules.match_risk_area, from the areas in memory."""
-        if not rules._norm(province):
+        if not rules.normalise_place(province):
             return None
         best = None
-        for area in self.by_province.get(rules._norm(province)[:2], ()):
+        for area in self.by_province.get(rules.normalise_place(province)[:2], ()):
             if area.valid_from > on or (area.valid_to is not None and area.valid_to < on):
                 continue
-            if not rules._norm(area.province).startswith(rules._norm(province)[:2]):
+            if not rules.normalise_place(area.province).startswith(rules.normalise_place(province)[:2]):
                 continue
-            if rules._covers(area, province, city, county, township) and (
+            if rules.covers_place(area, province, city, county, township) and (
                 best is None or rules.LEVEL_RANK[area.level] > rules.LEVEL_RANK[best.level]
             ):
                 best = area
@@ -549,7 +549,7 @@ def run_import(
     with timer("propose"):
         measures = []
         for rec, proposal in proposals:
-            m = _new_measure(
+            m = new_measure(
                 person=rec.person,
                 phases=proposal.phases,
                 basis_kind=BasisKind.RULE,

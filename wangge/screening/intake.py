@@ -21,11 +21,11 @@ from django.utils.translation import gettext as _
 
 from wangge.audit import services as audit
 from wangge.audit.models import Action
-from wangge.core.access import has_permission, scope_of
+from wangge.core.access import PUBLIC_ACTOR, has_permission, require, require_path, scope_of, user_or_none
 from wangge.org.models import Level, OrgUnit
 from wangge.registry import services as registry
 from wangge.registry.identity import check_document, normalise_phone
-from wangge.registry.models import Person, PersonMove, ResidentStatus
+from wangge.registry.models import Person
 from wangge.screening import permissions as perms
 from wangge.screening import rules
 from wangge.screening.models import (
@@ -35,12 +35,13 @@ from wangge.screening.models import (
     ScreeningSource,
     SelfReport,
 )
-from wangge.screening.services import propose_for_screening, require, require_path, user_or_none
+from wangge.screening.services import propose_for_screening
 
 RECEIPT_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
 
 
-def _norm(text: str) -> str:
+def _squash(text: str) -> str:
+    """The text without any whitespace (for keys and matching)."""
     return "".join((text or "").split())
 
 
@@ -56,10 +57,10 @@ def dedupe_key(
     """One record per person and trip (arrival date, else where from), or per person and contact,
     or per person and category. Lists spell places differently, so the date is the trip."""
     if arrival_date or from_province or came_from:
-        trip = arrival_date.isoformat() if arrival_date else _norm(from_province or came_from)[:20]
+        trip = arrival_date.isoformat() if arrival_date else _squash(from_province or came_from)[:20]
         return f"t:{person_id}:{trip}"
     if contact_of:
-        return f"k:{person_id}:{_norm(contact_of)[:40]}"
+        return f"k:{person_id}:{_squash(contact_of)[:40]}"
     if category_id:
         return f"c:{person_id}:{category_id}"
     return f"m:{person_id}:{timezone.localdate().isoformat()}"
@@ -104,11 +105,11 @@ class Outcome:
     measure: Any = None
 
 
-def _split_place(report: Report) -> Report:
+def split_place(report: Report) -> Report:
     """Fill province/city/county from a free-text "came from" when they were not given apart."""
     if report.from_province or not report.came_from:
         return report
-    text = _norm(report.came_from)
+    text = _squash(report.came_from)
     parts = {"province": "", "city": "", "county": ""}
     for key, ends in (
         ("province", ("省", "自治区", "市")),
@@ -134,9 +135,9 @@ def _split_place(report: Report) -> Report:
 def find_or_provision(*, actor: Any, report: Report, grid: OrgUnit | None) -> tuple[Person | None, bool]:
     """The registry person for the report's document, or a provisional one in the grid.
     (None, False) when the person is registered outside the actor's jurisdiction."""
-    existing = registry._on_field("id_number", registry.find_by_document, report.id_type, report.id_number)
+    existing = registry.on_field("id_number", registry.find_by_document, report.id_type, report.id_number)
     if existing is not None:
-        if actor is not None and not scope_of(actor).covers_path(existing.path):
+        if not scope_of(actor).covers_path(existing.path):
             return None, False
         return existing, False
     if grid is None:
@@ -145,35 +146,19 @@ def find_or_provision(*, actor: Any, report: Report, grid: OrgUnit | None) -> tu
         )
     if grid.level != Level.GRID or grid.closed_at is not None:
         raise ValidationError({"grid": _("Choose an open level-3 grid.")})
-    if actor is not None:
-        require_path(actor, grid.path)
-    checked = check_document(report.id_type, report.id_number)
-    person = Person(
-        name=report.name.strip(),
-        name_initials=registry.initials(report.name),
-        id_type=checked.id_type,
-        id_number=checked.number,
-        id_warning=checked.warning,
-        sex=checked.sex or "",
-        birth_date=checked.birth_date,
-        phone=registry._on_field("phone", normalise_phone, report.phone),
-        status=ResidentStatus.PROVISIONAL,
-        origin=(report.came_from or report.from_province)[:200],
-        arrival_date=report.arrival_date,
+    require_path(actor, grid.path)
+    person = registry.register_provisional(
+        actor=actor,
         grid=grid,
-        path=grid.path,
+        name=report.name,
+        id_type=report.id_type,
+        id_number=report.id_number,
+        phone=report.phone,
+        note_origin=report.came_from or report.from_province,
+        arrival_date=report.arrival_date,
+        reason="screening",
+        allowed_by=(perms.SCREENING_SCREEN,),
     )
-    try:
-        with transaction.atomic():
-            person.save()
-    except IntegrityError as exc:
-        raise ValidationError(
-            {"id_number": _("This ID number was just registered by someone else.")}
-        ) from exc
-    PersonMove.objects.create(
-        person=person, to_path=grid.path, kind="arrive", actor=user_or_none(actor), reason="screening"
-    )
-    audit.record(actor=actor, action=Action.CREATE, obj=person, after=audit.snapshot(person))
     return person, True
 
 
@@ -182,7 +167,7 @@ def _validate(report: Report) -> None:
         raise ValidationError({"name": _("A name is required.")})
     if not (report.id_number or "").strip():
         raise ValidationError({"id_number": _("An ID number is required.")})
-    registry._on_field("id_number", check_document, report.id_type, report.id_number)
+    registry.on_field("id_number", check_document, report.id_type, report.id_number)
     if report.arrival_date and report.arrival_date > timezone.localdate():
         raise ValidationError({"arrival_date": _("The arrival date is in the future.")})
     if report.left_area_on and report.arrival_date and report.left_area_on > report.arrival_date:
@@ -202,12 +187,11 @@ def screen_one(
 ) -> Outcome:
     """Record one screened person. A second report of the same person and trip merges into the
     first record (a sighting) and fills what it lacked; a new record is put to the rules."""
-    if actor is not None:
-        require(actor, perms.SCREENING_SCREEN)
+    require(actor, perms.SCREENING_SCREEN)
     if source not in ScreeningSource.values:
         raise ValidationError({"source": _("Unknown source.")})
     _validate(report)
-    report = _split_place(report)
+    report = split_place(report)
     person, person_created = find_or_provision(actor=actor, report=report, grid=grid)
     if person is None:
         raise ValidationError(
@@ -332,7 +316,7 @@ def submit_self_report(
     _validate(report)
     if not report.came_from:
         raise ValidationError({"came_from": _("Say where you came from.")})
-    phone = registry._on_field("phone", normalise_phone, phone)
+    phone = registry.on_field("phone", normalise_phone, phone)
     if not phone:
         raise ValidationError(
             {"phone": _("A phone number is required, so that the community can reach you.")}
@@ -361,10 +345,12 @@ def submit_self_report(
         except IntegrityError:
             if SelfReport.objects.filter(request_key=request_key).exists():
                 return SelfReport.objects.get(request_key=request_key)
-    audit.record(actor=None, action=Action.CREATE, obj=self_report, after={"receipt": self_report.receipt})
+    audit.record(
+        actor=PUBLIC_ACTOR, action=Action.CREATE, obj=self_report, after={"receipt": self_report.receipt}
+    )
     person = registry.find_by_document(checked.id_type, checked.number)
     if person is not None and person.is_active and person.path.startswith(village.path):
-        outcome = screen_one(actor=None, source=ScreeningSource.SELF_REPORT, report=report)
+        outcome = screen_one(actor=PUBLIC_ACTOR, source=ScreeningSource.SELF_REPORT, report=report)
         self_report.record = outcome.record
         self_report.save(update_fields=["record"])
     return self_report

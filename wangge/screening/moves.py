@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from wangge.audit import services as audit
 from wangge.audit.models import Action
+from wangge.core.access import SYSTEM
 from wangge.registry.models import Person
 from wangge.screening.models import (
     DailyCheck,
@@ -83,7 +84,7 @@ def follow_people(*, person_ids: list[int], today: date | None = None) -> int:
         person = people[measure.person_id]
         by_path[(person.path, person.grid_id)].append(measure.pk)
         audit.record(
-            actor=None,
+            actor=SYSTEM,
             action=Action.MOVE,
             obj=measure,
             before={"path": measure.path, "grid": measure.grid_id},

@@ -32,14 +32,24 @@ def risk_areas_on(on: date) -> QuerySet[RiskArea]:
     return valid_on(RiskArea.objects.all(), on)
 
 
-def _norm(text: str) -> str:
+def normalise_place(text: str) -> str:
     return "".join((text or "").split())
 
 
-def _covers(area: RiskArea, province: str, city: str, county: str, township: str) -> bool:
+def covers_place(area: RiskArea, province: str, city: str, county: str, township: str) -> bool:
     """An area listed at a level covers everything below it: a listed county covers its townships."""
-    given = [_norm(province), _norm(city), _norm(county), _norm(township)]
-    listed = [_norm(area.province), _norm(area.city), _norm(area.county), _norm(area.township)]
+    given = [
+        normalise_place(province),
+        normalise_place(city),
+        normalise_place(county),
+        normalise_place(township),
+    ]
+    listed = [
+        normalise_place(area.province),
+        normalise_place(area.city),
+        normalise_place(area.county),
+        normalise_place(area.township),
+    ]
     for want, have in zip(listed, given, strict=True):
         if not want:
             return True
@@ -52,12 +62,12 @@ def match_risk_area(
     *, province: str, city: str = "", county: str = "", township: str = "", on: date
 ) -> RiskArea | None:
     """The highest-level risk area covering the place on the date, if any."""
-    if not _norm(province):
+    if not normalise_place(province):
         return None
-    candidates = risk_areas_on(on).filter(province__startswith=_norm(province)[:2])
+    candidates = risk_areas_on(on).filter(province__startswith=normalise_place(province)[:2])
     best = None
     for area in candidates:
-        if _covers(area, province, city, county, township) and (
+        if covers_place(area, province, city, county, township) and (
             best is None or LEVEL_RANK[area.level] > LEVEL_RANK[best.level]
         ):
             best = area

@@ -68,7 +68,7 @@ def require_district_editor(actor: Any) -> None:
 
 
 def _actor_path(actor: Any) -> str:
-    return actor.jurisdiction.path if actor is not None and getattr(actor, "jurisdiction", None) else ""
+    return actor.jurisdiction.path if getattr(actor, "jurisdiction", None) else ""
 
 
 def _audit(actor: Any, action: str, obj, before: dict | None = None, after: dict | None = None) -> None:
@@ -314,7 +314,7 @@ def _open_table(raw: IO[bytes], name: str) -> _AreaTable:
     raw.seek(0)
     head = raw.read(8)
     raw.seek(0)
-    if reading._is_spreadsheet(name, head):
+    if reading.is_spreadsheet(name, head):
         table = _AreaTable(raw=raw, name=name, kind="risk_area")
     else:
         table = _AreaTable(raw=raw, name=name, kind="risk_area", encoding=reading.detect_encoding(raw))

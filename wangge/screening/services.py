@@ -21,7 +21,9 @@ from django.utils.translation import gettext as _
 
 from wangge.audit import services as audit
 from wangge.audit.models import Action
-from wangge.core.access import scope_of, user_or_none
+
+# The role and scope checks are testing's (the same rules); re-exported for the screening modules.
+from wangge.core.access import require, require_path, scope_of, user_or_none
 from wangge.org.models import Level, OrgUnit
 from wangge.registry.models import Person
 from wangge.screening import permissions as perms
@@ -39,9 +41,6 @@ from wangge.screening.models import (
     ScreeningStatus,
     TestOutcome,
 )
-
-# The role and scope checks are testing's (the same rules); re-exported for the screening modules.
-from wangge.testing.services import require, require_path  # noqa: F401
 
 OPEN_STATUSES = (MeasureStatus.PROPOSED, MeasureStatus.AWAITING_APPROVAL, MeasureStatus.ACTIVE)
 
@@ -71,7 +70,7 @@ def _snapshot(measure: Measure) -> dict:
 # --- proposing ---------------------------------------------------------------------------------
 
 
-def _new_measure(
+def new_measure(
     *,
     person: Person,
     phases: list[rules.PhasePlan],
@@ -171,7 +170,7 @@ def propose_for_screening(*, actor: Any, record: ScreeningRecord, on: date | Non
         return None
     if Measure.objects.filter(person_id=record.person_id, status__in=OPEN_STATUSES).exists():
         return None
-    measure = _new_measure(
+    measure = new_measure(
         person=record.person,
         phases=proposal.phases,
         basis_kind=BasisKind.RULE,
@@ -258,7 +257,7 @@ def propose_measure(
         raise ValidationError({"basis_text": _("Say on what basis this measure is proposed.")})
     facts = _check_manual_basis(basis_kind, facts or {})
     phases = rules.manual_phases(kind, starts_on, days, list(test_days or []), checks_per_day)
-    measure = _new_measure(
+    measure = new_measure(
         person=person,
         phases=phases,
         basis_kind=basis_kind,
@@ -677,7 +676,7 @@ def propose_bulk(
     now = timezone.now()
     measures = []
     for person in chosen:
-        m = _new_measure(
+        m = new_measure(
             person=person,
             phases=phases,
             basis_kind=basis_kind,

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from wangge.audit import services as audit
-from wangge.core.access import scoped_view
+from wangge.core.access import scoped_view, under
 from wangge.core.forms import add_service_error, paginate
 from wangge.registry.selectors import shown_id, shown_phone
 from wangge.screening import imports, intake, tasks
@@ -68,7 +68,7 @@ def records(request):
     if f.get("category"):
         qs = qs.filter(category=f["category"])
     if f.get("grid"):
-        qs = qs.filter(path__startswith=f["grid"].path)
+        qs = under(qs, f["grid"])
     if f.get("date"):
         start = datetime.datetime.combine(f["date"], datetime.time.min)
         from django.utils import timezone

@@ -31,7 +31,7 @@ def _links() -> dict[str, str]:
 def _crumbs(scope, unit: OrgUnit) -> list[OrgUnit]:
     """From the actor's jurisdiction down to `unit`, in one query."""
     ids = [int(p) for p in unit.path.strip("/").split("/") if p]
-    units = OrgUnit.objects.filter(pk__in=ids, path__startswith=scope.root.path)
+    units = scope.filter(OrgUnit.objects.filter(pk__in=ids))
     return sorted(units, key=lambda u: len(u.path))
 
 

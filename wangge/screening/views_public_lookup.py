@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from wangge.audit import services as audit
-from wangge.core.access import public_view
+from wangge.core.access import PUBLIC_ACTOR, public_view
 from wangge.registry import codes
 from wangge.registry.models import Person
 from wangge.screening import selectors
@@ -52,7 +52,9 @@ def my_measure(request):
                 context["not_found"] = True
             else:
                 service_form = _service_request(request, context, measure)
-                audit.record(actor=None, action="view", obj=measure, after={"looked_up_by": "personal code"})
+                audit.record(
+                    actor=PUBLIC_ACTOR, action="view", obj=measure, after={"looked_up_by": "personal code"}
+                )
                 context.update(
                     measure=measure,
                     person=person,
@@ -82,7 +84,7 @@ def _service_request(request, context, measure):
         return form
     try:
         followup.raise_request(
-            actor=None, measure=measure, kind=form.cleaned_data["kind"], detail=form.cleaned_data["detail"],
+            actor=PUBLIC_ACTOR, measure=measure, kind=form.cleaned_data["kind"], detail=form.cleaned_data["detail"],
             client_id=form.cleaned_data["client_id"], by_person=True,
         )  # fmt: skip
     except ValidationError as exc:

@@ -147,7 +147,7 @@ def upload(request, site_id: int, payload: UploadIn):
 def _remove(request, site, item: RemovalIn) -> dict:
     sample = request.scope.filter(Sample.objects.filter(site=site, client_id=item.client_id)).first()
     if sample is None:
-        return {"key": str(item.client_id), "ok": False, "message": str(checkin._not_found())}
+        return {"key": str(item.client_id), "ok": False, "message": str(checkin.not_found_text())}
     try:
         with transaction.atomic():
             checkin.remove_sample(actor=request.actor, sample=sample, reason=item.reason)

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
-from wangge.core.access import api_operation, has_permission
+from wangge.core.access import api_operation, has_permission, under
 from wangge.core.masking import mask_phone
 from wangge.org import selectors as org_selectors
 from wangge.registry import selectors as registry_selectors
@@ -446,7 +446,7 @@ def list_dues(
     if status:
         qs = qs.filter(status=status)
     if unit_id is not None:
-        qs = qs.filter(path__startswith=org_selectors.get_unit(scope, unit_id).path)
+        qs = under(qs, org_selectors.get_unit(scope, unit_id))
     if building_id is not None:
         qs = qs.filter(building_id=building_id)
     if home_sampling is not None:

@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 
 from wangge.audit import services as audit
 from wangge.audit.models import Action
-from wangge.core.access import Scope, scope_of, user_or_none
+from wangge.core.access import Scope, require, require_path, scope_of, user_or_none
 from wangge.registry.models import BuildingKind
 from wangge.testing import permissions as perms
 from wangge.testing.models import (
@@ -46,7 +46,6 @@ from wangge.testing.models import (
     Site,
     SlotKind,
 )
-from wangge.testing.services import require, require_path
 
 KIND_RANK = {SlotKind.FLOOR: 0, SlotKind.BUILDING: 0, SlotKind.EMPLOYER: 1, SlotKind.GRID: 2}
 

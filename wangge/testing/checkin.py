@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from wangge.audit import services as audit
 from wangge.audit.models import Action
-from wangge.core.access import has_permission, scope_of
+from wangge.core.access import has_permission, require, require_path, scope_of
 from wangge.core.masking import mask_id
 from wangge.registry.codes import parse_token
 from wangge.registry.identity import check_document
@@ -47,7 +47,6 @@ from wangge.testing.models import (
     TubeKind,
     TubeStatus,
 )
-from wangge.testing.services import require, require_path
 
 ACCEPTED = "accepted"
 DUPLICATE = "duplicate"
@@ -435,6 +434,7 @@ def _lock_dues(round_id: int, person_ids: set[int]) -> dict[int, Due]:
 def _register_walk_in(actor: Any, site: Site, scan: ScanIn) -> str:
     """Register a walk-in unless their document is already known in scope. '' or the problem."""
     from wangge.org.models import OrgUnit
+    from wangge.registry.permissions import REGISTRY_EDIT
     from wangge.registry.services import register_provisional
 
     scope = scope_of(actor)
@@ -463,6 +463,7 @@ def _register_walk_in(actor: Any, site: Site, scan: ScanIn) -> str:
                 id_number=checked.number,
                 phone=scan.walk_in_phone,
                 note_origin=_("walk-in at %(site)s") % {"site": site.name},
+                allowed_by=(REGISTRY_EDIT, perms.TESTING_REGISTER),
             )
     except ValidationError as exc:
         return "; ".join(exc.messages)
@@ -622,7 +623,7 @@ def _resolve_people(scope, scans: list[ScanIn]) -> tuple[dict, dict]:
             errors[scan.client_id] = ("no_person", _("Scan the person's code or type their ID number."))
     if scope.is_empty:
         for cid in list(by_pk) + list(by_doc):
-            errors[cid] = ("not_found", _not_found())
+            errors[cid] = ("not_found", not_found_text())
         return {}, errors
     found = _select_people(scope.path, [pk for pk, _v in by_pk.values()], [n for _t, n in by_doc.values()])
     pks = {p.pk: p for p in found}
@@ -635,7 +636,7 @@ def _resolve_people(scope, scans: list[ScanIn]) -> tuple[dict, dict]:
     for cid, (pk, version) in by_pk.items():
         person = pks.get(pk)
         if person is None:
-            errors[cid] = ("not_found", _not_found())
+            errors[cid] = ("not_found", not_found_text())
         elif person.code_version != version:
             errors[cid] = (
                 "revoked",
@@ -645,13 +646,13 @@ def _resolve_people(scope, scans: list[ScanIn]) -> tuple[dict, dict]:
             if person.merged_into_id:
                 person = pks.get(person.merged_into_id)
             if person is None or not person.is_active:
-                errors[cid] = ("not_found", _not_found())
+                errors[cid] = ("not_found", not_found_text())
             else:
                 people[cid] = person
     for cid, key in by_doc.items():
         person = docs.get(key)
         if person is None:
-            errors[cid] = ("not_found", _not_found())
+            errors[cid] = ("not_found", not_found_text())
         else:
             people[cid] = person
     return people, errors
@@ -692,7 +693,7 @@ def _select_people(scope_path: str, pks: list[int], numbers: list[str]) -> list[
     return [Person(**dict(zip(PERSON_COLUMNS, row, strict=True))) for row in rows]
 
 
-def _not_found() -> str:
+def not_found_text() -> str:
     return _(
         "No one with this code or ID number in your area: check the number, or register them as a walk-in."
     )

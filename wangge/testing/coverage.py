@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from wangge.audit import services as audit
 from wangge.audit.models import Action
-from wangge.core.access import Scope, scope_of
+from wangge.core.access import Scope, require, scope_of
 from wangge.org.models import OrgUnit
 from wangge.testing import counters, selectors
 from wangge.testing import permissions as perms
@@ -33,7 +33,6 @@ from wangge.testing.models import (
     SlotKind,
     ThroughputCounter,
 )
-from wangge.testing.services import require
 
 # What the untested page lists: still due, exempt (with reasons), or due and to be sampled at home.
 UNTESTED = "untested"

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from wangge.audit import services as audit
 from wangge.audit.models import Action
+from wangge.core.access import SYSTEM
 from wangge.registry.models import Person
 from wangge.testing import counters
 from wangge.testing.models import Due, DueSource, DueStatus, ExemptReason, Round, RoundKind, RoundStatus
@@ -128,7 +129,7 @@ def follow_people(*, person_ids: list[int]) -> dict[str, int]:
 
     for round_id, figures in sorted(per_round.items()):
         audit.record(
-            actor=None, action=Action.UPDATE, obj=by_round[round_id], after={"people_moved": figures}
+            actor=SYSTEM, action=Action.UPDATE, obj=by_round[round_id], after={"people_moved": figures}
         )
         for key, n in figures.items():
             done[key] += n
@@ -162,7 +163,7 @@ def exempt_departed(*, person: Person) -> int:
     counters.bump(deltas)
     for due in dues:
         audit.record(
-            actor=None,
+            actor=SYSTEM,
             action=Action.UPDATE,
             obj=due,
             before={"status": DueStatus.DUE},

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from wangge.audit import services as audit
 from wangge.audit.models import Action
-from wangge.core.access import scope_of, user_or_none
+from wangge.core.access import not_found, require, require_path, scope_of, user_or_none
 from wangge.testing import counters
 from wangge.testing import permissions as perms
 from wangge.testing.models import (
@@ -37,7 +37,6 @@ from wangge.testing.models import (
     TubeKind,
     TubeStatus,
 )
-from wangge.testing.services import require, require_path
 from wangge.testing.signals import person_results
 
 APPLIED = "applied"
@@ -197,11 +196,8 @@ def record_results(
 
 def require_path_or_ancestor(actor: Any, rnd: Round) -> None:
     """A lab or site may act on a round organised above it, as long as the tubes are in scope."""
-    from django.http import Http404
-
-    scope = scope_of(actor)
-    if scope.is_empty or not (rnd.path.startswith(scope.path) or scope.path.startswith(rnd.path)):
-        raise Http404(_("Not found."))
+    if not scope_of(actor).overlaps_path(rnd.path):
+        raise not_found()
 
 
 def _apply(actor: Any, rnd: Round, tube: Tube, result: str, at: datetime) -> tuple[int, list[Alert]]:

@@ -11,14 +11,14 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wangge.audit import services as audit
 from wangge.audit.models import Action
-from wangge.core.access import has_permission, scope_of, user_or_none
+from wangge.core.access import SYSTEM, require, require_path, scope_of, user_or_none
 from wangge.org.models import OrgUnit
 from wangge.registry.models import Person
 from wangge.testing import counters
@@ -35,19 +35,6 @@ from wangge.testing.models import (
     RoundKind,
     RoundStatus,
 )
-
-
-def require(actor: Any, permission: str) -> None:
-    if not has_permission(actor, permission):
-        raise PermissionDenied(_("Your role does not allow this."))
-
-
-def require_path(actor: Any, path: str) -> None:
-    """Out of scope is refused as not found, like everywhere else."""
-    from django.http import Http404
-
-    if not scope_of(actor).covers_path(path):
-        raise Http404(_("Not found."))
 
 
 def _pool_size(value: int | None, *, field: str = "pool_size", allow_none: bool = True) -> int | None:
@@ -427,7 +414,7 @@ def key_people_round(*, office: OrgUnit, on: date) -> Round:
         population_built_at=timezone.now(),
     )
     RoundGroup.objects.create(round=rnd, name=_("People under control measures"), pool_size=1)
-    audit.record(actor=None, action=Action.CREATE, obj=rnd, after=audit.snapshot(rnd))
+    audit.record(actor=SYSTEM, action=Action.CREATE, obj=rnd, after=audit.snapshot(rnd))
     return rnd
 
 
@@ -478,7 +465,7 @@ def add_measure_dues(*, round: Round, people: list[tuple[Person, bool]]) -> dict
         for due in created.values():
             deltas.add(round.pk, due.grid_id, due.path, due=1)
         counters.bump(deltas)
-        audit.record(actor=None, action=Action.CREATE, obj=round, after={"measure_dues": len(new)})
+        audit.record(actor=SYSTEM, action=Action.CREATE, obj=round, after={"measure_dues": len(new)})
     return existing
 
 
@@ -498,7 +485,7 @@ def remove_measure_dues(*, due_ids: list[int]) -> int:
     for round_id in {d.round_id for d in dues}:
         rnd = Round.objects.get(pk=round_id)
         audit.record(
-            actor=None,
+            actor=SYSTEM,
             action=Action.DELETE,
             obj=rnd,
             after={"measure_dues_removed": sum(d.round_id == round_id for d in dues)},

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from wangge.audit import services as audit
 from wangge.audit.models import Action
-from wangge.core.access import has_permission, user_or_none
+from wangge.core.access import has_permission, require, require_path, user_or_none
 from wangge.org.models import Level, OrgUnit
 from wangge.registry.models import Building
 from wangge.testing import permissions as perms
@@ -36,7 +36,6 @@ from wangge.testing.models import (
     SiteCheck,
     SiteStaff,
 )
-from wangge.testing.services import require, require_path
 
 SITE_FIELDS = (
     "name",

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from wangge.audit import services as audit
 from wangge.audit.models import Action
-from wangge.core.access import Scope, user_or_none
+from wangge.core.access import Scope, require, require_path, user_or_none
 from wangge.testing import permissions as perms
 from wangge.testing.models import (
     Box,
@@ -34,7 +34,6 @@ from wangge.testing.models import (
     Tube,
     TubeStatus,
 )
-from wangge.testing.services import require, require_path
 
 MAX_TUBES = 500
 CLOCK_SLACK = timedelta(minutes=10)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from wangge.core.access import scoped_view
+from wangge.core.access import scoped_view, under
 from wangge.core.forms import add_service_error, paginate, post_data
 from wangge.org.models import OrgUnit
 from wangge.registry.selectors import shown_phone
@@ -291,7 +291,7 @@ def outbox(request):
     if unit_id.isdigit():
         unit = OrgUnit.objects.filter(pk=int(unit_id)).first()
         if scope.covers(unit):
-            qs = qs.filter(path__startswith=unit.path)
+            qs = under(qs, unit)
         else:
             unit = None
     page = paginate(request, qs)

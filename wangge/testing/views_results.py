@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from wangge.core.access import scoped_view
+from wangge.core.access import scoped_view, under
 from wangge.core.forms import add_service_error, paginate
 from wangge.org.models import Level, OrgUnit
 from wangge.registry import selectors as registry_selectors
@@ -298,7 +298,7 @@ def retest_rows(request, rnd):
     )
     if form.is_bound and form.is_valid():
         if form.cleaned_data["grid"] is not None:
-            qs = qs.filter(path__startswith=form.cleaned_data["grid"].path)
+            qs = under(qs, form.cleaned_data["grid"])
         if form.cleaned_data["status"]:
             qs = qs.filter(status=form.cleaned_data["status"])
     return form, qs.order_by("path", "origin_tube__barcode", "created_at", "id")

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from wangge.core.access import scoped_view
+from wangge.core.access import scoped_view, under
 from wangge.core.forms import add_service_error, paginate, post_data
 from wangge.registry import selectors as registry_selectors
 from wangge.testing import checklists as checklist_services
@@ -264,7 +264,7 @@ def due_list(request, round_id: int):
     if f["status"]:
         qs = qs.filter(status=f["status"])
     if f["grid"] is not None:
-        qs = qs.filter(path__startswith=f["grid"].path)
+        qs = under(qs, f["grid"])
     if f["building"] is not None:
         qs = qs.filter(building=f["building"])
     if f["q"]:

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from wangge.audit.models import Action, AuditEvent
 from wangge.audit.services import NEVER_AUDITED
-from wangge.audit.services import _jsonable as _jsonable
+from wangge.audit.services import jsonable as jsonable
 from wangge.core.access import Scope, user_or_none
 from wangge.org.models import Level, OrgUnit
 from wangge.registry.identity import check_document, normalise_phone
@@ -274,7 +274,7 @@ def snap(obj: Any) -> dict:
         elif isinstance(value, FieldFile):
             value = value.name or ""
         elif not isinstance(value, str | int | float | bool | type(None)):
-            value = _jsonable(value)
+            value = jsonable(value)
         data[attname] = value
     return data
 

@@ -52,7 +52,7 @@ def detect_encoding(raw: IO[bytes]) -> str:
     return "utf-8-sig"
 
 
-def _is_spreadsheet(name: str, head: bytes) -> bool:
+def is_spreadsheet(name: str, head: bytes) -> bool:
     if name.lower().endswith(SPREADSHEET_SUFFIXES):
         return True
     return head.startswith(b"PK\x03\x04") or head.startswith(b"\xd0\xcf\x11\xe0")
@@ -129,7 +129,7 @@ def open_table(raw: IO[bytes], name: str, kind: str) -> Table:
     raw.seek(0)
     head = raw.read(8)
     raw.seek(0)
-    if _is_spreadsheet(name, head):
+    if is_spreadsheet(name, head):
         table = Table(raw=raw, name=name, kind=kind)
     else:
         table = Table(raw=raw, name=name, kind=kind, encoding=detect_encoding(raw))
