@@ -5,6 +5,7 @@ import pytest
 from tests.factories import make_user
 from wangge.audit.models import AuditEvent
 from wangge.org.models import OrgUnit
+from wangge.roster import selectors as roster_selectors
 from wangge.roster.models import StaffMember
 
 
@@ -203,7 +204,6 @@ def test_audit_api_masks_phones_for_roles_without_contact_permission(client, wor
 
 def test_deactivating_staff_ends_their_responsibilities(world, office_leader):
     from wangge.core.access import scope_of
-    from wangge.org import selectors as org_selectors
     from wangge.roster import services as roster_services
 
     staff = roster_services.create_staff(actor=office_leader, unit=world.grid_a, name="周强")
@@ -214,6 +214,6 @@ def test_deactivating_staff_ends_their_responsibilities(world, office_leader):
         role="grid_leader",
         start_date=__import__("datetime").date(2026, 1, 1),
     )
-    assert world.grid_a not in org_selectors.grids_without_leader(scope_of(office_leader))
+    assert world.grid_a not in roster_selectors.grids_without_leader(scope_of(office_leader))
     roster_services.update_staff(actor=office_leader, staff=staff, is_active=False)
-    assert world.grid_a in org_selectors.grids_without_leader(scope_of(office_leader))
+    assert world.grid_a in roster_selectors.grids_without_leader(scope_of(office_leader))

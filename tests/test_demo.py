@@ -18,8 +18,8 @@ from wangge.core.access import scope_of
 from wangge.demo.builder import ACCOUNT_NAMES, DEFAULT_SEED, PAGE_PEOPLE, build_demo, demo_counts, demo_digest
 from wangge.demo.logins import DEMO_LOGINS, DEMO_PASSWORD
 from wangge.org.models import Level, OrgUnit
-from wangge.org.selectors import grids_without_leader
 from wangge.roster.models import Assignment, AssignmentRole, StaffMember, WorkingGroup, WorkingGroupMember
+from wangge.roster.selectors import grids_without_leader
 
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 PAGE_OFFICES = ["郑港办事处", "张庄办事处", "新港办事处", "清河办事处", "IT产业园社区服务中心", "八千办事处"]

@@ -12,6 +12,7 @@ from wangge.audit.models import AuditEvent
 from wangge.core.access import scope_of
 from wangge.org import selectors, services
 from wangge.org.models import Level, OrgUnit
+from wangge.roster import selectors as roster_selectors
 from wangge.roster import services as roster_services
 from wangge.roster.models import Assignment, StaffMember
 
@@ -106,7 +107,7 @@ def test_close_needs_children_closed_and_ends_responsibilities(world, admin_user
     services.close_unit(actor=admin_user, unit=world.grid_b, reason="并入甲网格")
     world.grid_b.refresh_from_db()
     assert world.grid_b.is_closed
-    assert not selectors.responsible_for(world.grid_b).exists()
+    assert not roster_selectors.responsible_for(world.grid_b).exists()
     assert Assignment.objects.get(unit=world.grid_b).end_date is not None
     assert world.grid_b not in selectors.units(scope_of(admin_user))
     services.reopen_unit(actor=admin_user, unit=world.grid_b)
@@ -128,11 +129,11 @@ def test_grids_without_leader_and_responsible_are_one_query_each(world, admin_us
     roster_services.assign(actor=admin_user, staff=staff, unit=world.grid_a, role="grid_leader")
     scope = scope_of(admin_user)
     with CaptureQueriesContext(connection) as ctx:
-        gaps = list(selectors.grids_without_leader(scope))
+        gaps = list(roster_selectors.grids_without_leader(scope))
     assert len(ctx.captured_queries) == 1
     assert gaps == [world.grid_b, world.other_grid]
     with CaptureQueriesContext(connection) as ctx:
-        names = [a.staff.name for a in selectors.responsible_for(world.grid_a)]
+        names = [a.staff.name for a in roster_selectors.responsible_for(world.grid_a)]
     assert len(ctx.captured_queries) == 1
     assert names == [staff.name]
 
@@ -140,7 +141,7 @@ def test_grids_without_leader_and_responsible_are_one_query_each(world, admin_us
 def test_tree_summary_counts(world, admin_user, staff_factory):
     staff_factory(unit=world.grid_a)
     staff_factory(unit=world.other_grid)
-    tree = selectors.tree_summary(scope_of(admin_user), world.district, max_depth=1)
+    tree = roster_selectors.tree_summary(scope_of(admin_user), world.district, max_depth=1)
     assert tree.grids == 3 and tree.villages == 2 and tree.staff == 2 and tree.leaderless_grids == 3
     office = next(c for c in tree.children if c.unit == world.office)
     assert office.grids == 2 and office.workstations == 1 and office.staff == 1

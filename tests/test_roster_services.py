@@ -9,8 +9,8 @@ from tests.factories import make_user
 from wangge.audit.models import AuditEvent
 from wangge.core import masking
 from wangge.core.access import scope_of
-from wangge.org import selectors as org_selectors
 from wangge.roster import selectors, services
+from wangge.roster import selectors as roster_selectors
 from wangge.roster.models import StaffKind
 
 
@@ -49,10 +49,10 @@ def test_who_is_responsible_today_respects_period(world, office_leader, staff_fa
         end_date=today - timedelta(days=1),
     )
     services.assign(actor=office_leader, staff=new, unit=world.grid_a, role="grid_leader", start_date=today)
-    assert [a.staff for a in org_selectors.responsible_for(world.grid_a)] == [new]
-    assert [a.staff for a in org_selectors.responsible_for(world.grid_a, on=today - timedelta(days=5))] == [
-        old
-    ]
+    assert [a.staff for a in roster_selectors.responsible_for(world.grid_a)] == [new]
+    assert [
+        a.staff for a in roster_selectors.responsible_for(world.grid_a, on=today - timedelta(days=5))
+    ] == [old]
 
 
 def test_overlapping_same_role_is_refused(world, office_leader, staff_factory):
@@ -79,9 +79,9 @@ def test_end_assignment_makes_grid_leaderless(world, office_leader, staff_factor
         start_date=today - timedelta(days=10),
     )
     scope = scope_of(office_leader)
-    assert world.grid_a not in org_selectors.grids_without_leader(scope)
+    assert world.grid_a not in roster_selectors.grids_without_leader(scope)
     services.end_assignment(actor=office_leader, assignment=a, end_date=today - timedelta(days=1))
-    assert world.grid_a in org_selectors.grids_without_leader(scope)
+    assert world.grid_a in roster_selectors.grids_without_leader(scope)
     event = AuditEvent.objects.filter(model="roster.assignment", object_id=str(a.pk), action="update").get()
     assert (
         event.before["end_date"] is None

@@ -62,7 +62,7 @@ class Foreign:
 
 @pytest.fixture
 def setting(world):
-    system = None
+    system = SYSTEM
     # Our own grid's data, which the no-jurisdiction account must not see either.
     own_staff = StaffMember.objects.create(
         name="本格甲人员", unit=world.grid_a, path=world.grid_a.path, kind="grid_staff"

@@ -10,7 +10,7 @@ api = build_api()
 urlpatterns = [
     path("", include("wangge.core.urls")),
     path("accounts/", include("wangge.accounts.urls")),
-    path("org/", include("wangge.org.urls")),
+    path("org/", include("wangge.roster.urls_tree")),
     path("roster/", include("wangge.roster.urls")),
     path("audit/", include("wangge.audit.urls")),
     path("registry/", include("wangge.registry.urls")),

@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import Http404
-from django.utils.translation import gettext as _
 
 from wangge.accounts import services
 from wangge.accounts.models import ApiToken, Role, User
+from wangge.core.access import get_or_404
 
 
 def tokens(actor: Any) -> QuerySet[ApiToken]:
@@ -20,18 +19,12 @@ def tokens(actor: Any) -> QuerySet[ApiToken]:
 
 
 def get_token(actor: Any, token_id) -> ApiToken:
-    try:
-        return tokens(actor).get(pk=token_id)
-    except (ApiToken.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404(_("Not found.")) from exc
+    return get_or_404(tokens(actor), pk=token_id)
 
 
 def get_account(actor: Any, user_id) -> User:
     """An account whose jurisdiction lies inside the actor's, or 404."""
-    try:
-        return services.accounts(actor).select_related("jurisdiction").get(pk=user_id)
-    except (User.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404(_("Not found.")) from exc
+    return get_or_404(services.accounts(actor).select_related("jurisdiction"), pk=user_id)
 
 
 def roles() -> QuerySet[Role]:
@@ -40,7 +33,4 @@ def roles() -> QuerySet[Role]:
 
 
 def get_role(role_id) -> Role:
-    try:
-        return roles().get(pk=role_id)
-    except (Role.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404(_("Not found.")) from exc
+    return get_or_404(roles(), pk=role_id)

@@ -7,7 +7,6 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,7 +14,7 @@ from wangge.accounts.models import ApiToken, Role, User
 from wangge.accounts.permissions import ACCOUNTS_MANAGE
 from wangge.audit import services as audit
 from wangge.audit.models import Action
-from wangge.core.access import has_permission, is_system, require, scope_of
+from wangge.core.access import has_permission, is_system, not_found, require, scope_of
 from wangge.core.permissions import catalogue
 from wangge.org.models import OrgUnit
 
@@ -155,7 +154,7 @@ def issue_token(*, actor: User, name: str) -> tuple[ApiToken, str]:
 @transaction.atomic
 def revoke_token(*, actor: User, token: ApiToken) -> ApiToken:
     if token.user_id != actor.pk:
-        raise Http404(_("Not found."))
+        raise not_found()
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])

@@ -36,7 +36,6 @@ from wangge.demo.logins import DEMO_LOGINS, DEMO_PASSWORD
 from wangge.demo.meta import BUILDER_VERSION, DEFAULT_SEED
 from wangge.demo.registry_builder import RegistryBuilder, planned_people, registry_counts
 from wangge.org.models import ALLOWED_PARENT_LEVELS, Level, OrgUnit
-from wangge.org.selectors import grids_without_leader
 from wangge.roster.models import (
     Assignment,
     AssignmentRole,
@@ -47,6 +46,7 @@ from wangge.roster.models import (
     WorkingGroup,
     WorkingGroupMember,
 )
+from wangge.roster.selectors import grids_without_leader
 from wangge.roster.services import PHONE_RE
 
 # Periods are fixed dates around the page's day (郑港's evaluation, 28 March 2022), never

@@ -1,5 +1,3 @@
-from datetime import date
-
 from ninja import Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
@@ -56,16 +54,6 @@ class CloseIn(Schema):
     reason: str = ""
 
 
-class ResponsibleOut(Schema):
-    assignment_id: int
-    staff_id: int
-    name: str
-    role: str
-    role_label: str
-    start_date: date
-    end_date: date | None
-
-
 @router.get("/", response=list[UnitOut])
 @api_operation(ORG_VIEW)
 @paginate(LimitOffsetPagination)
@@ -82,36 +70,10 @@ def list_units(
     return qs.order_by("path")
 
 
-@router.get("/without-leader", response=list[UnitOut])
-@api_operation(ORG_VIEW)
-@paginate(LimitOffsetPagination)
-def grids_without_leader(request, under_id: int | None = None):
-    under = selectors.get_unit(request.scope, under_id) if under_id else None
-    return selectors.grids_without_leader(request.scope, under=under)
-
-
 @router.get("/{unit_id}", response=UnitOut)
 @api_operation(ORG_VIEW)
 def get_unit(request, unit_id: int):
     return selectors.get_unit(request.scope, unit_id)
-
-
-@router.get("/{unit_id}/responsible", response=list[ResponsibleOut])
-@api_operation(ORG_VIEW)
-def responsible(request, unit_id: int, on: date | None = None):
-    unit = selectors.get_unit(request.scope, unit_id)
-    return [
-        {
-            "assignment_id": a.pk,
-            "staff_id": a.staff_id,
-            "name": a.staff.name,
-            "role": a.role,
-            "role_label": str(a.get_role_display()),
-            "start_date": a.start_date,
-            "end_date": a.end_date,
-        }
-        for a in selectors.responsible_for(unit, on=on)
-    ]
 
 
 @router.post("/", response={201: UnitOut})

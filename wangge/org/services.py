@@ -16,6 +16,7 @@ from wangge.core.access import is_system, require, scope_of
 from wangge.core.paths import path_scoped_models, rewrite_prefix
 from wangge.org.models import ALLOWED_PARENT_LEVELS, Level, OrgUnit
 from wangge.org.permissions import ORG_EDIT
+from wangge.org.signals import unit_closed
 
 
 def _require_edit(actor: Any) -> None:
@@ -162,8 +163,6 @@ def move_unit(*, actor: Any, unit: OrgUnit, new_parent: OrgUnit) -> OrgUnit:
 @transaction.atomic
 def close_unit(*, actor: Any, unit: OrgUnit, reason: str = "") -> OrgUnit:
     """Close a unit that has no open children; its current responsibilities end today."""
-    from wangge.roster import services as roster_services
-
     _require_edit(actor)
     unit = OrgUnit.objects.select_for_update().get(pk=unit.pk)
     _check_in_scope(actor, unit)
@@ -178,7 +177,8 @@ def close_unit(*, actor: Any, unit: OrgUnit, reason: str = "") -> OrgUnit:
     if reason:
         unit.note = (unit.note + "\n" if unit.note else "") + _("Closed: %(reason)s") % {"reason": reason}
     unit.save(update_fields=["closed_at", "note"])
-    roster_services.end_assignments_of_unit(actor=actor, unit=unit)
+    # Parts above (the roster: responsibilities end) act inside the same transaction.
+    unit_closed.send(sender=OrgUnit, unit=unit, actor=actor)
     audit.record(actor=actor, action=Action.CLOSE, obj=unit, before=before, after=audit.snapshot(unit))
     return unit
 

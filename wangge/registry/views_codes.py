@@ -9,13 +9,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from wangge.audit import services as audit
-from wangge.core.access import scoped_view
+from wangge.core.access import not_found, scoped_view
 from wangge.core.forms import paginate
 from wangge.core.masking import mask_id
 from wangge.registry import codes, dedupe, selectors, services
@@ -155,7 +154,7 @@ def resolve(request):
 def _query_id(request, name: str) -> int:
     value = request.GET.get(name, "")
     if not value.isdigit():
-        raise Http404(_("Not found."))
+        raise not_found()
     return int(value)
 
 

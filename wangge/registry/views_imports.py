@@ -7,13 +7,13 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from wangge.core.access import scoped_view
+from wangge.core.access import not_found, scoped_view
 from wangge.core.forms import add_service_error, paginate
 from wangge.registry import exports
 from wangge.registry.imports import engine
@@ -83,7 +83,7 @@ def import_new(request):
 def import_template(request):
     kind = request.GET.get("kind", "")
     if kind not in ImportKind.values:
-        raise Http404(_("Not found."))
+        raise not_found()
     from io import BytesIO
 
     return FileResponse(
@@ -172,7 +172,7 @@ def import_detail(request, job_id: int):
 def import_errors(request, job_id: int):
     job = _job(request, job_id)
     if not job.errors_file:
-        raise Http404(_("Not found."))
+        raise not_found()
     return FileResponse(
         job.errors_file.open("rb"),
         as_attachment=True,
@@ -185,6 +185,6 @@ def import_errors(request, job_id: int):
 def export(request):
     list_name = request.GET.get("list", "")
     if list_name not in exports.LISTS:
-        raise Http404(_("Not found."))
+        raise not_found()
     qs = exports.filtered(request.scope, list_name, request.GET)
     return exports.export_response(request, list_name, qs)

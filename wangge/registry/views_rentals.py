@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from wangge.audit import services as audit_services
-from wangge.core.access import scoped_view, under
+from wangge.core.access import not_found, scoped_view, under
 from wangge.core.forms import add_service_error, paginate, post_data
 from wangge.registry import rentals as rental_services
 from wangge.registry import selectors
@@ -237,11 +237,11 @@ def pledge_file(request, rental_id: int):
     """The scanned pledge, only through this scoped page (never a public media address)."""
     rental = rental_services.get_rental(request.scope, rental_id)
     if not rental.pledge_file:
-        raise Http404(_("Not found."))
+        raise not_found()
     try:
         handle = rental.pledge_file.open("rb")
     except OSError as exc:
-        raise Http404(_("Not found.")) from exc
+        raise not_found() from exc
     audit_services.record_view(actor=request.user, obj=rental)
     ext = PurePath(rental.pledge_file.name).suffix.lower()
     response = FileResponse(
@@ -349,7 +349,7 @@ def _visit_target(request):
         return selectors.get_household(scope, household_id), None
     if rental_id:
         return None, rental_services.get_rental(scope, rental_id)
-    raise Http404(_("Not found."))
+    raise not_found()
 
 
 def _place_url(household, rental) -> str:

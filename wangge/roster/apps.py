@@ -12,10 +12,13 @@ class Config(AppConfig):
         from wangge.audit.display import register_object_url, register_reference
         from wangge.core import masking
         from wangge.core.api import register_api_router
+        from wangge.core.home import HomePanel, register_home_panel
         from wangge.core.menu import MenuEntry, register_menu
         from wangge.core.paths import register_path_scoped
         from wangge.core.permissions import register_permissions
-        from wangge.roster import api, selectors
+        from wangge.org.models import OrgUnit
+        from wangge.org.signals import unit_closed
+        from wangge.roster import api, api_units, selectors, views_tree
         from wangge.roster.models import Assignment, Department, StaffMember, WorkingGroup
         from wangge.roster.permissions import PERMISSIONS, ROSTER_VIEW, ROSTER_VIEW_CONTACT
 
@@ -27,6 +30,12 @@ class Config(AppConfig):
             ]
         )
         register_api_router("/roster", api.router, order=30)
+        register_home_panel(
+            HomePanel("jurisdiction", "roster/_home_summary.html", views_tree.home_summary, order=100)
+        )
+        # Before the tree's own /units routes, as when they were one router.
+        register_api_router("/units", api_units.router, order=15)
+        unit_closed.connect(_end_responsibilities, sender=OrgUnit, dispatch_uid="roster-unit-closed")
         masking.register_reveal_permission(masking.PHONE, ROSTER_VIEW_CONTACT, model_prefix="roster.")
         for model in (StaffMember, Assignment, Department, WorkingGroup):
             register_path_scoped(model)
@@ -59,3 +68,9 @@ class Config(AppConfig):
             "roster.assignment",
             lambda pk, snap: staff_page(snap["staff_id"]) if isinstance(snap.get("staff_id"), int) else None,
         )
+
+
+def _end_responsibilities(sender, *, unit, actor, **kwargs) -> None:
+    from wangge.roster.services import end_assignments_of_unit
+
+    end_assignments_of_unit(actor=actor, unit=unit)

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
 
-from wangge.core.access import Scope
-from wangge.org.models import OrgUnit
-from wangge.roster.models import Assignment, Department, StaffMember, WorkingGroup, WorkingGroupMember
+from wangge.core.access import Scope, get_or_404
+from wangge.org import selectors as org_selectors
+from wangge.org.models import Level, OrgUnit
+from wangge.roster.models import (
+    LEADER_ROLES,
+    Assignment,
+    AssignmentRole,
+    Department,
+    StaffMember,
+    WorkingGroup,
+    WorkingGroupMember,
+)
 
 
 def staff(scope: Scope, *, include_inactive: bool = False) -> QuerySet[StaffMember]:
@@ -22,13 +34,8 @@ def staff(scope: Scope, *, include_inactive: bool = False) -> QuerySet[StaffMemb
 
 
 def get_staff(scope: Scope, staff_id) -> StaffMember:
-    from django.http import Http404
-    from django.utils.translation import gettext as _
 
-    try:
-        return staff(scope, include_inactive=True).select_related("unit", "department").get(pk=staff_id)
-    except (StaffMember.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404(_("Not found.")) from exc
+    return get_or_404(staff(scope, include_inactive=True).select_related("unit", "department"), pk=staff_id)
 
 
 def search_staff(
@@ -136,13 +143,8 @@ def group_members(group: WorkingGroup) -> QuerySet[WorkingGroupMember]:
 
 
 def get_group_member(group: WorkingGroup, member_id) -> WorkingGroupMember:
-    from django.http import Http404
-    from django.utils.translation import gettext as _
 
-    try:
-        return group_members(group).get(pk=member_id)
-    except (WorkingGroupMember.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404(_("Not found.")) from exc
+    return get_or_404(group_members(group), pk=member_id)
 
 
 def memberships_of(scope: Scope, staff_member: StaffMember) -> QuerySet[WorkingGroupMember]:
@@ -179,3 +181,117 @@ def staff_around(
         Assignment.objects.filter(staff=OuterRef("pk"), path__startswith=around.path)
     )
     return qs.filter(Q(path__startswith=around.path) | Q(path__in=above_paths) | Exists(responsible_around))
+
+
+# --- who answers for the tree (网格化分包责任制) ------------------------------------------
+
+
+def grids_without_leader(
+    scope: Scope, *, under: OrgUnit | None = None, on: date | None = None
+) -> QuerySet[OrgUnit]:
+    """Open level-3 grids with no current grid leader: one query (NOT EXISTS)."""
+    on = on or timezone.localdate()
+    leaders = Assignment.objects.current(on).filter(unit=OuterRef("pk"), role=AssignmentRole.GRID_LEADER)
+    qs = org_selectors.units(scope).grids()
+    if under is not None:
+        qs = qs.under(under)
+    return qs.filter(~Exists(leaders)).order_by("path")
+
+
+def responsible_for(unit: OrgUnit, *, on: date | None = None) -> QuerySet[Assignment]:
+    """Who answers for this unit today: one query."""
+    return (
+        Assignment.objects.current(on)
+        .filter(unit=unit)
+        .select_related("staff")
+        .order_by("role", "start_date", "id")
+    )
+
+
+@dataclass
+class TreeNode:
+    unit: OrgUnit
+    counts: Counter = field(default_factory=Counter)  # by level, descendants only
+    staff: int = 0
+    leaderless_grids: int = 0
+    children: list[TreeNode] = field(default_factory=list)
+    leaders: list[Assignment] = field(default_factory=list)
+
+    @property
+    def grids(self) -> int:
+        return self.counts[Level.GRID]
+
+    @property
+    def villages(self) -> int:
+        return self.counts[Level.VILLAGE]
+
+    @property
+    def workstations(self) -> int:
+        return self.counts[Level.WORKSTATION]
+
+
+def tree_summary(scope: Scope, root: OrgUnit, *, max_depth: int = 1, on: date | None = None) -> TreeNode:
+    """The root, its children to `max_depth`, and for each node the counts of everything beneath.
+
+    Five queries whatever the size of the tree: the subtree as plain tuples (cheap even for
+    thousands of units), leaderless grids, staff per unit, the displayed units as records, and
+    the current leaders of the displayed units.
+    """
+    on = on or timezone.localdate()
+    rows = list(
+        org_selectors.units(scope).under(root).values_list("id", "level", "path", "parent_id", "depth")
+    )
+    leaderless = set(grids_without_leader(scope, under=root, on=on).values_list("pk", flat=True))
+    staff_by_unit = dict(
+        scope.filter(StaffMember.objects.filter(is_active=True, path__startswith=root.path))
+        .values_list("unit_id")
+        .annotate(n=Count("id"))
+        .values_list("unit_id", "n")
+    )
+    counts: dict[int, Counter] = defaultdict(Counter)
+    staff_totals: Counter = Counter()
+    leaderless_totals: Counter = Counter()
+    shown_ids = [root.pk]
+    max_abs_depth = root.depth + max_depth
+    for unit_id, level, path, _parent_id, depth in rows:
+        staff = staff_by_unit.get(unit_id, 0)
+        is_leaderless = unit_id in leaderless
+        for ancestor_id in (int(p) for p in path.strip("/").split("/")):
+            staff_totals[ancestor_id] += staff
+            if ancestor_id != unit_id:
+                counts[ancestor_id][level] += 1
+            if is_leaderless:
+                leaderless_totals[ancestor_id] += 1
+        if unit_id != root.pk and depth <= max_abs_depth:
+            shown_ids.append(unit_id)
+    records = OrgUnit.objects.in_bulk(shown_ids)
+    nodes = {
+        pk: TreeNode(
+            unit=unit, counts=counts[pk], staff=staff_totals[pk], leaderless_grids=leaderless_totals[pk]
+        )
+        for pk, unit in records.items()
+    }
+    root_node = nodes.get(root.pk) or TreeNode(unit=root)
+    for pk in shown_ids[1:]:
+        node = nodes[pk]
+        parent = nodes.get(node.unit.parent_id)
+        if parent is not None:
+            parent.children.append(node)
+    shown = [root_node]
+    stack = [root_node]
+    while stack:
+        node = stack.pop()
+        node.children.sort(key=lambda n: (n.unit.sort_order, n.unit.code))
+        shown.extend(node.children)
+        stack.extend(node.children)
+    by_unit = defaultdict(list)
+    for assignment in (
+        Assignment.objects.current(on)
+        .filter(unit_id__in=[n.unit.pk for n in shown], role__in=list(LEADER_ROLES))
+        .select_related("staff")
+        .order_by("start_date", "id")
+    ):
+        by_unit[assignment.unit_id].append(assignment)
+    for node in shown:
+        node.leaders = by_unit.get(node.unit.pk, [])
+    return root_node

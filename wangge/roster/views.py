@@ -10,7 +10,6 @@ from collections import OrderedDict
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
@@ -22,7 +21,7 @@ from wangge.audit import selectors as audit_selectors
 from wangge.audit import services as audit_services
 from wangge.audit.models import Action
 from wangge.audit.permissions import AUDIT_VIEW
-from wangge.core.access import scoped_view
+from wangge.core.access import not_found, scoped_view
 from wangge.core.forms import add_service_error, htmx_target, paginate, render_page_or_fragment
 from wangge.core.masking import mask_phone
 from wangge.org import selectors as org_selectors
@@ -143,7 +142,7 @@ def _editable_staff(request, staff_id):
     """A roster entry the actor may edit: homed inside the scope (404 otherwise, like the service)."""
     staff = selectors.get_staff(request.scope, staff_id)
     if not request.scope.covers_path(staff.path):
-        raise Http404(_("Not found."))
+        raise not_found()
     return staff
 
 

@@ -21,13 +21,12 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wangge.audit import services as audit
 from wangge.audit.models import Action
-from wangge.core.access import Scope, require, require_path, scope_of, user_or_none
+from wangge.core.access import Scope, not_found, require, require_path, scope_of, user_or_none
 from wangge.screening import escalations
 from wangge.screening import permissions as perms
 from wangge.screening.models import (
@@ -716,4 +715,4 @@ def get_request(scope: Scope, service_id) -> ServiceRequest:
             pk=service_id,
         )
     except (ValueError, TypeError) as exc:
-        raise Http404(_("Not found.")) from exc
+        raise not_found() from exc

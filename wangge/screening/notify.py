@@ -30,7 +30,7 @@ def escalation_text(escalation) -> str:
 
 def _recipients(measure) -> list:
     from wangge.org.models import OrgUnit
-    from wangge.org.selectors import responsible_for
+    from wangge.roster.selectors import responsible_for
     from wangge.screening.services import office_id_of
 
     office = OrgUnit.objects.get(pk=office_id_of(measure.path))

@@ -16,12 +16,11 @@ from typing import Any
 
 from django.db.models import Count, F, Q, Value
 from django.db.models.functions import Least
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext, pgettext_lazy
 
-from wangge.core.access import Scope
+from wangge.core.access import Scope, not_found
 from wangge.org.models import Level, OrgUnit
 from wangge.screening.models import (
     Category,
@@ -136,7 +135,7 @@ def focus_unit(scope: Scope, unit_id: Any = None) -> OrgUnit:
     """The unit the overview looks at: `unit_id` inside the scope (else 404), by default the
     actor's jurisdiction."""
     if scope.is_empty:
-        raise Http404(_("Not found."))
+        raise not_found()
     if unit_id in (None, ""):
         return scope.root
     return scope.get(OrgUnit.objects.all(), pk=unit_id)
@@ -161,7 +160,7 @@ def _day_start(day: dt.date) -> dt.datetime:
 def overview(scope: Scope, unit: OrgUnit, *, today: dt.date | None = None) -> Overview:
     """All the figures of `unit` (inside the scope) and of its rows, in a few GROUP BY queries."""
     if not scope.covers_path(unit.path):
-        raise Http404(_("Not found."))
+        raise not_found()
     today = today or timezone.localdate()
     yesterday = today - dt.timedelta(days=1)
     start, end = _day_start(today), _day_start(today + dt.timedelta(days=1))

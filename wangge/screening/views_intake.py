@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db.models import Count
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from wangge.audit import services as audit
-from wangge.core.access import scoped_view, under
+from wangge.core.access import not_found, scoped_view, under
 from wangge.core.forms import add_service_error, paginate
 from wangge.registry.selectors import shown_id, shown_phone
 from wangge.screening import imports, intake, tasks
@@ -390,7 +390,7 @@ def import_detail(request, batch_id: int):
 def import_errors(request, batch_id: int):
     batch = request.scope.get(ScreeningBatch.objects.all(), pk=batch_id)
     if not batch.errors:
-        raise Http404(_("Not found."))
+        raise not_found()
     response = HttpResponse(
         imports.error_file(batch),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

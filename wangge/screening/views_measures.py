@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from wangge.audit import services as audit
-from wangge.core.access import scoped_view
+from wangge.core.access import not_found, scoped_view
 from wangge.core.forms import add_service_error, paginate, post_data
 from wangge.registry.identity import check_document
 from wangge.registry.models import Building, Person
@@ -267,7 +266,7 @@ def measure_release(request, measure_id: int):
 def release_notice(request, measure_id: int):
     measure = selectors.get_measure(request.scope, measure_id)
     if measure.status != MeasureStatus.RELEASED:
-        raise Http404(_("Not found."))
+        raise not_found()
     audit.record_view(actor=request.user, obj=measure)
     return render(
         request,
@@ -284,7 +283,7 @@ def hand_over_letter(request, measure_id: int):
 
     measure = selectors.get_measure(request.scope, measure_id)
     if measure.status != MeasureStatus.HANDED_OVER:
-        raise Http404(_("Not found."))
+        raise not_found()
     audit.record_view(actor=request.user, obj=measure)
     office = OrgUnit.objects.filter(pk=services.office_id_of(measure.path)).first()
     handed_on = timezone.localtime(measure.closed_at).date()

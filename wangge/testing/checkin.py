@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from wangge.audit import services as audit
 from wangge.audit.models import Action
-from wangge.core.access import has_permission, require, require_path, scope_of
+from wangge.core.access import has_permission, not_found, require, require_path, scope_of
 from wangge.core.masking import mask_id
 from wangge.registry.codes import parse_token
 from wangge.registry.identity import check_document
@@ -124,15 +124,14 @@ def _shard(site_id: int, table_no: int) -> int:
 def site_for_registrar(actor: Any, site_id: Any) -> Site:
     """The site (with its round), if the registrar may work at it; 404 otherwise. One raw query:
     every scan request starts here."""
-    from django.http import Http404
 
     scope = scope_of(actor)
     try:
         site_id = int(site_id)
     except (TypeError, ValueError) as exc:
-        raise Http404(_("Not found.")) from exc
+        raise not_found() from exc
     if scope.is_empty:
-        raise Http404(_("Not found."))
+        raise not_found()
     with connection.cursor() as cur:
         cur.execute(
             "SELECT s.id, s.round_id, s.name, s.unit_id, s.tables, s.pool_size, s.path, "  # noqa: S608
@@ -143,7 +142,7 @@ def site_for_registrar(actor: Any, site_id: Any) -> Site:
         )
         row = cur.fetchone()
     if row is None:
-        raise Http404(_("Not found."))
+        raise not_found()
     rnd = Round(
         id=row[1],
         status=row[7],

@@ -14,13 +14,12 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncHour
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wangge.audit import services as audit
 from wangge.audit.models import Action
-from wangge.core.access import Scope, require, scope_of
+from wangge.core.access import Scope, not_found, require, scope_of
 from wangge.org.models import OrgUnit
 from wangge.testing import counters, selectors
 from wangge.testing import permissions as perms
@@ -51,7 +50,7 @@ def unit_in_round(scope: Scope, rnd: Round, unit_id: Any = None) -> OrgUnit:
         return selectors.focus_unit(scope, rnd)
     unit = scope.get(OrgUnit.objects.all(), pk=unit_id)
     if not unit.path.startswith(rnd.path):
-        raise Http404(_("Not found."))
+        raise not_found()
     return unit
 
 
@@ -80,7 +79,7 @@ def people(
     """People of `unit` in this round: still to be sampled (not exempt), exempt, or to be sampled
     at home; ordered as a grid worker walks: building, unit, floor, room."""
     if not scope.covers_path(unit.path):
-        raise Http404(_("Not found."))
+        raise not_found()
     qs = selectors.dues(scope, rnd).filter(path__startswith=unit.path)
     if kind == EXEMPT:
         qs = qs.filter(status=DueStatus.EXEMPT)
@@ -117,7 +116,7 @@ def buildings_of(scope: Scope, rnd: Round, unit: OrgUnit) -> list[dict]:
 def exempt_by_reason(scope: Scope, rnd: Round, unit: OrgUnit) -> list[dict]:
     """How many people of `unit` are exempt, per reason."""
     if not scope.covers_path(unit.path):
-        raise Http404(_("Not found."))
+        raise not_found()
     labels = dict(ExemptReason.choices)
     rows = (
         selectors.dues(scope, rnd)
@@ -339,7 +338,7 @@ def recount(*, actor: Any, round: Round, rebuild: bool = False) -> tuple[list[Di
     if not scope.covers_path(round.path):
         if selectors.rounds(scope).filter(pk=round.pk).exists():
             raise PermissionDenied(_("Only the organising unit of the round can recount its coverage."))
-        raise Http404(_("Not found."))
+        raise not_found()
     if rebuild and connection.vendor == "postgresql":
         with connection.cursor() as cur:
             cur.execute(f"LOCK TABLE {Due._meta.db_table} IN SHARE MODE")  # noqa: S608 - our table

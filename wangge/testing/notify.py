@@ -23,7 +23,7 @@ def alert_text(alert: Alert) -> str:
 
 
 def send_alerts(alert_ids: list[int]) -> None:
-    from wangge.org.selectors import responsible_for
+    from wangge.roster.selectors import responsible_for
 
     channel = get_channel()
     for alert in Alert.objects.filter(pk__in=alert_ids).select_related("round", "tube", "grid"):

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet, Sum
 
-from wangge.core.access import Scope
+from wangge.core.access import Scope, get_or_404
 from wangge.org.models import Level, OrgUnit
 from wangge.testing.counters import FIELDS
 from wangge.testing.models import CoverageCounter, Due, Round, Site
@@ -31,17 +31,7 @@ def rounds(scope: Scope) -> QuerySet[Round]:
 
 def get_round(scope: Scope, round_id) -> Round:
     """A round the actor may see, or 404."""
-    return _get(rounds(scope).select_related("owner"), round_id)
-
-
-def _get(qs: QuerySet, pk):
-    from django.http import Http404
-    from django.utils.translation import gettext as _
-
-    try:
-        return qs.get(pk=pk)
-    except (qs.model.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404(_("Not found.")) from exc
+    return get_or_404(rounds(scope).select_related("owner"), pk=round_id)
 
 
 def can_manage(scope: Scope, rnd: Round) -> bool:

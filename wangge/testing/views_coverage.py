@@ -6,12 +6,11 @@ Rounds, units and buildings are fetched through the actor's scope: outside it an
 
 from __future__ import annotations
 
-from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from wangge.core.access import has_permission, scoped_view
+from wangge.core.access import has_permission, not_found, scoped_view
 from wangge.core.forms import htmx_target, paginate, render_page_or_fragment
 from wangge.org.models import Level
 from wangge.registry.permissions import REGISTRY_VIEW_PHONES
@@ -66,7 +65,7 @@ def coverage_grid(request, round_id: int, unit_id: int):
     rnd = selectors.get_round(request.scope, round_id)
     unit = coverage.unit_in_round(request.scope, rnd, unit_id)
     if unit.level != Level.GRID:
-        raise Http404(_("Not found."))
+        raise not_found()
     return _render_coverage(request, rnd, unit)
 
 
@@ -110,7 +109,7 @@ def _list_args(request, rnd):
     unit = coverage.unit_in_round(scope, rnd, request.GET.get("unit"))
     building = coverage.building_in_scope(scope, request.GET.get("building"))
     if building is not None and not building.path.startswith(unit.path):
-        raise Http404(_("Not found."))
+        raise not_found()
     kind = request.GET.get("list") if request.GET.get("list") in coverage.LIST_KINDS else coverage.UNTESTED
     reason = request.GET.get("reason") if request.GET.get("reason") in ExemptReason.values else ""
     qs = coverage.people(scope, rnd, unit, kind=kind, building=building, reason=reason)

@@ -16,14 +16,14 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import F
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from wangge.core.access import scoped_view, under
+from wangge.core.access import not_found, scoped_view, under
 from wangge.core.forms import add_service_error, paginate
 from wangge.org.models import Level, OrgUnit
 from wangge.registry import selectors as registry_selectors
@@ -174,7 +174,7 @@ def results_errors(request, round_id: int):
         preview = request.session.get(_key("preview", rnd.pk)) or {}
         errors = [r for r in preview.get("rows", []) if r.get("error")]
     if not errors:
-        raise Http404(_("Not found."))
+        raise not_found()
     response = HttpResponse(results_import.errors_xlsx(errors), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="result-errors-{rnd.pk}.xlsx"'
     return response

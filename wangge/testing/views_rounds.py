@@ -10,13 +10,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from wangge.core.access import scoped_view, under
+from wangge.core.access import not_found, scoped_view, under
 from wangge.core.forms import add_service_error, paginate, post_data
 from wangge.registry import selectors as registry_selectors
 from wangge.testing import checklists as checklist_services
@@ -405,7 +404,7 @@ def checklist_item_edit(request, item_id: int):
     checklist_services.require_editor(request.user)
     item = ChecklistItem.objects.filter(pk=item_id).first()
     if item is None:
-        raise Http404(_("Not found."))
+        raise not_found()
     initial = {"name": item.name, "position": item.position, "is_active": item.is_active}
     form = ChecklistItemForm(post_data(request), item=item, initial=initial)
     if request.method == "POST" and form.is_valid():

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from wangge.core.access import has_permission, scoped_view
+from wangge.core.access import has_permission, not_found, scoped_view
 from wangge.core.forms import add_service_error, post_data
 from wangge.core.masking import mask_phone
 from wangge.roster.permissions import ROSTER_VIEW_CONTACT
@@ -197,9 +197,7 @@ def site_check(request, site_id: int, item_id: int):
         raise PermissionDenied(_("Your role does not allow this."))
     item = ChecklistItem.objects.filter(pk=item_id, kind=ChecklistKind.READINESS).first()
     if item is None:
-        from django.http import Http404
-
-        raise Http404(_("Not found."))
+        raise not_found()
     checked = request.POST.get("checked", "") in ("1", "on", "true", "yes")
     try:
         site_services.tick_check(actor=request.user, site=site, item=item, checked=checked)

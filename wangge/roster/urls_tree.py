@@ -1,6 +1,6 @@
 from django.urls import path
 
-from wangge.org import views
+from wangge.roster import views_tree as views
 
 app_name = "org"
 urlpatterns = [

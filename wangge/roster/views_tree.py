@@ -1,4 +1,7 @@
-"""Pages for the tree of units: browse, edit, move, close, and who answers for each unit."""
+"""Pages for the tree of units: browse, edit, move, close, and who answers for each unit.
+
+They live with the roster because every one of them shows who is responsible; the tree
+itself (models, services, reads) is `wangge.org`, below the roster. URL names stay `org:`."""
 
 from __future__ import annotations
 
@@ -16,7 +19,11 @@ from wangge.audit.permissions import AUDIT_VIEW
 from wangge.core.access import Scope, has_permission, scoped_view
 from wangge.core.forms import add_service_error, paginate, post_data
 from wangge.org import selectors, services
-from wangge.org.forms import (
+from wangge.org.models import Level, OrgUnit
+from wangge.org.permissions import ORG_EDIT, ORG_VIEW
+from wangge.roster import selectors as roster_selectors
+from wangge.roster import services as roster_services
+from wangge.roster.forms_tree import (
     AssignForm,
     EndAssignmentForm,
     UnitCloseForm,
@@ -25,12 +32,8 @@ from wangge.org.forms import (
     UnitMoveForm,
     child_levels,
 )
-from wangge.org.models import Level, OrgUnit
-from wangge.org.permissions import ORG_EDIT, ORG_VIEW
-from wangge.org.selectors import TreeNode
-from wangge.roster import selectors as roster_selectors
-from wangge.roster import services as roster_services
 from wangge.roster.permissions import ROSTER_EDIT, ROSTER_VIEW
+from wangge.roster.selectors import TreeNode
 
 TREE_NODE_BUDGET = 150
 TREE_DEPTH = 2  # levels below the actor's root rendered at once; deeper ones load on demand
@@ -79,7 +82,7 @@ def _mark(node: TreeNode, depth_left: int, show_closed: bool) -> None:
 
 
 def _summary(scope: Scope, unit: OrgUnit, depth: int, show_closed: bool) -> TreeNode:
-    node = selectors.tree_summary(scope, unit, max_depth=depth)
+    node = roster_selectors.tree_summary(scope, unit, max_depth=depth)
     if show_closed:
         _attach_closed(scope, node, depth)
     _mark(node, depth, show_closed)
@@ -148,7 +151,7 @@ def unit_detail(request, unit_id):
         "can_assign": has_permission(user, ROSTER_EDIT),
         "can_roster": has_permission(user, ROSTER_VIEW),
         "can_add_child": bool(child_levels(unit)) and unit.closed_at is None,
-        "current": list(selectors.responsible_for(unit, on=today)),
+        "current": list(roster_selectors.responsible_for(unit, on=today)),
         "other_page": paginate(request, other_assignments, "past"),
         "today": today,
     }
@@ -174,7 +177,9 @@ def leaderless(request):
         return _no_jurisdiction(request)
     under_id = request.GET.get("under") or None
     under = selectors.get_unit(scope, under_id) if under_id else None
-    grids = selectors.grids_without_leader(scope, under=under).select_related("parent", "parent__parent")
+    grids = roster_selectors.grids_without_leader(scope, under=under).select_related(
+        "parent", "parent__parent"
+    )
     page = paginate(request, grids)
     areas = selectors.units(scope).filter(level__lt=Level.WORKSTATION).order_by("path")
     context = {
@@ -384,3 +389,31 @@ def assignment_end(request, assignment_id):
                 return redirect(next_url)
             return redirect("org:unit_detail", unit_id=assignment.unit_id)
     return render(request, "org/assignment_end.html", {"assignment": assignment, "form": form})
+
+
+# --- the home page's panel ----------------------------------------------------------------
+
+HOME_GAPS_SHOWN = 50
+
+
+def home_summary(request) -> dict:
+    """The jurisdiction at a glance: counts, the units under it, who answers for it, the gaps."""
+    scope = request.scope
+    if not has_permission(request.user, ORG_VIEW):
+        return {"no_org_view": True}
+    root = scope.root
+    summary = roster_selectors.tree_summary(scope, root, max_depth=1)
+    grids = roster_selectors.grids_without_leader(scope).select_related("parent", "parent__parent")
+    gaps = [(grid, selectors.visible_location(scope, grid)) for grid in grids[:HOME_GAPS_SHOWN]]
+    return {
+        "root": root,
+        "summary": summary,
+        "offices": summary.counts[Level.OFFICE],
+        "show_offices": root.level == Level.DISTRICT or summary.counts[Level.OFFICE] > 0,
+        "areas": summary.counts[Level.MANAGEMENT_AREA],
+        "show_villages": any(child.villages for child in summary.children),
+        "show_workstations": any(child.workstations for child in summary.children),
+        "responsible": list(roster_selectors.responsible_for(root)),
+        "gaps": gaps,
+        "gaps_more": summary.leaderless_grids > len(gaps),
+    }
