@@ -178,3 +178,44 @@ def test_the_private_name_check_refuses_a_private_import(tmp_path):
     finally:
         wrong.unlink()
     assert result.returncode == 1 and "_end_early" in result.stdout
+
+
+def _models_in(annotation, seen):
+    import typing
+
+    from pydantic import BaseModel
+
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if annotation not in seen:
+            seen.add(annotation)
+            for field in annotation.model_fields.values():
+                _models_in(field.annotation, seen)
+        return
+    for arg in typing.get_args(annotation):
+        _models_in(arg, seen)
+
+
+def test_every_api_answer_with_a_personal_number_masks_it_by_role():
+    """An output schema with a phone or an ID number masks it by default (MaskedSchema)."""
+    from wangge.core.schemas import MaskedSchema
+    from wangge.urls import api
+
+    seen: set = set()
+    for _prefix, router in api._routers:
+        for path_view in router.path_operations.values():
+            for operation in path_view.operations:
+                for model in operation.response_models.values():
+                    _models_in(model, seen)
+    assert len(seen) > 50
+    offenders = []
+    for model in seen:
+        personal = [
+            name for name in model.model_fields if name.endswith("phone") or name.endswith("id_number")
+        ]
+        if not personal:
+            continue
+        declared = getattr(model, "masked_fields", {}) if issubclass(model, MaskedSchema) else {}
+        offenders += [
+            f"{model.__module__}.{model.__name__}.{name}" for name in personal if name not in declared
+        ]
+    assert offenders == []

@@ -15,7 +15,9 @@ from ninja import Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from wangge.audit import services as audit
+from wangge.core import masking
 from wangge.core.access import api_operation, has_permission, under
+from wangge.core.schemas import MaskedSchema
 from wangge.org import selectors as org_selectors
 from wangge.registry import search as registry_search
 from wangge.registry import selectors, services
@@ -133,7 +135,9 @@ class HouseholdIn(Schema):
     note: str = ""
 
 
-class PersonOut(Schema):
+class PersonOut(MaskedSchema):
+    masked_fields = {"id_number": masking.ID, "phone": masking.PHONE}
+
     id: int
     name: str
     id_type: str

@@ -9,7 +9,9 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from wangge.audit import services as audit
+from wangge.core import masking
 from wangge.core.access import api_operation, under
+from wangge.core.schemas import MaskedSchema
 from wangge.org import selectors as org_selectors
 from wangge.registry import rentals as rental_services
 from wangge.registry import selectors
@@ -23,7 +25,13 @@ router = Router(tags=["registry: rentals, visits, party links"])
 MAX_LIMIT = 500
 
 
-class RentalOut(Schema):
+class RentalOut(MaskedSchema):
+    masked_fields = {
+        "landlord_id_number": masking.ID,
+        "landlord_phone": masking.PHONE,
+        "manager_phone": masking.PHONE,
+    }
+
     id: int
     kind: str
     name: str
@@ -150,7 +158,9 @@ class UnvisitedPage(Schema):
     items: list[UnvisitedOut]
 
 
-class PartyLinkOut(Schema):
+class PartyLinkOut(MaskedSchema):
+    masked_fields = {"head_phone": masking.PHONE}
+
     id: int
     member_id: int
     member_name: str

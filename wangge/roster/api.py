@@ -4,8 +4,10 @@ from ninja import Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from wangge.audit import services as audit
+from wangge.core import masking
 from wangge.core.access import api_operation, has_permission
 from wangge.core.masking import mask_phone
+from wangge.core.schemas import MaskedSchema
 from wangge.org import selectors as org_selectors
 from wangge.roster import selectors, services
 from wangge.roster.models import StaffMember
@@ -14,7 +16,10 @@ from wangge.roster.permissions import ROSTER_EDIT, ROSTER_VIEW, ROSTER_VIEW_CONT
 router = Router(tags=["roster"])
 
 
-class StaffOut(Schema):
+class StaffOut(MaskedSchema):
+    masked_fields = {"phone": masking.PHONE}
+    masked_model = "roster."
+
     id: int
     name: str
     gender: str

@@ -12,7 +12,9 @@ from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from wangge.audit import services as audit
+from wangge.core import masking
 from wangge.core.access import api_operation
+from wangge.core.schemas import MaskedSchema
 from wangge.org.models import Level, OrgUnit
 from wangge.registry.selectors import shown_id, shown_phone
 from wangge.screening import imports, intake
@@ -30,7 +32,9 @@ router = Router(tags=["screening: intake"])
 MAX_LIMIT = 500
 
 
-class RecordOut(Schema):
+class RecordOut(MaskedSchema):
+    masked_fields = {"id_number": masking.ID, "phone": masking.PHONE}
+
     id: int
     person_id: int
     name: str
@@ -128,7 +132,9 @@ class BatchPage(Schema):
     items: list[BatchOut]
 
 
-class SelfReportOut(Schema):
+class SelfReportOut(MaskedSchema):
+    masked_fields = {"id_number": masking.ID, "phone": masking.PHONE}
+
     id: int
     receipt: str
     name: str

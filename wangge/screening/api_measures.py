@@ -13,8 +13,10 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from wangge.audit import services as audit
+from wangge.core import masking
 from wangge.core.access import api_operation, has_permission
 from wangge.core.masking import mask_id
+from wangge.core.schemas import MaskedSchema
 from wangge.registry.models import Person
 from wangge.registry.permissions import REGISTRY_VIEW_IDS
 from wangge.screening import selectors, services
@@ -47,7 +49,9 @@ class TestOut(Schema):
     round_id: int | None
 
 
-class MeasureOut(Schema):
+class MeasureOut(MaskedSchema):
+    masked_fields = {"id_number": masking.ID}
+
     id: int
     person_id: int
     person_name: str

@@ -8,7 +8,9 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
+from wangge.core import masking
 from wangge.core.access import api_operation
+from wangge.core.schemas import MaskedSchema
 from wangge.registry.selectors import shown_phone
 from wangge.testing import calling, selectors
 from wangge.testing.models import DeliveryStatus, Notice, NoticeDelivery, OutboxMessage
@@ -65,7 +67,9 @@ class SlotPatch(Schema):
     ends_at: datetime | None = None
 
 
-class DeliveryOut(Schema):
+class DeliveryOut(MaskedSchema):
+    masked_fields = {"phone": masking.PHONE}
+
     id: int
     person_id: int
     person_name: str
@@ -87,7 +91,9 @@ class NoticeOut(Schema):
     items: list[DeliveryOut]
 
 
-class OutboxOut(Schema):
+class OutboxOut(MaskedSchema):
+    masked_fields = {"phone": masking.PHONE}
+
     id: int
     channel: str
     phone: str

@@ -8,7 +8,9 @@ from datetime import datetime
 from django.http import Http404
 from ninja import Router, Schema
 
+from wangge.core import masking
 from wangge.core.access import api_operation
+from wangge.core.schemas import MaskedSchema
 from wangge.org.models import Level
 from wangge.registry.selectors import shown_id, shown_phone
 from wangge.testing import coverage, selectors
@@ -67,7 +69,9 @@ class SlotOut(Schema):
     ends_at: datetime
 
 
-class PersonDueOut(Schema):
+class PersonDueOut(MaskedSchema):
+    masked_fields = {"id_number": masking.ID, "phone": masking.PHONE}
+
     due_id: int
     person_id: int
     name: str

@@ -11,7 +11,9 @@ from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from wangge.core import masking
 from wangge.core.access import api_operation
+from wangge.core.schemas import MaskedSchema
 from wangge.registry import selectors as registry_selectors
 from wangge.testing import results as result_services
 from wangge.testing import results_import, selectors
@@ -71,7 +73,9 @@ class ResolveIn(Schema):
     note: str = Field("", max_length=200)
 
 
-class RetestOut(Schema):
+class RetestOut(MaskedSchema):
+    masked_fields = {"id_number": masking.ID, "phone": masking.PHONE}
+
     id: int
     person_name: str
     id_number: str

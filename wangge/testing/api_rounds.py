@@ -13,8 +13,10 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
+from wangge.core import masking
 from wangge.core.access import api_operation, has_permission, under
 from wangge.core.masking import mask_phone
+from wangge.core.schemas import MaskedSchema
 from wangge.org import selectors as org_selectors
 from wangge.registry import selectors as registry_selectors
 from wangge.roster import selectors as roster_selectors
@@ -113,7 +115,9 @@ class GroupOut(Schema):
     not_found: int
 
 
-class DueOut(Schema):
+class DueOut(MaskedSchema):
+    masked_fields = {"id_number": masking.ID, "phone": masking.PHONE}
+
     id: int
     person_id: int
     name: str
@@ -166,7 +170,10 @@ class SiteOut(Schema):
     checks_total: int
 
 
-class StaffOut(Schema):
+class StaffOut(MaskedSchema):
+    masked_fields = {"phone": masking.PHONE}
+    masked_model = "roster."
+
     id: int
     role_id: int
     role: str

@@ -1,11 +1,9 @@
 """Template helpers for screening pages: ID numbers and phones shown in full only to roles that
-need them (the registry's permissions), masked for everyone else."""
+need them (the kernel's masking rules), masked for everyone else."""
 
 from django import template
 
-from wangge.core.access import has_permission
-from wangge.core.masking import mask_id, mask_phone
-from wangge.registry.permissions import REGISTRY_VIEW_IDS, REGISTRY_VIEW_PHONES
+from wangge.core import masking
 
 register = template.Library()
 
@@ -17,9 +15,9 @@ def _user(context):
 
 @register.simple_tag(takes_context=True)
 def id_number(context, number: str) -> str:
-    return (number or "") if has_permission(_user(context), REGISTRY_VIEW_IDS) else mask_id(number or "")
+    return masking.shown(_user(context), masking.ID, number)
 
 
 @register.simple_tag(takes_context=True)
 def person_phone(context, phone: str) -> str:
-    return (phone or "") if has_permission(_user(context), REGISTRY_VIEW_PHONES) else mask_phone(phone or "")
+    return masking.shown(_user(context), masking.PHONE, phone)
