@@ -13,6 +13,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.test.utils import override_settings
 
+from tests.factories.demo import FAST_HASHERS, wipe_demo
 from wangge.accounts.models import User
 from wangge.core.access import scope_of
 from wangge.demo.builder import ACCOUNT_NAMES, DEFAULT_SEED, PAGE_PEOPLE, build_demo, demo_counts, demo_digest
@@ -21,7 +22,6 @@ from wangge.org.models import Level, OrgUnit
 from wangge.roster.models import Assignment, AssignmentRole, StaffMember, WorkingGroup, WorkingGroupMember
 from wangge.roster.selectors import grids_without_leader
 
-FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 PAGE_OFFICES = ["郑港办事处", "张庄办事处", "新港办事处", "清河办事处", "IT产业园社区服务中心", "八千办事处"]
 
 
@@ -32,25 +32,6 @@ def demo(django_db_setup, django_db_blocker):
         result.digest = demo_digest()
         yield result
         transaction.set_rollback(True)
-
-
-def _wipe():
-    """Delete the demo inside the current test's savepoint (rolled back afterwards)."""
-    from wangge.demo.registry_builder import wipe_registry
-
-    wipe_registry()
-    User.objects.all().delete()
-    WorkingGroupMember.objects.all().delete()
-    WorkingGroup.objects.all().delete()
-    Assignment.objects.all().delete()
-    StaffMember.objects.all().delete()
-    from wangge.audit.models import AuditEvent
-    from wangge.roster.models import Department
-
-    AuditEvent.objects.all().delete()
-    Department.objects.all().delete()
-    for depth in sorted(set(OrgUnit.objects.values_list("depth", flat=True)), reverse=True):
-        OrgUnit.objects.filter(depth=depth).delete()
 
 
 def unit(code):
@@ -237,7 +218,7 @@ def test_if_empty_skips_when_data_exist(demo):
 
 @pytest.mark.django_db
 def test_same_seed_same_data_other_seed_other_data(demo):
-    _wipe()
+    wipe_demo()
     assert not OrgUnit.objects.exists()
     with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
         out = StringIO()
@@ -245,7 +226,7 @@ def test_same_seed_same_data_other_seed_other_data(demo):
         assert demo_digest() == demo.digest
         text = out.getvalue()
         assert "wanggezhang" in text and "锦绣翠园小区" in text and DEMO_PASSWORD in text
-        _wipe()
+        wipe_demo()
         build_demo(seed=DEFAULT_SEED + 1, testing=False)
         assert demo_digest() != demo.digest
         # the page's structure does not depend on the seed
@@ -255,7 +236,7 @@ def test_same_seed_same_data_other_seed_other_data(demo):
 
 @pytest.mark.django_db
 def test_scale_grows_the_invented_part_only(demo):
-    _wipe()
+    wipe_demo()
     with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
         result = build_demo(seed=DEFAULT_SEED, scale=2, testing=False)
     assert result.counts["grids"] > 1.5 * demo.counts["grids"]

@@ -15,7 +15,7 @@ from django.db.models import Count, F
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from tests.test_demo import FAST_HASHERS, _wipe
+from tests.factories.demo import FAST_HASHERS, wipe_demo
 from wangge.demo.builder import DEFAULT_SEED, PAGE_PEOPLE, build_demo, demo_counts
 from wangge.demo.meta import PEOPLE_PER_SCALE, planned_people
 from wangge.demo.registry_builder import registry_digest
@@ -203,18 +203,18 @@ def test_party_members_link_about_ten_households_and_leave_some_uncovered(demo):
 
 @pytest.mark.django_db
 def test_same_seed_same_registry_other_seed_other_registry(demo):
-    _wipe()
+    wipe_demo()
     with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
         build_demo(seed=DEFAULT_SEED, people=PEOPLE, testing=False)
         assert registry_digest() == demo.registry_digest
-        _wipe()
+        wipe_demo()
         build_demo(seed=DEFAULT_SEED + 1, people=PEOPLE, testing=False)
         assert registry_digest() != demo.registry_digest
 
 
 @pytest.mark.django_db
 def test_seed_demo_people_option(demo):
-    _wipe()
+    wipe_demo()
     out = StringIO()
     with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
         call_command("seed_demo", "--people", "300", stdout=out)

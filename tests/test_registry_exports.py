@@ -9,7 +9,7 @@ from django.urls import reverse
 from python_calamine import CalamineWorkbook
 
 from tests.factories import make_user
-from tests.test_registry_imports import csv_bytes, rental_roll, rid, run, tenant_roll
+from tests.factories.registry import csv_bytes, rental_roll, rid, run, tenant_roll
 from wangge.audit.models import AuditEvent
 from wangge.core.access import SYSTEM
 from wangge.registry import services

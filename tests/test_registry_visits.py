@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 from stdnum.cn import ric
 
 from tests.factories import make_user
-from tests.test_scoping_discovery import all_routes, hostile_payload, setting, violations  # noqa: F401
+from tests.factories.scoping import all_routes, hostile_payload, violations
 from wangge.audit.models import Action, AuditEvent
 from wangge.core.access import SYSTEM, scope_of
 from wangge.registry import rentals, visits
@@ -338,7 +338,7 @@ def test_api_visits_unvisited_and_party_links(world, grid_leader_a):
 # --- scoping of every route of this part ---------------------------------------------------------
 
 
-def test_rental_visit_and_link_routes_do_not_cross_grids(world, setting):  # noqa: F811
+def test_rental_visit_and_link_routes_do_not_cross_grids(world, setting):
     foreign, _own = setting
     actor = make_user("grid_a_everything", world.grid_a, "district_admin")
     mine = [

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.browser import chromium_page, screenshot
-from tests.conftest import testing_rid as rid
+from tests.factories import testing_rid as rid
 from wangge.screening.models import DailyCheck, Measure, MeasureStatus, MeasureTest, SelfReport
 from wangge.testing.models import Due
 

@@ -7,70 +7,25 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import StaffFactory, make_user
+from tests.factories.screening import check, in_force
 from wangge.core.access import SYSTEM, scope_of
 from wangge.roster import services as roster
 from wangge.roster.models import AssignmentRole
-from wangge.screening import followup, intake, services
+from wangge.screening import followup
 from wangge.screening.models import (
     DailyCheck,
     Escalation,
     Measure,
-    MeasurePhase,
-    MeasureTest,
     ServiceRequest,
     ServiceStatus,
 )
 from wangge.testing.models import OutboxMessage
 
 pytestmark = pytest.mark.django_db
-
-
-def in_force(screening, n=0, days_ago=0):
-    """A 7+3 measure in force on person n of grid A, started `days_ago` days ago (no check yet)."""
-    person = screening.people_a[n]
-    report = intake.Report(
-        name=person.name,
-        id_number=person.id_number,
-        phone=person.phone,
-        came_from="北京市朝阳区望京街道",
-        arrival_date=timezone.localdate(),
-    )
-    measure = intake.screen_one(actor=screening.grid_leader, source="door_to_door", report=report).measure
-    services.decide_measure(actor=screening.cadre, measure=measure)
-    measure = services.approve_measure(actor=screening.approver, measure=measure)
-    if days_ago:
-        shift = timedelta(days=days_ago)
-        Measure.objects.filter(pk=measure.pk).update(
-            starts_on=F("starts_on") - shift,
-            ends_on=F("ends_on") - shift,
-            checked_through=F("starts_on") - shift - timedelta(days=1),
-        )
-        MeasurePhase.objects.filter(measure=measure).update(
-            starts_on=F("starts_on") - shift, ends_on=F("ends_on") - shift
-        )
-        MeasureTest.objects.filter(measure=measure).update(on_date=F("on_date") - shift)
-        measure.refresh_from_db()
-    return measure
-
-
-def check(screening, measure, on, slot, **kw):
-    kw.setdefault("temperature", "36.5")
-    return followup.record_check(
-        actor=screening.grid_leader,
-        measure=measure,
-        on_date=on,
-        slot=slot,
-        symptoms=kw.pop("symptoms", []),
-        present=kw.pop("present", True),
-        note=kw.pop("note", ""),
-        client_id=kw.pop("client_id", uuid.uuid4()),
-        **kw,
-    )
 
 
 def test_a_retried_check_returns_the_stored_one_and_a_taken_slot_is_refused(screening):

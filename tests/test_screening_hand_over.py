@@ -10,8 +10,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from tests.test_screening_followup import in_force
-from tests.test_screening_measure_pages import client_for, proposed
+from tests.factories import client_for
+from tests.factories.screening import in_force, proposed
 from wangge.audit.models import AuditEvent
 from wangge.core.access import scope_of
 from wangge.registry import services as registry

@@ -11,8 +11,8 @@ from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
-from tests.conftest import testing_rid as rid
 from tests.factories import make_user
+from tests.factories import testing_rid as rid
 from wangge.audit.models import AuditEvent
 from wangge.registry.models import Person, ResidentStatus
 from wangge.screening import imports, intake

@@ -8,30 +8,14 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from tests.factories import make_user
+from tests.factories import client_for, make_user
+from tests.factories.screening import proposed
 from wangge.audit.models import AuditEvent
 from wangge.registry import codes
-from wangge.screening import intake, services
+from wangge.screening import services
 from wangge.screening.models import Measure, MeasureStatus, MeasureTest
 
 pytestmark = pytest.mark.django_db
-
-
-def proposed(screening, person=None):
-    person = person or screening.people_a[0]
-    report = intake.Report(
-        name=person.name,
-        id_number=person.id_number,
-        came_from="北京市朝阳区",
-        arrival_date=timezone.localdate(),
-    )
-    return intake.screen_one(actor=screening.grid_leader, source="door_to_door", report=report).measure
-
-
-def client_for(user) -> Client:
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 def test_list_masks_ids_and_detail_shows_the_basis_and_is_audited(screening):

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from tests.conftest import testing_rid as rid
+from tests.factories import testing_rid as rid
 from wangge.screening import intake, services
 from wangge.screening.models import (
     BasisKind,

@@ -10,7 +10,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from tests.factories import make_user
-from tests.test_screening_followup import check, in_force
+from tests.factories.screening import check, in_force
 from wangge.audit.models import Action, AuditEvent
 from wangge.core.access import SYSTEM, scope_of
 from wangge.registry import services as registry

@@ -122,7 +122,7 @@ def test_a_tube_opened_at_one_table_cannot_be_used_at_another(testing):
 
 
 def test_a_walk_in_is_registered_provisionally_and_checked_in(testing, world):
-    from tests.conftest import testing_rid
+    from tests.factories import testing_rid
     from wangge.registry.models import Person, ResidentStatus
 
     number = testing_rid(900)

@@ -319,7 +319,7 @@ def test_export_has_the_untested_rows_masked_by_role_and_is_audited(client, samp
     assert t.people_a[7].name not in json.dumps(event.after, ensure_ascii=False)
 
     # A role that may export but not see phones or ID numbers gets them masked.
-    from wangge.accounts import permissions as p
+    from wangge.testing import permissions as p
 
     exporter = make_user("exporter_a", world.grid_a)
     _grant(exporter, p.TESTING_VIEW, p.TESTING_EXPORT)
