@@ -6,6 +6,9 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/wangge_bench
+# Settings refuse to start without WANGGE_SECRET_KEY outside debug. The development targets run in
+# debug unless a key is given; debug keeps a random key of this checkout in var/secret_key.
+DEV    := $(if $(WANGGE_SECRET_KEY),,WANGGE_DEBUG=1)
 
 .PHONY: run test setup migrate demo lint bench messages system-deps clean
 
@@ -19,13 +22,13 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 migrate: setup
-	$(PY) manage.py migrate --noinput
+	$(DEV) $(PY) manage.py migrate --noinput
 
 demo: migrate
-	$(PY) -m wangge seed-demo --if-empty
+	$(DEV) $(PY) -m wangge seed-demo --if-empty
 
 run: demo
-	@$(PY) -m wangge demo-logins
+	@$(DEV) $(PY) -m wangge demo-logins
 	@echo "Serving Wangge on http://$(HOST):$(PORT)/  (Ctrl-C stops)"
 	WANGGE_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
@@ -33,7 +36,7 @@ system-deps:
 	@bash scripts/ensure-system-deps.sh
 
 test: setup system-deps
-	@if command -v msgfmt >/dev/null; then $(PY) manage.py compilemessages --ignore=.venv -v 0; fi
+	@if command -v msgfmt >/dev/null; then $(DEV) $(PY) manage.py compilemessages --ignore=.venv -v 0; fi
 	$(PY) -m pytest -q
 
 lint: setup
@@ -44,8 +47,8 @@ lint: setup
 	$(VENV)/bin/mypy
 
 messages: setup
-	cd wangge && ../$(PY) ../manage.py makemessages -l zh_Hans -l en --no-obsolete
-	$(PY) manage.py compilemessages --ignore=.venv
+	cd wangge && $(DEV) ../$(PY) ../manage.py makemessages -l zh_Hans -l en --no-obsolete
+	$(DEV) $(PY) manage.py compilemessages --ignore=.venv
 
 bench: setup
 	@bash scripts/ensure-postgres.sh

@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
+import secrets
 import sys
 import time
 import traceback
@@ -28,6 +29,9 @@ BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wangge.settings")
+# Settings refuse to load without a key outside debug. The benches sign nothing that outlives the
+# run, so a key of this run will do unless one is given; the gunicorn they start inherits it.
+os.environ.setdefault("WANGGE_SECRET_KEY", "bench-" + secrets.token_urlsafe(50))
 
 MARKER_TABLE = "wangge_bench_marker"
 

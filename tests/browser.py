@@ -17,6 +17,13 @@ ARGS = [
     "--disable-sync",
     "--disable-dev-shm-usage",
 ]
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", function (e) {
+  window.__wanggeCspViolation(
+    e.effectiveDirective + " blocked " + (e.blockedURI || "inline") + " at " + e.documentURI
+      + " (" + e.sourceFile + ":" + e.lineNumber + ")");
+});
+"""
 SHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
 
 
@@ -35,10 +42,16 @@ def chromium_page(locale: str = "zh-CN"):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         context = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900})
+        # A script the Content-Security-Policy blocks fails silently: every page reports its
+        # violations, and a test that saw one fails.
+        violations: list[str] = []
+        context.expose_function("__wanggeCspViolation", lambda text: violations.append(text))
+        context.add_init_script(CSP_LISTENER)
         page = context.new_page()
         page.set_default_timeout(15000)
         try:
             yield page
+            assert violations == [], f"Content-Security-Policy violations: {violations}"
         finally:
             context.close()
             browser.close()

@@ -4,11 +4,16 @@ DATABASE_URL  switches from the embedded SQLite file under var/ to PostgreSQL.
 REDIS_URL     enables Celery workers and the Redis cache; without it tasks run eagerly.
 """
 
+import contextlib
 import os
+import secrets
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
@@ -20,11 +25,43 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 
 DEBUG = env_bool("WANGGE_DEBUG", False)
+PRODUCTION = env_bool("WANGGE_PRODUCTION", False)
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def development_secret_key(path: Path) -> str:
+    """This checkout's own random key, made on first use and kept in var/ (mode 0600).
+
+    Only for WANGGE_DEBUG=1: a key that ships with the code would sign personal codes that
+    anyone can forge.
+    """
+    if not path.exists():
+        # Written aside, then linked into place: two processes starting at once agree on one key.
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".secret_key.")  # mode 0600
+        try:
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_urlsafe(50) + "\n")
+            with contextlib.suppress(FileExistsError):
+                os.link(tmp, path)
+        finally:
+            os.unlink(tmp)
+    key = path.read_text().strip()
+    if len(key) < 50:
+        raise ImproperlyConfigured(f"{path} holds no usable key: delete it and a new one is made")
+    return key
+
+
+# Fail closed: outside debug there is no default key. It signs sessions, CSRF tokens and the
+# personal codes (wangge/registry/codes.py).
 SECRET_KEY = os.environ.get("WANGGE_SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG and env_bool("WANGGE_PRODUCTION", False):
-        raise RuntimeError("WANGGE_SECRET_KEY must be set in production")
-    SECRET_KEY = "insecure-development-key-change-me"  # noqa: S105 - dev and tests only
+    if not DEBUG or PRODUCTION:
+        raise ImproperlyConfigured(
+            "WANGGE_SECRET_KEY is not set. Set it to a long random value (for example the output of "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`), or set WANGGE_DEBUG=1 "
+            "for development, which keeps a random key of this checkout in var/secret_key."
+        )
+    SECRET_KEY = development_secret_key(VAR_DIR / "secret_key")
 
 ALLOWED_HOSTS = [
     h for h in os.environ.get("WANGGE_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h
@@ -39,6 +76,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "csp",
     "ninja",
     "axes",
     "wangge.core",
@@ -55,11 +93,13 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "wangge.core.middleware.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -89,7 +129,6 @@ TEMPLATES = [
 ]
 
 # --- database -------------------------------------------------------------
-VAR_DIR.mkdir(parents=True, exist_ok=True)
 (VAR_DIR / "static").mkdir(exist_ok=True)
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
@@ -165,6 +204,39 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 12
 SESSION_COOKIE_SECURE = env_bool("WANGGE_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# --- HTTP security -----------------------------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp 4): scripts only from our own static files, or inline with
+# the request's nonce (`nonce="{{ request.csp_nonce }}"`); never inline handlers (onclick=...)
+# nor eval. Inline styles stay allowed (style attributes, print styles).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
+# WANGGE_PRODUCTION=1: served over HTTPS behind a reverse proxy that terminates TLS and sets
+# X-Forwarded-Proto. `manage.py check --deploy` passes with these (see .ci/run).
+if PRODUCTION:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("WANGGE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = int(os.environ.get("WANGGE_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("WANGGE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("WANGGE_HSTS_PRELOAD", True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
 
 # --- i18n ----------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

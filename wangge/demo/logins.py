@@ -14,7 +14,7 @@ DEMO_PASSWORD = "wangge-demo-2022"
 @dataclass(frozen=True)
 class DemoLogin:
     username: str
-    role: str  # a code from wangge.accounts.roles.STANDARD_ROLES, or "" for none
+    role: str  # a code from wangge.core.permissions.STANDARD_ROLE_LABELS, or "" for none
     unit_code: str | None  # the jurisdiction's OrgUnit.code; None: no jurisdiction at all
     unit_name: str  # for printing without a database
     shows: str  # what logging in as this account demonstrates

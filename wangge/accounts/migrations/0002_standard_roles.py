@@ -2,11 +2,9 @@ from django.db import migrations
 
 
 def create_roles(apps, schema_editor):
-    from wangge.accounts.roles import STANDARD_ROLES
+    from wangge.accounts.roles import create_standard_roles
 
-    Role = apps.get_model("accounts", "Role")
-    for code, name, permissions in STANDARD_ROLES:
-        Role.objects.update_or_create(code=code, defaults={"name": name, "permissions": sorted(permissions)})
+    create_standard_roles(apps.get_model("accounts", "Role"))
 
 
 class Migration(migrations.Migration):

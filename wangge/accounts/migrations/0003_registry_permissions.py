@@ -2,11 +2,11 @@ from django.db import migrations
 
 
 def update_roles(apps, schema_editor):
-    from wangge.accounts.roles import STANDARD_ROLES
+    # Only adds the new permissions to the standard roles that have them by default: roles a
+    # district has edited keep their edits (see roles.grant_new_permissions).
+    from wangge.accounts.roles import grant_new_permissions, permissions_of
 
-    Role = apps.get_model("accounts", "Role")
-    for code, name, permissions in STANDARD_ROLES:
-        Role.objects.update_or_create(code=code, defaults={"name": name, "permissions": sorted(permissions)})
+    grant_new_permissions(apps.get_model("accounts", "Role"), permissions_of("registry"))
 
 
 class Migration(migrations.Migration):

@@ -1,0 +1,39 @@
+"""Responses that may carry personal data are never stored by browsers or proxies."""
+
+from __future__ import annotations
+
+from django.utils.cache import patch_cache_control
+
+# The API, and the public pages where someone looks up their own measure or reports themselves.
+PERSONAL_PREFIXES = ("/api/", "/s/")
+STATIC_PREFIXES = ("/static/",)
+
+
+def carries_personal_data(request) -> bool:
+    path = request.path_info
+    if path.startswith(STATIC_PREFIXES):
+        return False
+    if path.startswith(PERSONAL_PREFIXES):
+        return True
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return True
+    # A request that logged out is still answered to someone who was logged in.
+    return bool(getattr(request, "_wangge_was_authenticated", False))
+
+
+class NoStoreMiddleware:
+    """`Cache-Control: no-store` (and `Pragma: no-cache`) on every answer to a logged-in request
+    and on every /api/ and /s/ answer; /static/ is left to WhiteNoise's caching."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        request._wangge_was_authenticated = user is not None and user.is_authenticated
+        response = self.get_response(request)
+        if carries_personal_data(request):
+            patch_cache_control(response, no_store=True, no_cache=True, must_revalidate=True, private=True)
+            response["Pragma"] = "no-cache"
+        return response
