@@ -21,6 +21,7 @@ from wangge.accounts.permissions import (
 )
 from wangge.audit import services as audit
 from wangge.core.access import api_operation, has_permission
+from wangge.core.api_conventions import Id, Limit, Line, Offset, Text
 from wangge.registry.identity import mask_id
 from wangge.registry.models import Person
 from wangge.screening import selectors, services
@@ -31,7 +32,7 @@ router = Router(tags=["screening: measures"])
 MAX_LIMIT = 500
 
 
-class PhaseOut(Schema):
+class MeasurePhaseOut(Schema):
     kind: str
     starts_on: date
     ends_on: date
@@ -79,7 +80,7 @@ class MeasureOut(Schema):
 
 
 class MeasureDetailOut(MeasureOut):
-    phases: list[PhaseOut]
+    phases: list[MeasurePhaseOut]
     tests: list[TestOut]
 
 
@@ -149,17 +150,17 @@ def _detail(request, measure_id: int) -> dict:
 
 
 class NoteIn(Schema):
-    note: str = Field("", max_length=300)
-    place: str | None = Field(None, max_length=200)
+    note: Text = Field("", max_length=300)
+    place: Line | None = Field(None, max_length=200)
 
 
 class ReasonIn(Schema):
-    reason: str = Field("", max_length=300)
+    reason: Text = Field("", max_length=300)
 
 
 class HandOverIn(Schema):
-    destination: str = Field("", max_length=200)
-    reason: str = Field("", max_length=300)
+    destination: Line = Field("", max_length=200)
+    reason: Text = Field("", max_length=300)
 
 
 class ResultIn(Schema):
@@ -174,15 +175,15 @@ class ManualIn(Schema):
     test_days: list[int] = Field(default_factory=list, max_length=60)
     checks_per_day: int = 2
     basis_kind: str = ""
-    basis_text: str = Field("", max_length=2000)
-    contact_of: str = ""
+    basis_text: Text = Field("", max_length=2000)
+    contact_of: Line = ""
     tube: str = ""
     order_ref: str = ""
-    place: str = ""
+    place: Line = ""
 
 
 class OrderIn(ManualIn):
-    name: str = Field(..., max_length=200)
+    name: Line = Field(..., max_length=200)
     person_ids: list[int] = Field(default_factory=list, max_length=20000)
 
 
@@ -205,7 +206,7 @@ class OrderOut(Schema):
 
 class ApproveOrderIn(Schema):
     confirm_count: int = -1
-    note: str = Field("", max_length=300)
+    note: Text = Field("", max_length=300)
 
 
 def _order_out(order, skipped: int = 0) -> dict:
@@ -229,7 +230,7 @@ def _order_out(order, skipped: int = 0) -> dict:
 
 @router.get("/measures", response=list[MeasureOut])
 @api_operation(SCREENING_VIEW)
-def list_measures(request, status: str = "open", kind: str = "", offset: int = 0, limit: int = 100):
+def list_measures(request, status: str = "open", kind: str = "", offset: Offset = 0, limit: Limit = 100):
     qs = selectors.filtered(request.scope, status=status, kind=kind)
     qs = qs.select_related("proposed_by", "decided_by", "approved_by", "closed_by")
     limit = max(1, min(limit, MAX_LIMIT))
@@ -238,7 +239,7 @@ def list_measures(request, status: str = "open", kind: str = "", offset: int = 0
 
 @router.get("/measures/{int:measure_id}", response=MeasureDetailOut)
 @api_operation(SCREENING_VIEW)
-def get_measure(request, measure_id: int):
+def get_measure(request, measure_id: Id):
     m = selectors.get_measure(request.scope, measure_id)
     audit.record_view(actor=request.actor, obj=m)
     return _measure_out(request, m, detail=True)
@@ -246,7 +247,7 @@ def get_measure(request, measure_id: int):
 
 @router.post("/measures/{int:measure_id}/decide", response=MeasureDetailOut)
 @api_operation(SCREENING_DECIDE)
-def decide(request, measure_id: int, payload: NoteIn):
+def decide(request, measure_id: Id, payload: NoteIn):
     m = selectors.get_measure(request.scope, measure_id)
     services.decide_measure(actor=request.actor, measure=m, note=payload.note, place=payload.place)
     return _detail(request, measure_id)
@@ -254,7 +255,7 @@ def decide(request, measure_id: int, payload: NoteIn):
 
 @router.post("/measures/{int:measure_id}/approve", response=MeasureDetailOut)
 @api_operation(SCREENING_APPROVE)
-def approve(request, measure_id: int, payload: NoteIn):
+def approve(request, measure_id: Id, payload: NoteIn):
     m = selectors.get_measure(request.scope, measure_id)
     services.approve_measure(actor=request.actor, measure=m, note=payload.note)
     return _detail(request, measure_id)
@@ -262,7 +263,7 @@ def approve(request, measure_id: int, payload: NoteIn):
 
 @router.post("/measures/{int:measure_id}/reject", response=MeasureDetailOut)
 @api_operation(SCREENING_VIEW)
-def reject(request, measure_id: int, payload: ReasonIn):
+def reject(request, measure_id: Id, payload: ReasonIn):
     m = selectors.get_measure(request.scope, measure_id)
     services.reject_measure(actor=request.actor, measure=m, reason=payload.reason)
     return _detail(request, measure_id)
@@ -270,7 +271,7 @@ def reject(request, measure_id: int, payload: ReasonIn):
 
 @router.post("/measures/{int:measure_id}/cancel", response=MeasureDetailOut)
 @api_operation(SCREENING_APPROVE)
-def cancel(request, measure_id: int, payload: ReasonIn):
+def cancel(request, measure_id: Id, payload: ReasonIn):
     m = selectors.get_measure(request.scope, measure_id)
     services.cancel_measure(actor=request.actor, measure=m, reason=payload.reason)
     return _detail(request, measure_id)
@@ -278,7 +279,7 @@ def cancel(request, measure_id: int, payload: ReasonIn):
 
 @router.post("/measures/{int:measure_id}/hand-over", response=MeasureDetailOut)
 @api_operation(SCREENING_APPROVE)
-def hand_over(request, measure_id: int, payload: HandOverIn):
+def hand_over(request, measure_id: Id, payload: HandOverIn):
     m = selectors.get_measure(request.scope, measure_id)
     services.hand_over_measure(
         actor=request.actor, measure=m, destination=payload.destination, reason=payload.reason
@@ -288,7 +289,7 @@ def hand_over(request, measure_id: int, payload: HandOverIn):
 
 @router.post("/measures/{int:measure_id}/release", response=MeasureDetailOut)
 @api_operation(SCREENING_DECIDE)
-def release(request, measure_id: int, payload: NoteIn):
+def release(request, measure_id: Id, payload: NoteIn):
     m = selectors.get_measure(request.scope, measure_id)
     services.release_measure(actor=request.actor, measure=m, note=payload.note)
     return _detail(request, measure_id)
@@ -296,7 +297,7 @@ def release(request, measure_id: int, payload: NoteIn):
 
 @router.post("/tests/{int:test_id}/result", response=MeasureDetailOut)
 @api_operation(SCREENING_FOLLOWUP)
-def test_result(request, test_id: int, payload: ResultIn):
+def test_result(request, test_id: Id, payload: ResultIn):
     test = selectors.get_test(request.scope, test_id)
     services.record_test_result(actor=request.actor, test=test, result=payload.result, lab=payload.lab)
     return _detail(request, test.measure_id)
@@ -319,7 +320,7 @@ def _manual_args(payload: ManualIn) -> dict:
 
 @router.post("/people/{int:person_id}/measures", response={201: MeasureDetailOut})
 @api_operation(SCREENING_DECIDE)
-def propose(request, person_id: int, payload: ManualIn):
+def propose(request, person_id: Id, payload: ManualIn):
     person = request.scope.get(Person.objects.all(), pk=person_id)
     m = services.propose_measure(
         actor=request.actor, person=person, place=payload.place, **_manual_args(payload)
@@ -351,13 +352,13 @@ def create_order(request, payload: OrderIn):
 
 @router.get("/orders/{int:order_id}", response=OrderOut)
 @api_operation(SCREENING_VIEW)
-def get_order(request, order_id: int):
+def get_order(request, order_id: Id):
     return _order_out(selectors.get_order(request.scope, order_id))
 
 
 @router.post("/orders/{int:order_id}/approve", response=OrderOut)
 @api_operation(SCREENING_APPROVE)
-def approve_order(request, order_id: int, payload: ApproveOrderIn):
+def approve_order(request, order_id: Id, payload: ApproveOrderIn):
     order = selectors.get_order(request.scope, order_id)
     services.approve_bulk(
         actor=request.actor, order=order, confirm_count=payload.confirm_count, note=payload.note
@@ -367,7 +368,7 @@ def approve_order(request, order_id: int, payload: ApproveOrderIn):
 
 @router.post("/orders/{int:order_id}/reject", response=OrderOut)
 @api_operation(SCREENING_APPROVE)
-def reject_order(request, order_id: int, payload: ReasonIn):
+def reject_order(request, order_id: Id, payload: ReasonIn):
     order = selectors.get_order(request.scope, order_id)
     services.reject_bulk(actor=request.actor, order=order, reason=payload.reason)
     return _order_out(selectors.get_order(request.scope, order_id))
