@@ -10,7 +10,7 @@ BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/wangge_bench
 # debug unless a key is given; debug keeps a random key of this checkout in var/secret_key.
 DEV    := $(if $(WANGGE_SECRET_KEY),,WANGGE_DEBUG=1)
 
-.PHONY: run test setup migrate demo lint bench messages system-deps clean
+.PHONY: run test fuzz setup migrate demo lint bench messages system-deps clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -38,6 +38,12 @@ system-deps:
 test: setup system-deps
 	@if command -v msgfmt >/dev/null; then $(DEV) $(PY) manage.py compilemessages --ignore=.venv -v 0; fi
 	$(PY) -m pytest -q
+
+# The API fuzzed from its OpenAPI document, deeper than the few examples `make test` runs.
+FUZZ_EXAMPLES ?= 25
+FUZZ_SECONDS  ?= 600
+fuzz: setup
+	WANGGE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) WANGGE_FUZZ_SECONDS=$(FUZZ_SECONDS) $(PY) -m pytest -q -s -m fuzz tests/test_api_fuzz.py
 
 lint: setup
 	$(VENV)/bin/ruff check wangge tests bench

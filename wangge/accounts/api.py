@@ -5,6 +5,7 @@ from ninja import Router, Schema, Status
 
 from wangge.accounts import services
 from wangge.core.access import api_operation
+from wangge.core.api_conventions import ErrorOut, Line
 
 router = Router(tags=["auth"])
 
@@ -12,7 +13,7 @@ router = Router(tags=["auth"])
 class TokenIn(Schema):
     username: str
     password: str
-    name: str = "API"
+    name: Line = "API"
 
 
 class TokenOut(Schema):
@@ -28,12 +29,13 @@ class MeOut(Schema):
     permissions: list[str]
 
 
-@router.post("/token", response={201: TokenOut, 401: dict, 429: dict}, auth=None)
+@router.post("/token", response={201: TokenOut, 401: ErrorOut, 429: ErrorOut}, auth=None)
 @api_operation(public=True)
 def obtain_token(request, payload: TokenIn):
     """Exchange a username and password for a bearer token. Failed attempts are throttled."""
     user = authenticate(request, username=payload.username, password=payload.password)
     if getattr(request, "axes_locked_out", False):
+        request.axes_locked_out = False  # answered here in JSON: AxesMiddleware would send its HTML page
         return Status(429, {"detail": str(get_lockout_message())})
     if user is None or not user.is_active:
         return Status(401, {"detail": _("Wrong username or password.")})

@@ -1,12 +1,13 @@
 from datetime import date, datetime
 
 from ninja import Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from wangge.audit import selectors
 from wangge.audit.display import masked_snapshot
 from wangge.audit.permissions import AUDIT_VIEW
 from wangge.core.access import api_operation
+from wangge.core.api_conventions import Pagination
 
 router = Router(tags=["audit"])
 
@@ -39,7 +40,7 @@ def _masked(obj, snapshot: dict | None, request) -> dict | None:
 
 @router.get("/events", response=list[EventOut])
 @api_operation(AUDIT_VIEW)
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_events(
     request,
     actor: str = "",

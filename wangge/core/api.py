@@ -1,18 +1,19 @@
-"""The JSON API root: /api/v1/. Token (Bearer) or session authentication; same scoping as the pages."""
+"""The JSON API root: /api/v1/. Token (Bearer) or session authentication; same scoping as the pages.
+
+The root names no part: each registers its routers from its AppConfig (`register_api_router`),
+and `wangge/urls.py` builds the API once they all have.
+"""
 
 from collections.abc import Callable
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
-from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Router
+from ninja import Router
 from ninja.security import HttpBearer, SessionAuth
 
 from wangge.core.access import public_view
+from wangge.core.api_conventions import ConventionalAPI
 
-# Parts fill these from their AppConfig: the API root names no part.
+# Parts fill these from their AppConfig.
 _routers: list[tuple[int, str, Router]] = []
 _token_resolver: Callable[[str], Any] | None = None
 
@@ -47,18 +48,9 @@ class ActiveSessionAuth(SessionAuth):
         return user if user.is_authenticated and user.is_active else None
 
 
-def _messages(exc: DjangoValidationError) -> list[str]:
-    if hasattr(exc, "message_dict"):
-        return [
-            f"{field}: {m}" if field != "__all__" else m
-            for field, msgs in exc.message_dict.items()
-            for m in msgs
-        ]
-    return list(exc.messages)
-
-
-def build_api() -> NinjaAPI:
-    api = NinjaAPI(
+def build_api() -> ConventionalAPI:
+    # Errors, bodies, unknown paths and the documented 4xx: see wangge.core.api_conventions.
+    api = ConventionalAPI(
         title="Wangge API",
         version="1",
         description="Community epidemic prevention by grid. Every route is scoped to the caller's jurisdiction.",
@@ -66,21 +58,6 @@ def build_api() -> NinjaAPI:
         urls_namespace="api",
         docs_decorator=public_view,
     )
-
-    @api.exception_handler(PermissionDenied)
-    def permission_denied(request, exc):
-        return api.create_response(
-            request, {"detail": str(exc) or _("Your role does not allow this.")}, status=403
-        )
-
-    @api.exception_handler(Http404)
-    def not_found(request, exc):
-        return api.create_response(request, {"detail": _("Not found.")}, status=404)
-
-    @api.exception_handler(DjangoValidationError)
-    def invalid(request, exc):
-        return api.create_response(request, {"detail": _messages(exc)}, status=422)
-
     for _order, prefix, router in sorted(_routers, key=lambda r: r[0]):
         api.add_router(prefix, router)
     return api

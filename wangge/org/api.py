@@ -1,9 +1,10 @@
 from ninja import Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from wangge.core.access import api_operation
+from wangge.core.api_conventions import Id, Line, Pagination, Text
 from wangge.org import selectors, services
-from wangge.org.models import OrgUnit
+from wangge.org.models import Level, OrgUnit
 from wangge.org.permissions import ORG_EDIT, ORG_VIEW
 
 router = Router(tags=["units"])
@@ -31,34 +32,34 @@ class UnitOut(Schema):
 
 
 class UnitIn(Schema):
-    parent_id: int
+    parent_id: Id
     code: str
-    name: str
-    level: int
-    note: str = ""
+    name: Line
+    level: Level
+    note: Text = ""
     sort_order: int = 0
 
 
 class UnitPatch(Schema):
-    name: str | None = None
+    name: Line | None = None
     code: str | None = None
-    note: str | None = None
+    note: Text | None = None
     sort_order: int | None = None
 
 
 class MoveIn(Schema):
-    new_parent_id: int
+    new_parent_id: Id
 
 
 class CloseIn(Schema):
-    reason: str = ""
+    reason: Text = ""
 
 
 @router.get("/", response=list[UnitOut])
 @api_operation(ORG_VIEW)
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_units(
-    request, parent_id: int | None = None, level: int | None = None, q: str = "", include_closed: bool = False
+    request, parent_id: Id | None = None, level: int | None = None, q: str = "", include_closed: bool = False
 ):
     qs = selectors.units(request.scope, include_closed=include_closed)
     if parent_id is not None:
@@ -72,7 +73,7 @@ def list_units(
 
 @router.get("/{unit_id}", response=UnitOut)
 @api_operation(ORG_VIEW)
-def get_unit(request, unit_id: int):
+def get_unit(request, unit_id: Id):
     return selectors.get_unit(request.scope, unit_id)
 
 
@@ -94,14 +95,14 @@ def create_unit(request, payload: UnitIn):
 
 @router.patch("/{unit_id}", response=UnitOut)
 @api_operation(ORG_EDIT)
-def update_unit(request, unit_id: int, payload: UnitPatch):
+def update_unit(request, unit_id: Id, payload: UnitPatch):
     unit = selectors.get_unit(request.scope, unit_id)
     return services.update_unit(actor=request.actor, unit=unit, **payload.dict(exclude_unset=True))
 
 
 @router.post("/{unit_id}/move", response=UnitOut)
 @api_operation(ORG_EDIT)
-def move_unit(request, unit_id: int, payload: MoveIn):
+def move_unit(request, unit_id: Id, payload: MoveIn):
     unit = selectors.get_unit(request.scope, unit_id)
     new_parent = selectors.get_unit(request.scope, payload.new_parent_id)
     return services.move_unit(actor=request.actor, unit=unit, new_parent=new_parent)
@@ -109,13 +110,13 @@ def move_unit(request, unit_id: int, payload: MoveIn):
 
 @router.post("/{unit_id}/close", response=UnitOut)
 @api_operation(ORG_EDIT)
-def close_unit(request, unit_id: int, payload: CloseIn):
+def close_unit(request, unit_id: Id, payload: CloseIn):
     unit = selectors.get_unit(request.scope, unit_id)
     return services.close_unit(actor=request.actor, unit=unit, reason=payload.reason)
 
 
 @router.post("/{unit_id}/reopen", response=UnitOut)
 @api_operation(ORG_EDIT)
-def reopen_unit(request, unit_id: int):
+def reopen_unit(request, unit_id: Id):
     unit = selectors.get_unit(request.scope, unit_id)
     return services.reopen_unit(actor=request.actor, unit=unit)

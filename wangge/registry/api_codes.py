@@ -5,6 +5,7 @@ from ninja import Router, Schema, Status
 
 from wangge.audit import services as audit
 from wangge.core.access import api_operation
+from wangge.core.api_conventions import Id
 from wangge.core.masking import mask_id
 from wangge.registry import codes, selectors
 from wangge.registry.permissions import REGISTRY_VIEW
@@ -12,7 +13,7 @@ from wangge.registry.permissions import REGISTRY_VIEW
 router = Router(tags=["registry"])
 
 
-class ResolveIn(Schema):
+class CodeResolveIn(Schema):
     token: str = ""
     id_number: str = ""
     id_type: str = ""
@@ -32,7 +33,7 @@ class PersonCodeOut(Schema):
     via_merge: bool
 
 
-class TokenOut(Schema):
+class PersonTokenOut(Schema):
     person_id: int
     token: str
 
@@ -43,7 +44,7 @@ class Detail(Schema):
 
 @router.post("/resolve", response={200: PersonCodeOut, 404: Detail, 410: Detail})
 @api_operation(REGISTRY_VIEW)
-def resolve(request, payload: ResolveIn):
+def resolve(request, payload: CodeResolveIn):
     """A scanned code or typed document number → the person, in your jurisdiction only.
     Unknown and out-of-scope codes answer alike (404); a revoked code in scope answers 410."""
     result = codes.resolve(
@@ -70,9 +71,9 @@ def resolve(request, payload: ResolveIn):
     }
 
 
-@router.get("/{int:person_id}", response=TokenOut)
+@router.get("/{int:person_id}", response=PersonTokenOut)
 @api_operation(REGISTRY_VIEW)
-def person_token(request, person_id: int):
+def person_token(request, person_id: Id):
     person = selectors.get_person(request.scope, person_id)
     audit.record_view(actor=request.actor, obj=person)
     return {"person_id": person.pk, "token": codes.make_token(person)}

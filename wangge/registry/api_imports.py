@@ -4,6 +4,7 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from wangge.core.access import api_operation
+from wangge.core.api_conventions import Id
 from wangge.registry.imports import engine
 from wangge.registry.models import ImportJob, ImportMode
 from wangge.registry.permissions import REGISTRY_IMPORT
@@ -68,7 +69,7 @@ def upload(request, kind: Form[str], file: File[UploadedFile], mode: Form[str] =
 
 @router.get("/{job_id}", response=ImportJobOut)
 @api_operation(REGISTRY_IMPORT)
-def status(request, job_id: int):
+def status(request, job_id: Id):
     return _out(_job(request, job_id))
 
 
@@ -79,7 +80,7 @@ class RunIn(Schema):
 
 @router.post("/{job_id}/run", response={200: ImportJobOut, 202: ImportJobOut})
 @api_operation(REGISTRY_IMPORT)
-def run(request, job_id: int, payload: RunIn | None = None):
+def run(request, job_id: Id, payload: RunIn | None = None):
     """Validate every row and write (large files are queued: poll GET /{job_id})."""
     job = _job(request, job_id)
     if payload is not None and (payload.mapping is not None or payload.mode):

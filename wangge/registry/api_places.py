@@ -12,11 +12,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from wangge.audit import services as audit
 from wangge.core import masking
 from wangge.core.access import api_operation, has_permission, under
+from wangge.core.api_conventions import Id, Limit, Line, Pagination, Text
 from wangge.core.schemas import MaskedSchema
 from wangge.org import selectors as org_selectors
 from wangge.registry import search as registry_search
@@ -68,19 +69,19 @@ class BuildingOut(Schema):
 
 
 class BuildingIn(Schema):
-    grid_id: int
-    name: str
+    grid_id: Id
+    name: Line
     kind: str = "residential"
-    address: str = ""
+    address: Line = ""
     unit_count: int = 1
     floor_count: int = 1
-    note: str = ""
+    note: Text = ""
 
 
 class GridIn(Schema):
     # Optional in the schema so that the record in the path is looked up (404) before the
     # payload is judged: out of scope must answer like missing, whatever the body.
-    grid_id: int | None = None
+    grid_id: Id | None = None
 
 
 class HouseholdOut(Schema):
@@ -127,12 +128,12 @@ class HouseholdOut(Schema):
 
 
 class HouseholdIn(Schema):
-    building_id: int
-    room_id: int | None = None
+    building_id: Id
+    room_id: Id | None = None
     number: str = ""
-    unit_label: str = ""
+    unit_label: Line = ""
     floor: int | None = None
-    note: str = ""
+    note: Text = ""
 
 
 class PersonOut(MaskedSchema):
@@ -187,44 +188,44 @@ class PersonOut(MaskedSchema):
 
 
 class PersonIn(Schema):
-    household_id: int
-    name: str
+    household_id: Id
+    name: Line
     id_type: str = "resident_id"
     id_number: str
-    relation: str = ""
+    relation: Line = ""
     phone: str = ""
     status: str = "registered"
-    hukou_place: str = ""
-    origin: str = ""
-    employer: str = ""
+    hukou_place: Line = ""
+    origin: Line = ""
+    employer: Line = ""
     arrival_date: date | None = None
 
 
 class PersonPatch(Schema):
-    name: str | None = None
+    name: Line | None = None
     id_type: str | None = None
     id_number: str | None = None
-    relation: str | None = None
+    relation: Line | None = None
     phone: str | None = None
     status: str | None = None
-    hukou_place: str | None = None
-    origin: str | None = None
-    employer: str | None = None
+    hukou_place: Line | None = None
+    origin: Line | None = None
+    employer: Line | None = None
     arrival_date: date | None = None
 
 
 class TransferIn(Schema):
-    household_id: int | None = None  # optional for the same reason as GridIn.grid_id
-    relation: str = ""
-    reason: str = ""
+    household_id: Id | None = None  # optional for the same reason as GridIn.grid_id
+    relation: Line = ""
+    reason: Text = ""
 
 
 class DepartIn(Schema):
     on: date | None = None
-    reason: str = ""
+    reason: Text = ""
 
 
-class PeoplePagination(LimitOffsetPagination):
+class PeoplePagination(Pagination):
     """The page's rows are chosen without joins; their household, building and grid are then
     fetched for those rows only (see views_places.people_page)."""
 
@@ -241,8 +242,8 @@ class PeoplePagination(LimitOffsetPagination):
 
 @router.get("/buildings", response=list[BuildingOut])
 @api_operation(REGISTRY_VIEW)
-@paginate(LimitOffsetPagination)
-def list_buildings(request, unit_id: int | None = None, q: str = ""):
+@paginate(Pagination)
+def list_buildings(request, unit_id: Id | None = None, q: str = ""):
     qs = selectors.buildings(request.scope)
     if unit_id is not None:
         qs = under(qs, org_selectors.get_unit(request.scope, unit_id))
@@ -254,7 +255,7 @@ def list_buildings(request, unit_id: int | None = None, q: str = ""):
 
 @router.get("/buildings/{building_id}", response=BuildingOut)
 @api_operation(REGISTRY_VIEW)
-def get_building(request, building_id: int):
+def get_building(request, building_id: Id):
     selectors.get_building(request.scope, building_id)
     return with_counts(request.scope, selectors.buildings(request.scope).filter(pk=building_id)).get()
 
@@ -269,7 +270,7 @@ def create_building(request, payload: BuildingIn):
 
 @router.post("/buildings/{building_id}/move", response=BuildingOut)
 @api_operation(REGISTRY_EDIT)
-def move_building(request, building_id: int, payload: GridIn):
+def move_building(request, building_id: Id, payload: GridIn):
     building = selectors.get_building(request.scope, building_id)
     if payload.grid_id is None:
         raise ValidationError({"grid_id": _("Choose the grid to move to.")})
@@ -283,8 +284,8 @@ def move_building(request, building_id: int, payload: GridIn):
 
 @router.get("/households", response=list[HouseholdOut])
 @api_operation(REGISTRY_VIEW)
-@paginate(LimitOffsetPagination)
-def list_households(request, building_id: int | None = None, q: str = "", include_closed: bool = False):
+@paginate(Pagination)
+def list_households(request, building_id: Id | None = None, q: str = "", include_closed: bool = False):
     qs = selectors.households(request.scope, include_closed=include_closed)
     if building_id is not None:
         qs = qs.filter(room__building=selectors.get_building(request.scope, building_id))
@@ -295,7 +296,7 @@ def list_households(request, building_id: int | None = None, q: str = "", includ
 
 @router.get("/households/{household_id}", response=HouseholdOut)
 @api_operation(REGISTRY_VIEW)
-def get_household(request, household_id: int):
+def get_household(request, household_id: Id):
     return selectors.get_household(request.scope, household_id)
 
 
@@ -328,9 +329,9 @@ def create_household(request, payload: HouseholdIn):
 def list_people(
     request,
     q: str = "",
-    unit_id: int | None = None,
-    building_id: int | None = None,
-    household_id: int | None = None,
+    unit_id: Id | None = None,
+    building_id: Id | None = None,
+    household_id: Id | None = None,
     status: str = "",
     include_departed: bool = False,
 ):
@@ -351,7 +352,7 @@ def list_people(
 
 @router.get("/people/{person_id}", response=PersonOut)
 @api_operation(REGISTRY_VIEW)
-def get_person(request, person_id: int):
+def get_person(request, person_id: Id):
     person = selectors.get_person(request.scope, person_id)
     audit.record_view(actor=request.actor, obj=person)
     return person
@@ -369,7 +370,7 @@ def register_person(request, payload: PersonIn):
 
 @router.patch("/people/{person_id}", response=PersonOut)
 @api_operation(REGISTRY_EDIT)
-def update_person(request, person_id: int, payload: PersonPatch):
+def update_person(request, person_id: Id, payload: PersonPatch):
     person = selectors.get_person(request.scope, person_id)
     changes = payload.dict(exclude_unset=True)
     # Whoever may not see the full number may not overwrite it blindly either.
@@ -390,7 +391,7 @@ def update_person(request, person_id: int, payload: PersonPatch):
 
 @router.post("/people/{person_id}/transfer", response=PersonOut)
 @api_operation(REGISTRY_EDIT)
-def transfer_person(request, person_id: int, payload: TransferIn):
+def transfer_person(request, person_id: Id, payload: TransferIn):
     person = selectors.get_person(request.scope, person_id)
     if payload.household_id is None:
         raise ValidationError({"household_id": _("Choose the household to move to.")})
@@ -407,7 +408,7 @@ def transfer_person(request, person_id: int, payload: TransferIn):
 
 @router.post("/people/{person_id}/depart", response=PersonOut)
 @api_operation(REGISTRY_EDIT)
-def depart_person(request, person_id: int, payload: DepartIn):
+def depart_person(request, person_id: Id, payload: DepartIn):
     person = selectors.get_person(request.scope, person_id)
     services.record_departure(actor=request.actor, person=person, on=payload.on, reason=payload.reason)
     return selectors.get_person(request.scope, person.pk)
@@ -424,5 +425,5 @@ class SearchOut(Schema):
 
 @router.get("/search", response=SearchOut)
 @api_operation(REGISTRY_VIEW)
-def search(request, q: str = "", limit: int = 30):
+def search(request, q: str = "", limit: Limit = 30):
     return registry_search.search(request.scope, q, limit=max(1, min(limit, 100)))

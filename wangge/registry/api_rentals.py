@@ -11,6 +11,7 @@ from ninja import Router, Schema, Status
 from wangge.audit import services as audit
 from wangge.core import masking
 from wangge.core.access import api_operation, under
+from wangge.core.api_conventions import Days, Id, Limit, Line, Offset, Text
 from wangge.core.schemas import MaskedSchema
 from wangge.org import selectors as org_selectors
 from wangge.registry import rentals as rental_services
@@ -67,31 +68,31 @@ class RentalPage(Schema):
 
 
 class RentalIn(Schema):
-    building_id: int
-    landlord_id: int
-    room_id: int | None = None
+    building_id: Id
+    landlord_id: Id
+    room_id: Id | None = None
     kind: str = "dwelling"
-    name: str = ""
-    address: str = ""
-    manager_name: str = ""
+    name: Line = ""
+    address: Line = ""
+    manager_name: Line = ""
     manager_phone: str = ""
     status: str = "let"
     rooms: int = 1
     capacity: int = 1
-    note: str = ""
+    note: Text = ""
 
 
 class RentalPatch(Schema):
-    landlord_id: int | None = None
+    landlord_id: Id | None = None
     kind: str | None = None
-    name: str | None = None
-    address: str | None = None
-    manager_name: str | None = None
+    name: Line | None = None
+    address: Line | None = None
+    manager_name: Line | None = None
     manager_phone: str | None = None
     status: str | None = None
     rooms: int | None = None
     capacity: int | None = None
-    note: str | None = None
+    note: Text | None = None
 
 
 class TenancyOut(Schema):
@@ -108,7 +109,7 @@ class TenancyOut(Schema):
 
 class TenantIn(Schema):
     # Optional in the schema so that an unknown rental answers 404 before the body is judged.
-    person_id: int | None = None
+    person_id: Id | None = None
     move_in: date | None = None
     reported_on: date | None = None
     from_risk_area: bool = False
@@ -136,11 +137,11 @@ class VisitPage(Schema):
 
 
 class VisitIn(Schema):
-    household_id: int | None = None
-    rental_id: int | None = None
+    household_id: Id | None = None
+    rental_id: Id | None = None
     outcome: str
     visited_at: datetime | None = None
-    notes: str = ""
+    notes: Text = ""
     follow_up_needed: bool = False
 
 
@@ -173,8 +174,8 @@ class PartyLinkOut(MaskedSchema):
 
 
 class PartyLinkIn(Schema):
-    member_id: int
-    household_id: int
+    member_id: Id
+    household_id: Id
     start_date: date | None = None
 
 
@@ -264,13 +265,13 @@ def _link_out(request, link) -> dict:
 @api_operation(REGISTRY_VIEW)
 def list_rentals(
     request,
-    unit_id: int | None = None,
+    unit_id: Id | None = None,
     kind: str = "",
     status: str = "",
     flag: str = "",
-    days: int = 30,
-    limit: int = 100,
-    offset: int = 0,
+    days: Days = 30,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ):
     qs = rental_services.with_flags(rental_services.rentals(request.scope))
     if unit_id is not None:
@@ -301,7 +302,7 @@ def create_rental(request, payload: RentalIn):
 
 @router.get("/{int:rental_id}", response=RentalOut)
 @api_operation(REGISTRY_VIEW)
-def get_rental(request, rental_id: int):
+def get_rental(request, rental_id: Id):
     rental = _flagged(request, rental_id)
     audit.record_view(actor=request.actor, obj=rental)
     return _rental_out(request, rental)
@@ -309,7 +310,7 @@ def get_rental(request, rental_id: int):
 
 @router.patch("/{int:rental_id}", response=RentalOut)
 @api_operation(REGISTRY_EDIT)
-def update_rental(request, rental_id: int, payload: RentalPatch):
+def update_rental(request, rental_id: Id, payload: RentalPatch):
     rental = rental_services.get_rental(request.scope, rental_id)
     changes = payload.dict(exclude_unset=True)
     landlord_id = changes.pop("landlord_id", None)
@@ -321,7 +322,7 @@ def update_rental(request, rental_id: int, payload: RentalPatch):
 
 @router.get("/{int:rental_id}/tenants", response=list[TenancyOut])
 @api_operation(REGISTRY_VIEW)
-def list_tenants(request, rental_id: int, current: bool = False):
+def list_tenants(request, rental_id: Id, current: bool = False):
     rental = rental_services.get_rental(request.scope, rental_id)
     qs = rental_services.tenancies_of(rental)
     if current:
@@ -331,7 +332,7 @@ def list_tenants(request, rental_id: int, current: bool = False):
 
 @router.post("/{int:rental_id}/tenants", response={201: TenancyOut})
 @api_operation(REGISTRY_EDIT)
-def add_tenant(request, rental_id: int, payload: TenantIn):
+def add_tenant(request, rental_id: Id, payload: TenantIn):
     rental = rental_services.get_rental(request.scope, rental_id)
     if payload.person_id is None:
         raise ValidationError({"person_id": _("Say who moves in.")})
@@ -349,7 +350,7 @@ def add_tenant(request, rental_id: int, payload: TenantIn):
 
 @router.post("/tenancies/{int:tenancy_id}/end", response=TenancyOut)
 @api_operation(REGISTRY_EDIT)
-def end_tenancy(request, tenancy_id: int, payload: TenancyEndIn):
+def end_tenancy(request, tenancy_id: Id, payload: TenancyEndIn):
     tenancy = rental_services.get_tenancy(request.scope, tenancy_id)
     return _tenancy_out(
         rental_services.end_tenancy(actor=request.actor, tenancy=tenancy, move_out=payload.move_out)
@@ -363,11 +364,11 @@ def end_tenancy(request, tenancy_id: int, payload: TenancyEndIn):
 @api_operation(REGISTRY_VIEW)
 def list_visits(
     request,
-    household_id: int | None = None,
-    rental_id: int | None = None,
+    household_id: Id | None = None,
+    rental_id: Id | None = None,
     open_follow_up: bool = False,
-    limit: int = 100,
-    offset: int = 0,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ):
     qs = visit_services.visits(request.scope)
     if household_id is not None:
@@ -399,7 +400,7 @@ def create_visit(request, payload: VisitIn):
 
 @router.post("/visits/{int:visit_id}/follow-up-done", response=VisitOut)
 @api_operation(REGISTRY_EDIT)
-def follow_up_done(request, visit_id: int):
+def follow_up_done(request, visit_id: Id):
     visit = visit_services.get_visit(request.scope, visit_id)
     return visit_services.complete_follow_up(actor=request.actor, visit=visit)
 
@@ -409,11 +410,11 @@ def follow_up_done(request, visit_id: int):
 def list_unvisited(
     request,
     what: str = "households",
-    days: int = visit_services.DEFAULT_UNVISITED_DAYS,
-    unit_id: int | None = None,
+    days: Days = visit_services.DEFAULT_UNVISITED_DAYS,
+    unit_id: Id | None = None,
     sort: str = "grid",
-    limit: int = 100,
-    offset: int = 0,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ):
     under = org_selectors.get_unit(request.scope, unit_id).path if unit_id is not None else ""
     days = max(1, days)
@@ -454,7 +455,7 @@ def list_unvisited(
 @router.get("/party-links", response=list[PartyLinkOut])
 @api_operation(REGISTRY_VIEW)
 def list_party_links(
-    request, member_id: int | None = None, current: bool = True, limit: int = MAX_LIMIT, offset: int = 0
+    request, member_id: Id | None = None, current: bool = True, limit: Limit = MAX_LIMIT, offset: Offset = 0
 ):
     qs = visit_services.current_links(request.scope) if current else visit_services.party_links(request.scope)
     if member_id is not None:
@@ -476,7 +477,7 @@ def create_party_link(request, payload: PartyLinkIn):
 
 @router.post("/party-links/{int:link_id}/end", response=PartyLinkOut)
 @api_operation(REGISTRY_EDIT)
-def end_party_link(request, link_id: int, payload: PartyLinkEndIn):
+def end_party_link(request, link_id: Id, payload: PartyLinkEndIn):
     link = visit_services.get_link(request.scope, link_id)
     visit_services.end_link(actor=request.actor, link=link, end_date=payload.end_date)
     return _link_out(request, visit_services.get_link(request.scope, link.pk))

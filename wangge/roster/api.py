@@ -1,11 +1,12 @@
 from datetime import date
 
 from ninja import Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from wangge.audit import services as audit
 from wangge.core import masking
 from wangge.core.access import api_operation, has_permission
+from wangge.core.api_conventions import Id, Line, Pagination, Text
 from wangge.core.masking import mask_phone
 from wangge.core.schemas import MaskedSchema
 from wangge.org import selectors as org_selectors
@@ -35,26 +36,26 @@ class StaffOut(MaskedSchema):
 
 
 class StaffIn(Schema):
-    unit_id: int
-    name: str
+    unit_id: Id
+    name: Line
     kind: str = "other"
     gender: str = ""
     phone: str = ""
-    title: str = ""
+    title: Line = ""
     is_party_member: bool = False
-    department_id: int | None = None
-    note: str = ""
+    department_id: Id | None = None
+    note: Text = ""
 
 
 class StaffPatch(Schema):
-    unit_id: int | None = None
-    name: str | None = None
+    unit_id: Id | None = None
+    name: Line | None = None
     kind: str | None = None
     gender: str | None = None
     phone: str | None = None
-    title: str | None = None
+    title: Line | None = None
     is_party_member: bool | None = None
-    note: str | None = None
+    note: Text | None = None
     is_active: bool | None = None
 
 
@@ -71,12 +72,12 @@ class AssignmentOut(Schema):
 
 
 class AssignmentIn(Schema):
-    staff_id: int
-    unit_id: int
+    staff_id: Id
+    unit_id: Id
     role: str
     start_date: date | None = None
     end_date: date | None = None
-    note: str = ""
+    note: Text = ""
 
 
 class EndIn(Schema):
@@ -124,11 +125,11 @@ def _assignment_out(a) -> dict:
 
 @router.get("/staff", response=list[StaffOut])
 @api_operation(ROSTER_VIEW)
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_staff(
     request,
     q: str = "",
-    under_id: int | None = None,
+    under_id: Id | None = None,
     kind: str = "",
     role: str = "",
     include_inactive: bool = False,
@@ -142,7 +143,7 @@ def list_staff(
 
 @router.get("/staff/{staff_id}", response=StaffOut)
 @api_operation(ROSTER_VIEW)
-def get_staff(request, staff_id: int):
+def get_staff(request, staff_id: Id):
     staff = selectors.get_staff(request.scope, staff_id)
     audit.record_view(actor=request.actor, obj=staff)
     return _staff_out(request, staff)
@@ -164,7 +165,7 @@ def create_staff(request, payload: StaffIn):
 
 @router.patch("/staff/{staff_id}", response=StaffOut)
 @api_operation(ROSTER_EDIT)
-def update_staff(request, staff_id: int, payload: StaffPatch):
+def update_staff(request, staff_id: Id, payload: StaffPatch):
     staff = selectors.get_staff(request.scope, staff_id)
     changes = payload.dict(exclude_unset=True)
     unit_id = changes.pop("unit_id", None)
@@ -175,8 +176,8 @@ def update_staff(request, staff_id: int, payload: StaffPatch):
 
 @router.get("/assignments", response=list[AssignmentOut])
 @api_operation(ROSTER_VIEW)
-@paginate(LimitOffsetPagination)
-def list_assignments(request, unit_id: int | None = None, staff_id: int | None = None, current: bool = True):
+@paginate(Pagination)
+def list_assignments(request, unit_id: Id | None = None, staff_id: Id | None = None, current: bool = True):
     qs = selectors.assignments(request.scope)
     if unit_id is not None:
         qs = qs.filter(unit_id=unit_id)
@@ -206,7 +207,7 @@ def create_assignment(request, payload: AssignmentIn):
 
 @router.post("/assignments/{assignment_id}/end", response=AssignmentOut)
 @api_operation(ROSTER_EDIT)
-def end_assignment(request, assignment_id: int, payload: EndIn):
+def end_assignment(request, assignment_id: Id, payload: EndIn):
     a = selectors.get_assignment(request.scope, assignment_id)
     return _assignment_out(
         services.end_assignment(actor=request.actor, assignment=a, end_date=payload.end_date)

@@ -3,9 +3,10 @@
 from datetime import date
 
 from ninja import Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from wangge.core.access import api_operation
+from wangge.core.api_conventions import Id, Pagination
 from wangge.org import selectors as org_selectors
 from wangge.org.api import UnitOut
 from wangge.org.permissions import ORG_VIEW
@@ -26,15 +27,15 @@ class ResponsibleOut(Schema):
 
 @router.get("/without-leader", response=list[UnitOut])
 @api_operation(ORG_VIEW)
-@paginate(LimitOffsetPagination)
-def grids_without_leader(request, under_id: int | None = None):
+@paginate(Pagination)
+def grids_without_leader(request, under_id: Id | None = None):
     under = org_selectors.get_unit(request.scope, under_id) if under_id else None
     return selectors.grids_without_leader(request.scope, under=under)
 
 
 @router.get("/{unit_id}/responsible", response=list[ResponsibleOut])
 @api_operation(ORG_VIEW)
-def responsible(request, unit_id: int, on: date | None = None):
+def responsible(request, unit_id: Id, on: date | None = None):
     unit = org_selectors.get_unit(request.scope, unit_id)
     return [
         {

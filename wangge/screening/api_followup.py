@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from wangge.core.access import api_operation
+from wangge.core.api_conventions import Id, Limit, Offset, Text
 from wangge.roster import selectors as roster_selectors
 from wangge.screening import followup
 from wangge.screening.models import DailyCheck, Escalation, ServiceRequest
@@ -33,7 +34,7 @@ class CheckIn(Schema):
     temperature: Decimal | None = None
     symptoms: list[str] = Field(default_factory=list, max_length=10)
     present: bool = True
-    note: str = Field("", max_length=300)
+    note: Text = Field("", max_length=300)
 
 
 class CheckOut(Schema):
@@ -88,7 +89,7 @@ class EscalationOut(Schema):
 
 
 class HandleIn(Schema):
-    note: str = Field("", max_length=300)
+    note: Text = Field("", max_length=300)
 
 
 class ServiceOut(Schema):
@@ -110,14 +111,14 @@ class ServiceOut(Schema):
 
 
 class ServiceIn(Schema):
-    measure_id: int
+    measure_id: Id
     kind: str
-    detail: str = Field("", max_length=300)
+    detail: Text = Field("", max_length=300)
     client_id: uuid.UUID | None = None
 
 
 class AssignIn(Schema):
-    staff_id: int | None = None
+    staff_id: Id | None = None
 
 
 class DoneIn(Schema):
@@ -125,7 +126,7 @@ class DoneIn(Schema):
 
 
 class CancelIn(Schema):
-    reason: str = Field("", max_length=300)
+    reason: Text = Field("", max_length=300)
 
 
 def _check_out(c: DailyCheck, checked_through=None) -> dict:
@@ -186,14 +187,14 @@ def _limit(limit: int) -> int:
 
 @router.get("/measures/{int:measure_id}/checks", response=list[CheckOut])
 @api_operation(SCREENING_VIEW)
-def list_checks(request, measure_id: int):
+def list_checks(request, measure_id: Id):
     measure = followup.get_measure(request.scope, measure_id)
     return [_check_out(c) for c in followup.checks_of(request.scope, measure)[:MAX_LIMIT]]
 
 
 @router.post("/measures/{int:measure_id}/checks", response={200: CheckOut, 201: CheckOut})
 @api_operation(SCREENING_FOLLOWUP)
-def record_check(request, measure_id: int, payload: CheckIn):
+def record_check(request, measure_id: Id, payload: CheckIn):
     measure = followup.get_measure(request.scope, measure_id)
     if payload.client_id is None:
         raise ValidationError({"client_id": _("Give a client_id (a UUID made by the client).")})
@@ -217,7 +218,7 @@ def record_check(request, measure_id: int, payload: CheckIn):
 
 @router.get("/follow-up/overdue", response=OverdueOut)
 @api_operation(SCREENING_VIEW)
-def overdue(request, grid_id: int | None = None, limit: int = 100):
+def overdue(request, grid_id: Id | None = None, limit: Limit = 100):
     scope = request.scope
     grids = followup.overdue_per_grid(scope)
     if grid_id:
@@ -241,7 +242,7 @@ def overdue(request, grid_id: int | None = None, limit: int = 100):
 @router.get("/escalations", response=list[EscalationOut])
 @api_operation(SCREENING_VIEW)
 def list_escalations(
-    request, open: bool = False, grid_id: int | None = None, limit: int = 100, offset: int = 0
+    request, open: bool = False, grid_id: Id | None = None, limit: Limit = 100, offset: Offset = 0
 ):
     qs = followup.escalation_list(request.scope, open_only=open, grid_id=grid_id)
     offset = max(0, offset)
@@ -250,7 +251,7 @@ def list_escalations(
 
 @router.post("/escalations/{int:escalation_id}/handle", response=EscalationOut)
 @api_operation(SCREENING_FOLLOWUP)
-def handle_escalation(request, escalation_id: int, payload: HandleIn):
+def handle_escalation(request, escalation_id: Id, payload: HandleIn):
     escalation = followup.get_escalation(request.scope, escalation_id)
     followup.handle_escalation(actor=request.user, escalation=escalation, note=payload.note)
     return _escalation_out(followup.get_escalation(request.scope, escalation_id))
@@ -262,9 +263,9 @@ def list_services(
     request,
     status: str = "open",
     kind: str = "",
-    grid_id: int | None = None,
-    limit: int = 100,
-    offset: int = 0,
+    grid_id: Id | None = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ):
     qs = followup.requests(
         request.scope, status=None if status == "all" else status, grid_id=grid_id, kind=kind
@@ -290,7 +291,7 @@ def raise_service(request, payload: ServiceIn):
 
 @router.post("/services/{int:service_id}/assign", response=ServiceOut)
 @api_operation(SCREENING_FOLLOWUP)
-def assign_service(request, service_id: int, payload: AssignIn):
+def assign_service(request, service_id: Id, payload: AssignIn):
     req = followup.get_request(request.scope, service_id)
     if payload.staff_id is None:
         raise ValidationError({"staff_id": _("Choose someone of the roster in your area.")})
@@ -301,7 +302,7 @@ def assign_service(request, service_id: int, payload: AssignIn):
 
 @router.post("/services/{int:service_id}/done", response=ServiceOut)
 @api_operation(SCREENING_FOLLOWUP)
-def service_done(request, service_id: int, payload: DoneIn):
+def service_done(request, service_id: Id, payload: DoneIn):
     req = followup.get_request(request.scope, service_id)
     followup.complete_request(actor=request.user, request=req, outcome=payload.outcome)
     return _service_out(followup.get_request(request.scope, service_id))
@@ -309,7 +310,7 @@ def service_done(request, service_id: int, payload: DoneIn):
 
 @router.post("/services/{int:service_id}/cancel", response=ServiceOut)
 @api_operation(SCREENING_FOLLOWUP)
-def service_cancel(request, service_id: int, payload: CancelIn):
+def service_cancel(request, service_id: Id, payload: CancelIn):
     req = followup.get_request(request.scope, service_id)
     followup.cancel_request(actor=request.user, request=req, reason=payload.reason)
     return _service_out(followup.get_request(request.scope, service_id))

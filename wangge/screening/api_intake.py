@@ -14,6 +14,7 @@ from ninja.files import UploadedFile
 from wangge.audit import services as audit
 from wangge.core import masking
 from wangge.core.access import api_operation
+from wangge.core.api_conventions import Id, Limit, Line, Offset, Text
 from wangge.core.schemas import MaskedSchema
 from wangge.org.models import Level, OrgUnit
 from wangge.registry.selectors import shown_id, shown_phone
@@ -73,18 +74,18 @@ class RecordDetailOut(RecordOut):
 
 class ReportIn(Schema):
     source: str = ScreeningSource.DOOR_TO_DOOR
-    name: str = Field(..., max_length=60)
+    name: Line = Field(..., max_length=60)
     id_type: str = "resident_id"
     id_number: str = Field(..., max_length=32)
     phone: str = Field("", max_length=20)
-    came_from: str = Field("", max_length=200)
+    came_from: Line = Field("", max_length=200)
     left_area_on: date | None = None
     arrival_date: date | None = None
-    address: str = Field("", max_length=250)
-    category_id: int | None = None
-    contact_of: str = Field("", max_length=200)
-    note: str = Field("", max_length=2000)
-    grid_id: int | None = None
+    address: Line = Field("", max_length=250)
+    category_id: Id | None = None
+    contact_of: Line = Field("", max_length=200)
+    note: Text = Field("", max_length=2000)
+    grid_id: Id | None = None
 
 
 class ScreenOut(Schema):
@@ -175,9 +176,9 @@ def list_records(
     source: str = "",
     status: str = "",
     risk_level: str = "",
-    category_id: int | None = None,
-    limit: int = 100,
-    offset: int = 0,
+    category_id: Id | None = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ):
     qs = request.scope.filter(ScreeningRecord.objects.select_related("person"))
     if source:
@@ -229,7 +230,7 @@ def create_record(request, payload: ReportIn):
 
 @router.get("/records/{int:record_id}", response=RecordDetailOut)
 @api_operation(SCREENING_VIEW)
-def get_record(request, record_id: int):
+def get_record(request, record_id: Id):
     record = request.scope.get(ScreeningRecord.objects.select_related("person"), pk=record_id)
     audit.record_view(actor=request.user, obj=record, path=record.path)
     return {
@@ -289,7 +290,7 @@ def _batch_out(batch: ScreeningBatch) -> dict:
 
 @router.get("/imports", response=BatchPage)
 @api_operation(SCREENING_VIEW)
-def list_imports(request, limit: int = 100, offset: int = 0):
+def list_imports(request, limit: Limit = 100, offset: Offset = 0):
     """Imported lists, newest first: what each one matched, created, merged and refused."""
     qs = request.scope.filter(ScreeningBatch.objects.select_related("created_by")).order_by(
         "-created_at", "-id"
@@ -300,7 +301,7 @@ def list_imports(request, limit: int = 100, offset: int = 0):
 
 @router.get("/imports/{int:batch_id}", response=BatchDetailOut)
 @api_operation(SCREENING_VIEW)
-def get_import(request, batch_id: int):
+def get_import(request, batch_id: Id):
     """One imported list: its counts, its refused rows (row number and reason; up to 500) and how
     many screening records it holds."""
     batch = request.scope.get(ScreeningBatch.objects.select_related("created_by"), pk=batch_id)
@@ -313,7 +314,7 @@ def get_import(request, batch_id: int):
 
 @router.get("/self-reports", response=list[SelfReportOut])
 @api_operation(SCREENING_SCREEN)
-def list_self_reports(request, limit: int = 100, offset: int = 0):
+def list_self_reports(request, limit: Limit = 100, offset: Offset = 0):
     qs = request.scope.filter(SelfReport.objects.filter(record__isnull=True)).order_by("submitted_at", "id")
     limit, offset = max(1, min(limit, MAX_LIMIT)), max(0, offset)
     return [

@@ -15,6 +15,7 @@ from ninja import Field, Router, Schema, Status
 from wangge.audit import services as audit
 from wangge.core import masking
 from wangge.core.access import api_operation, has_permission
+from wangge.core.api_conventions import Id, Limit, Line, Offset, Text
 from wangge.core.masking import mask_id
 from wangge.core.schemas import MaskedSchema
 from wangge.registry.models import Person
@@ -33,7 +34,7 @@ router = Router(tags=["screening: measures"])
 MAX_LIMIT = 500
 
 
-class PhaseOut(Schema):
+class MeasurePhaseOut(Schema):
     kind: str
     starts_on: date
     ends_on: date
@@ -83,7 +84,7 @@ class MeasureOut(MaskedSchema):
 
 
 class MeasureDetailOut(MeasureOut):
-    phases: list[PhaseOut]
+    phases: list[MeasurePhaseOut]
     tests: list[TestOut]
 
 
@@ -153,17 +154,17 @@ def _detail(request, measure_id: int) -> dict:
 
 
 class NoteIn(Schema):
-    note: str = Field("", max_length=300)
-    place: str | None = Field(None, max_length=200)
+    note: Text = Field("", max_length=300)
+    place: Line | None = Field(None, max_length=200)
 
 
 class ReasonIn(Schema):
-    reason: str = Field("", max_length=300)
+    reason: Text = Field("", max_length=300)
 
 
 class HandOverIn(Schema):
-    destination: str = Field("", max_length=200)
-    reason: str = Field("", max_length=300)
+    destination: Line = Field("", max_length=200)
+    reason: Text = Field("", max_length=300)
 
 
 class ResultIn(Schema):
@@ -178,15 +179,15 @@ class ManualIn(Schema):
     test_days: list[int] = Field(default_factory=list, max_length=60)
     checks_per_day: int = 2
     basis_kind: str = ""
-    basis_text: str = Field("", max_length=2000)
-    contact_of: str = ""
+    basis_text: Text = Field("", max_length=2000)
+    contact_of: Line = ""
     tube: str = ""
     order_ref: str = ""
-    place: str = ""
+    place: Line = ""
 
 
 class OrderIn(ManualIn):
-    name: str = Field(..., max_length=200)
+    name: Line = Field(..., max_length=200)
     person_ids: list[int] = Field(default_factory=list, max_length=20000)
 
 
@@ -209,7 +210,7 @@ class OrderOut(Schema):
 
 class ApproveOrderIn(Schema):
     confirm_count: int = -1
-    note: str = Field("", max_length=300)
+    note: Text = Field("", max_length=300)
 
 
 def _order_out(order, skipped: int = 0) -> dict:
@@ -233,7 +234,7 @@ def _order_out(order, skipped: int = 0) -> dict:
 
 @router.get("/measures", response=list[MeasureOut])
 @api_operation(SCREENING_VIEW)
-def list_measures(request, status: str = "open", kind: str = "", offset: int = 0, limit: int = 100):
+def list_measures(request, status: str = "open", kind: str = "", offset: Offset = 0, limit: Limit = 100):
     qs = selectors.filtered(request.scope, status=status, kind=kind)
     qs = qs.select_related("proposed_by", "decided_by", "approved_by", "closed_by")
     limit = max(1, min(limit, MAX_LIMIT))
@@ -242,7 +243,7 @@ def list_measures(request, status: str = "open", kind: str = "", offset: int = 0
 
 @router.get("/measures/{int:measure_id}", response=MeasureDetailOut)
 @api_operation(SCREENING_VIEW)
-def get_measure(request, measure_id: int):
+def get_measure(request, measure_id: Id):
     m = selectors.get_measure(request.scope, measure_id)
     audit.record_view(actor=request.actor, obj=m)
     return _measure_out(request, m, detail=True)
@@ -250,7 +251,7 @@ def get_measure(request, measure_id: int):
 
 @router.post("/measures/{int:measure_id}/decide", response=MeasureDetailOut)
 @api_operation(SCREENING_DECIDE)
-def decide(request, measure_id: int, payload: NoteIn):
+def decide(request, measure_id: Id, payload: NoteIn):
     m = selectors.get_measure(request.scope, measure_id)
     services.decide_measure(actor=request.actor, measure=m, note=payload.note, place=payload.place)
     return _detail(request, measure_id)
@@ -258,7 +259,7 @@ def decide(request, measure_id: int, payload: NoteIn):
 
 @router.post("/measures/{int:measure_id}/approve", response=MeasureDetailOut)
 @api_operation(SCREENING_APPROVE)
-def approve(request, measure_id: int, payload: NoteIn):
+def approve(request, measure_id: Id, payload: NoteIn):
     m = selectors.get_measure(request.scope, measure_id)
     services.approve_measure(actor=request.actor, measure=m, note=payload.note)
     return _detail(request, measure_id)
@@ -266,7 +267,7 @@ def approve(request, measure_id: int, payload: NoteIn):
 
 @router.post("/measures/{int:measure_id}/reject", response=MeasureDetailOut)
 @api_operation(SCREENING_VIEW)
-def reject(request, measure_id: int, payload: ReasonIn):
+def reject(request, measure_id: Id, payload: ReasonIn):
     m = selectors.get_measure(request.scope, measure_id)
     services.reject_measure(actor=request.actor, measure=m, reason=payload.reason)
     return _detail(request, measure_id)
@@ -274,7 +275,7 @@ def reject(request, measure_id: int, payload: ReasonIn):
 
 @router.post("/measures/{int:measure_id}/cancel", response=MeasureDetailOut)
 @api_operation(SCREENING_APPROVE)
-def cancel(request, measure_id: int, payload: ReasonIn):
+def cancel(request, measure_id: Id, payload: ReasonIn):
     m = selectors.get_measure(request.scope, measure_id)
     services.cancel_measure(actor=request.actor, measure=m, reason=payload.reason)
     return _detail(request, measure_id)
@@ -282,7 +283,7 @@ def cancel(request, measure_id: int, payload: ReasonIn):
 
 @router.post("/measures/{int:measure_id}/hand-over", response=MeasureDetailOut)
 @api_operation(SCREENING_APPROVE)
-def hand_over(request, measure_id: int, payload: HandOverIn):
+def hand_over(request, measure_id: Id, payload: HandOverIn):
     m = selectors.get_measure(request.scope, measure_id)
     services.hand_over_measure(
         actor=request.actor, measure=m, destination=payload.destination, reason=payload.reason
@@ -292,7 +293,7 @@ def hand_over(request, measure_id: int, payload: HandOverIn):
 
 @router.post("/measures/{int:measure_id}/release", response=MeasureDetailOut)
 @api_operation(SCREENING_DECIDE)
-def release(request, measure_id: int, payload: NoteIn):
+def release(request, measure_id: Id, payload: NoteIn):
     m = selectors.get_measure(request.scope, measure_id)
     services.release_measure(actor=request.actor, measure=m, note=payload.note)
     return _detail(request, measure_id)
@@ -300,7 +301,7 @@ def release(request, measure_id: int, payload: NoteIn):
 
 @router.post("/tests/{int:test_id}/result", response=MeasureDetailOut)
 @api_operation(SCREENING_FOLLOWUP)
-def test_result(request, test_id: int, payload: ResultIn):
+def test_result(request, test_id: Id, payload: ResultIn):
     test = selectors.get_test(request.scope, test_id)
     services.record_test_result(actor=request.actor, test=test, result=payload.result, lab=payload.lab)
     return _detail(request, test.measure_id)
@@ -323,7 +324,7 @@ def _manual_args(payload: ManualIn) -> dict:
 
 @router.post("/people/{int:person_id}/measures", response={201: MeasureDetailOut})
 @api_operation(SCREENING_DECIDE)
-def propose(request, person_id: int, payload: ManualIn):
+def propose(request, person_id: Id, payload: ManualIn):
     person = request.scope.get(Person.objects.all(), pk=person_id)
     m = services.propose_measure(
         actor=request.actor, person=person, place=payload.place, **_manual_args(payload)
@@ -355,13 +356,13 @@ def create_order(request, payload: OrderIn):
 
 @router.get("/orders/{int:order_id}", response=OrderOut)
 @api_operation(SCREENING_VIEW)
-def get_order(request, order_id: int):
+def get_order(request, order_id: Id):
     return _order_out(selectors.get_order(request.scope, order_id))
 
 
 @router.post("/orders/{int:order_id}/approve", response=OrderOut)
 @api_operation(SCREENING_APPROVE)
-def approve_order(request, order_id: int, payload: ApproveOrderIn):
+def approve_order(request, order_id: Id, payload: ApproveOrderIn):
     order = selectors.get_order(request.scope, order_id)
     services.approve_bulk(
         actor=request.actor, order=order, confirm_count=payload.confirm_count, note=payload.note
@@ -371,7 +372,7 @@ def approve_order(request, order_id: int, payload: ApproveOrderIn):
 
 @router.post("/orders/{int:order_id}/reject", response=OrderOut)
 @api_operation(SCREENING_APPROVE)
-def reject_order(request, order_id: int, payload: ReasonIn):
+def reject_order(request, order_id: Id, payload: ReasonIn):
     order = selectors.get_order(request.scope, order_id)
     services.reject_bulk(actor=request.actor, order=order, reason=payload.reason)
     return _order_out(selectors.get_order(request.scope, order_id))

@@ -5,6 +5,7 @@ figure in words. A unit outside the caller's scope answers 404."""
 from ninja import Router, Schema
 
 from wangge.core.access import api_operation
+from wangge.core.api_conventions import Id
 from wangge.screening import overview as ov
 from wangge.screening.permissions import SCREENING_VIEW
 
@@ -28,7 +29,7 @@ class RowOut(Schema):
     awaiting_approval: int
 
 
-class CategoryOut(Schema):
+class OverviewCategoryOut(Schema):
     category_id: int | None
     name: str | None
     under_measures: int
@@ -43,12 +44,12 @@ class OverviewOut(Schema):
     sentence: str
     totals: RowOut
     rows: list[RowOut]
-    categories: list[CategoryOut]
+    categories: list[OverviewCategoryOut]
 
 
 @router.get("/overview", response=OverviewOut)
 @api_operation(SCREENING_VIEW)
-def overview(request, unit: int | None = None):
+def overview(request, unit: Id | None = None):
     """The overview of a unit and of each of its rows, and the day in one sentence."""
     focus = ov.focus_unit(request.scope, unit)
     return ov.overview(request.scope, focus).as_dict()

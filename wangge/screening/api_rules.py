@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from wangge.core.access import api_operation
+from wangge.core.api_conventions import Id, Limit, Line, Offset, Text
 from wangge.screening import rules, rules_admin
 from wangge.screening.models import Category, MeasurePolicy, RiskArea, RiskLevel
 from wangge.screening.permissions import SCREENING_RULES, SCREENING_VIEW
@@ -52,25 +53,25 @@ class RiskAreaOut(Schema):
 
 
 class RiskAreaIn(Schema):
-    province: str = Field(..., max_length=40)
-    city: str = Field("", max_length=40)
-    county: str = Field("", max_length=40)
-    township: str = Field("", max_length=80)
+    province: Line = Field(..., max_length=40)
+    city: Line = Field("", max_length=40)
+    county: Line = Field("", max_length=40)
+    township: Line = Field("", max_length=80)
     level: str
     valid_from: date
     valid_to: date | None = None
-    note: str = Field("", max_length=200)
+    note: Text = Field("", max_length=200)
 
 
 class RiskAreaPatch(Schema):
-    province: str | None = Field(None, max_length=40)
-    city: str | None = Field(None, max_length=40)
-    county: str | None = Field(None, max_length=40)
-    township: str | None = Field(None, max_length=80)
+    province: Line | None = Field(None, max_length=40)
+    city: Line | None = Field(None, max_length=40)
+    county: Line | None = Field(None, max_length=40)
+    township: Line | None = Field(None, max_length=80)
     level: str | None = None
     valid_from: date | None = None
     valid_to: date | None = None
-    note: str | None = Field(None, max_length=200)
+    note: Text | None = Field(None, max_length=200)
 
 
 class PhaseOut(Schema):
@@ -106,16 +107,16 @@ class PhaseIn(Schema):
 
 
 class PolicyIn(Schema):
-    name: str = Field(..., max_length=100)
+    name: Line = Field(..., max_length=100)
     trigger: str
-    category_id: int | None = None
+    category_id: Id | None = None
     risk_level: str = ""
     within_days: int | None = None
     priority: int = 0
     valid_from: date
     valid_to: date | None = None
-    basis_reference: str = Field("", max_length=200)
-    replaces_id: int | None = None
+    basis_reference: Line = Field("", max_length=200)
+    replaces_id: Id | None = None
     phases: list[PhaseIn] = Field(..., min_length=1, max_length=rules_admin.MAX_PHASES)
 
 
@@ -187,7 +188,12 @@ def list_categories(request, active_only: bool = False):
 @router.get("/risk-areas", response=list[RiskAreaOut])
 @api_operation(SCREENING_VIEW)
 def list_risk_areas(
-    request, on: date | None = None, level: str = "", province: str = "", offset: int = 0, limit: int = 200
+    request,
+    on: date | None = None,
+    level: str = "",
+    province: str = "",
+    offset: Offset = 0,
+    limit: Limit = 200,
 ):
     """The list as it stood on a date (today by default)."""
     qs = rules.risk_areas_on(on or timezone.localdate())
@@ -220,7 +226,7 @@ def create_risk_area(request, payload: RiskAreaIn):
     },
 )
 @api_operation(SCREENING_RULES)
-def update_risk_area(request, risk_area_id: int):
+def update_risk_area(request, risk_area_id: Id):
     """Change a listing (send only the fields to change; "valid_to" ends it). District only: the
     body is read after the role and the level are checked, so others get 403 whatever they send."""
     rules_admin.require_district_editor(request.actor)

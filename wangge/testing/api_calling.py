@@ -10,6 +10,7 @@ from ninja import Router, Schema, Status
 
 from wangge.core import masking
 from wangge.core.access import api_operation
+from wangge.core.api_conventions import Id, Limit, Offset, ValidationErrorOut, unprocessable
 from wangge.core.schemas import MaskedSchema
 from wangge.registry.selectors import shown_phone
 from wangge.testing import calling, selectors
@@ -62,7 +63,7 @@ class SummaryOut(Schema):
 
 class SlotPatch(Schema):
     # Optional so that an unknown slot answers 404 before the body is judged.
-    site_id: int | None = None
+    site_id: Id | None = None
     starts_at: datetime | None = None
     ends_at: datetime | None = None
 
@@ -178,7 +179,7 @@ def _notice_out(request, notice, limit: int = 500, offset: int = 0, status: str 
 
 @router.get("/rounds/{int:round_id}/plan", response=PlanOut)
 @api_operation(TESTING_VIEW)
-def get_plan(request, round_id: int, site_id: int | None = None, limit: int = 500, offset: int = 0):
+def get_plan(request, round_id: Id, site_id: Id | None = None, limit: Limit = 500, offset: Offset = 0):
     """The batches of a round the caller may see (a grid leader: those of their grid)."""
     rnd = selectors.get_round(request.scope, round_id)
     qs = calling.slots(request.scope, rnd)
@@ -195,7 +196,7 @@ def get_plan(request, round_id: int, site_id: int | None = None, limit: int = 50
 
 @router.post("/rounds/{int:round_id}/plan/build", response={200: SummaryOut})
 @api_operation(TESTING_MANAGE)
-def build(request, round_id: int, start_at: datetime | None = None):
+def build(request, round_id: Id, start_at: datetime | None = None):
     """Build (or rebuild) the plan; `start_at` (query) calls nobody earlier. Slots edited by hand
     or already noticed are kept."""
     rnd = selectors.get_round(request.scope, round_id)
@@ -207,16 +208,16 @@ def build(request, round_id: int, start_at: datetime | None = None):
     }
 
 
-@router.patch("/slots/{int:slot_id}", response={200: SlotOut, 422: dict})
+@router.patch("/slots/{int:slot_id}", response={200: SlotOut, 422: ValidationErrorOut})
 @api_operation(TESTING_MANAGE)
-def patch_slot(request, slot_id: int, payload: SlotPatch):
+def patch_slot(request, slot_id: Id, payload: SlotPatch):
     scope = request.scope
     slot = calling.get_slot(scope, slot_id)
     site = slot.site
     if payload.site_id is not None:
         site = selectors.sites(scope, slot.round).filter(pk=payload.site_id).first()
         if site is None:
-            return Status(422, {"detail": [_("Choose a site of this round.")]})
+            return unprocessable(_("Choose a site of this round."))
     try:
         slot = calling.update_slot(
             actor=request.actor,
@@ -226,14 +227,14 @@ def patch_slot(request, slot_id: int, payload: SlotPatch):
             ends_at=payload.ends_at or slot.ends_at,
         )
     except ValidationError as exc:
-        return Status(422, {"detail": exc.messages})
+        return unprocessable(exc)
     slot = calling.get_slot(scope, slot.pk)
     return _slot_out(slot, None, _notices_of([slot]))
 
 
 @router.post("/slots/{int:slot_id}/notice", response={201: NoticeOut})
 @api_operation(TESTING_MANAGE)
-def slot_notice(request, slot_id: int):
+def slot_notice(request, slot_id: Id):
     slot = calling.get_slot(request.scope, slot_id)
     notice = calling.send_slot_notice(actor=request.actor, slot=slot)
     return Status(201, _notice_out(request, calling.get_notice(request.scope, notice.pk)))
@@ -241,7 +242,7 @@ def slot_notice(request, slot_id: int):
 
 @router.get("/notices/{int:notice_id}", response=NoticeOut)
 @api_operation(TESTING_VIEW)
-def get_notice(request, notice_id: int, status: str = "", limit: int = 500, offset: int = 0):
+def get_notice(request, notice_id: Id, status: str = "", limit: Limit = 500, offset: Offset = 0):
     notice = calling.get_notice(request.scope, notice_id)
     if status and status not in DeliveryStatus.values:
         status = ""
@@ -250,7 +251,7 @@ def get_notice(request, notice_id: int, status: str = "", limit: int = 500, offs
 
 @router.post("/notices/{int:notice_id}/resend", response=NoticeOut)
 @api_operation(TESTING_MANAGE)
-def resend(request, notice_id: int):
+def resend(request, notice_id: Id):
     notice = calling.get_notice(request.scope, notice_id)
     calling.resend_failed(actor=request.actor, notice=notice)
     return _notice_out(request, calling.get_notice(request.scope, notice.pk))
@@ -258,7 +259,7 @@ def resend(request, notice_id: int):
 
 @router.get("/outbox", response=OutboxPage)
 @api_operation(TESTING_VIEW)
-def outbox(request, limit: int = 100, offset: int = 0):
+def outbox(request, limit: Limit = 100, offset: Offset = 0):
     qs = request.scope.filter(OutboxMessage.objects.all()).order_by("-created_at", "-id")
     count, items = _window(qs, limit, offset)
     return {

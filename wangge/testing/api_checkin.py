@@ -6,9 +6,10 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Router, Schema
 
 from wangge.core.access import api_operation
+from wangge.core.api_conventions import Id, Line, Text, ValidationErrorOut, unprocessable
 from wangge.testing import checkin
 from wangge.testing.checkin import MAX_BATCH, ScanIn
 from wangge.testing.models import Sample, Tube, TubeStatus
@@ -18,9 +19,9 @@ router = Router(tags=["testing: at the table"])
 
 
 class WalkInIn(Schema):
-    name: str = Field(..., max_length=60)
+    name: Line = Field(..., max_length=60)
     phone: str = ""
-    grid_id: int | None = None
+    grid_id: Id | None = None
 
 
 class ScanSchema(Schema):
@@ -41,7 +42,7 @@ class OneScanIn(ScanSchema):
 
 class RemovalIn(Schema):
     client_id: uuid.UUID
-    reason: str = Field(..., max_length=200)
+    reason: Text = Field(..., max_length=200)
 
 
 class UploadIn(Schema):
@@ -92,8 +93,7 @@ class TubeOut(Schema):
     members: list[TubeMemberOut]
 
 
-class Detail(Schema):
-    detail: str | list[str]
+Detail = ValidationErrorOut
 
 
 def _scan(item: ScanSchema) -> ScanIn:
@@ -115,7 +115,7 @@ def _scan(item: ScanSchema) -> ScanIn:
 
 @router.post("/sites/{site_id}/scan", response={200: OutcomeOut, 422: Detail})
 @api_operation(TESTING_REGISTER)
-def scan_one(request, site_id: int, payload: OneScanIn):
+def scan_one(request, site_id: Id, payload: OneScanIn):
     """One scan: tube barcode + personal code (or typed ID number). Safe to retry with the same client_id."""
     site = checkin.site_for_registrar(request.actor, site_id)
     try:
@@ -123,13 +123,13 @@ def scan_one(request, site_id: int, payload: OneScanIn):
             actor=request.actor, site=site, table_no=payload.table_no, scans=[_scan(payload)]
         )
     except ValidationError as exc:
-        return Status(422, {"detail": exc.messages})
+        return unprocessable(exc)
     return outcome.as_dict()
 
 
 @router.post("/sites/{site_id}/upload", response={200: UploadOut, 422: Detail})
 @api_operation(TESTING_REGISTER)
-def upload(request, site_id: int, payload: UploadIn):
+def upload(request, site_id: Id, payload: UploadIn):
     """A batch from a phone's queue: scans first, then removals, then seals, in that order.
     Every part is idempotent: sending the same batch again changes nothing."""
     site = checkin.site_for_registrar(request.actor, site_id)
@@ -138,7 +138,7 @@ def upload(request, site_id: int, payload: UploadIn):
             actor=request.actor, site=site, table_no=payload.table_no, scans=[_scan(s) for s in payload.scans]
         )
     except ValidationError as exc:
-        return Status(422, {"detail": exc.messages})
+        return unprocessable(exc)
     removals = [_remove(request, site, r) for r in payload.removals]
     seals = [_seal(request, site, payload.table_no, barcode) for barcode in payload.seals]
     return {"results": [r.as_dict() for r in results], "removals": removals, "seals": seals}
@@ -171,7 +171,7 @@ def _seal(request, site, table_no: int, barcode: str) -> dict:
 
 @router.get("/sites/{site_id}/tubes", response=list[TubeOut])
 @api_operation(TESTING_REGISTER)
-def open_tubes(request, site_id: int, table_no: int = 1):
+def open_tubes(request, site_id: Id, table_no: int = 1):
     """The open tubes of a table with their members (masked IDs): what a reloaded phone shows."""
     from wangge.core.masking import mask_id
 

@@ -10,6 +10,7 @@ from ninja import Router, Schema
 
 from wangge.core import masking
 from wangge.core.access import api_operation
+from wangge.core.api_conventions import Id, Limit, Offset
 from wangge.core.schemas import MaskedSchema
 from wangge.org.models import Level
 from wangge.registry.selectors import shown_id, shown_phone
@@ -61,7 +62,7 @@ class GridOut(Schema):
     places: list[PlaceOut]
 
 
-class SlotOut(Schema):
+class CoverageSlotOut(Schema):
     id: int
     label: str
     site_name: str
@@ -89,7 +90,7 @@ class PersonDueOut(MaskedSchema):
     home_sampling: bool
     exempt_reason: str
     exempt_note: str
-    slot: SlotOut | None
+    slot: CoverageSlotOut | None
 
 
 class PeoplePage(Schema):
@@ -124,7 +125,7 @@ class ProgressOut(Schema):
 
 @router.get("/rounds/{round_id}/coverage", response=CoverageOut)
 @api_operation(TESTING_VIEW)
-def coverage_of_unit(request, round_id: int, unit_id: int | None = None):
+def coverage_of_unit(request, round_id: Id, unit_id: Id | None = None):
     """Counts of a unit (default: where the caller's view of the round starts) and of each child."""
     rnd = selectors.get_round(request.scope, round_id)
     unit = coverage.unit_in_round(request.scope, rnd, unit_id)
@@ -141,7 +142,7 @@ def coverage_of_unit(request, round_id: int, unit_id: int | None = None):
 
 @router.get("/rounds/{round_id}/coverage/grid/{unit_id}", response=GridOut)
 @api_operation(TESTING_VIEW)
-def coverage_of_grid(request, round_id: int, unit_id: int):
+def coverage_of_grid(request, round_id: Id, unit_id: Id):
     """One grid by building, unit and floor."""
     rnd = selectors.get_round(request.scope, round_id)
     grid = coverage.unit_in_round(request.scope, rnd, unit_id)
@@ -168,13 +169,13 @@ def coverage_of_grid(request, round_id: int, unit_id: int):
 @api_operation(TESTING_VIEW)
 def untested(
     request,
-    round_id: int,
-    unit_id: int | None = None,
-    building_id: int | None = None,
+    round_id: Id,
+    unit_id: Id | None = None,
+    building_id: Id | None = None,
     list: str = coverage.UNTESTED,  # noqa: A002 - the query parameter's name
     reason: str = "",
-    limit: int = 100,
-    offset: int = 0,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ):
     """People still to be sampled (`list=untested`, default), to be sampled at home (`home`) or
     exempt (`exempt`, optionally one `reason`), paginated with limit/offset."""
@@ -230,7 +231,7 @@ def untested(
 
 @router.get("/rounds/{round_id}/progress", response=ProgressOut)
 @api_operation(TESTING_VIEW)
-def progress(request, round_id: int, unit_id: int | None = None):
+def progress(request, round_id: Id, unit_id: Id | None = None):
     """Samples per hour (and cumulative, against the people due), per site and per table."""
     rnd = selectors.get_round(request.scope, round_id)
     unit = coverage.unit_in_round(request.scope, rnd, unit_id)

@@ -8,11 +8,12 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.db.models import F
 from django.utils.translation import gettext as _
-from ninja import Field, File, Form, Router, Schema, Status
+from ninja import Field, File, Form, Router, Schema
 from ninja.files import UploadedFile
 
 from wangge.core import masking
 from wangge.core.access import api_operation
+from wangge.core.api_conventions import Id, Text, ValidationErrorOut, unprocessable
 from wangge.core.schemas import MaskedSchema
 from wangge.registry import selectors as registry_selectors
 from wangge.testing import results as result_services
@@ -25,22 +26,21 @@ router = Router(tags=["testing: results"])
 MAX_ROWS = 5000
 
 
-class Detail(Schema):
-    detail: str | list[str]
+Detail = ValidationErrorOut
 
 
-class ResultIn(Schema):
+class LabResultIn(Schema):
     barcode: str = Field("", max_length=60)
     result: str = Field("", max_length=20)
     reported_at: datetime | None = None
 
 
 class ResultsIn(Schema):
-    results: list[ResultIn] = Field(default_factory=list, max_length=MAX_ROWS)
+    results: list[LabResultIn] = Field(default_factory=list, max_length=MAX_ROWS)
     lab: str = Field("", max_length=100)
 
 
-class OutcomeOut(Schema):
+class ResultOutcomeOut(Schema):
     row: int | None = None
     barcode: str
     status: str
@@ -53,7 +53,7 @@ class ResultsOut(Schema):
     unchanged: int
     conflicts: int
     errors: int
-    outcomes: list[OutcomeOut]
+    outcomes: list[ResultOutcomeOut]
 
 
 class ConflictOut(Schema):
@@ -68,9 +68,9 @@ class ConflictOut(Schema):
     applied: bool
 
 
-class ResolveIn(Schema):
+class ConflictResolveIn(Schema):
     accept: bool = False
-    note: str = Field("", max_length=200)
+    note: Text = Field("", max_length=200)
 
 
 class RetestOut(MaskedSchema):
@@ -120,7 +120,7 @@ def _counts(outcomes: list[dict]) -> dict:
 
 @router.post("/rounds/{round_id}/results", response={200: ResultsOut, 422: Detail})
 @api_operation(TESTING_RESULTS)
-def post_results(request, round_id: int, payload: ResultsIn):
+def post_results(request, round_id: Id, payload: ResultsIn):
     """Results as rows [{barcode, result (阴性/阳性/无效 or negative/positive/invalid), reported_at?}]."""
     rnd = selectors.get_round(request.scope, round_id)
     rows = [
@@ -132,27 +132,27 @@ def post_results(request, round_id: int, payload: ResultsIn):
             actor=request.actor, round=rnd, rows=rows, lab=payload.lab, source=ResultSource.API
         )
     except ValidationError as exc:
-        return Status(422, {"detail": exc.messages})
+        return unprocessable(exc)
     return _counts([o.as_dict() for o in outcomes])
 
 
 @router.post("/rounds/{round_id}/results/file", response={200: ResultsOut, 422: Detail})
 @api_operation(TESTING_RESULTS)
-def post_results_file(request, round_id: int, file: File[UploadedFile] = None, lab: Form[str] = ""):
+def post_results_file(request, round_id: Id, file: File[UploadedFile] = None, lab: Form[str] = ""):
     """A lab file (xlsx, xls or CSV in UTF-8/GBK) as multipart field `file`: the valid rows are
     applied, every other row is answered with its reason."""
     rnd = selectors.get_round(request.scope, round_id)
     if file is None:
-        return Status(422, {"detail": [_('Send the lab file as the multipart field "file".')]})
+        return unprocessable(_('Send the lab file as the multipart field "file".'))
     if file.size and file.size > 10 * 1024 * 1024:
-        return Status(422, {"detail": [_("The file is larger than 10 MB.")]})
+        return unprocessable(_("The file is larger than 10 MB."))
     try:
         rows = results_import.parse_file(file.file, file.name or "")
         applied = results_import.apply_rows(
             actor=request.actor, round=rnd, rows=rows, lab=lab or "", source=ResultSource.FILE
         )
     except ValidationError as exc:
-        return Status(422, {"detail": exc.messages})
+        return unprocessable(exc)
     outcomes = [o.as_dict() for o in applied.outcomes if o.status != result_services.ERROR]
     outcomes += [
         {
@@ -170,7 +170,7 @@ def post_results_file(request, round_id: int, file: File[UploadedFile] = None, l
 
 @router.get("/rounds/{round_id}/results/conflicts", response=list[ConflictOut])
 @api_operation(TESTING_RESULTS)
-def list_conflicts(request, round_id: int, open_only: bool = False):
+def list_conflicts(request, round_id: Id, open_only: bool = False):
     rnd = selectors.get_round(request.scope, round_id)
     qs = request.scope.filter(
         ResultReport.objects.filter(tube__round=rnd, conflict=True).select_related("tube"),
@@ -196,7 +196,7 @@ def list_conflicts(request, round_id: int, open_only: bool = False):
 
 @router.post("/results/{report_id}/resolve", response={200: ConflictOut, 422: Detail})
 @api_operation(TESTING_RESULTS)
-def resolve(request, report_id: int, payload: ResolveIn):
+def resolve(request, report_id: Id, payload: ConflictResolveIn):
     """Settle a conflict: accept=true takes the new result, false keeps the earlier one; note required."""
     report = request.scope.get(
         ResultReport.objects.select_related("tube"), path_field="tube__path", pk=report_id
@@ -206,7 +206,7 @@ def resolve(request, report_id: int, payload: ResolveIn):
             actor=request.actor, report=report, accept=payload.accept, note=payload.note
         )
     except ValidationError as exc:
-        return Status(422, {"detail": exc.messages})
+        return unprocessable(exc)
     report.tube.refresh_from_db()
     return {
         "id": report.pk,
@@ -223,7 +223,7 @@ def resolve(request, report_id: int, payload: ResolveIn):
 
 @router.get("/rounds/{round_id}/retests", response=list[RetestOut])
 @api_operation(TESTING_VIEW)
-def list_retests(request, round_id: int, status: str = "", grid_id: int | None = None):
+def list_retests(request, round_id: Id, status: str = "", grid_id: Id | None = None):
     """The re-test list in the caller's scope; ID numbers and phones masked unless the role shows them."""
     rnd = selectors.get_round(request.scope, round_id)
     qs = request.scope.filter(Retest.objects.filter(round=rnd)).select_related(
@@ -277,7 +277,7 @@ def _alert(scope, a: Alert) -> dict:
 
 @router.get("/alerts", response=list[AlertOut])
 @api_operation(TESTING_VIEW)
-def list_alerts(request, round_id: int | None = None, open_only: bool = False):
+def list_alerts(request, round_id: Id | None = None, open_only: bool = False):
     """Alerts in the caller's scope, newest first, with the members of the grid (names, addresses)."""
     qs = request.scope.filter(Alert.objects.select_related("grid", "tube")).order_by("-created_at", "-id")
     if round_id is not None:
@@ -289,7 +289,7 @@ def list_alerts(request, round_id: int | None = None, open_only: bool = False):
 
 @router.post("/alerts/{alert_id}/ack", response=AlertOut)
 @api_operation(TESTING_VIEW)
-def ack_alert(request, alert_id: int):
+def ack_alert(request, alert_id: Id):
     """Say the alert was seen and acted on (audited, idempotent)."""
     alert = request.scope.get(Alert.objects.select_related("grid", "tube"), pk=alert_id)
     alert = result_services.acknowledge_alert(actor=request.actor, alert=alert)

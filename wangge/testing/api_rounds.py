@@ -15,6 +15,7 @@ from ninja import Field, Router, Schema, Status
 
 from wangge.core import masking
 from wangge.core.access import api_operation, has_permission, under
+from wangge.core.api_conventions import Id, Limit, Line, Offset, Text
 from wangge.core.masking import mask_phone
 from wangge.core.schemas import MaskedSchema
 from wangge.org import selectors as org_selectors
@@ -63,14 +64,14 @@ class RoundOut(Schema):
 
 
 class AreaIn(Schema):
-    unit_id: int
+    unit_id: Id
     pool_size: int | None = None
 
 
 class RoundIn(Schema):
-    name: str = Field(..., max_length=100)
+    name: Line = Field(..., max_length=100)
     kind: str = RoundKind.MASS
-    owner_id: int | None = None
+    owner_id: Id | None = None
     starts_at: datetime
     ends_at: datetime
     areas: list[AreaIn] = Field(default_factory=list, max_length=500)
@@ -82,7 +83,7 @@ class RoundIn(Schema):
 
 
 class RoundPatch(Schema):
-    name: str | None = None
+    name: Line | None = None
     starts_at: datetime | None = None
     ends_at: datetime | None = None
     default_pool_size: int | None = None
@@ -102,7 +103,7 @@ class PopulationOut(Schema):
 
 
 class GroupIn(Schema):
-    name: str = ""
+    name: Line = ""
     pool_size: int = 1
     person_ids: list[int] = Field(default_factory=list, max_length=5000)
     id_numbers: list[str] = Field(default_factory=list, max_length=5000)
@@ -145,8 +146,8 @@ class DuePage(Schema):
 
 
 class ExemptionIn(Schema):
-    reason: str = ""
-    note: str = ""
+    reason: Text = ""
+    note: Text = ""
 
 
 class SiteOut(Schema):
@@ -170,7 +171,7 @@ class SiteOut(Schema):
     checks_total: int
 
 
-class StaffOut(MaskedSchema):
+class SiteStaffOut(MaskedSchema):
     masked_fields = {"phone": masking.PHONE}
     masked_model = "roster."
 
@@ -183,21 +184,21 @@ class StaffOut(MaskedSchema):
     table_no: int | None
 
 
-class CheckOut(Schema):
+class SiteCheckOut(Schema):
     item_id: int
     name: str
     checked: bool
 
 
 class SiteDetailOut(SiteOut):
-    staff: list[StaffOut]
-    checks: list[CheckOut]
+    staff: list[SiteStaffOut]
+    checks: list[SiteCheckOut]
 
 
 class SiteIn(Schema):
-    name: str | None = None
-    unit_id: int | None = None
-    address: str | None = None
+    name: Line | None = None
+    unit_id: Id | None = None
+    address: Line | None = None
     latitude: float | None = None
     longitude: float | None = None
     tables: int | None = None
@@ -208,15 +209,15 @@ class SiteIn(Schema):
     buildings: list[int] | None = None
 
 
-class StaffIn(Schema):
-    role_id: int | None = None
-    staff_id: int | None = None
-    name: str = ""
+class SiteStaffIn(Schema):
+    role_id: Id | None = None
+    staff_id: Id | None = None
+    name: Line = ""
     phone: str = ""
     table_no: int | None = None
 
 
-class CheckIn(Schema):
+class SiteCheckIn(Schema):
     checked: bool = True
 
 
@@ -380,13 +381,13 @@ def create_round(request, payload: RoundIn):
 
 @router.get("/rounds/{int:round_id}", response=RoundOut)
 @api_operation(TESTING_VIEW)
-def get_round(request, round_id: int):
+def get_round(request, round_id: Id):
     return _round_out(request, selectors.get_round(request.scope, round_id))
 
 
 @router.patch("/rounds/{int:round_id}", response=RoundOut)
 @api_operation(TESTING_MANAGE)
-def update_round(request, round_id: int, payload: RoundPatch):
+def update_round(request, round_id: Id, payload: RoundPatch):
     rnd = selectors.get_round(request.scope, round_id)
     changes = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
     services.update_round(actor=request.actor, round=rnd, **changes)
@@ -395,7 +396,7 @@ def update_round(request, round_id: int, payload: RoundPatch):
 
 @router.post("/rounds/{int:round_id}/status", response=RoundOut)
 @api_operation(TESTING_MANAGE)
-def set_round_status(request, round_id: int, payload: StatusIn):
+def set_round_status(request, round_id: Id, payload: StatusIn):
     rnd = selectors.get_round(request.scope, round_id)
     services.set_status(actor=request.actor, round=rnd, status=payload.status)
     return _round_out(request, selectors.get_round(request.scope, round_id))
@@ -403,7 +404,7 @@ def set_round_status(request, round_id: int, payload: StatusIn):
 
 @router.post("/rounds/{int:round_id}/population", response=PopulationOut)
 @api_operation(TESTING_MANAGE)
-def build_population(request, round_id: int):
+def build_population(request, round_id: Id):
     rnd = selectors.get_round(request.scope, round_id)
     added = services.build_population(actor=request.actor, round=rnd)
     return {"added": added, "due": selectors.dues(request.scope, rnd).count()}
@@ -411,7 +412,7 @@ def build_population(request, round_id: int):
 
 @router.post("/rounds/{int:round_id}/groups", response={201: GroupOut})
 @api_operation(TESTING_MANAGE)
-def add_group(request, round_id: int, payload: GroupIn):
+def add_group(request, round_id: Id, payload: GroupIn):
     scope = request.scope
     rnd = selectors.get_round(scope, round_id)
     people = (
@@ -438,14 +439,14 @@ def add_group(request, round_id: int, payload: GroupIn):
 @api_operation(TESTING_VIEW)
 def list_dues(
     request,
-    round_id: int,
+    round_id: Id,
     status: str = "",
-    unit_id: int | None = None,
-    building_id: int | None = None,
+    unit_id: Id | None = None,
+    building_id: Id | None = None,
     home_sampling: bool | None = None,
     q: str = "",
-    limit: int = 100,
-    offset: int = 0,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ):
     scope = request.scope
     rnd = selectors.get_round(scope, round_id)
@@ -472,7 +473,7 @@ def _get_due(request, due_id) -> Due:
 
 @router.post("/dues/{int:due_id}/exemption", response=DueOut)
 @api_operation(TESTING_MANAGE)
-def exempt(request, due_id: int, payload: ExemptionIn):
+def exempt(request, due_id: Id, payload: ExemptionIn):
     due = _get_due(request, due_id)
     services.set_exemption(actor=request.actor, due=due, reason=payload.reason, note=payload.note)
     return _due_out(request, _get_due(request, due_id))
@@ -480,7 +481,7 @@ def exempt(request, due_id: int, payload: ExemptionIn):
 
 @router.delete("/dues/{int:due_id}/exemption", response=DueOut)
 @api_operation(TESTING_MANAGE)
-def unexempt(request, due_id: int):
+def unexempt(request, due_id: Id):
     due = _get_due(request, due_id)
     services.clear_exemption(actor=request.actor, due=due)
     return _due_out(request, _get_due(request, due_id))
@@ -491,7 +492,7 @@ def unexempt(request, due_id: int):
 
 @router.get("/rounds/{int:round_id}/sites", response=list[SiteOut])
 @api_operation(TESTING_VIEW)
-def list_sites(request, round_id: int):
+def list_sites(request, round_id: Id):
     rnd = selectors.get_round(request.scope, round_id)
     rows = list(selectors.sites(request.scope, rnd).order_by("path", "name", "id"))
     ready = site_services.readiness_of_sites(rows)
@@ -500,7 +501,7 @@ def list_sites(request, round_id: int):
 
 @router.post("/rounds/{int:round_id}/sites", response={201: SiteDetailOut})
 @api_operation(TESTING_MANAGE)
-def create_site(request, round_id: int, payload: SiteIn):
+def create_site(request, round_id: Id, payload: SiteIn):
     rnd = selectors.get_round(request.scope, round_id)
     site = site_services.create_site(
         actor=request.actor, round=rnd, **_site_relations(request, payload), **_site_fields(request, payload)
@@ -510,13 +511,13 @@ def create_site(request, round_id: int, payload: SiteIn):
 
 @router.get("/sites/{int:site_id}", response=SiteDetailOut)
 @api_operation(TESTING_VIEW)
-def get_site(request, site_id: int):
+def get_site(request, site_id: Id):
     return _site_detail(request, selectors.get_site(request.scope, site_id))
 
 
 @router.patch("/sites/{int:site_id}", response=SiteDetailOut)
 @api_operation(TESTING_MANAGE)
-def update_site(request, site_id: int, payload: SiteIn):
+def update_site(request, site_id: Id, payload: SiteIn):
     site = selectors.get_site(request.scope, site_id)
     site_services.update_site(
         actor=request.actor, site=site, **_site_relations(request, payload), **_site_fields(request, payload)
@@ -524,9 +525,9 @@ def update_site(request, site_id: int, payload: SiteIn):
     return _site_detail(request, selectors.get_site(request.scope, site_id))
 
 
-@router.post("/sites/{int:site_id}/staff", response={201: StaffOut})
+@router.post("/sites/{int:site_id}/staff", response={201: SiteStaffOut})
 @api_operation(TESTING_MANAGE)
-def add_staff(request, site_id: int, payload: StaffIn):
+def add_staff(request, site_id: Id, payload: SiteStaffIn):
     site = selectors.get_site(request.scope, site_id)
     role = ChecklistItem.objects.filter(pk=payload.role_id, kind=ChecklistKind.STAFF_ROLE).first()
     if role is None:
@@ -556,9 +557,9 @@ def add_staff(request, site_id: int, payload: StaffIn):
     )
 
 
-@router.post("/sites/{int:site_id}/checks/{int:item_id}", response=CheckOut)
+@router.post("/sites/{int:site_id}/checks/{int:item_id}", response=SiteCheckOut)
 @api_operation()
-def tick(request, site_id: int, item_id: int, payload: CheckIn):
+def tick(request, site_id: Id, item_id: Id, payload: SiteCheckIn):
     site = selectors.get_site(request.scope, site_id)
     item = ChecklistItem.objects.filter(pk=item_id, kind=ChecklistKind.READINESS).first()
     if item is None:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from wangge.core.access import api_operation
+from wangge.core.api_conventions import Id, Line, ValidationErrorOut, unprocessable
 from wangge.testing import selectors, transport
 from wangge.testing.models import Handover
 from wangge.testing.permissions import TESTING_TRANSPORT, TESTING_VIEW
@@ -16,8 +17,7 @@ from wangge.testing.permissions import TESTING_TRANSPORT, TESTING_VIEW
 router = Router(tags=["testing: transport"])
 
 
-class Detail(Schema):
-    detail: str | list[str]
+Detail = ValidationErrorOut
 
 
 class HandoverOut(Schema):
@@ -60,7 +60,7 @@ class LateOut(Schema):
 
 
 class BoxIn(Schema):
-    site_id: int | None = None
+    site_id: Id | None = None
     code: str = Field("", max_length=60)
 
 
@@ -77,8 +77,8 @@ class TubeOutcomeOut(Schema):
 class HandoverIn(Schema):
     stage: str = ""
     at: datetime | None = None
-    from_name: str = Field("", max_length=60)
-    to_name: str = Field("", max_length=60)
+    from_name: Line = Field("", max_length=60)
+    to_name: Line = Field("", max_length=60)
 
 
 def _box(box) -> dict:
@@ -117,12 +117,12 @@ def _detail(request, box_id) -> dict:
 
 
 def _error(exc: ValidationError):
-    return Status(422, {"detail": exc.messages})
+    return unprocessable(exc)
 
 
 @router.get("/rounds/{round_id}/boxes", response=list[BoxOut])
 @api_operation(TESTING_VIEW)
-def list_boxes(request, round_id: int, late: bool = False):
+def list_boxes(request, round_id: Id, late: bool = False):
     """The boxes of a round in the caller's scope, with the late flag (late=true: late ones only)."""
     rnd = selectors.get_round(request.scope, round_id)
     items = transport.mark_late(list(transport.boxes(request.scope, rnd)))
@@ -131,7 +131,7 @@ def list_boxes(request, round_id: int, late: bool = False):
 
 @router.get("/rounds/{round_id}/boxes/late", response=LateOut)
 @api_operation(TESTING_VIEW)
-def late_boxes(request, round_id: int):
+def late_boxes(request, round_id: Id):
     """Late boxes, and sealed tubes in no box for longer than the round's limit."""
     rnd = selectors.get_round(request.scope, round_id)
     report = transport.late(request.scope, rnd)
@@ -145,11 +145,11 @@ def late_boxes(request, round_id: int):
 
 @router.post("/rounds/{round_id}/boxes", response={201: BoxDetailOut, 422: Detail})
 @api_operation(TESTING_TRANSPORT)
-def create_box(request, round_id: int, payload: BoxIn):
+def create_box(request, round_id: Id, payload: BoxIn):
     rnd = selectors.get_round(request.scope, round_id)
     site = selectors.sites(request.scope, rnd).filter(pk=payload.site_id).first()
     if site is None:
-        return Status(422, {"detail": [_("Choose a site of this round.")]})
+        return unprocessable(_("Choose a site of this round."))
     try:
         box = transport.create_box(actor=request.actor, site=site, code=payload.code)
     except ValidationError as exc:
@@ -159,13 +159,13 @@ def create_box(request, round_id: int, payload: BoxIn):
 
 @router.get("/boxes/{box_id}", response=BoxDetailOut)
 @api_operation(TESTING_VIEW)
-def get_box(request, box_id: int):
+def get_box(request, box_id: Id):
     return _detail(request, box_id)
 
 
 @router.delete("/boxes/{box_id}", response={204: None, 422: Detail})
 @api_operation(TESTING_TRANSPORT)
-def delete_box(request, box_id: int):
+def delete_box(request, box_id: Id):
     """Delete an empty box that has not left the site."""
     box = transport.get_box(request.scope, box_id)
     try:
@@ -177,7 +177,7 @@ def delete_box(request, box_id: int):
 
 @router.post("/boxes/{box_id}/tubes", response={200: list[TubeOutcomeOut], 422: Detail})
 @api_operation(TESTING_TRANSPORT)
-def add_tubes(request, box_id: int, payload: TubesIn):
+def add_tubes(request, box_id: Id, payload: TubesIn):
     """Put sealed tubes of the box's site into it: one outcome per barcode."""
     box = transport.get_box(request.scope, box_id)
     try:
@@ -189,7 +189,7 @@ def add_tubes(request, box_id: int, payload: TubesIn):
 
 @router.post("/boxes/{box_id}/remove", response={200: BoxDetailOut, 422: Detail})
 @api_operation(TESTING_TRANSPORT)
-def remove_tubes(request, box_id: int, payload: TubesIn):
+def remove_tubes(request, box_id: Id, payload: TubesIn):
     """Take tubes out of a box that is still being packed."""
     box = transport.get_box(request.scope, box_id)
     try:
@@ -203,7 +203,7 @@ def remove_tubes(request, box_id: int, payload: TubesIn):
 
 @router.post("/boxes/{box_id}/handover", response={200: BoxDetailOut, 422: Detail})
 @api_operation(TESTING_TRANSPORT)
-def handover(request, box_id: int, payload: HandoverIn):
+def handover(request, box_id: Id, payload: HandoverIn):
     """Record a handover: stage site_to_transport (the box leaves the site), then transport_to_lab."""
     box = transport.get_box(request.scope, box_id)
     try:

@@ -75,6 +75,9 @@ class Table:
             text = io.TextIOWrapper(self.raw, encoding=self.encoding, newline="")
             try:
                 yield from csv.reader(text)
+            except (csv.Error, UnicodeDecodeError) as exc:
+                # Neither UTF-8 nor GB18030 throughout (a binary file, a cut-off download).
+                raise ValidationError(_("This file cannot be read as CSV.")) from exc
             finally:
                 text.detach()
             return
@@ -84,7 +87,7 @@ class Table:
             book = CalamineWorkbook.from_filelike(self.raw)
             sheet = book.get_sheet_by_index(0)
             yield from sheet.iter_rows()
-        except (CalamineError, ValueError, OSError) as exc:
+        except (CalamineError, ValueError, OSError, IndexError) as exc:
             raise ValidationError(_("This file cannot be read as a spreadsheet.")) from exc
 
     def find_header(self) -> None:
