@@ -33,7 +33,7 @@ from wangge.audit.models import Action
 from wangge.core.access import SYSTEM, Scope
 from wangge.core.permissions import standard_roles
 from wangge.demo.logins import DEMO_LOGINS, DEMO_PASSWORD
-from wangge.demo.meta import BUILDER_VERSION, DEFAULT_SEED
+from wangge.demo.meta import BUILDER_VERSION, DEFAULT_SEED, PAGE_PEOPLE
 from wangge.demo.registry_builder import RegistryBuilder, planned_people, registry_counts
 from wangge.org.models import ALLOWED_PARENT_LEVELS, Level, OrgUnit
 from wangge.roster.models import (
@@ -54,14 +54,7 @@ from wangge.roster.services import PHONE_RE
 # still current today; ended ones are history.
 LEADERLESS_SHARE = 0.05
 
-# People named on the page (officials, reporters, correspondents). Faker could draw any of
-# these common names by chance; they are drawn again, so no demo person bears one.
 # fmt: off
-PAGE_PEOPLE = frozenset({
-    "李朋", "朱永立", "张海婷", "刘少勇", "曲华侨", "苏营周", "王军方", "贺振广",
-    "朱翔鹏", "路智永", "李景云", "薛明亮", "朱枫", "田佰山", "朱利霞", "校敏",
-    "谷明丽", "郭兴云", "董辉",
-})
 # Place names the page uses; generated names never repeat them.
 PAGE_PLACES = frozenset({
     "郑州航空港区", "郑港办事处", "张庄办事处", "新港办事处", "清河办事处", "IT产业园社区服务中心", "八千办事处", "冢刘村",

@@ -476,7 +476,7 @@ class RegistryBuilder:
         self.writer = _Writer()
         self.seconds = 0.0
         self.timings: dict[str, float] = {}
-        from wangge.demo.builder import PAGE_PEOPLE
+        from wangge.demo.meta import PAGE_PEOPLE
 
         self.page_people = PAGE_PEOPLE
 

@@ -18,6 +18,11 @@ def get_unit(scope: Scope, unit_id) -> OrgUnit:
     return scope.get(OrgUnit.objects.all(), pk=unit_id)
 
 
+def office_id_of(path: str) -> int:
+    """The office (level 1 under the district) a path lies in."""
+    return int(path.strip("/").split("/")[1])
+
+
 def visible_ancestors(scope: Scope, unit: OrgUnit) -> list[OrgUnit]:
     """Breadcrumb from the actor's root down to the unit's parent; nothing above the root."""
     return [a for a in unit.ancestors() if scope.covers(a)]

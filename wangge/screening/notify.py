@@ -30,8 +30,8 @@ def escalation_text(escalation) -> str:
 
 def _recipients(measure) -> list:
     from wangge.org.models import OrgUnit
+    from wangge.org.selectors import office_id_of
     from wangge.roster.selectors import responsible_for
-    from wangge.screening.services import office_id_of
 
     office = OrgUnit.objects.get(pk=office_id_of(measure.path))
     people = [a for a in responsible_for(measure.grid) if a.role in GRID_ROLES]

@@ -25,6 +25,7 @@ from wangge.audit.models import Action
 # The role and scope checks are testing's (the same rules); re-exported for the screening modules.
 from wangge.core.access import require, require_path, scope_of, user_or_none
 from wangge.org.models import Level, OrgUnit
+from wangge.org.selectors import office_id_of
 from wangge.registry.models import Person
 from wangge.screening import permissions as perms
 from wangge.screening import rules
@@ -466,11 +467,6 @@ def _test_rows(measure: Measure, today: date) -> list[MeasureTest]:
         catch_up.on_date = today
         rows = [catch_up] + [r for r in rows if r.on_date > today]
     return rows
-
-
-def office_id_of(path: str) -> int:
-    """The office (level 1 under the district) a path lies in."""
-    return int(path.strip("/").split("/")[1])
 
 
 def _village_ids(grid_ids: set[int]) -> dict[int, OrgUnit]:

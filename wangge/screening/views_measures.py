@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from wangge.audit import services as audit
 from wangge.core.access import not_found, scoped_view
 from wangge.core.forms import add_service_error, paginate, post_data
+from wangge.org import selectors as org_selectors
 from wangge.registry.identity import check_document
 from wangge.registry.models import Building, Person
 from wangge.registry.permissions import REGISTRY_EDIT
@@ -285,7 +286,7 @@ def hand_over_letter(request, measure_id: int):
     if measure.status != MeasureStatus.HANDED_OVER:
         raise not_found()
     audit.record_view(actor=request.user, obj=measure)
-    office = OrgUnit.objects.filter(pk=services.office_id_of(measure.path)).first()
+    office = OrgUnit.objects.filter(pk=org_selectors.office_id_of(measure.path)).first()
     handed_on = timezone.localtime(measure.closed_at).date()
     return render(
         request,
