@@ -9,9 +9,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from tests.factories import make_user
-from wangge.core.api import api as wangge_api
 from wangge.core.api_conventions import operations, schema_name_clashes
 from wangge.org.models import OrgUnit
+from wangge.urls import api as wangge_api
 
 HUGE = "99999999999999999999"
 
