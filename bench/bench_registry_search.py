@@ -1,6 +1,6 @@
 """Person search and a grid's people list, at the registry's size (BENCH_PEOPLE=1000000).
 
-Times `wangge.registry.search.search(scope, q)` (the search page's and the API's function:
+Times `wangge.registry.people.search.search(scope, q)` (the search page's and the API's function:
 people, plus households for Chinese text) for a district admin (`admin`, the whole district)
 and a grid leader (`wanggezhang`, one grid), with queries drawn from that scope's own people
 (fixed random seed): a whole name (CJK, three characters or more: trigram), the first two
@@ -26,7 +26,7 @@ TARGET_P95_MS = 100.0
 WARMUP = 10
 PAGE = 50
 USERNAMES = ["admin", "wanggezhang"]
-TIMED = "wangge.registry.search.search(scope, q)"
+TIMED = "wangge.registry.people.search.search(scope, q)"
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -73,7 +73,8 @@ def samples(scope, n: int, rng: random.Random) -> dict[str, list[str]]:
 
 def explain(scope, q: str) -> str:
     """The indexes the main people query of search(q) uses, from EXPLAIN ANALYZE."""
-    from wangge.registry import search, selectors
+    from wangge.registry import selectors
+    from wangge.registry.people import search
 
     base = selectors.people(scope, include_departed=True)
     qs = search.filter_people(base, q).order_by("-is_active", "name", "id")[:31]
@@ -109,7 +110,7 @@ def main() -> bool:
     from wangge.registry.models import Person
 
     try:
-        from wangge.registry.search import search
+        from wangge.registry.people.search import search
     except ImportError:  # pragma: no cover - the search module is not there yet
         search = None
     n = int(os.environ.get("BENCH_SEARCH_N", "200"))

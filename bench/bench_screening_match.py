@@ -110,7 +110,7 @@ def main() -> bool:
     from wangge.accounts.models import User
     from wangge.demo.tables import render_table
     from wangge.registry.models import Person
-    from wangge.screening import imports
+    from wangge.screening.intake import lists as imports
     from wangge.screening.models import Measure, RiskArea, ScreeningRecord, ScreeningSighting
 
     n = int(os.environ.get("BENCH_SCREEN_ROWS", "50000"))

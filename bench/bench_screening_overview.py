@@ -253,7 +253,7 @@ def main() -> bool:
     from wangge.accounts.models import User
     from wangge.core.access import scope_of
     from wangge.demo.tables import render_table
-    from wangge.screening import overview as ov
+    from wangge.screening.overview import selectors as ov
 
     n = int(os.environ.get("BENCH_N", "200"))
     n_active = int(os.environ.get("BENCH_OVERVIEW_MEASURES", "100000"))

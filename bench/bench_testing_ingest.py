@@ -200,10 +200,10 @@ def setup() -> World:
 
     from wangge.accounts.models import Role, User
     from wangge.accounts.services import issue_token
-    from wangge.registry.codes import make_token
+    from wangge.registry.codes.services import make_token
     from wangge.registry.models import Person
-    from wangge.testing import services
     from wangge.testing.models import Due, RoundStatus, Site
+    from wangge.testing.rounds import services
 
     admin = User.objects.get(username="admin")
     district = admin.jurisdiction
@@ -255,7 +255,7 @@ def reset(world: World) -> None:
     """Back to a freshly opened round: no samples, no tubes, everyone due, counters rebuilt."""
     from django.db import connection
 
-    from wangge.testing import counters
+    from wangge.testing.coverage import counters
 
     rid = world.round.pk
     with connection.cursor() as cur:
@@ -445,7 +445,7 @@ def check_exact(world: World, sent: list[str], result: RunResult, label: str) ->
     """Problems found (empty: exact)."""
     from django.db import connection
 
-    from wangge.testing import counters
+    from wangge.testing.coverage import counters
 
     rid = world.round.pk
     problems = []

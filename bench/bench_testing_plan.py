@@ -79,11 +79,11 @@ def main() -> bool:
     from wangge.demo.tables import render_table
     from wangge.org.models import Level, OrgUnit
     from wangge.registry.models import Person
-    from wangge.testing import services
     from wangge.testing.models import Due, DueStatus, Site
+    from wangge.testing.rounds import services
 
     try:
-        from wangge.testing import calling
+        from wangge.testing.calling import services as calling
     except ImportError:
         print("SKIP: wangge/testing/calling.py (build_plan) does not exist yet")
         return True

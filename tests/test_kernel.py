@@ -167,7 +167,7 @@ def test_the_layer_contract_refuses_a_lower_part_importing_a_higher_one(tmp_path
 
 def test_the_private_name_check_refuses_a_private_import(tmp_path):
     wrong = ROOT / "wangge" / "screening" / "probe_private.py"
-    wrong.write_text("from wangge.screening.services import _end_early  # noqa\n")
+    wrong.write_text("from wangge.screening.measures.services import _end_early  # noqa\n")
     try:
         result = subprocess.run(
             [sys.executable, "scripts/check_private_imports.py"],

@@ -11,8 +11,8 @@ from stdnum.cn import ric
 from tests.factories import make_user
 from wangge.audit.models import Action, AuditEvent
 from wangge.core.access import SYSTEM, scope_of
-from wangge.registry import codes
 from wangge.registry import services as registry
+from wangge.registry.codes import services as codes
 from wangge.registry.models import Person
 
 pytestmark = pytest.mark.django_db
@@ -211,7 +211,7 @@ def test_the_person_card_masks_the_id_even_for_those_who_may_see_it(people, admi
 
 
 def test_the_building_sheet_is_paginated_and_holds_only_active_people(people, grid_leader_a, monkeypatch):
-    from wangge.registry import views_codes
+    from wangge.registry.codes import views as views_codes
 
     monkeypatch.setattr(views_codes, "SHEET_PAGE_SIZE", 2)
     own = people["own"]
@@ -249,7 +249,7 @@ def test_api_gives_the_token_for_printing(people, grid_leader_a):
 
 
 def test_a_merged_records_code_leads_to_the_kept_record(people, grid_leader_a):
-    from wangge.registry.dedupe import merge_people
+    from wangge.registry.people.dedupe import merge_people
 
     twin = person_in(people["own"], "张海婷", "11010519900101010")
     token = codes.make_token(twin)

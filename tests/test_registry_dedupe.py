@@ -12,9 +12,10 @@ from stdnum.cn import ric
 from tests.factories import make_user
 from wangge.audit.models import Action, AuditEvent
 from wangge.core.access import SYSTEM, scope_of
-from wangge.registry import dedupe, selectors
+from wangge.registry import selectors
 from wangge.registry import services as registry
 from wangge.registry.models import Person, PersonMove, Rental, Tenancy
+from wangge.registry.people import dedupe
 
 pytestmark = pytest.mark.django_db
 
@@ -203,7 +204,7 @@ def test_merge_moves_tenancies_rentals_and_history_and_audits_both(pair, grid_le
 
 
 def test_the_merged_record_leaves_lists_search_and_duplicates(pair, grid_leader_a):
-    from wangge.registry import search
+    from wangge.registry.people import search
 
     keep, drop, _rental, _tenancy = pair
     scope = scope_of(grid_leader_a)

@@ -456,7 +456,7 @@ def test_search_too_few_digits_asks_for_more(world, town, worker_a):
 
 def test_search_strategies(world, town, grid_leader_a):
     from wangge.core.access import scope_of
-    from wangge.registry import search
+    from wangge.registry.people import search
 
     scope = scope_of(grid_leader_a)
     passport = services.register_person(
@@ -496,7 +496,7 @@ def test_search_indexes_exist_on_postgresql():
 
 
 def test_a_long_list_is_shown_newest_first(world, town, grid_leader_a, monkeypatch):
-    from wangge.registry import views_places
+    from wangge.registry.places import views as views_places
 
     monkeypatch.setattr(views_places, "LARGE_LIST", 1)
     response = client_for(grid_leader_a).get(reverse("registry:people"))

@@ -17,9 +17,9 @@ from stdnum.cn import ric
 from tests.factories import make_user
 from wangge.audit.models import Action, AuditEvent
 from wangge.core.access import SYSTEM, scope_of
-from wangge.registry import rentals
 from wangge.registry import services as registry
 from wangge.registry.models import Person, Rental, RentalPolicy, Tenancy
+from wangge.registry.rentals import services as rentals
 
 pytestmark = pytest.mark.django_db
 
@@ -506,8 +506,8 @@ def test_district_sets_a_new_rule_version_and_it_applies_from_its_date(
 ):
     from datetime import date
 
-    from wangge.registry import rentals as rules
     from wangge.registry.models import RentalPolicy
+    from wangge.registry.rentals import services as rules
 
     client.force_login(office_leader)
     assert client.get("/registry/rentals/rules/").status_code == 200

@@ -12,8 +12,9 @@ from tests.factories import make_user
 from wangge.audit.models import Action, AuditEvent
 from wangge.core import masking
 from wangge.core.access import SYSTEM, scope_of
-from wangge.registry import identity, selectors, services
+from wangge.registry import selectors, services
 from wangge.registry.models import Household, Person, PersonMove, Rental, Room, Tenancy, Visit
+from wangge.registry.people import identity
 
 
 def resident_id(body17: str) -> str:
@@ -257,7 +258,7 @@ def test_transfer_out_of_scope_is_refused(world, place):
 
 
 def test_departure_leaves_counts_but_stays_searchable(world, place):
-    from wangge.registry import search
+    from wangge.registry.people import search
 
     _b, _r, household = place
     person = register(household, relation="head", phone="13812345678")

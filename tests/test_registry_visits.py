@@ -18,9 +18,10 @@ from tests.factories import make_user
 from tests.factories.scoping import all_routes, hostile_payload, violations
 from wangge.audit.models import Action, AuditEvent
 from wangge.core.access import SYSTEM, scope_of
-from wangge.registry import rentals, visits
 from wangge.registry import services as registry
 from wangge.registry.models import PartyLink, Visit
+from wangge.registry.rentals import services as rentals
+from wangge.registry.visits import services as visits
 from wangge.roster.models import StaffMember
 
 pytestmark = pytest.mark.django_db

@@ -15,7 +15,7 @@ from tests.factories.screening import check, in_force
 from wangge.core.access import SYSTEM, scope_of
 from wangge.roster import services as roster
 from wangge.roster.models import AssignmentRole
-from wangge.screening import followup
+from wangge.screening.followup import services as followup
 from wangge.screening.models import (
     DailyCheck,
     Escalation,

@@ -15,9 +15,11 @@ from tests.factories.screening import in_force, proposed
 from wangge.audit.models import AuditEvent
 from wangge.core.access import scope_of
 from wangge.registry import services as registry
-from wangge.screening import followup, overview, services
+from wangge.screening.followup import services as followup
+from wangge.screening.measures import services
 from wangge.screening.models import Measure, MeasureStatus, MeasureTest, ServiceStatus
-from wangge.testing import counters
+from wangge.screening.overview import selectors as overview
+from wangge.testing.coverage import counters
 from wangge.testing.models import Due, DueSource, Round, RoundKind
 
 pytestmark = pytest.mark.django_db

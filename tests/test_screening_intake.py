@@ -15,7 +15,8 @@ from tests.factories import make_user
 from tests.factories import testing_rid as rid
 from wangge.audit.models import AuditEvent
 from wangge.registry.models import Person, ResidentStatus
-from wangge.screening import imports, intake
+from wangge.screening.intake import lists as imports
+from wangge.screening.intake import services as intake
 from wangge.screening.models import (
     Measure,
     ScreeningBatch,

@@ -11,8 +11,8 @@ from django.utils import timezone
 from tests.factories import client_for, make_user
 from tests.factories.screening import proposed
 from wangge.audit.models import AuditEvent
-from wangge.registry import codes
-from wangge.screening import services
+from wangge.registry.codes import services as codes
+from wangge.screening.measures import services
 from wangge.screening.models import Measure, MeasureStatus, MeasureTest
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from tests.factories import testing_rid as rid
-from wangge.screening import intake, services
+from wangge.screening.intake import services as intake
+from wangge.screening.measures import services
 from wangge.screening.models import (
     BasisKind,
     Measure,
@@ -198,7 +199,7 @@ def test_an_unknown_person_becomes_provisional_in_the_grid(screening, world):
 
 
 def test_a_cancelled_measure_leaves_testing_for_the_tests_not_taken(screening):
-    from wangge.testing import counters
+    from wangge.testing.coverage import counters
 
     person = screening.people_a[2]
     measure = intake.screen_one(
@@ -222,9 +223,9 @@ def test_todays_test_is_sampled_at_home_in_testing_and_its_result_comes_back(scr
     import uuid
 
     from tests.factories import make_user
-    from wangge.testing import checkin
-    from wangge.testing import results as results_services
+    from wangge.testing.checkin import services as checkin
     from wangge.testing.models import Site, Tube
+    from wangge.testing.results import services as results_services
 
     person = screening.people_a[0]
     measure = intake.screen_one(

@@ -14,8 +14,9 @@ from tests.factories.screening import check, in_force
 from wangge.audit.models import Action, AuditEvent
 from wangge.core.access import SYSTEM, scope_of
 from wangge.registry import services as registry
-from wangge.registry.dedupe import merge_people
-from wangge.screening import followup, intake
+from wangge.registry.people.dedupe import merge_people
+from wangge.screening.followup import services as followup
+from wangge.screening.intake import services as intake
 from wangge.screening.models import (
     DailyCheck,
     Measure,
@@ -25,7 +26,7 @@ from wangge.screening.models import (
     ScreeningStatus,
     ServiceRequest,
 )
-from wangge.testing import counters
+from wangge.testing.coverage import counters
 from wangge.testing.models import Due, DueStatus, Round, RoundKind
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from tests.factories import make_user
 from wangge.core.access import scope_of
-from wangge.screening import intake, overview, services
+from wangge.screening.intake import services as intake
+from wangge.screening.measures import services
 from wangge.screening.models import (
     Category,
     Escalation,
@@ -20,6 +21,7 @@ from wangge.screening.models import (
     ScreeningRecord,
     ServiceRequest,
 )
+from wangge.screening.overview import selectors as overview
 from wangge.testing.models import Due, DueStatus
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from wangge.screening import followup, intake, services
+from wangge.screening.followup import services as followup
+from wangge.screening.intake import services as intake
+from wangge.screening.measures import services
 
 pytestmark = pytest.mark.django_db
 

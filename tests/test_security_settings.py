@@ -15,8 +15,8 @@ from django.test import Client
 
 from tests.factories import make_user
 from tests.test_scoping_discovery import PARAM, all_routes
-from wangge.registry import codes
 from wangge.registry import services as registry
+from wangge.registry.codes import services as codes
 
 ROOT = Path(__file__).resolve().parent.parent
 OLD_PUBLISHED_KEY = "insecure-development-key-change-me"

@@ -13,8 +13,8 @@ from django.urls import reverse
 from tests.factories import make_user
 from wangge.audit.models import AuditEvent
 from wangge.registry.models import Building, BuildingKind, Person
-from wangge.testing import calling
-from wangge.testing.channels import Channel, SendResult
+from wangge.testing.calling import services as calling
+from wangge.testing.calling.channels import Channel, SendResult
 from wangge.testing.models import (
     CallSlot,
     DeliveryStatus,
@@ -204,7 +204,7 @@ def test_edit_validation(testing, world):
             starts_at=slot.ends_at,
             ends_at=slot.starts_at,
         )
-    from wangge.testing.services import create_round
+    from wangge.testing.rounds.services import create_round
 
     other_round = create_round(
         actor=testing.manager, name="第二轮", owner=world.district, starts_at=slot.starts_at,

@@ -6,9 +6,10 @@ import uuid
 import pytest
 from django.core.exceptions import ValidationError
 
-from wangge.registry.codes import make_token
-from wangge.testing import checkin, counters
-from wangge.testing.checkin import ScanIn
+from wangge.registry.codes.services import make_token
+from wangge.testing.checkin import services as checkin
+from wangge.testing.checkin.services import ScanIn
+from wangge.testing.coverage import counters
 from wangge.testing.models import Due, DueStatus, Sample, Tube, TubeStatus
 
 pytestmark = pytest.mark.django_db
@@ -138,7 +139,7 @@ def test_a_walk_in_is_registered_provisionally_and_checked_in(testing, world):
 
 
 def test_a_closed_round_takes_no_scans(testing):
-    from wangge.testing import services
+    from wangge.testing.rounds import services
 
     services.set_status(actor=testing.manager, round=testing.round, status="closed")
     testing.site.round.refresh_from_db()
@@ -147,7 +148,7 @@ def test_a_closed_round_takes_no_scans(testing):
 
 
 def test_exempt_people_who_come_anyway_are_counted_once(testing):
-    from wangge.testing import services
+    from wangge.testing.rounds import services
 
     due = Due.objects.get(person=testing.people_a[0])
     services.set_exemption(actor=testing.manager, due=due, reason="away")

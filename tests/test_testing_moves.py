@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from wangge.core.access import SYSTEM
 from wangge.registry import services as registry
-from wangge.testing import counters
-from wangge.testing import services as testing_services
+from wangge.testing.coverage import counters
 from wangge.testing.models import Due, DueStatus, ExemptReason, RoundStatus
+from wangge.testing.rounds import services as testing_services
 
 pytestmark = pytest.mark.django_db
 

@@ -9,10 +9,10 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.test import Client
 
-from wangge.registry.codes import make_token
-from wangge.testing import checkin, counters
-from wangge.testing import results as results_services
-from wangge.testing.checkin import ScanIn
+from wangge.registry.codes.services import make_token
+from wangge.testing.checkin import services as checkin
+from wangge.testing.checkin.services import ScanIn
+from wangge.testing.coverage import counters
 from wangge.testing.models import (
     Alert,
     Due,
@@ -23,7 +23,8 @@ from wangge.testing.models import (
     RetestStatus,
     Tube,
 )
-from wangge.testing.results import ResultRow
+from wangge.testing.results import services as results_services
+from wangge.testing.results.services import ResultRow
 
 pytestmark = pytest.mark.django_db
 
@@ -206,7 +207,7 @@ def xlsx_bytes(rows):
 
 @pytest.mark.parametrize("encoding", ["gbk", "utf-8"])
 def test_csv_import_applies_valid_rows_and_reports_the_others(testing, encoding):
-    from wangge.testing import results_import
+    from wangge.testing.results import lab_files as results_import
 
     fill(testing, testing.people_a[:2], "F001")
     fill(testing, testing.people_a[2:4], "F002")

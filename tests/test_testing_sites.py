@@ -14,9 +14,9 @@ from tests.factories import make_user
 from wangge.audit.models import AuditEvent
 from wangge.core.access import SYSTEM
 from wangge.registry import services as registry
-from wangge.testing import checklists
-from wangge.testing import sites as site_services
 from wangge.testing.models import ChecklistItem, ChecklistKind, Site, SiteCheck, SiteStaff
+from wangge.testing.sites import checklists
+from wangge.testing.sites import services as site_services
 
 pytestmark = pytest.mark.django_db
 

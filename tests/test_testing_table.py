@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import make_user
-from wangge.registry.codes import make_token
-from wangge.testing import checkin
-from wangge.testing.checkin import ScanIn
+from wangge.registry.codes.services import make_token
+from wangge.testing.checkin import services as checkin
+from wangge.testing.checkin.services import ScanIn
 from wangge.testing.models import Due, DueStatus, RoundStatus, Sample, Site, Tube, TubeStatus
 
 pytestmark = pytest.mark.django_db

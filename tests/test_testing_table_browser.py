@@ -6,7 +6,7 @@ from django.urls import reverse
 from stdnum.cn import ric
 
 from tests.browser import chromium_page, screenshot
-from wangge.registry.codes import make_token
+from wangge.registry.codes.services import make_token
 from wangge.testing.models import Due, DueStatus, Sample, SampleMethod, Tube, TubeStatus
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]

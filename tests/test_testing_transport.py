@@ -10,10 +10,11 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
 
-from wangge.registry.codes import make_token
-from wangge.testing import checkin, transport
-from wangge.testing.checkin import ScanIn
+from wangge.registry.codes.services import make_token
+from wangge.testing.checkin import services as checkin
+from wangge.testing.checkin.services import ScanIn
 from wangge.testing.models import Box, BoxStatus, Handover, Tube
+from wangge.testing.transport import services as transport
 
 pytestmark = pytest.mark.django_db
 

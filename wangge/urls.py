@@ -16,7 +16,7 @@ urlpatterns = [
     path("registry/", include("wangge.registry.urls")),
     path("testing/", include("wangge.testing.urls")),
     path("screening/", include("wangge.screening.urls")),
-    path("s/", include("wangge.screening.urls_public")),
+    path("s/", include("wangge.screening.public.urls")),
     path("i18n/setlang/", public_view(set_language), name="set_language"),
     path("api/v1/", api.urls),
 ]

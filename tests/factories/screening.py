@@ -12,7 +12,9 @@ from tests.factories.accounts import make_user
 from tests.factories.registry import testing_rid
 from wangge.core.access import SYSTEM
 from wangge.registry import services as registry
-from wangge.screening import followup, intake, services
+from wangge.screening.followup import services as followup
+from wangge.screening.intake import services as intake
+from wangge.screening.measures import services
 from wangge.screening.models import Measure, MeasurePhase, MeasureTest, RiskArea
 
 

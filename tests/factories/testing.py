@@ -9,8 +9,8 @@ from tests.factories.accounts import make_user
 from tests.factories.registry import testing_rid
 from wangge.core.access import SYSTEM
 from wangge.registry import services as registry
-from wangge.testing import services as testing_services
 from wangge.testing.models import RoundStatus, Site
+from wangge.testing.rounds import services as testing_services
 
 
 @dataclass

@@ -36,7 +36,8 @@ from wangge.audit.models import Action
 from wangge.org.models import Level, OrgUnit
 from wangge.registry.models import Building, Person
 from wangge.roster.models import StaffMember
-from wangge.screening import defaults, escalations, intake, services
+from wangge.screening.intake import services as intake
+from wangge.screening.measures import escalations, services
 from wangge.screening.models import (
     BasisKind,
     Category,
@@ -59,6 +60,7 @@ from wangge.screening.models import (
     ServiceStatus,
     TestOutcome,
 )
+from wangge.screening.rules import defaults
 
 BAQIAN_SCREENED = 935  # the page: 八千 screened 935 people in 27 categories overnight
 LAB = "航空港区核酸检测基地"
@@ -729,7 +731,7 @@ class ScreeningDemo:
     def reschedule_tests(self) -> None:
         """Measures moved back in time: their tests now in the past leave testing, the others go
         to the key-people round of their own day; rounds left empty are removed."""
-        from wangge.testing import counters
+        from wangge.testing.coverage import counters
         from wangge.testing.models import Due, DueSource, Round, RoundKind
 
         rounds = {r.pk: r for r in Round.objects.filter(kind=RoundKind.KEY_PEOPLE)}

@@ -23,9 +23,9 @@ from django.utils import timezone
 
 from wangge.accounts.models import User
 from wangge.org.models import Level, OrgUnit
-from wangge.registry.codes import make_token
-from wangge.testing import checkin, results, services
-from wangge.testing.checkin import ScanIn
+from wangge.registry.codes.services import make_token
+from wangge.testing.checkin import services as checkin
+from wangge.testing.checkin.services import ScanIn
 from wangge.testing.models import (
     Due,
     DueStatus,
@@ -39,6 +39,8 @@ from wangge.testing.models import (
     Tube,
     TubeStatus,
 )
+from wangge.testing.results import services as results
+from wangge.testing.rounds import services
 
 # Above this many people the demo skips the testing rounds (the bench builds its own).
 MAX_PEOPLE_FOR_ROUNDS = 60_000
@@ -122,7 +124,7 @@ class TestingDemo:
 
     def plan(self, rnd: Round) -> None:
         try:
-            from wangge.testing.calling import build_plan
+            from wangge.testing.calling.services import build_plan
         except ImportError:  # pragma: no cover - the plan is optional in the demo
             return
         build_plan(actor=self.admin, round=rnd)
@@ -211,7 +213,7 @@ class TestingDemo:
         for tube in Tube.objects.filter(round=rnd, status=TubeStatus.OPEN, filled__gt=0):
             checkin.seal_tube(actor=self.admin, tube=tube)
         try:
-            from wangge.testing import transport
+            from wangge.testing.transport import services as transport
         except ImportError:  # pragma: no cover
             return
         for s, site in enumerate(sites):

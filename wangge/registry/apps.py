@@ -12,8 +12,9 @@ class Config(AppConfig):
         from wangge.core.menu import MenuEntry, register_menu
         from wangge.core.paths import register_path_scoped
         from wangge.core.permissions import register_permissions
-        from wangge.registry import api_codes, api_imports, api_places, api_rentals
         from wangge.registry import models as m
+        from wangge.registry.codes import api as api_codes
+        from wangge.registry.imports import api as api_imports
         from wangge.registry.permissions import (
             PERMISSIONS,
             REGISTRY_IMPORT,
@@ -21,6 +22,8 @@ class Config(AppConfig):
             REGISTRY_VIEW_IDS,
             REGISTRY_VIEW_PHONES,
         )
+        from wangge.registry.places import api as api_places
+        from wangge.registry.rentals import api as api_rentals
 
         register_permissions(PERMISSIONS)
         register_menu(

@@ -11,21 +11,19 @@ class Config(AppConfig):
         from wangge.core.menu import MenuEntry, register_menu
         from wangge.core.paths import register_path_scoped
         from wangge.core.permissions import register_permissions
-        from wangge.screening import (
-            api_followup,
-            api_intake,
-            api_measures,
-            api_overview,
-            api_rules,
-            signals,  # noqa: F401  (listens to testing results)
-        )
         from wangge.screening import models as m
+        from wangge.screening import signals  # noqa: F401  (listens to testing results)
+        from wangge.screening.followup import api as api_followup
+        from wangge.screening.intake import api as api_intake
+        from wangge.screening.measures import api as api_measures
+        from wangge.screening.overview import api as api_overview
         from wangge.screening.permissions import (
             PERMISSIONS,
             SCREENING_FOLLOWUP,
             SCREENING_SCREEN,
             SCREENING_VIEW,
         )
+        from wangge.screening.rules import api as api_rules
 
         register_permissions(PERMISSIONS)
         register_menu(

@@ -19,6 +19,7 @@ from wangge.audit import services as audit
 from wangge.audit.models import Action
 from wangge.core.access import SYSTEM
 from wangge.registry.models import Person
+from wangge.screening.measures.services import OPEN_STATUSES, schedule_tests
 from wangge.screening.models import (
     DailyCheck,
     Escalation,
@@ -29,7 +30,6 @@ from wangge.screening.models import (
     ScreeningStatus,
     ServiceRequest,
 )
-from wangge.screening.services import OPEN_STATUSES, schedule_tests
 
 UNDECIDED = (ScreeningStatus.NEW, ScreeningStatus.PROPOSED)
 
@@ -39,8 +39,8 @@ def follow_people(*, person_ids: list[int], today: date | None = None) -> int:
     """Re-path the open measures and undecided screenings of these people to where they live
     now. A system action (it follows a registry change already checked and audited); returns
     how many measures moved."""
-    from wangge.testing import services as testing
     from wangge.testing.models import DueStatus
+    from wangge.testing.rounds import services as testing
 
     today = today or timezone.localdate()
     people = {p.pk: p for p in Person.objects.filter(pk__in=person_ids).only("pk", "path", "grid_id")}
@@ -114,7 +114,7 @@ def follow_people(*, person_ids: list[int], today: date | None = None) -> int:
 
 
 def _tell_again(escalation_ids: list[int]) -> None:
-    from wangge.screening.notify import send_escalation
+    from wangge.screening.measures.notify import send_escalation
 
     for escalation_id in escalation_ids:
         send_escalation(escalation_id)

@@ -15,7 +15,7 @@ SETTLING = {"negative": "negative", "positive": "positive"}
 
 @receiver(person_results, dispatch_uid="screening.measure_tests")
 def settle_measure_tests(sender, results, **kwargs) -> None:
-    from wangge.screening.escalations import escalate_positive
+    from wangge.screening.measures.escalations import escalate_positive
     from wangge.screening.models import MeasureStatus, MeasureTest
 
     settled = {due_id: SETTLING[r] for due_id, r in results if r in SETTLING}
@@ -51,8 +51,8 @@ def refuse_departure_under_measure(sender, person, **kwargs) -> None:
     from django.core.exceptions import ValidationError
     from django.utils.translation import gettext as _
 
+    from wangge.screening.measures.services import OPEN_STATUSES
     from wangge.screening.models import Measure, MeasureStatus
-    from wangge.screening.services import OPEN_STATUSES
 
     measure = Measure.objects.filter(person_id=person.pk, status__in=OPEN_STATUSES).first()
     if measure is None:

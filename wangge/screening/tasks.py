@@ -33,7 +33,7 @@ def run_screening_import(
     from django.core.exceptions import ValidationError
     from django.core.files.storage import default_storage
 
-    from wangge.screening import imports
+    from wangge.screening.intake import lists as imports
 
     user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
     if user is None:

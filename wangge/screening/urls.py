@@ -4,9 +4,9 @@ app_name = "screening"
 
 # One module per part, so that each can be worked on alone.
 urlpatterns = [
-    path("", include("wangge.screening.urls_overview")),
-    path("", include("wangge.screening.urls_rules")),
-    path("", include("wangge.screening.urls_intake")),
-    path("", include("wangge.screening.urls_measures")),
-    path("", include("wangge.screening.urls_followup")),
+    path("", include("wangge.screening.overview.urls")),
+    path("", include("wangge.screening.rules.urls")),
+    path("", include("wangge.screening.intake.urls")),
+    path("", include("wangge.screening.measures.urls")),
+    path("", include("wangge.screening.followup.urls")),
 ]

@@ -11,17 +11,15 @@ class Config(AppConfig):
         from wangge.core.menu import MenuEntry, register_menu
         from wangge.core.paths import register_path_scoped
         from wangge.core.permissions import register_permissions
-        from wangge.testing import (
-            api_calling,
-            api_checkin,
-            api_coverage,
-            api_results,
-            api_rounds,
-            api_transport,
-            receivers,  # noqa: F401  (follows people who move)
-        )
         from wangge.testing import models as m
+        from wangge.testing import receivers  # noqa: F401  (follows people who move)
+        from wangge.testing.calling import api as api_calling
+        from wangge.testing.checkin import api as api_checkin
+        from wangge.testing.coverage import api as api_coverage
         from wangge.testing.permissions import PERMISSIONS, TESTING_REGISTER, TESTING_VIEW
+        from wangge.testing.results import api as api_results
+        from wangge.testing.rounds import api as api_rounds
+        from wangge.testing.transport import api as api_transport
 
         register_permissions(PERMISSIONS)
         register_menu(

@@ -23,9 +23,9 @@ from wangge.audit import services as audit
 from wangge.audit.models import Action
 from wangge.core.access import SYSTEM
 from wangge.registry.models import Person
-from wangge.testing import counters
+from wangge.testing.coverage import counters
 from wangge.testing.models import Due, DueSource, DueStatus, ExemptReason, Round, RoundKind, RoundStatus
-from wangge.testing.services import location_of, new_due
+from wangge.testing.rounds.services import location_of, new_due
 
 
 def _areas_of(rounds: list[Round]) -> dict[int, list[tuple[str, int]]]:

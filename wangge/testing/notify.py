@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from wangge.testing.channels import Message, get_channel
+from wangge.testing.calling.channels import Message, get_channel
 from wangge.testing.models import Alert
 
 

@@ -4,9 +4,9 @@ app_name = "testing"
 
 # One module per part, so that each can be worked on alone.
 urlpatterns = [
-    path("", include("wangge.testing.urls_rounds")),
-    path("", include("wangge.testing.urls_calling")),
-    path("", include("wangge.testing.urls_table")),
-    path("", include("wangge.testing.urls_transport")),
-    path("", include("wangge.testing.urls_coverage")),
+    path("", include("wangge.testing.rounds.urls")),
+    path("", include("wangge.testing.calling.urls")),
+    path("", include("wangge.testing.checkin.urls")),
+    path("", include("wangge.testing.transport.urls")),
+    path("", include("wangge.testing.coverage.urls")),
 ]

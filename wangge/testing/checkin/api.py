@@ -1,0 +1,205 @@
+"""Check-ins over the API (mounted at /api/v1/testing): what the registrar's phone page and
+site apps call. Every scan carries a client-generated id; uploads are idempotent and batched."""
+
+import uuid
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from ninja import Field, Router, Schema
+
+from wangge.core.access import api_operation
+from wangge.core.api_conventions import Id, Line, Text, ValidationErrorOut, unprocessable
+from wangge.testing.checkin import services as checkin
+from wangge.testing.checkin.services import MAX_BATCH, ScanIn
+from wangge.testing.models import Sample, Tube, TubeStatus
+from wangge.testing.permissions import TESTING_REGISTER
+
+router = Router(tags=["testing: at the table"])
+
+
+class WalkInIn(Schema):
+    name: Line = Field(..., max_length=60)
+    phone: str = ""
+    grid_id: Id | None = None
+
+
+class ScanSchema(Schema):
+    client_id: uuid.UUID
+    tube: str = Field(..., max_length=60)
+    code: str = Field("", max_length=200)
+    id_number: str = Field("", max_length=40)
+    id_type: str = "resident_id"
+    scanned_at: datetime | None = None
+    capacity: int | None = None
+    retest: bool = False
+    walk_in: WalkInIn | None = None
+
+
+class OneScanIn(ScanSchema):
+    table_no: int = 1
+
+
+class RemovalIn(Schema):
+    client_id: uuid.UUID
+    reason: Text = Field(..., max_length=200)
+
+
+class UploadIn(Schema):
+    table_no: int = 1
+    scans: list[ScanSchema] = Field(default_factory=list, max_length=MAX_BATCH)
+    removals: list[RemovalIn] = Field(default_factory=list, max_length=MAX_BATCH)
+    seals: list[str] = Field(default_factory=list, max_length=MAX_BATCH)
+
+
+class OutcomeOut(Schema):
+    client_id: str
+    status: str
+    reason: str
+    message: str
+    person_name: str
+    person_id: str
+    tube: str
+    filled: int
+    capacity: int
+    tube_full: bool
+
+
+class ActionOut(Schema):
+    key: str
+    ok: bool
+    message: str = ""
+
+
+class UploadOut(Schema):
+    results: list[OutcomeOut]
+    removals: list[ActionOut]
+    seals: list[ActionOut]
+
+
+class TubeMemberOut(Schema):
+    client_id: str
+    person_name: str
+    person_id: str
+
+
+class TubeOut(Schema):
+    id: int
+    barcode: str
+    kind: str
+    capacity: int
+    filled: int
+    status: str
+    members: list[TubeMemberOut]
+
+
+Detail = ValidationErrorOut
+
+
+def _scan(item: ScanSchema) -> ScanIn:
+    walk = item.walk_in
+    return ScanIn(
+        client_id=item.client_id,
+        tube=item.tube,
+        code=item.code,
+        id_number=item.id_number,
+        id_type=item.id_type,
+        scanned_at=item.scanned_at,
+        capacity=item.capacity,
+        retest=item.retest,
+        walk_in_name=walk.name if walk else "",
+        walk_in_phone=walk.phone if walk else "",
+        walk_in_grid_id=walk.grid_id if walk else None,
+    )
+
+
+@router.post("/sites/{site_id}/scan", response={200: OutcomeOut, 422: Detail})
+@api_operation(TESTING_REGISTER)
+def scan_one(request, site_id: Id, payload: OneScanIn):
+    """One scan: tube barcode + personal code (or typed ID number). Safe to retry with the same client_id."""
+    site = checkin.site_for_registrar(request.actor, site_id)
+    try:
+        [outcome] = checkin.ingest(
+            actor=request.actor, site=site, table_no=payload.table_no, scans=[_scan(payload)]
+        )
+    except ValidationError as exc:
+        return unprocessable(exc)
+    return outcome.as_dict()
+
+
+@router.post("/sites/{site_id}/upload", response={200: UploadOut, 422: Detail})
+@api_operation(TESTING_REGISTER)
+def upload(request, site_id: Id, payload: UploadIn):
+    """A batch from a phone's queue: scans first, then removals, then seals, in that order.
+    Every part is idempotent: sending the same batch again changes nothing."""
+    site = checkin.site_for_registrar(request.actor, site_id)
+    try:
+        results = checkin.ingest(
+            actor=request.actor, site=site, table_no=payload.table_no, scans=[_scan(s) for s in payload.scans]
+        )
+    except ValidationError as exc:
+        return unprocessable(exc)
+    removals = [_remove(request, site, r) for r in payload.removals]
+    seals = [_seal(request, site, payload.table_no, barcode) for barcode in payload.seals]
+    return {"results": [r.as_dict() for r in results], "removals": removals, "seals": seals}
+
+
+def _remove(request, site, item: RemovalIn) -> dict:
+    sample = request.scope.filter(Sample.objects.filter(site=site, client_id=item.client_id)).first()
+    if sample is None:
+        return {"key": str(item.client_id), "ok": False, "message": str(checkin.not_found_text())}
+    try:
+        with transaction.atomic():
+            checkin.remove_sample(actor=request.actor, sample=sample, reason=item.reason)
+    except ValidationError as exc:
+        return {"key": str(item.client_id), "ok": False, "message": "; ".join(exc.messages)}
+    return {"key": str(item.client_id), "ok": True}
+
+
+def _seal(request, site, table_no: int, barcode: str) -> dict:
+    code = "".join((barcode or "").split()).upper()
+    tube = Tube.objects.filter(site=site, round=site.round, barcode=code).first()
+    if tube is None:
+        return {"key": code, "ok": False, "message": "unknown tube"}
+    try:
+        with transaction.atomic():
+            checkin.seal_tube(actor=request.actor, tube=tube)
+    except ValidationError as exc:
+        return {"key": code, "ok": False, "message": "; ".join(exc.messages)}
+    return {"key": code, "ok": True}
+
+
+@router.get("/sites/{site_id}/tubes", response=list[TubeOut])
+@api_operation(TESTING_REGISTER)
+def open_tubes(request, site_id: Id, table_no: int = 1):
+    """The open tubes of a table with their members (masked IDs): what a reloaded phone shows."""
+    from wangge.core.masking import mask_id
+
+    site = checkin.site_for_registrar(request.actor, site_id)
+    tubes = Tube.objects.filter(site=site, table_no=table_no, status=TubeStatus.OPEN).order_by(
+        "opened_at", "id"
+    )
+    out = []
+    for tube in tubes:
+        members = request.scope.filter(
+            Sample.objects.filter(tube=tube, removed_at__isnull=True).select_related("person")
+        ).order_by("scanned_at", "id")
+        out.append(
+            {
+                "id": tube.pk,
+                "barcode": tube.barcode,
+                "kind": tube.kind,
+                "capacity": tube.capacity,
+                "filled": tube.filled,
+                "status": tube.status,
+                "members": [
+                    {
+                        "client_id": str(s.client_id),
+                        "person_name": s.person.name,
+                        "person_id": mask_id(s.person.id_number),
+                    }
+                    for s in members
+                ],
+            }
+        )
+    return out

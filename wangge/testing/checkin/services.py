@@ -1,0 +1,904 @@
+"""At the table: tubes, check-ins (scan or typed ID → tube), removal and sealing.
+
+`ingest` takes one scan or a batch from a registrar's phone. Each scan carries an id the phone
+generated, so a retried or replayed upload is answered with what happened the first time and
+never stored twice. The work is set-based (a handful of queries per batch, whatever its size):
+the tubes and the Due rows touched are locked in id order, the samples are inserted with
+ON CONFLICT DO NOTHING (a concurrent replay or a person checked in at two tables at once loses
+cleanly), and the Due rows, tube counts and coverage counters change in the same transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from wangge.audit import services as audit
+from wangge.audit.models import Action
+from wangge.core.access import has_permission, not_found, require, require_path, scope_of
+from wangge.core.masking import mask_id
+from wangge.registry.codes.services import parse_token
+from wangge.registry.models import IdType, Person
+from wangge.registry.people.identity import check_document
+from wangge.testing import permissions as perms
+from wangge.testing.coverage import counters
+from wangge.testing.models import (
+    POOL_SIZES,
+    Due,
+    DueSource,
+    DueStatus,
+    Retest,
+    RetestStatus,
+    Round,
+    RoundStatus,
+    Sample,
+    SampleMethod,
+    Site,
+    ThroughputCounter,
+    Tube,
+    TubeKind,
+    TubeStatus,
+)
+
+ACCEPTED = "accepted"
+DUPLICATE = "duplicate"
+REFUSED = "refused"
+MAX_BATCH = 500
+# A phone's clock may be wrong; a scan claiming to be from far in the future is taken as now.
+CLOCK_SLACK = timedelta(minutes=10)
+
+
+@dataclass
+class ScanIn:
+    client_id: uuid.UUID
+    tube: str
+    code: str = ""
+    id_number: str = ""
+    id_type: str = IdType.RESIDENT_ID
+    scanned_at: datetime | None = None
+    capacity: int | None = None
+    retest: bool = False
+    # A walk-in not in the registry: registered on the spot as a provisional person.
+    walk_in_name: str = ""
+    walk_in_phone: str = ""
+    walk_in_grid_id: int | None = None
+
+
+@dataclass
+class ScanOutcome:
+    client_id: uuid.UUID
+    status: str
+    reason: str = ""
+    message: str = ""
+    person_name: str = ""
+    person_id: str = ""  # masked
+    tube: str = ""
+    filled: int = 0
+    capacity: int = 0
+    tube_full: bool = False
+
+    def as_dict(self) -> dict:
+        return {
+            "client_id": str(self.client_id),
+            "status": self.status,
+            "reason": self.reason,
+            "message": self.message,
+            "person_name": self.person_name,
+            "person_id": self.person_id,
+            "tube": self.tube,
+            "filled": self.filled,
+            "capacity": self.capacity,
+            "tube_full": self.tube_full,
+        }
+
+
+@dataclass
+class _TubeState:
+    tube: Tube
+    added: list = field(default_factory=list)
+
+    @property
+    def filled(self) -> int:
+        return self.tube.filled + len(self.added)
+
+
+def _barcode(raw: str) -> str:
+    code = "".join((raw or "").split()).upper()
+    if not code or len(code) > 40:
+        raise ValidationError(_("Scan or type the tube's barcode."))
+    return code
+
+
+def _shard(site_id: int, table_no: int) -> int:
+    return site_id * 31 + table_no
+
+
+def site_for_registrar(actor: Any, site_id: Any) -> Site:
+    """The site (with its round), if the registrar may work at it; 404 otherwise. One raw query:
+    every scan request starts here."""
+
+    scope = scope_of(actor)
+    try:
+        site_id = int(site_id)
+    except (TypeError, ValueError) as exc:
+        raise not_found() from exc
+    if scope.is_empty:
+        raise not_found()
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT s.id, s.round_id, s.name, s.unit_id, s.tables, s.pool_size, s.path, "  # noqa: S608
+            "r.status, r.starts_at, r.default_pool_size, r.path, r.name "
+            f"FROM {Site._meta.db_table} s JOIN {Round._meta.db_table} r ON r.id = s.round_id "
+            "WHERE s.id = %s AND s.path LIKE %s",
+            [site_id, scope.path + "%"],
+        )
+        row = cur.fetchone()
+    if row is None:
+        raise not_found()
+    rnd = Round(
+        id=row[1],
+        status=row[7],
+        starts_at=_aware(row[8]),
+        default_pool_size=row[9],
+        path=row[10],
+        name=row[11],
+    )
+    site = Site(
+        id=row[0], round_id=row[1], name=row[2], unit_id=row[3], tables=row[4], pool_size=row[5], path=row[6]
+    )
+    site.round = rnd
+    return site
+
+
+def _aware(value):
+    """A datetime from a raw query: SQLite gives naive UTC (or text), PostgreSQL aware."""
+    from datetime import UTC
+
+    from django.utils.dateparse import parse_datetime
+
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if value is not None and timezone.is_naive(value):
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
+def _refuse(scan: ScanIn, reason: str, message: str, **extra: Any) -> ScanOutcome:
+    return ScanOutcome(client_id=scan.client_id, status=REFUSED, reason=reason, message=message, **extra)
+
+
+def _describe(person: Person) -> dict:
+    return {"person_name": person.name, "person_id": mask_id(person.id_number)}
+
+
+def ingest(*, actor: Any, site: Site, table_no: int, scans: list[ScanIn]) -> list[ScanOutcome]:
+    """Check a batch of scans in. Returns one outcome per scan, in order."""
+    require(actor, perms.TESTING_REGISTER)
+    require_path(actor, site.path)
+    if not scans:
+        return []
+    if len(scans) > MAX_BATCH:
+        raise ValidationError(_("Send at most %(n)d scans at once.") % {"n": MAX_BATCH})
+    rnd = site.round
+    if rnd.status != RoundStatus.OPEN:
+        raise ValidationError(_("This round is not open for sampling."))
+    if not (1 <= int(table_no) <= max(site.tables, 1)):
+        raise ValidationError(_("This site has no table %(n)s.") % {"n": table_no})
+    with transaction.atomic():
+        return _ingest(actor, rnd, site, int(table_no), scans)
+
+
+def _ingest(actor: Any, rnd: Round, site: Site, table_no: int, scans: list[ScanIn]) -> list[ScanOutcome]:
+    now = timezone.now()
+    scope = scope_of(actor)
+    outcomes: dict[int, ScanOutcome] = {}
+
+    # 1. Replays: an id seen before (in an earlier request or earlier in this batch).
+    seen_in_batch: set = set()
+    fresh: list[tuple[int, ScanIn]] = []
+    for i, scan in enumerate(scans):
+        if scan.client_id in seen_in_batch:
+            outcomes[i] = ScanOutcome(client_id=scan.client_id, status=DUPLICATE)
+        else:
+            seen_in_batch.add(scan.client_id)
+            fresh.append((i, scan))
+    # Replays of earlier requests are not looked up first (that would cost every scan a query):
+    # the insert ignores ids already stored, and refusals are checked against stored ids at the end.
+    pending: list[tuple[int, ScanIn]] = list(fresh)
+
+    # 2. Tubes: lock the ones named (creating those seen for the first time at this table).
+    tubes = _lock_tubes(actor, rnd, site, table_no, pending, now)
+
+    # 3. Walk-ins first (so that they resolve like everyone else), then people by code or typed
+    #    document, inside the registrar's scope only.
+    for i, scan in list(pending):
+        if scan.walk_in_name and scan.id_number:
+            problem = _register_walk_in(actor, site, scan)
+            if problem:
+                outcomes[i] = _refuse(scan, "walk_in", problem)
+                pending.remove((i, scan))
+    people, person_errors = _resolve_people(scope, [s for _, s in pending])
+    dues = _lock_dues(rnd.pk, {p.pk for p in people.values()})
+    retests = {}
+    if any(scan.retest for _i, scan in pending) or any(
+        isinstance(t, _TubeState) and t.tube.kind == TubeKind.RETEST for t in tubes.values()
+    ):
+        retests = {
+            r.person_id: r
+            for r in Retest.objects.filter(
+                round=rnd, person_id__in={p.pk for p in people.values()}, status=RetestStatus.OPEN
+            )
+        }
+
+    deltas = counters.Deltas()
+    sampled_before: dict[int, Person] = {}  # refusals whose message says where and when (filled at the end)
+    shard = _shard(site.pk, table_no)
+    rows: list[Sample] = []
+    accepted_index: dict[uuid.UUID, int] = {}
+    in_batch_people: set[tuple[int, bool]] = set()
+    new_dues: list[Due] = []
+    for i, scan in pending:
+        tube_state = tubes.get(scan.tube)
+        if isinstance(tube_state, ScanOutcome):
+            outcomes[i] = _refuse(scan, tube_state.reason, tube_state.message, tube=scan.tube)
+            continue
+        tube = tube_state.tube
+        tube_info = {"tube": tube.barcode, "filled": tube_state.filled, "capacity": tube.capacity}
+        if scan.client_id in person_errors:
+            reason, message = person_errors[scan.client_id]
+            outcomes[i] = _refuse(scan, reason, message, **tube_info)
+            continue
+        person = people[scan.client_id]
+        who = _describe(person)
+        retest = scan.retest or tube.kind == TubeKind.RETEST
+        if tube.status != TubeStatus.OPEN:
+            outcomes[i] = _refuse(
+                scan,
+                "tube_sealed",
+                _("Tube %(t)s is sealed: open a new tube.") % {"t": tube.barcode},
+                **who,
+                **tube_info,
+            )
+            continue
+        if tube_state.filled >= tube.capacity:
+            outcomes[i] = _refuse(
+                scan,
+                "tube_full",
+                _("Tube %(t)s is full: seal it and open a new one.") % {"t": tube.barcode},
+                **who,
+                **tube_info,
+                tube_full=True,
+            )
+            continue
+        if (person.pk, retest) in in_batch_people:
+            outcomes[i] = _refuse(scan, "already_sampled", _("Scanned twice in a row."), **who, **tube_info)
+            continue
+        due = dues.get(person.pk)
+        if retest:
+            if tube.kind != TubeKind.RETEST or person.pk not in retests:
+                outcomes[i] = _refuse(
+                    scan,
+                    "not_on_retest_list",
+                    _("%(name)s is not on the re-test list of this round.") % {"name": person.name},
+                    **who,
+                    **tube_info,
+                )
+                continue
+        else:
+            if tube.kind == TubeKind.RETEST:
+                outcomes[i] = _refuse(
+                    scan, "retest_tube", _("This is a re-test tube: use a pooled tube."), **who, **tube_info
+                )
+                continue
+            if due is not None and due.status == DueStatus.TESTED:
+                outcomes[i] = _refuse(scan, "already_sampled", "", **who, **tube_info)
+                sampled_before[i] = person
+                continue
+            if due is None:
+                due = Due(
+                    round=rnd,
+                    person=person,
+                    grid_id=person.grid_id,
+                    pool_size=tube.capacity,
+                    source=DueSource.SITE,
+                    path=person.path,
+                )
+                dues[person.pk] = due
+                new_dues.append(due)
+        in_batch_people.add((person.pk, retest))
+        tube_state.added.append(scan.client_id)
+        scanned_at = scan.scanned_at
+        if scanned_at is None or not (rnd.starts_at - timedelta(days=1) <= scanned_at <= now + CLOCK_SLACK):
+            scanned_at = now  # no time, or a phone clock far off: the time it reached us
+        rows.append(
+            Sample(
+                client_id=scan.client_id,
+                round_id=rnd.pk,
+                tube=tube,
+                person=person,
+                due=due,
+                site_id=site.pk,
+                table_no=table_no,
+                is_retest=retest,
+                method=SampleMethod.CODE if scan.code else SampleMethod.ID_TYPED,
+                scanned_at=scanned_at,
+                received_at=now,
+                registrar_id=actor.pk,
+                path=person.path,
+            )
+        )
+        accepted_index[scan.client_id] = i
+        outcomes[i] = ScanOutcome(
+            client_id=scan.client_id,
+            status=ACCEPTED,
+            **who,
+            tube=tube.barcode,
+            filled=tube_state.filled,
+            capacity=tube.capacity,
+            tube_full=tube_state.filled >= tube.capacity,
+        )
+
+    if new_dues:
+        Due.objects.bulk_create(new_dues)
+        for due in new_dues:
+            deltas.add(rnd.pk, due.grid_id, due.path, shard, due=1)
+        for row in rows:
+            row.due_id = row.due.pk
+
+    inserted = _insert_samples(rows)
+    lost = [r for r in rows if r.client_id not in inserted]
+    if lost:  # a concurrent request stored the same scan, or the same person at another table
+        again = _earlier_samples([r.client_id for r in lost])
+        for row in lost:
+            i = accepted_index[row.client_id]
+            tubes[row.tube.barcode].added.remove(row.client_id)
+            outcomes[i] = again.get(row.client_id) or _refuse(
+                scans[i], "already_sampled", "", **_describe(row.person)
+            )
+            sampled_before[i] = row.person
+        rows = [r for r in rows if r.client_id in inserted]
+
+    # The writes that follow from the stored scans: Due rows, tube counts, counters, throughput
+    # and the audit rows, sent as one statement on PostgreSQL.
+    writes: list[tuple[str, list]] = []
+    writes.extend(_mark_tested(rnd, rows, dues, deltas, shard, now))
+    _mark_retests(rows, retests)
+    for state in tubes.values():
+        if isinstance(state, _TubeState) and state.added:
+            writes.append(
+                (f"UPDATE {Tube._meta.db_table} SET filled = %s WHERE id = %s", [state.filled, state.tube.pk])  # noqa: S608
+            )
+    counter_write = counters.bump_sql(deltas)
+    if counter_write is not None:
+        writes.append(counter_write)
+    if rows:
+        writes.append(_throughput_sql(rnd.pk, site.pk, table_no, [r.scanned_at for r in rows]))
+        for state in tubes.values():
+            if isinstance(state, _TubeState) and state.added:
+                writes.append(
+                    audit.record_sql(
+                        actor=actor,
+                        action=Action.UPDATE,
+                        obj=state.tube,
+                        after={"added": [str(c) for c in state.added], "filled": state.filled},
+                    )
+                )
+    _write_all(writes)
+    # A refused scan may be the replay of one stored earlier (even by a request still in flight
+    # when this one started): answer it as a duplicate with what was stored.
+    refused = [i for i, o in outcomes.items() if o.status == REFUSED]
+    if refused:
+        stored = _earlier_samples([scans[i].client_id for i in refused])
+        for i in refused:
+            if scans[i].client_id in stored:
+                outcomes[i] = stored[scans[i].client_id]
+    still = {i: p for i, p in sampled_before.items() if outcomes[i].status == REFUSED}
+    if still:
+        messages = _already_sampled_messages(rnd, list(still.values()))
+        for i, person in still.items():
+            outcomes[i].message = messages[person.pk]
+    return [outcomes[i] for i in range(len(scans))]
+
+
+def _lock_dues(round_id: int, person_ids: set[int]) -> dict[int, Due]:
+    """The Due rows of these people, locked in id order (one raw query: this is the hot path)."""
+    if not person_ids:
+        return {}
+    table = Due._meta.db_table
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    ids = sorted(person_ids)
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT id, person_id, grid_id, path, status FROM {table} "  # noqa: S608
+            f"WHERE round_id = %s AND person_id IN ({', '.join(['%s'] * len(ids))}) ORDER BY id{lock}",
+            [round_id, *ids],
+        )
+        rows = cur.fetchall()
+    return {
+        person_id: Due(
+            id=pk, round_id=round_id, person_id=person_id, grid_id=grid_id, path=path, status=status
+        )
+        for pk, person_id, grid_id, path, status in rows
+    }
+
+
+def _register_walk_in(actor: Any, site: Site, scan: ScanIn) -> str:
+    """Register a walk-in unless their document is already known in scope. '' or the problem."""
+    from wangge.org.models import OrgUnit
+    from wangge.registry.permissions import REGISTRY_EDIT
+    from wangge.registry.services import register_provisional
+
+    scope = scope_of(actor)
+    try:
+        checked = check_document(scan.id_type or IdType.RESIDENT_ID, scan.id_number)
+    except ValidationError as exc:
+        return exc.messages[0]
+    if scope.filter(
+        Person.objects.filter(id_type=checked.id_type, id_number=checked.number, is_active=True)
+    ).exists():
+        return ""
+    grid = None
+    if scan.walk_in_grid_id:
+        grid = scope.filter(OrgUnit.objects.filter(pk=scan.walk_in_grid_id)).first()
+    if grid is None:
+        grid = default_grid(site)
+    if grid is None:
+        return _("Choose the grid where this person lives.")
+    try:
+        with transaction.atomic():
+            register_provisional(
+                actor=actor,
+                grid=grid,
+                name=scan.walk_in_name,
+                id_type=checked.id_type,
+                id_number=checked.number,
+                phone=scan.walk_in_phone,
+                note_origin=_("walk-in at %(site)s") % {"site": site.name},
+                allowed_by=(REGISTRY_EDIT, perms.TESTING_REGISTER),
+            )
+    except ValidationError as exc:
+        return "; ".join(exc.messages)
+    return ""
+
+
+def default_grid(site: Site):
+    """Where a walk-in is put when the registrar does not say: the site's grid, else the first it serves."""
+    from wangge.org.models import Level
+
+    if site.unit.level == Level.GRID:
+        return site.unit
+    return site.grids.order_by("path").first()
+
+
+def _already_sampled_messages(rnd: Round, people: list[Person]) -> dict[int, str]:
+    """Where and when each of these people was sampled in the round (one query for all)."""
+    samples = {
+        s.person_id: s
+        for s in Sample.objects.filter(
+            round=rnd, person_id__in={p.pk for p in people}, removed_at__isnull=True, is_retest=False
+        ).select_related("site", "tube")
+    }
+    return {p.pk: _already_sampled_message(p, samples.get(p.pk)) for p in people}
+
+
+def _already_sampled_message(person: Person, sample: Sample | None) -> str:
+    if sample is None:
+        return _("%(name)s has already been sampled in this round.") % {"name": person.name}
+    return _(
+        "%(name)s was already sampled in this round: %(site)s, table %(table)s, tube %(tube)s at %(time)s."
+    ) % {
+        "name": person.name,
+        "site": sample.site.name,
+        "table": sample.table_no,
+        "tube": sample.tube.barcode,
+        "time": timezone.localtime(sample.scanned_at).strftime("%H:%M"),
+    }
+
+
+def _earlier_samples(client_ids: list) -> dict[uuid.UUID, ScanOutcome]:
+    if not client_ids:
+        return {}
+    out = {}
+    for s in Sample.objects.filter(client_id__in=client_ids).select_related("person", "tube"):
+        out[s.client_id] = ScanOutcome(
+            client_id=s.client_id,
+            status=DUPLICATE,
+            message=_("Already received."),
+            **_describe(s.person),
+            tube=s.tube.barcode,
+            filled=s.tube.filled,
+            capacity=s.tube.capacity,
+            tube_full=s.tube.filled >= s.tube.capacity,
+        )
+    return out
+
+
+TUBE_COLUMNS = ("id", "barcode", "site_id", "table_no", "kind", "capacity", "filled", "status", "path")
+
+
+def _select_tubes(round_id: int, barcodes: list[str]) -> dict[str, Tube]:
+    """Tubes of a round by barcode, locked in id order (raw: this is the hot path)."""
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT {', '.join(TUBE_COLUMNS)} FROM {Tube._meta.db_table} "  # noqa: S608
+            f"WHERE round_id = %s AND barcode IN ({', '.join(['%s'] * len(barcodes))}) ORDER BY id{lock}",
+            [round_id, *barcodes],
+        )
+        rows = cur.fetchall()
+    return {row[1]: Tube(round_id=round_id, **dict(zip(TUBE_COLUMNS, row, strict=True))) for row in rows}
+
+
+def _lock_tubes(
+    actor: Any, rnd: Round, site: Site, table_no: int, pending: list[tuple[int, ScanIn]], now: datetime
+) -> dict[str, _TubeState | ScanOutcome]:
+    out: dict[str, _TubeState | ScanOutcome] = {}
+    wanted: dict[str, ScanIn] = {}
+    for _i, scan in pending:
+        try:
+            scan.tube = _barcode(scan.tube)
+        except ValidationError as exc:
+            out[scan.tube] = ScanOutcome(
+                client_id=scan.client_id, status=REFUSED, reason="no_tube", message=exc.messages[0]
+            )
+            continue
+        wanted.setdefault(scan.tube, scan)
+    if not wanted:
+        return out
+    found = _select_tubes(rnd.pk, list(wanted))
+    missing = [b for b in wanted if b not in found]
+    if missing:
+        default = site.pool_size or rnd.default_pool_size
+        new = []
+        for barcode in missing:
+            first = wanted[barcode]
+            retest = bool(first.retest)
+            capacity = 1 if retest else (first.capacity if first.capacity in POOL_SIZES else default)
+            kind = TubeKind.RETEST if retest else (TubeKind.SINGLE if capacity == 1 else TubeKind.POOL)
+            new.append(
+                Tube(
+                    round=rnd,
+                    barcode=barcode,
+                    site=site,
+                    table_no=table_no,
+                    kind=kind,
+                    capacity=capacity,
+                    opened_by_id=actor.pk,
+                    opened_at=now,
+                    path=site.path,
+                )
+            )
+        Tube.objects.bulk_create(new, ignore_conflicts=True)
+        found.update(_select_tubes(rnd.pk, missing))
+    for barcode, tube in found.items():
+        if tube.site_id != site.pk:
+            out[barcode] = ScanOutcome(
+                client_id=uuid.uuid4(),
+                status=REFUSED,
+                reason="tube_elsewhere",
+                message=_("Tube %(t)s was opened at another site. Take a new tube.") % {"t": barcode},
+            )
+        elif tube.table_no != table_no:
+            out[barcode] = ScanOutcome(
+                client_id=uuid.uuid4(),
+                status=REFUSED,
+                reason="tube_elsewhere",
+                message=_("Tube %(t)s belongs to table %(n)s. Take a new tube.")
+                % {"t": barcode, "n": tube.table_no},
+            )
+        else:
+            out[barcode] = _TubeState(tube)
+    return out
+
+
+def _resolve_people(scope, scans: list[ScanIn]) -> tuple[dict, dict]:
+    """client_id → Person for scans that name someone in scope; client_id → (reason, message) otherwise."""
+    errors: dict = {}
+    by_pk: dict = {}
+    by_doc: dict = {}
+    for scan in scans:
+        if scan.code:
+            parsed = parse_token(scan.code)
+            if parsed is None:
+                errors[scan.client_id] = ("unknown_code", _("This code is not a Wangge personal code."))
+            else:
+                by_pk[scan.client_id] = parsed
+        elif scan.id_number:
+            try:
+                checked = check_document(scan.id_type or IdType.RESIDENT_ID, scan.id_number)
+            except ValidationError as exc:
+                errors[scan.client_id] = ("bad_id", exc.messages[0])
+            else:
+                by_doc[scan.client_id] = (checked.id_type, checked.number)
+        else:
+            errors[scan.client_id] = ("no_person", _("Scan the person's code or type their ID number."))
+    if scope.is_empty:
+        for cid in list(by_pk) + list(by_doc):
+            errors[cid] = ("not_found", not_found_text())
+        return {}, errors
+    found = _select_people(scope.path, [pk for pk, _v in by_pk.values()], [n for _t, n in by_doc.values()])
+    pks = {p.pk: p for p in found}
+    docs = {(p.id_type, p.id_number): p for p in found if p.is_active}
+    merged_targets = {p.merged_into_id for p in found if p.merged_into_id}
+    if merged_targets:
+        for p in scope.filter(Person.objects.filter(pk__in=merged_targets, is_active=True)):
+            pks.setdefault(p.pk, p)
+    people: dict = {}
+    for cid, (pk, version) in by_pk.items():
+        person = pks.get(pk)
+        if person is None:
+            errors[cid] = ("not_found", not_found_text())
+        elif person.code_version != version:
+            errors[cid] = (
+                "revoked",
+                _("This code has been revoked: ask for the new code or type the ID number."),
+            )
+        else:
+            if person.merged_into_id:
+                person = pks.get(person.merged_into_id)
+            if person is None or not person.is_active:
+                errors[cid] = ("not_found", not_found_text())
+            else:
+                people[cid] = person
+    for cid, key in by_doc.items():
+        person = docs.get(key)
+        if person is None:
+            errors[cid] = ("not_found", not_found_text())
+        else:
+            people[cid] = person
+    return people, errors
+
+
+PERSON_COLUMNS = (
+    "id",
+    "name",
+    "id_type",
+    "id_number",
+    "path",
+    "grid_id",
+    "household_id",
+    "code_version",
+    "merged_into_id",
+    "is_active",
+)
+
+
+def _select_people(scope_path: str, pks: list[int], numbers: list[str]) -> list[Person]:
+    """People in the scope named by primary key (codes) or active document number (typed IDs)."""
+    if not pks and not numbers:
+        return []
+    where, params = [], [scope_path + "%"]
+    if pks:
+        where.append(f"id IN ({', '.join(['%s'] * len(pks))})")
+        params.extend(pks)
+    if numbers:
+        where.append(f"(id_number IN ({', '.join(['%s'] * len(numbers))}) AND is_active = %s)")
+        params.extend([*numbers, True])
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT {', '.join(PERSON_COLUMNS)} FROM {Person._meta.db_table} "  # noqa: S608
+            f"WHERE path LIKE %s AND ({' OR '.join(where)})",
+            params,
+        )
+        rows = cur.fetchall()
+    return [Person(**dict(zip(PERSON_COLUMNS, row, strict=True))) for row in rows]
+
+
+def not_found_text() -> str:
+    return _(
+        "No one with this code or ID number in your area: check the number, or register them as a walk-in."
+    )
+
+
+PG_ARRAY_TYPES = {
+    "client_id": "uuid",
+    "round_id": "bigint",
+    "tube_id": "bigint",
+    "person_id": "bigint",
+    "due_id": "bigint",
+    "site_id": "bigint",
+    "table_no": "smallint",
+    "is_retest": "boolean",
+    "method": "text",
+    "scanned_at": "timestamptz",
+    "received_at": "timestamptz",
+    "registrar_id": "bigint",
+    "removed_reason": "text",
+    "path": "text",
+}
+
+
+def _insert_samples(rows: list[Sample]) -> set:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id, client_id: the scans actually stored
+    (their primary keys are set on the rows)."""
+    if not rows:
+        return set()
+    fields = [
+        Sample._meta.get_field(name)
+        for name in (
+            "client_id",
+            "round",
+            "tube",
+            "person",
+            "due",
+            "site",
+            "table_no",
+            "is_retest",
+            "method",
+            "scanned_at",
+            "received_at",
+            "registrar",
+            "removed_reason",
+            "path",
+        )
+    ]
+    table = Sample._meta.db_table
+    columns = ", ".join(f.column for f in fields)
+    if connection.vendor == "postgresql":
+        # One array per column: a 200-scan batch is 14 parameters, not 2,800.
+        arrays = [[getattr(row, f.attname) for row in rows] for f in fields]
+        casts = ", ".join(f"%s::{PG_ARRAY_TYPES[f.attname]}[]" for f in fields)
+        sql = f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({casts}) "  # noqa: S608
+        params = arrays
+    else:
+        one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * len(rows))} "  # noqa: S608
+        params = [f.get_db_prep_save(getattr(row, f.attname), connection) for row in rows for f in fields]
+    with connection.cursor() as cur:
+        cur.execute(sql + "ON CONFLICT DO NOTHING RETURNING id, client_id", params)
+        returned = cur.fetchall()
+    field = Sample._meta.get_field("client_id")
+    ids = {field.to_python(client_id): pk for pk, client_id in returned}
+    for row in rows:
+        row.pk = ids.get(row.client_id)
+    return set(ids)
+
+
+def _mark_tested(
+    rnd: Round, rows: list[Sample], dues: dict, deltas: counters.Deltas, shard: int, now: datetime
+) -> list[tuple[str, list]]:
+    """Due rows of the people sampled become tested; returns the write to send."""
+    writes: list[tuple[str, list]] = []
+    first = [r for r in rows if not r.is_retest]
+    if not first:
+        return writes
+    from_due, from_exempt = [], []
+    for row in first:
+        due = dues[row.person_id]
+        (from_exempt if due.status == DueStatus.EXEMPT else from_due).append(due.pk)
+        deltas.add(
+            rnd.pk, due.grid_id, due.path, shard, tested=1, exempt=-1 if due.status == DueStatus.EXEMPT else 0
+        )
+        due.status = DueStatus.TESTED
+    if from_due:
+        field = Due._meta.get_field("tested_at")
+        writes.append(
+            (
+                f"UPDATE {Due._meta.db_table} SET status = %s, tested_at = %s "  # noqa: S608
+                f"WHERE id IN ({', '.join(['%s'] * len(from_due))})",
+                [DueStatus.TESTED, field.get_db_prep_save(now, connection), *from_due],
+            )
+        )
+    if from_exempt:
+        Due.objects.filter(pk__in=from_exempt).update(
+            status=DueStatus.TESTED, tested_at=now, exempt_reason="", exempt_note=""
+        )
+    return writes
+
+
+def _mark_retests(rows: list[Sample], retests: dict) -> None:
+    for row in rows:
+        if row.is_retest and row.person_id in retests:
+            Retest.objects.filter(pk=retests[row.person_id].pk).update(
+                status=RetestStatus.SAMPLED, sample_id=row.pk
+            )
+
+
+def _throughput_sql(round_id: int, site_id: int, table_no: int, times: list[datetime]) -> tuple[str, list]:
+    """Samples per hour of sampling (the phone's time: a queued scan counts when it was taken)."""
+    per_hour: dict[datetime, int] = defaultdict(int)
+    for at in times:
+        per_hour[at.replace(minute=0, second=0, microsecond=0)] += 1
+    table = ThroughputCounter._meta.db_table
+    field = ThroughputCounter._meta.get_field("hour")
+    rows = sorted(per_hour.items())
+    values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(rows))
+    params: list = []
+    for hour, n in rows:
+        params.extend([round_id, site_id, table_no, field.get_db_prep_save(hour, connection), n])
+    return (
+        f"INSERT INTO {table} (round_id, site_id, table_no, hour, samples) VALUES {values} "  # noqa: S608
+        f"ON CONFLICT (round_id, site_id, table_no, hour) DO UPDATE SET samples = {table}.samples + excluded.samples",
+        params,
+    )
+
+
+def _write_all(writes: list[tuple[str, list]]) -> None:
+    """Run independent writes (different rows of different tables). On PostgreSQL they go as one
+    statement of data-modifying CTEs (one round trip); elsewhere one after the other."""
+    if not writes:
+        return
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql" and len(writes) > 1:
+            ctes = ", ".join(f"w{i} AS ({sql})" for i, (sql, _params) in enumerate(writes))
+            cur.execute(f"WITH {ctes} SELECT 1", [p for _sql, params in writes for p in params])  # noqa: S608
+        else:
+            for sql, params in writes:
+                cur.execute(sql, params)
+
+
+# ----------------------------------------------------------------------------- tube actions
+
+
+@transaction.atomic
+def seal_tube(*, actor: Any, tube: Tube) -> Tube:
+    """Seal a tube (idempotent). An empty tube cannot be sealed: there is nothing to send."""
+    require(actor, perms.TESTING_REGISTER)
+    require_path(actor, tube.path)
+    tube = Tube.objects.select_for_update().get(pk=tube.pk)
+    if tube.status == TubeStatus.SEALED:
+        return tube
+    if tube.filled == 0:
+        raise ValidationError(_("Tube %(t)s is empty: nothing to seal.") % {"t": tube.barcode})
+    tube.status = TubeStatus.SEALED
+    tube.sealed_at = timezone.now()
+    tube.save(update_fields=["status", "sealed_at"])
+    audit.record(
+        actor=actor, action=Action.CLOSE, obj=tube, after={"status": tube.status, "filled": tube.filled}
+    )
+    return tube
+
+
+@transaction.atomic
+def remove_sample(*, actor: Any, sample: Sample, reason: str) -> Sample:
+    """Take a person out of a tube before it is sealed (wrong person, scanned twice…), with a reason.
+    They become due again. Idempotent."""
+    require(actor, perms.TESTING_REGISTER)
+    require_path(actor, sample.path)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why this person is taken out of the tube.")})
+    tube = Tube.objects.select_for_update().get(pk=sample.tube_id)
+    sample = Sample.objects.select_for_update().get(pk=sample.pk)
+    if sample.removed_at is not None:
+        return sample
+    if tube.status != TubeStatus.OPEN:
+        raise ValidationError(
+            _("Tube %(t)s is sealed: a sealed tube cannot be changed.") % {"t": tube.barcode}
+        )
+    sample.removed_at = timezone.now()
+    sample.removed_reason = reason[:200]
+    sample.removed_by = actor
+    sample.save(update_fields=["removed_at", "removed_reason", "removed_by"])
+    Tube.objects.filter(pk=tube.pk).update(filled=max(0, tube.filled - 1))
+    deltas = counters.Deltas()
+    if sample.is_retest:
+        Retest.objects.filter(sample=sample).update(status=RetestStatus.OPEN, sample=None)
+    else:
+        due = Due.objects.select_for_update().get(pk=sample.due_id)
+        if due.status == DueStatus.TESTED:
+            due.status, due.tested_at = DueStatus.DUE, None
+            due.save(update_fields=["status", "tested_at"])
+            deltas.add(
+                due.round_id, due.grid_id, due.path, _shard(sample.site_id, sample.table_no), tested=-1
+            )
+    counters.bump(deltas)
+    audit.record(
+        actor=actor,
+        action=Action.UPDATE,
+        obj=tube,
+        after={"removed": str(sample.client_id), "reason": sample.removed_reason},
+    )
+    return sample
+
+
+def can_register(actor: Any) -> bool:
+    return has_permission(actor, perms.TESTING_REGISTER)
