@@ -121,7 +121,7 @@ def copy_floor(rows: list[dict]) -> float:
     from django.utils import timezone
 
     from wangge.demo.registry_builder import PERSON_COLUMNS, copy_text
-    from wangge.registry.people.identity import check_resident_id
+    from wangge.registry.identity import check_resident_id
     from wangge.registry.services import initials
 
     status = {"户籍": "registered", "流动人口": "migrant", "租户": "tenant"}

@@ -95,7 +95,7 @@ def spread_over_shards(round_id: int) -> None:
     """Move 1/8 of each grid's counts from shard 0 into each of shards 1..7 (sums unchanged)."""
     from django.db import connection
 
-    from wangge.testing.coverage.counters import FIELDS
+    from wangge.testing.counters import FIELDS
     from wangge.testing.models import COUNTER_SHARDS
 
     cols = ", ".join(FIELDS)
@@ -144,7 +144,7 @@ def main() -> bool:
     from wangge.core.access import scope_of
     from wangge.demo.tables import render_table
     from wangge.org.models import Level, OrgUnit
-    from wangge.testing.coverage import counters
+    from wangge.testing import counters
     from wangge.testing.models import CoverageCounter, Due
     from wangge.testing.rounds import selectors, services
 

@@ -255,7 +255,7 @@ def reset(world: World) -> None:
     """Back to a freshly opened round: no samples, no tubes, everyone due, counters rebuilt."""
     from django.db import connection
 
-    from wangge.testing.coverage import counters
+    from wangge.testing import counters
 
     rid = world.round.pk
     with connection.cursor() as cur:
@@ -445,7 +445,7 @@ def check_exact(world: World, sent: list[str], result: RunResult, label: str) ->
     """Problems found (empty: exact)."""
     from django.db import connection
 
-    from wangge.testing.coverage import counters
+    from wangge.testing import counters
 
     rid = world.round.pk
     problems = []

@@ -20,6 +20,7 @@ from wangge.demo.builder import DEFAULT_SEED, PAGE_PEOPLE, build_demo, demo_coun
 from wangge.demo.meta import PEOPLE_PER_SCALE, planned_people
 from wangge.demo.registry_builder import registry_digest
 from wangge.org.models import Level, OrgUnit
+from wangge.registry.identity import check_resident_id, normalise_phone
 from wangge.registry.models import (
     Building,
     BuildingKind,
@@ -35,7 +36,6 @@ from wangge.registry.models import (
     Tenancy,
     Visit,
 )
-from wangge.registry.people.identity import check_resident_id, normalise_phone
 from wangge.registry.services import address_of, initials
 from wangge.roster.models import Assignment, AssignmentRole
 

@@ -15,6 +15,7 @@ from wangge.demo.builder import DEFAULT_SEED, build_demo
 from wangge.org.models import OrgUnit
 from wangge.registry.models import Person
 from wangge.screening import permissions as perms
+from wangge.screening import rulebook as rules
 from wangge.screening.measures import services
 from wangge.screening.models import (
     BulkOrder,
@@ -30,7 +31,6 @@ from wangge.screening.models import (
     SelfReport,
     ServiceRequest,
 )
-from wangge.screening.rules import selectors as rules
 from wangge.testing.models import Due, DueSource
 
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.test import Client, override_settings
 
 from wangge.demo.builder import DEFAULT_SEED, build_demo
-from wangge.testing.coverage import counters
+from wangge.testing import counters
 from wangge.testing.models import (
     Alert,
     Box,

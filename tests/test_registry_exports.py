@@ -13,8 +13,8 @@ from tests.factories.registry import csv_bytes, rental_roll, rid, run, tenant_ro
 from wangge.audit.models import AuditEvent
 from wangge.core.access import SYSTEM
 from wangge.registry import services
+from wangge.registry.imports.exports import safe_text
 from wangge.registry.models import Person, Tenancy
-from wangge.registry.places.exports import safe_text
 
 pytestmark = pytest.mark.django_db
 

@@ -12,9 +12,8 @@ from tests.factories import make_user
 from wangge.audit.models import Action, AuditEvent
 from wangge.core import masking
 from wangge.core.access import SYSTEM, scope_of
-from wangge.registry import selectors, services
+from wangge.registry import identity, selectors, services
 from wangge.registry.models import Household, Person, PersonMove, Rental, Room, Tenancy, Visit
-from wangge.registry.people import identity
 
 
 def resident_id(body17: str) -> str:

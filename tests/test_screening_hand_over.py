@@ -19,7 +19,7 @@ from wangge.screening.followup import services as followup
 from wangge.screening.measures import services
 from wangge.screening.models import Measure, MeasureStatus, MeasureTest, ServiceStatus
 from wangge.screening.overview import selectors as overview
-from wangge.testing.coverage import counters
+from wangge.testing import counters
 from wangge.testing.models import Due, DueSource, Round, RoundKind
 
 pytestmark = pytest.mark.django_db

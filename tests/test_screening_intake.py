@@ -512,7 +512,7 @@ def test_import_grid_column_matters_only_for_newcomers(screening, world):
 
 
 def test_a_large_list_runs_as_a_task(screening, world, monkeypatch):
-    from wangge.screening import tasks
+    from wangge.screening.intake import tasks
 
     monkeypatch.setattr(tasks, "QUEUE_ABOVE_ROWS", 2)
     c = client_for(screening.cadre)

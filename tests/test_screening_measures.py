@@ -199,7 +199,7 @@ def test_an_unknown_person_becomes_provisional_in_the_grid(screening, world):
 
 
 def test_a_cancelled_measure_leaves_testing_for_the_tests_not_taken(screening):
-    from wangge.testing.coverage import counters
+    from wangge.testing import counters
 
     person = screening.people_a[2]
     measure = intake.screen_one(

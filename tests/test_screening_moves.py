@@ -26,7 +26,7 @@ from wangge.screening.models import (
     ScreeningStatus,
     ServiceRequest,
 )
-from wangge.testing.coverage import counters
+from wangge.testing import counters
 from wangge.testing.models import Due, DueStatus, Round, RoundKind
 
 pytestmark = pytest.mark.django_db

@@ -16,13 +16,13 @@ from django.utils import timezone
 
 from tests.factories import make_user
 from wangge.audit.models import AuditEvent
+from wangge.screening import rulebook as rules
 from wangge.screening.models import (
     Category,
     MeasurePolicy,
     RiskArea,
     ScreeningRecord,
 )
-from wangge.screening.rules import selectors as rules
 from wangge.screening.rules import services as rules_admin
 
 pytestmark = pytest.mark.django_db

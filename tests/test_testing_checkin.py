@@ -7,9 +7,9 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from wangge.registry.codes.services import make_token
+from wangge.testing import counters
 from wangge.testing.checkin import services as checkin
 from wangge.testing.checkin.services import ScanIn
-from wangge.testing.coverage import counters
 from wangge.testing.models import Due, DueStatus, Sample, Tube, TubeStatus
 
 pytestmark = pytest.mark.django_db

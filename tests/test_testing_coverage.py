@@ -15,9 +15,9 @@ from python_calamine import CalamineWorkbook
 from tests.factories import make_user
 from wangge.audit.models import AuditEvent
 from wangge.registry.codes.services import make_token
+from wangge.testing import counters
 from wangge.testing.checkin import services as checkin
 from wangge.testing.checkin.services import ScanIn
-from wangge.testing.coverage import counters
 from wangge.testing.models import CallSlot, CoverageCounter, Due, ExemptReason, SlotKind
 from wangge.testing.rounds import services as testing_services
 

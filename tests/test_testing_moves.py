@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from wangge.core.access import SYSTEM
 from wangge.registry import services as registry
-from wangge.testing.coverage import counters
+from wangge.testing import counters
 from wangge.testing.models import Due, DueStatus, ExemptReason, RoundStatus
 from wangge.testing.rounds import services as testing_services
 

@@ -10,9 +10,9 @@ from django.core.exceptions import PermissionDenied
 from django.test import Client
 
 from wangge.registry.codes.services import make_token
+from wangge.testing import counters
 from wangge.testing.checkin import services as checkin
 from wangge.testing.checkin.services import ScanIn
-from wangge.testing.coverage import counters
 from wangge.testing.models import (
     Alert,
     Due,

@@ -13,7 +13,7 @@ from django.utils import timezone
 from tests.factories import make_user
 from wangge.audit.models import AuditEvent
 from wangge.core.access import SYSTEM
-from wangge.testing.coverage import counters
+from wangge.testing import counters
 from wangge.testing.models import (
     ChecklistItem,
     ChecklistKind,
@@ -24,8 +24,7 @@ from wangge.testing.models import (
     RoundGroup,
     RoundStatus,
 )
-from wangge.testing.rounds import services
-from wangge.testing.sites import checklists
+from wangge.testing.rounds import checklists, services
 
 pytestmark = pytest.mark.django_db
 

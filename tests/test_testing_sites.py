@@ -15,8 +15,8 @@ from wangge.audit.models import AuditEvent
 from wangge.core.access import SYSTEM
 from wangge.registry import services as registry
 from wangge.testing.models import ChecklistItem, ChecklistKind, Site, SiteCheck, SiteStaff
-from wangge.testing.sites import checklists
-from wangge.testing.sites import services as site_services
+from wangge.testing.rounds import checklists
+from wangge.testing.rounds import sites as site_services
 
 pytestmark = pytest.mark.django_db
 

@@ -731,7 +731,7 @@ class ScreeningDemo:
     def reschedule_tests(self) -> None:
         """Measures moved back in time: their tests now in the past leave testing, the others go
         to the key-people round of their own day; rounds left empty are removed."""
-        from wangge.testing.coverage import counters
+        from wangge.testing import counters
         from wangge.testing.models import Due, DueSource, Round, RoundKind
 
         rounds = {r.pk: r for r in Round.objects.filter(kind=RoundKind.KEY_PEOPLE)}

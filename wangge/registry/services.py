@@ -23,6 +23,7 @@ from wangge.audit import services as audit
 from wangge.audit.models import Action
 from wangge.core.access import has_permission, require, require_path, scope_of, user_or_none
 from wangge.org.models import Level, OrgUnit
+from wangge.registry.identity import check_document, normalise_phone
 from wangge.registry.models import (
     Building,
     BuildingKind,
@@ -33,7 +34,6 @@ from wangge.registry.models import (
     ResidentStatus,
     Room,
 )
-from wangge.registry.people.identity import check_document, normalise_phone
 from wangge.registry.permissions import REGISTRY_EDIT
 from wangge.registry.signals import people_moved, person_departed, person_departing
 

@@ -13,7 +13,9 @@ class Config(AppConfig):
         from wangge.core.permissions import register_permissions
         from wangge.screening import models as m
         from wangge.screening import signals  # noqa: F401  (listens to testing results)
+        from wangge.screening.events import measure_handed_over
         from wangge.screening.followup import api as api_followup
+        from wangge.screening.followup.services import close_requests_of_measure
         from wangge.screening.intake import api as api_intake
         from wangge.screening.measures import api as api_measures
         from wangge.screening.overview import api as api_overview
@@ -26,6 +28,11 @@ class Config(AppConfig):
         from wangge.screening.rules import api as api_rules
 
         register_permissions(PERMISSIONS)
+        measure_handed_over.connect(
+            lambda sender, **kw: close_requests_of_measure(**kw),
+            weak=False,
+            dispatch_uid="screening-followup-handed-over",
+        )
         register_menu(
             [
                 MenuEntry("screening:overview", _("Key people"), SCREENING_VIEW, order=300),

@@ -23,7 +23,7 @@ from wangge.audit import services as audit
 from wangge.audit.models import Action
 from wangge.core.access import SYSTEM
 from wangge.registry.models import Person
-from wangge.testing.coverage import counters
+from wangge.testing import counters
 from wangge.testing.models import Due, DueSource, DueStatus, ExemptReason, Round, RoundKind, RoundStatus
 from wangge.testing.rounds.services import location_of, new_due
 

@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 
 from wangge.core.access import Scope
 from wangge.registry import selectors
+from wangge.registry.identity import check_document
 from wangge.registry.models import IdType, Person
-from wangge.registry.people.identity import check_document
 
 PREFIX = "WG1"
 SALT = "wangge.registry.personal-code"

@@ -26,6 +26,7 @@ from wangge.audit.services import NEVER_AUDITED
 from wangge.audit.services import jsonable as jsonable
 from wangge.core.access import Scope, user_or_none
 from wangge.org.models import Level, OrgUnit
+from wangge.registry.identity import check_document, normalise_phone
 from wangge.registry.imports.fastwrite import insert, update_column
 from wangge.registry.imports.fields import NO, YES, normalise_header, parse_choice
 from wangge.registry.models import (
@@ -44,7 +45,6 @@ from wangge.registry.models import (
     Room,
     Tenancy,
 )
-from wangge.registry.people.identity import check_document, normalise_phone
 from wangge.registry.services import initials as _initials
 
 initials = functools.lru_cache(maxsize=65536)(_initials)

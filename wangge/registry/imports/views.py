@@ -15,12 +15,11 @@ from django.utils.translation import gettext_lazy
 
 from wangge.core.access import not_found, scoped_view
 from wangge.core.forms import add_service_error, paginate
-from wangge.registry.imports import engine
+from wangge.registry.imports import engine, exports
 from wangge.registry.imports.fields import FIELDS
 from wangge.registry.imports.workbooks import template_bytes, template_filename
 from wangge.registry.models import ImportJob, ImportKind, ImportMode, ImportStatus
 from wangge.registry.permissions import REGISTRY_EXPORT, REGISTRY_IMPORT
-from wangge.registry.places import exports
 from wangge.registry.selectors import shown_id, shown_phone
 
 ID_FIELDS = {"id_number", "landlord_id", "head_id"}

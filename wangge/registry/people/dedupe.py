@@ -35,8 +35,8 @@ from wangge.audit import services as audit
 from wangge.audit.models import Action
 from wangge.core.access import Scope, user_or_none
 from wangge.registry import selectors
+from wangge.registry.identity import check_resident_id
 from wangge.registry.models import Household, IdType, Person, PersonMove
-from wangge.registry.people.identity import check_resident_id
 from wangge.registry.services import in_scope, initials, require_edit
 from wangge.registry.signals import people_moved
 

@@ -24,8 +24,8 @@ from django.db.models import Q, QuerySet
 
 from wangge.core.access import Scope
 from wangge.registry import selectors
+from wangge.registry.identity import check_resident_id
 from wangge.registry.models import Household, Person
-from wangge.registry.people.identity import check_resident_id
 
 MAX_QUERY = 60
 MIN_DIGITS = 4

@@ -45,6 +45,7 @@ from wangge.audit import services as audit
 from wangge.audit.models import Action
 from wangge.core.access import Scope
 from wangge.registry import services as registry
+from wangge.registry.identity import normalise_phone
 from wangge.registry.models import (
     Building,
     Household,
@@ -59,7 +60,6 @@ from wangge.registry.models import (
     Tenancy,
     Visit,
 )
-from wangge.registry.people.identity import normalise_phone
 
 DEFAULT_REPORT_WITHIN_WORKING_DAYS = 1
 PLEDGE_MAX_BYTES = 10 * 1024 * 1024

@@ -34,6 +34,7 @@ from wangge.registry.imports.processors import document, parse_date, phone, text
 from wangge.registry.imports.reading import open_table
 from wangge.registry.models import Person, PersonMove, ResidentStatus
 from wangge.screening import permissions as perms
+from wangge.screening import rulebook as rules
 from wangge.screening.intake.services import Report, dedupe_key, split_place
 from wangge.screening.measures.services import OPEN_STATUSES, new_measure
 from wangge.screening.models import (
@@ -49,7 +50,6 @@ from wangge.screening.models import (
     ScreeningSource,
     ScreeningStatus,
 )
-from wangge.screening.rules import selectors as rules
 
 CHUNK = 5000
 MODE_VALID = "valid"

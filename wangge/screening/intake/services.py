@@ -24,9 +24,10 @@ from wangge.audit.models import Action
 from wangge.core.access import PUBLIC_ACTOR, has_permission, require, require_path, scope_of, user_or_none
 from wangge.org.models import Level, OrgUnit
 from wangge.registry import services as registry
+from wangge.registry.identity import check_document, normalise_phone
 from wangge.registry.models import Person
-from wangge.registry.people.identity import check_document, normalise_phone
 from wangge.screening import permissions as perms
+from wangge.screening import rulebook as rules
 from wangge.screening.measures.services import propose_for_screening
 from wangge.screening.models import (
     Category,
@@ -35,7 +36,6 @@ from wangge.screening.models import (
     ScreeningSource,
     SelfReport,
 )
-from wangge.screening.rules import selectors as rules
 
 RECEIPT_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
 

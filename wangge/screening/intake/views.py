@@ -26,9 +26,9 @@ from wangge.audit import services as audit
 from wangge.core.access import not_found, scoped_view, under
 from wangge.core.forms import add_service_error, paginate
 from wangge.registry.selectors import shown_id, shown_phone
-from wangge.screening import tasks
 from wangge.screening.intake import lists as imports
 from wangge.screening.intake import services as intake
+from wangge.screening.intake import tasks
 from wangge.screening.intake.forms import ImportForm, PlaceForm, RecordFilterForm, ScreenForm
 from wangge.screening.models import Measure, ScreeningBatch, ScreeningRecord, SelfReport
 from wangge.screening.permissions import SCREENING_SCREEN, SCREENING_VIEW

@@ -28,6 +28,8 @@ from wangge.org.models import Level, OrgUnit
 from wangge.org.selectors import office_id_of
 from wangge.registry.models import Person
 from wangge.screening import permissions as perms
+from wangge.screening import rulebook as rules
+from wangge.screening.events import measure_handed_over
 from wangge.screening.models import (
     CONFINING,
     BasisKind,
@@ -41,7 +43,6 @@ from wangge.screening.models import (
     ScreeningStatus,
     TestOutcome,
 )
-from wangge.screening.rules import selectors as rules
 
 OPEN_STATUSES = (MeasureStatus.PROPOSED, MeasureStatus.AWAITING_APPROVAL, MeasureStatus.ACTIVE)
 
@@ -401,8 +402,6 @@ def hand_over_measure(*, actor: Any, measure: Measure, destination: str, reason:
     another district, gone home to another city): the measure ends here as handed over to the
     place named, so nobody is lost between two places. Office level, like a cancellation: it
     ends a measure early. Tests not yet taken leave testing; open service requests close."""
-    from wangge.screening.followup.services import close_requests_of_measure
-
     destination = (destination or "").strip()
     measure = _end_early(
         actor=actor,
@@ -415,7 +414,9 @@ def hand_over_measure(*, actor: Any, measure: Measure, destination: str, reason:
         else {"destination": _("Say where the person went and who takes the measure on.")},
         handed_over_to=destination[:200],
     )
-    close_requests_of_measure(
+    # Follow-up closes the open service requests (the person is no longer here to be served).
+    measure_handed_over.send(
+        sender=Measure,
         actor=actor,
         measure=measure,
         outcome=_("Handed over to %(place)s.") % {"place": measure.handed_over_to},

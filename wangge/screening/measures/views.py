@@ -20,8 +20,8 @@ from wangge.audit import services as audit
 from wangge.core.access import not_found, scoped_view
 from wangge.core.forms import add_service_error, paginate, post_data
 from wangge.org import selectors as org_selectors
+from wangge.registry.identity import check_document
 from wangge.registry.models import Building, Person
-from wangge.registry.people.identity import check_document
 from wangge.registry.permissions import REGISTRY_EDIT
 from wangge.screening.measures import selectors, services
 from wangge.screening.measures.forms import (

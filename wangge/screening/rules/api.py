@@ -19,9 +19,9 @@ from ninja import Field, Router, Schema, Status
 
 from wangge.core.access import api_operation
 from wangge.core.api_conventions import Id, Limit, Line, Offset, Text
+from wangge.screening import rulebook as rules
 from wangge.screening.models import Category, MeasurePolicy, RiskArea, RiskLevel
 from wangge.screening.permissions import SCREENING_RULES, SCREENING_VIEW
-from wangge.screening.rules import selectors as rules
 from wangge.screening.rules import services as rules_admin
 
 router = Router(tags=["screening: rules"])

@@ -17,9 +17,9 @@ from django.views.decorators.http import require_GET
 from wangge.core.access import has_permission, scoped_view
 from wangge.core.forms import add_service_error, paginate, post_data
 from wangge.registry import selectors as registry_selectors
+from wangge.screening import rulebook as rules
 from wangge.screening.models import Category, EntryWay, MeasurePolicy, RiskArea
 from wangge.screening.permissions import SCREENING_RULES, SCREENING_SCREEN, SCREENING_VIEW
-from wangge.screening.rules import selectors as rules
 from wangge.screening.rules import services as rules_admin
 from wangge.screening.rules.forms import (
     AsOfForm,

@@ -26,10 +26,10 @@ from wangge.audit.models import Action
 from wangge.core.access import has_permission, not_found, require, require_path, scope_of
 from wangge.core.masking import mask_id
 from wangge.registry.codes.services import parse_token
+from wangge.registry.identity import check_document
 from wangge.registry.models import IdType, Person
-from wangge.registry.people.identity import check_document
+from wangge.testing import counters
 from wangge.testing import permissions as perms
-from wangge.testing.coverage import counters
 from wangge.testing.models import (
     POOL_SIZES,
     Due,

@@ -1,6 +1,6 @@
 """The untested (or exempt) people of a unit as an xlsx file for grid workers to chase.
 
-Same rules as the registry exports (wangge.registry.places.exports): ID numbers and phones masked
+Same rules as the registry exports (wangge.registry.imports.exports): ID numbers and phones masked
 unless the actor may see them, cells a spreadsheet would run as a formula neutralised, the file
 written in constant-memory mode to a temporary file, and the export audited (what, which unit,
 how many rows — never the rows)."""
@@ -19,8 +19,8 @@ from wangge.audit import services as audit
 from wangge.audit.models import Action
 from wangge.core.access import has_permission
 from wangge.core.masking import mask_id, mask_phone
+from wangge.registry.imports.exports import XLSX, safe_text
 from wangge.registry.permissions import REGISTRY_VIEW_IDS, REGISTRY_VIEW_PHONES
-from wangge.registry.places.exports import XLSX, safe_text
 from wangge.testing.coverage import selectors as coverage
 from wangge.testing.models import Round
 from wangge.testing.permissions import TESTING_EXPORT

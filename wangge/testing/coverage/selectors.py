@@ -21,8 +21,8 @@ from wangge.audit import services as audit
 from wangge.audit.models import Action
 from wangge.core.access import Scope, not_found, require, scope_of
 from wangge.org.models import OrgUnit
+from wangge.testing import counters
 from wangge.testing import permissions as perms
-from wangge.testing.coverage import counters
 from wangge.testing.models import (
     CallSlot,
     Due,

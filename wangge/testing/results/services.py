@@ -21,8 +21,8 @@ from django.utils.translation import gettext as _
 from wangge.audit import services as audit
 from wangge.audit.models import Action
 from wangge.core.access import not_found, require, require_path, scope_of, user_or_none
+from wangge.testing import counters
 from wangge.testing import permissions as perms
-from wangge.testing.coverage import counters
 from wangge.testing.models import (
     Alert,
     PersonResult,

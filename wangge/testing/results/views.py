@@ -376,7 +376,7 @@ def retests_export(request, round_id: int):
         )
     sheet.set_column(0, 8, 16)
     book.close()
-    from wangge.registry.places.exports import audit_export
+    from wangge.registry.imports.exports import audit_export
 
     audit_export(
         actor=request.user, scope=request.scope, list_name="testing_retests", count=i, params=request.GET

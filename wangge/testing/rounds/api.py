@@ -24,9 +24,9 @@ from wangge.roster import selectors as roster_selectors
 from wangge.roster.permissions import ROSTER_VIEW_CONTACT
 from wangge.testing.models import ChecklistItem, ChecklistKind, Due, RoundKind
 from wangge.testing.permissions import TESTING_MANAGE, TESTING_VIEW
+from wangge.testing.rounds import checklists as checklist_services
 from wangge.testing.rounds import selectors, services
-from wangge.testing.sites import checklists as checklist_services
-from wangge.testing.sites import services as site_services
+from wangge.testing.rounds import sites as site_services
 
 router = Router(tags=["testing: rounds and sites"])
 

@@ -327,7 +327,7 @@ class SiteStaffForm(forms.Form):
 
     def __init__(self, *args, scope, site, **kwargs):
         from wangge.roster import selectors as roster_selectors
-        from wangge.testing.sites.checklists import staff_roles
+        from wangge.testing.rounds.checklists import staff_roles
 
         super().__init__(*args, **kwargs)
         self.fields["role"].queryset = staff_roles()

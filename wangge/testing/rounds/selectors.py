@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet, Sum
 
 from wangge.core.access import Scope, get_or_404
 from wangge.org.models import Level, OrgUnit
-from wangge.testing.coverage.counters import FIELDS
+from wangge.testing.counters import FIELDS
 from wangge.testing.models import CoverageCounter, Due, Round, Site
 
 

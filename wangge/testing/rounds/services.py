@@ -21,8 +21,8 @@ from wangge.audit.models import Action
 from wangge.core.access import SYSTEM, require, require_path, scope_of, user_or_none
 from wangge.org.models import OrgUnit
 from wangge.registry.models import Person
+from wangge.testing import counters
 from wangge.testing import permissions as perms
-from wangge.testing.coverage import counters
 from wangge.testing.models import (
     POOL_SIZES,
     Due,

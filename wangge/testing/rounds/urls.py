@@ -1,7 +1,7 @@
 from django.urls import path
 
 from wangge.testing.rounds import views as v
-from wangge.testing.sites import views as s
+from wangge.testing.rounds import views_sites as s
 
 urlpatterns = [
     path("", v.round_list, name="rounds"),

@@ -20,6 +20,7 @@ from wangge.core.forms import add_service_error, paginate, post_data
 from wangge.registry import selectors as registry_selectors
 from wangge.testing.models import ChecklistItem, ChecklistKind, Due, DueStatus, RoundKind, RoundStatus
 from wangge.testing.permissions import TESTING_MANAGE, TESTING_VIEW
+from wangge.testing.rounds import checklists as checklist_services
 from wangge.testing.rounds import selectors, services
 from wangge.testing.rounds.forms import (
     SETTINGS,
@@ -32,7 +33,6 @@ from wangge.testing.rounds.forms import (
     RoundSettingsForm,
     StatusForm,
 )
-from wangge.testing.sites import checklists as checklist_services
 
 NEXT_STATUS = {RoundStatus.PLANNING: RoundStatus.OPEN, RoundStatus.OPEN: RoundStatus.CLOSED}
 

@@ -1,6 +1,6 @@
 """Pages of sampling sites: list with readiness, setup, staff (六大员) and the readiness
 checklist (十一个一). Sites are fetched through the actor's scope; changes go through
-wangge.testing.sites.services."""
+wangge.testing.rounds.sites."""
 
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ from wangge.roster.permissions import ROSTER_VIEW_CONTACT
 from wangge.testing.models import ChecklistItem, ChecklistKind, RoundStatus
 from wangge.testing.permissions import TESTING_MANAGE, TESTING_VIEW
 from wangge.testing.rounds import selectors
+from wangge.testing.rounds import sites as site_services
+from wangge.testing.rounds.checklists import staff_roles
 from wangge.testing.rounds.forms import SiteForm, SiteStaffForm
-from wangge.testing.sites import services as site_services
-from wangge.testing.sites.checklists import staff_roles
 
 FORM_FIELDS = (
     "name",

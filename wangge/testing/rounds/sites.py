@@ -304,7 +304,7 @@ class Readiness:
 
 
 def readiness(site: Site, active_items: list[ChecklistItem] | None = None) -> Readiness:
-    from wangge.testing.sites.checklists import readiness_items
+    from wangge.testing.rounds.checklists import readiness_items
 
     active = list(readiness_items()) if active_items is None else active_items
     ticked = set(SiteCheck.objects.filter(site=site).values_list("item_id", flat=True))
@@ -313,7 +313,7 @@ def readiness(site: Site, active_items: list[ChecklistItem] | None = None) -> Re
 
 def readiness_of_sites(sites: Iterable[Site]) -> dict[int, Readiness]:
     """Readiness of many sites with two queries."""
-    from wangge.testing.sites.checklists import readiness_items
+    from wangge.testing.rounds.checklists import readiness_items
 
     sites = list(sites)
     active = list(readiness_items())
