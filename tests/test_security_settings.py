@@ -14,7 +14,7 @@ from django.core import signing
 from django.test import Client
 
 from tests.factories import make_user
-from tests.test_scoping_discovery import PARAM, all_routes
+from tests.factories.scoping import PARAM, all_routes
 from wangge.registry import services as registry
 from wangge.registry.codes import services as codes
 
