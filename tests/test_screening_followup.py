@@ -15,6 +15,7 @@ from tests.factories.screening import check, in_force
 from wangge.core.access import SYSTEM, scope_of
 from wangge.roster import services as roster
 from wangge.roster.models import AssignmentRole
+from wangge.screening.followup import selectors as followup_selectors
 from wangge.screening.followup import services as followup
 from wangge.screening.models import (
     DailyCheck,
@@ -107,19 +108,21 @@ def test_overdue_checks_and_tests_per_grid(screening, world):
     check(screening, fine, fine.starts_on, 1)
     check(screening, fine, fine.starts_on, 2)
     scope = scope_of(screening.grid_leader)
-    overdue = followup.missing_days(list(followup.overdue_measures(scope)))
+    overdue = followup_selectors.missing_days(list(followup_selectors.overdue_measures(scope)))
     assert [o.measure.pk for o in overdue] == [behind.pk]
     assert overdue[0].missing_days == [d0 + timedelta(days=1), d0 + timedelta(days=2)]
-    rows = {r.grid_id: r for r in followup.overdue_per_grid(scope)}
+    rows = {r.grid_id: r for r in followup_selectors.overdue_per_grid(scope)}
     assert rows[world.grid_a.pk].people == 1 and rows[world.grid_a.pk].missing_days == 2
     # Tests of days 1-3 of the measure begun 3 days ago: passed, no result, not sampled.
     assert rows[world.grid_a.pk].overdue_tests == 3 + 1  # + day 1 of the measure begun yesterday
-    assert followup.overdue_tests(scope).filter(measure=behind).count() == 3
-    assert followup.tests_due_today(scope).filter(measure=behind).count() == 0  # today is day 4: none
-    assert followup.tests_due_today(scope).filter(measure=fine).count() == 1  # day 2
+    assert followup_selectors.overdue_tests(scope).filter(measure=behind).count() == 3
+    assert (
+        followup_selectors.tests_due_today(scope).filter(measure=behind).count() == 0
+    )  # today is day 4: none
+    assert followup_selectors.tests_due_today(scope).filter(measure=fine).count() == 1  # day 2
     # A grid leader of B sees none of it.
     other = make_user("followup_b", world.grid_b, "grid_leader")
-    assert followup.overdue_per_grid(scope_of(other)) == []
+    assert followup_selectors.overdue_per_grid(scope_of(other)) == []
 
 
 def test_handle_escalation_needs_a_note(screening):
@@ -131,7 +134,7 @@ def test_handle_escalation_needs_a_note(screening):
     e = followup.handle_escalation(actor=screening.grid_leader, escalation=escalation, note="医生已上门")
     assert e.handled_at and e.handled_by == screening.grid_leader
     scope = scope_of(screening.grid_leader)
-    assert not followup.escalation_list(scope, open_only=True).exists()
+    assert not followup_selectors.escalation_list(scope, open_only=True).exists()
 
 
 def test_services_lifecycle_with_times(screening, world):
@@ -153,7 +156,7 @@ def test_services_lifecycle_with_times(screening, world):
     )
     assert by_person.raised_by_person and by_person.raised_by is None
     scope = scope_of(screening.grid_leader)
-    assert followup.open_requests_per_grid(scope) == [
+    assert followup_selectors.open_requests_per_grid(scope) == [
         {"measure__grid_id": world.grid_a.pk, "measure__grid__name": world.grid_a.name, "n": 2}
     ]
     with pytest.raises(ValidationError):
@@ -168,7 +171,7 @@ def test_services_lifecycle_with_times(screening, world):
         followup.cancel_request(actor=screening.grid_leader, request=req, reason="x")
     followup.cancel_request(actor=screening.grid_leader, request=by_person, reason="家属已送")
     assert ServiceRequest.objects.get(pk=by_person.pk).status == ServiceStatus.CANCELLED
-    assert not followup.open_requests(scope).exists()
+    assert not followup_selectors.open_requests(scope).exists()
     Measure.objects.filter(pk=measure.pk).update(status="cancelled")
     measure.refresh_from_db()
     with pytest.raises(ValidationError):

@@ -15,6 +15,7 @@ from tests.factories.screening import in_force, proposed
 from wangge.audit.models import AuditEvent
 from wangge.core.access import scope_of
 from wangge.registry import services as registry
+from wangge.screening.followup import selectors as followup_selectors
 from wangge.screening.followup import services as followup
 from wangge.screening.measures import services
 from wangge.screening.models import Measure, MeasureStatus, MeasureTest, ServiceStatus
@@ -89,7 +90,7 @@ def test_the_tests_of_a_handed_over_measure_are_not_overdue(screening, world, ad
     assert overview.overview(scope, world.grid_a).totals.overdue_tests == 1
     services.hand_over_measure(actor=screening.approver, measure=measure, destination=SHANGHAI, reason="返沪")
     assert overview.overview(scope, world.grid_a).totals.overdue_tests == 0
-    assert not followup.overdue_tests(scope).exists()
+    assert not followup_selectors.overdue_tests(scope).exists()
 
 
 def test_the_database_refuses_a_hand_over_to_nowhere(screening):

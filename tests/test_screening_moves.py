@@ -15,6 +15,7 @@ from wangge.audit.models import Action, AuditEvent
 from wangge.core.access import SYSTEM, scope_of
 from wangge.registry import services as registry
 from wangge.registry.people.dedupe import merge_people
+from wangge.screening.followup import selectors as followup_selectors
 from wangge.screening.followup import services as followup
 from wangge.screening.intake import services as intake
 from wangge.screening.models import (
@@ -77,9 +78,9 @@ def test_a_move_within_the_office_takes_the_open_measure_to_the_new_grid(screeni
 
     # the old grid's leader no longer answers for them; the new grid's does
     with pytest.raises(Http404):
-        followup.get_measure(scope_of(screening.grid_leader), measure.pk)
+        followup_selectors.get_measure(scope_of(screening.grid_leader), measure.pk)
     leader_b = make_user("screen_leader_b", world.grid_b, "grid_leader")
-    assert followup.get_measure(scope_of(leader_b), measure.pk) == measure
+    assert followup_selectors.get_measure(scope_of(leader_b), measure.pk) == measure
     check_b = followup.record_check(
         actor=leader_b,
         measure=measure,

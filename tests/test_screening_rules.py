@@ -23,6 +23,7 @@ from wangge.screening.models import (
     RiskArea,
     ScreeningRecord,
 )
+from wangge.screening.rules import selectors as rules_selectors
 from wangge.screening.rules import services as rules_admin
 
 pytestmark = pytest.mark.django_db
@@ -120,7 +121,7 @@ def test_import_preview_lists_bad_rows_then_keeps_the_valid_ones(screening, dist
     with pytest.raises(ValidationError):
         rules_admin.import_risk_areas(actor=district, preview=preview, all_or_nothing=True)
     assert RiskArea.objects.filter(province__in=["河南省", "河北省"]).count() == 0
-    stored = rules_admin.stored_preview(actor=district, sha256=preview.sha256)
+    stored = rules_selectors.stored_preview(actor=district, sha256=preview.sha256)
     result = rules_admin.import_risk_areas(actor=district, preview=stored)
     assert (result.created, result.skipped) == (2, 3)
     jinshui = RiskArea.objects.get(county="金水区")
@@ -218,7 +219,7 @@ def test_a_new_version_ends_the_old_one_the_day_before(screening, district):
     assert new in rules.policies_on(today + timedelta(days=1)) and old not in rules.policies_on(
         today + timedelta(days=1)
     )
-    assert rules_admin.describe_policy(old) == (
+    assert rules_selectors.describe_policy(old) == (
         "7 days Centralised quarantine (集中隔离), tests on days 1,2,3,5,7 + "
         "3 days Home health monitoring (居家健康监测), test on day 3"
     )
@@ -281,7 +282,7 @@ def test_candidates_by_employer_are_screened_into_the_category(screening, world)
         p.employer = employer
         p.save(update_fields=["employer"])
     leader = make_user("dept_a", world.grid_a, "department_staff")  # screens, may not see full IDs
-    found = list(rules_admin.occupation_candidates(rules_admin.scope_of(leader), courier))
+    found = list(rules_selectors.occupation_candidates(rules_admin.scope_of(leader), courier))
     assert found == [a0]  # grid B's courier is outside the leader's scope; a1 is not a courier
     c = client_for(leader)
     url = reverse("screening:category_candidates")
@@ -294,7 +295,7 @@ def test_candidates_by_employer_are_screened_into_the_category(screening, world)
     assert response.status_code == 302
     assert ScreeningRecord.objects.filter(person=a0, category=courier).count() == 1
     assert not ScreeningRecord.objects.filter(person=b0).exists()
-    assert list(rules_admin.occupation_candidates(rules_admin.scope_of(leader), courier)) == []
+    assert list(rules_selectors.occupation_candidates(rules_admin.scope_of(leader), courier)) == []
 
 
 # --- pages ----------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from django.urls import reverse
 from tests.factories import make_user
 from wangge.audit.models import AuditEvent
 from wangge.registry.models import Building, BuildingKind, Person
+from wangge.testing.calling import selectors as calling_selectors
 from wangge.testing.calling import services as calling
 from wangge.testing.calling.channels import Channel, SendResult
 from wangge.testing.models import (
@@ -264,7 +265,7 @@ def test_notice_one_delivery_per_person_never_twice_and_no_phone(testing, django
 def test_notice_text_is_in_the_default_language(testing, settings):
     settings.LANGUAGE_CODE = "zh-hans"
     build(testing)
-    text = calling.notice_text(first_slot(testing))
+    text = calling_selectors.notice_text(first_slot(testing))
     assert testing.site.name in text and "甲楼" in text
 
 
@@ -456,7 +457,7 @@ def test_plan_pages_build_confirm_edit_and_print(testing):
     printed = client.get(reverse("testing:plan_print", kwargs={"round_id": rnd.pk}))
     assert printed.status_code == 200
     text = printed.content.decode()
-    assert 'data-testid="plan-print-page"' in text and calling.notice_text(slot) in text
+    assert 'data-testid="plan-print-page"' in text and calling_selectors.notice_text(slot) in text
 
 
 def test_notice_pages_outbox_and_masked_phones(testing, world, django_capture_on_commit_callbacks):

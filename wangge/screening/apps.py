@@ -29,7 +29,9 @@ class Config(AppConfig):
 
         register_permissions(PERMISSIONS)
         measure_handed_over.connect(
-            lambda sender, **kw: close_requests_of_measure(**kw),
+            lambda sender, *, actor, measure, outcome, **kw: close_requests_of_measure(
+                actor=actor, measure=measure, outcome=outcome
+            ),
             weak=False,
             dispatch_uid="screening-followup-handed-over",
         )

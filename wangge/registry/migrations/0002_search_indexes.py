@@ -1,6 +1,6 @@
 """Search indexes for PostgreSQL (a no-op on SQLite).
 
-wangge.registry.search asks for:
+wangge.registry.people.search asks for:
 - UPPER(name) LIKE UPPER('%张海婷%')      (icontains)       → trigram GIN on UPPER(name)
 - name LIKE '张三%'                       (startswith, 1–2 CJK characters, too short for trigrams)
                                                             → btree varchar_pattern_ops on name

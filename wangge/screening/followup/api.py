@@ -18,6 +18,7 @@ from ninja import Field, Router, Schema, Status
 from wangge.core.access import api_operation
 from wangge.core.api_conventions import Id, Limit, Offset, Text
 from wangge.roster import selectors as roster_selectors
+from wangge.screening.followup import selectors as followup_selectors
 from wangge.screening.followup import services as followup
 from wangge.screening.models import DailyCheck, Escalation, ServiceRequest
 from wangge.screening.permissions import SCREENING_FOLLOWUP, SCREENING_VIEW
@@ -188,14 +189,14 @@ def _limit(limit: int) -> int:
 @router.get("/measures/{int:measure_id}/checks", response=list[CheckOut])
 @api_operation(SCREENING_VIEW)
 def list_checks(request, measure_id: Id):
-    measure = followup.get_measure(request.scope, measure_id)
-    return [_check_out(c) for c in followup.checks_of(request.scope, measure)[:MAX_LIMIT]]
+    measure = followup_selectors.get_measure(request.scope, measure_id)
+    return [_check_out(c) for c in followup_selectors.checks_of(request.scope, measure)[:MAX_LIMIT]]
 
 
 @router.post("/measures/{int:measure_id}/checks", response={200: CheckOut, 201: CheckOut})
 @api_operation(SCREENING_FOLLOWUP)
 def record_check(request, measure_id: Id, payload: CheckIn):
-    measure = followup.get_measure(request.scope, measure_id)
+    measure = followup_selectors.get_measure(request.scope, measure_id)
     if payload.client_id is None:
         raise ValidationError({"client_id": _("Give a client_id (a UUID made by the client).")})
     if payload.on_date is None or payload.slot is None:
@@ -220,10 +221,12 @@ def record_check(request, measure_id: Id, payload: CheckIn):
 @api_operation(SCREENING_VIEW)
 def overdue(request, grid_id: Id | None = None, limit: Limit = 100):
     scope = request.scope
-    grids = followup.overdue_per_grid(scope)
+    grids = followup_selectors.overdue_per_grid(scope)
     if grid_id:
         grids = [g for g in grids if g.grid_id == grid_id]
-    behind = followup.missing_days(list(followup.overdue_measures(scope, grid_id=grid_id)[: _limit(limit)]))
+    behind = followup_selectors.missing_days(
+        list(followup_selectors.overdue_measures(scope, grid_id=grid_id)[: _limit(limit)])
+    )
     return {
         "grids": [g.__dict__ for g in grids],
         "people": [
@@ -244,7 +247,7 @@ def overdue(request, grid_id: Id | None = None, limit: Limit = 100):
 def list_escalations(
     request, open: bool = False, grid_id: Id | None = None, limit: Limit = 100, offset: Offset = 0
 ):
-    qs = followup.escalation_list(request.scope, open_only=open, grid_id=grid_id)
+    qs = followup_selectors.escalation_list(request.scope, open_only=open, grid_id=grid_id)
     offset = max(0, offset)
     return [_escalation_out(e) for e in qs[offset : offset + _limit(limit)]]
 
@@ -252,9 +255,9 @@ def list_escalations(
 @router.post("/escalations/{int:escalation_id}/handle", response=EscalationOut)
 @api_operation(SCREENING_FOLLOWUP)
 def handle_escalation(request, escalation_id: Id, payload: HandleIn):
-    escalation = followup.get_escalation(request.scope, escalation_id)
+    escalation = followup_selectors.get_escalation(request.scope, escalation_id)
     followup.handle_escalation(actor=request.user, escalation=escalation, note=payload.note)
-    return _escalation_out(followup.get_escalation(request.scope, escalation_id))
+    return _escalation_out(followup_selectors.get_escalation(request.scope, escalation_id))
 
 
 @router.get("/services", response=list[ServiceOut])
@@ -267,7 +270,7 @@ def list_services(
     limit: Limit = 100,
     offset: Offset = 0,
 ):
-    qs = followup.requests(
+    qs = followup_selectors.requests(
         request.scope, status=None if status == "all" else status, grid_id=grid_id, kind=kind
     )
     offset = max(0, offset)
@@ -277,7 +280,7 @@ def list_services(
 @router.post("/services", response={200: ServiceOut, 201: ServiceOut})
 @api_operation(SCREENING_FOLLOWUP)
 def raise_service(request, payload: ServiceIn):
-    measure = followup.get_measure(request.scope, payload.measure_id)
+    measure = followup_selectors.get_measure(request.scope, payload.measure_id)
     retried = bool(payload.client_id) and ServiceRequest.objects.filter(client_id=payload.client_id).exists()
     req = followup.raise_request(
         actor=request.user,
@@ -286,31 +289,33 @@ def raise_service(request, payload: ServiceIn):
         detail=payload.detail,
         client_id=payload.client_id,
     )
-    return Status(200 if retried else 201, _service_out(followup.get_request(request.scope, req.pk)))
+    return Status(
+        200 if retried else 201, _service_out(followup_selectors.get_request(request.scope, req.pk))
+    )
 
 
 @router.post("/services/{int:service_id}/assign", response=ServiceOut)
 @api_operation(SCREENING_FOLLOWUP)
 def assign_service(request, service_id: Id, payload: AssignIn):
-    req = followup.get_request(request.scope, service_id)
+    req = followup_selectors.get_request(request.scope, service_id)
     if payload.staff_id is None:
         raise ValidationError({"staff_id": _("Choose someone of the roster in your area.")})
     staff = roster_selectors.get_staff(request.scope, payload.staff_id)
     followup.assign_request(actor=request.user, request=req, staff=staff)
-    return _service_out(followup.get_request(request.scope, service_id))
+    return _service_out(followup_selectors.get_request(request.scope, service_id))
 
 
 @router.post("/services/{int:service_id}/done", response=ServiceOut)
 @api_operation(SCREENING_FOLLOWUP)
 def service_done(request, service_id: Id, payload: DoneIn):
-    req = followup.get_request(request.scope, service_id)
+    req = followup_selectors.get_request(request.scope, service_id)
     followup.complete_request(actor=request.user, request=req, outcome=payload.outcome)
-    return _service_out(followup.get_request(request.scope, service_id))
+    return _service_out(followup_selectors.get_request(request.scope, service_id))
 
 
 @router.post("/services/{int:service_id}/cancel", response=ServiceOut)
 @api_operation(SCREENING_FOLLOWUP)
 def service_cancel(request, service_id: Id, payload: CancelIn):
-    req = followup.get_request(request.scope, service_id)
+    req = followup_selectors.get_request(request.scope, service_id)
     followup.cancel_request(actor=request.user, request=req, reason=payload.reason)
-    return _service_out(followup.get_request(request.scope, service_id))
+    return _service_out(followup_selectors.get_request(request.scope, service_id))

@@ -18,6 +18,7 @@ from wangge.core.access import scoped_view
 from wangge.core.forms import add_service_error, paginate, post_data
 from wangge.core.masking import mask_id
 from wangge.registry.selectors import shown_phone
+from wangge.screening.followup import selectors as followup_selectors
 from wangge.screening.followup import services as followup
 from wangge.screening.followup.forms import (
     AssignForm,
@@ -60,7 +61,7 @@ def _card_context(request, m, form=None, slots: dict | None = None) -> dict:
     elif slots is not None:
         slot = slots.get(m.pk)
     else:
-        slot = followup.next_slot(m, today)
+        slot = followup_selectors.next_slot(m, today)
     if can_check and slot and form is None:
         form = CheckForm(measure=m, slot=slot)
     return {"m": m, "form": form if can_check and slot else None, "slot": slot, "today": today}
@@ -79,15 +80,17 @@ def day(request):
     """The grid team's day: people under measures, what is due today, a quick check each."""
     scope = request.scope
     today = timezone.localdate()
-    grids = list(followup.grids_with_measures(scope))
+    grids = list(followup_selectors.grids_with_measures(scope))
     grid_id = _grid_id(request, grids)
     page = paginate(
-        request, followup.under_measures(scope, grid_id=grid_id, today=today), per_page=DAY_PAGE_SIZE
+        request,
+        followup_selectors.under_measures(scope, grid_id=grid_id, today=today),
+        per_page=DAY_PAGE_SIZE,
     )
     measures = _decorate(request, page.object_list)
-    slots = followup.next_slots(measures, today)
+    slots = followup_selectors.next_slots(measures, today)
     cards = [_card_context(request, m, slots=slots) for m in measures]
-    overdue = followup.overdue_measures(scope, grid_id=grid_id, today=today)
+    overdue = followup_selectors.overdue_measures(scope, grid_id=grid_id, today=today)
     context = {
         "grids": grids,
         "grid_id": grid_id,
@@ -95,11 +98,13 @@ def day(request):
         "cards": cards,
         "today": today,
         "overdue_people": overdue.count(),
-        "overdue_tests": followup.overdue_tests(scope, grid_id=grid_id, today=today).count(),
-        "tests_today": followup.tests_due_today(scope, grid_id=grid_id, today=today).count(),
-        "awaiting": followup.awaiting_results(scope, grid_id=grid_id).count(),
-        "open_escalations": followup.escalation_list(scope, open_only=True, grid_id=grid_id).count(),
-        "services": list(followup.open_requests(scope, grid_id=grid_id)[:20]),
+        "overdue_tests": followup_selectors.overdue_tests(scope, grid_id=grid_id, today=today).count(),
+        "tests_today": followup_selectors.tests_due_today(scope, grid_id=grid_id, today=today).count(),
+        "awaiting": followup_selectors.awaiting_results(scope, grid_id=grid_id).count(),
+        "open_escalations": followup_selectors.escalation_list(
+            scope, open_only=True, grid_id=grid_id
+        ).count(),
+        "services": list(followup_selectors.open_requests(scope, grid_id=grid_id)[:20]),
         "can_check": request.user.can(SCREENING_FOLLOWUP),
     }
     return render(request, "screening/followup/day.html", context)
@@ -110,14 +115,16 @@ def day(request):
 def overdue(request):
     scope = request.scope
     today = timezone.localdate()
-    grids = list(followup.grids_with_measures(scope))
+    grids = list(followup_selectors.grids_with_measures(scope))
     grid_id = _grid_id(request, grids)
-    rows = followup.overdue_per_grid(scope, today=today)
+    rows = followup_selectors.overdue_per_grid(scope, today=today)
     if grid_id:
         rows = [r for r in rows if r.grid_id == grid_id]
-    page = paginate(request, followup.overdue_measures(scope, grid_id=grid_id, today=today), per_page=100)
-    behind = followup.missing_days(_decorate(request, page.object_list), today=today)
-    tests = list(followup.overdue_tests(scope, grid_id=grid_id, today=today)[:200])
+    page = paginate(
+        request, followup_selectors.overdue_measures(scope, grid_id=grid_id, today=today), per_page=100
+    )
+    behind = followup_selectors.missing_days(_decorate(request, page.object_list), today=today)
+    tests = list(followup_selectors.overdue_tests(scope, grid_id=grid_id, today=today)[:200])
     for t in tests:
         t.measure.shown_id = mask_id(t.measure.person.id_number)
     context = {
@@ -127,7 +134,7 @@ def overdue(request):
         "behind": behind,
         "page_obj": page,
         "tests": tests,
-        "awaiting": list(followup.awaiting_results(scope, grid_id=grid_id)[:200]),
+        "awaiting": list(followup_selectors.awaiting_results(scope, grid_id=grid_id)[:200]),
         "today": today,
     }
     return render(request, "screening/followup/overdue.html", context)
@@ -139,7 +146,7 @@ def measure_checks(request, measure_id: int):
     """The checks of one measure, with the form; a POST from the day page (htmx) answers with the
     person's card refreshed."""
     scope = request.scope
-    measure = followup.get_measure(scope, measure_id)
+    measure = followup_selectors.get_measure(scope, measure_id)
     is_htmx = bool(getattr(request, "htmx", None))
     form = None
     if request.method == "POST":
@@ -169,7 +176,7 @@ def measure_checks(request, measure_id: int):
                 if check.abnormal:
                     msg += " " + _("Abnormal: the grid's medic and the office are told.")
                 if is_htmx:
-                    m = followup.under_measures(scope).get(pk=measure.pk)
+                    m = followup_selectors.under_measures(scope).get(pk=measure.pk)
                     ctx = _card_context(request, _decorate(request, [m])[0])
                     ctx["done_message"] = msg
                     ctx["abnormal"] = check.abnormal
@@ -177,7 +184,7 @@ def measure_checks(request, measure_id: int):
                 messages.success(request, msg)
                 return redirect(_safe_next(request, reverse("screening:measure_checks", args=[measure.pk])))
         if is_htmx:
-            m = followup.under_measures(scope).filter(pk=measure.pk).first()
+            m = followup_selectors.under_measures(scope).filter(pk=measure.pk).first()
             if m is not None:
                 ctx = _card_context(request, _decorate(request, [m])[0], form=form)
                 ctx["form"] = form
@@ -188,10 +195,10 @@ def measure_checks(request, measure_id: int):
     today = timezone.localdate()
     can_check = request.user.can(SCREENING_FOLLOWUP) and measure.status == "active"
     if form is None and can_check:
-        slot = followup.next_slot(measure, min(today, measure.ends_on)) or 1
+        slot = followup_selectors.next_slot(measure, min(today, measure.ends_on)) or 1
         form = CheckForm(measure=measure, slot=slot, initial={"on_date": min(today, measure.ends_on)})
     _decorate(request, [measure])
-    checks = paginate(request, followup.checks_of(scope, measure), per_page=100)
+    checks = paginate(request, followup_selectors.checks_of(scope, measure), per_page=100)
     checks.object_list = list(checks.object_list)
     for c in checks.object_list:
         c.symptom_labels = [str(Symptom(s).label) for s in c.symptoms if s in Symptom.values]
@@ -218,10 +225,10 @@ def measure_checks(request, measure_id: int):
 @require_GET
 def escalations(request):
     scope = request.scope
-    grids = list(followup.grids_with_measures(scope))
+    grids = list(followup_selectors.grids_with_measures(scope))
     grid_id = _grid_id(request, grids)
     open_only = request.GET.get("open") == "1"
-    page = paginate(request, followup.escalation_list(scope, open_only=open_only, grid_id=grid_id))
+    page = paginate(request, followup_selectors.escalation_list(scope, open_only=open_only, grid_id=grid_id))
     context = {
         "page_obj": page,
         "grids": grids,
@@ -235,7 +242,7 @@ def escalations(request):
 @scoped_view(SCREENING_FOLLOWUP)
 @require_http_methods(["GET", "POST"])
 def escalation_handle(request, escalation_id: int):
-    escalation = followup.get_escalation(request.scope, escalation_id)
+    escalation = followup_selectors.get_escalation(request.scope, escalation_id)
     form = HandleForm(post_data(request))
     if request.method == "POST" and form.is_valid():
         try:
@@ -259,18 +266,20 @@ def escalation_handle(request, escalation_id: int):
 @require_GET
 def services(request):
     scope = request.scope
-    grids = list(followup.grids_with_measures(scope))
+    grids = list(followup_selectors.grids_with_measures(scope))
     form = ServiceFilter(request.GET or None, grids=grids)
     status, kind, grid_id = "open", None, None
     if form.is_bound and form.is_valid():
         status = form.cleaned_data["status"] or "open"
         kind = form.cleaned_data["kind"] or None
         grid_id = form.cleaned_data["grid"]
-    qs = followup.requests(scope, status=None if status == "all" else status, grid_id=grid_id, kind=kind)
+    qs = followup_selectors.requests(
+        scope, status=None if status == "all" else status, grid_id=grid_id, kind=kind
+    )
     context = {
         "form": form,
         "page_obj": paginate(request, qs),
-        "per_grid": followup.open_requests_per_grid(scope),
+        "per_grid": followup_selectors.open_requests_per_grid(scope),
         "can_change": request.user.can(SCREENING_FOLLOWUP),
     }
     return render(request, "screening/followup/services.html", context)
@@ -279,7 +288,7 @@ def services(request):
 @scoped_view(SCREENING_FOLLOWUP)
 @require_http_methods(["GET", "POST"])
 def service_new(request, measure_id: int):
-    measure = followup.get_measure(request.scope, measure_id)
+    measure = followup_selectors.get_measure(request.scope, measure_id)
     form = ServiceForm(post_data(request))
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -300,7 +309,7 @@ def service_new(request, measure_id: int):
 
 
 def _service_action(request, service_id: int, form_class, action, template_title: str, **form_kwargs):
-    req = followup.get_request(request.scope, service_id)
+    req = followup_selectors.get_request(request.scope, service_id)
     form = form_class(post_data(request), **form_kwargs)
     if request.method == "POST" and form.is_valid():
         try:
@@ -327,7 +336,7 @@ def service_assign(request, service_id: int):
         AssignForm,
         lambda req, d: followup.assign_request(actor=request.user, request=req, staff=d["assigned_to"]),
         _("Assign a request"),
-        staff=followup.staff_choices(request.scope),
+        staff=followup_selectors.staff_choices(request.scope),
     )
 
 

@@ -2,7 +2,7 @@ from django.db import migrations
 
 
 def load(apps, schema_editor):
-    from wangge.screening.defaults import load as load_defaults
+    from wangge.screening.rules.defaults import load as load_defaults
 
     load_defaults(
         apps.get_model("screening", "Category"),

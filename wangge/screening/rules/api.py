@@ -22,6 +22,7 @@ from wangge.core.api_conventions import Id, Limit, Line, Offset, Text
 from wangge.screening import rulebook as rules
 from wangge.screening.models import Category, MeasurePolicy, RiskArea, RiskLevel
 from wangge.screening.permissions import SCREENING_RULES, SCREENING_VIEW
+from wangge.screening.rules import selectors as rules_selectors
 from wangge.screening.rules import services as rules_admin
 
 router = Router(tags=["screening: rules"])
@@ -163,7 +164,7 @@ def _policy_out(p: MeasurePolicy, on: date) -> dict:
         "valid_to": p.valid_to,
         "basis_reference": p.basis_reference,
         "in_force": p.valid_from <= on and (p.valid_to is None or p.valid_to >= on),
-        "summary": rules_admin.describe_policy(p),
+        "summary": rules_selectors.describe_policy(p),
         "phases": [
             {
                 "order": ph.order,

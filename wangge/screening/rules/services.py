@@ -21,17 +21,15 @@ from typing import IO, Any
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from wangge.audit import services as audit
 from wangge.audit.models import Action
-from wangge.core.access import Scope, has_permission, scope_of, user_or_none
-from wangge.registry import selectors as registry_selectors
+from wangge.core.access import has_permission, scope_of, user_or_none
 from wangge.registry.imports import reading
 from wangge.registry.imports.fields import normalise_header
-from wangge.registry.models import Person
 from wangge.screening import permissions as perms
 from wangge.screening.models import (
     Category,
@@ -41,9 +39,14 @@ from wangge.screening.models import (
     PolicyPhase,
     RiskArea,
     RiskLevel,
-    ScreeningRecord,
     ScreeningSource,
     TriggerKind,
+)
+from wangge.screening.rules.selectors import (
+    ImportPreview,
+    cache_key,
+    is_district_editor,
+    occupation_candidates,
 )
 
 MAX_PHASES = 3
@@ -52,13 +55,6 @@ IMPORT_CACHE_SECONDS = 3600
 
 
 # --- who may edit -----------------------------------------------------------------------
-
-
-def is_district_editor(actor: Any) -> bool:
-    scope = scope_of(actor)
-    return (
-        has_permission(actor, perms.SCREENING_RULES) and not scope.is_empty and scope.root.parent_id is None
-    )
 
 
 def require_district_editor(actor: Any) -> None:
@@ -348,32 +344,6 @@ def natural_key(row: dict) -> tuple:
     return (row["province"], row["city"], row["county"], row["township"], row["level"], row["valid_from"])
 
 
-@dataclass
-class ImportPreview:
-    """A file read and checked, nothing written: the valid rows and the bad ones with reasons."""
-
-    sha256: str
-    name: str
-    total: int = 0
-    rows: list[dict] = field(default_factory=list)  # {"row": n, "province": ..., dates as ISO}
-    errors: list[dict] = field(default_factory=list)  # {"row": n, "error": "..."}
-    already_listed: int = 0  # valid rows the list holds already (re-import: left as they are)
-
-    def as_dict(self) -> dict:
-        return {
-            "sha256": self.sha256,
-            "name": self.name,
-            "total": self.total,
-            "rows": self.rows,
-            "errors": self.errors,
-            "already_listed": self.already_listed,
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict) -> ImportPreview:
-        return cls(**data)
-
-
 def _check_row(cells: list, mapping: dict[str, int]) -> tuple[dict | None, str]:
     def get(key: str):
         col = mapping.get(key)
@@ -443,19 +413,8 @@ def preview_risk_area_file(*, actor: Any, raw: IO[bytes], name: str) -> ImportPr
     if preview.total == 0:
         raise ValidationError(_("The file has no rows under its header."))
     preview.already_listed = sum(1 for r in preview.rows if _existing(r) is not None)
-    cache.set(_cache_key(actor, preview.sha256), preview.as_dict(), IMPORT_CACHE_SECONDS)
+    cache.set(cache_key(actor, preview.sha256), preview.as_dict(), IMPORT_CACHE_SECONDS)
     return preview
-
-
-def _cache_key(actor: Any, sha256: str) -> str:
-    return f"screening:risk-area-import:{getattr(actor, 'pk', 0)}:{sha256}"
-
-
-def stored_preview(*, actor: Any, sha256: str) -> ImportPreview | None:
-    if not re.fullmatch(r"[0-9a-f]{64}", sha256 or ""):
-        return None
-    data = cache.get(_cache_key(actor, sha256))
-    return ImportPreview.from_dict(data) if data else None
 
 
 def _existing(row: dict) -> RiskArea | None:
@@ -519,7 +478,7 @@ def import_risk_areas(*, actor: Any, preview: ImportPreview, all_or_nothing: boo
             result.updated += 1
         else:
             result.unchanged += 1
-    cache.delete(_cache_key(actor, preview.sha256))
+    cache.delete(cache_key(actor, preview.sha256))
     return result
 
 
@@ -720,50 +679,7 @@ def end_policy(*, actor: Any, policy: MeasurePolicy, valid_to: date) -> MeasureP
     return policy
 
 
-def describe_policy(policy: MeasurePolicy) -> str:
-    """“7 days centralised quarantine, tests on days 1,2,3,5,7 + 3 days home health monitoring,
-    test on day 3”."""
-    parts = []
-    for phase in policy.phases.all():
-        text = _("%(days)d days %(kind)s") % {"days": phase.days, "kind": MeasureKind(phase.kind).label}
-        days = [int(d) for d in phase.test_days]
-        if len(days) == 1:
-            text += ", " + _("test on day %(d)s") % {"d": days[0]}
-        elif days:
-            text += ", " + _("tests on days %(d)s") % {"d": ",".join(map(str, days))}
-        parts.append(text)
-    return " + ".join(parts)
-
-
-def describe_trigger(policy: MeasurePolicy) -> str:
-    if policy.trigger == TriggerKind.CATEGORY:
-        return _("Category: %(c)s") % {"c": policy.category.name if policy.category else "—"}
-    return _("Arrivals from a %(level)s area within %(days)d days") % {
-        "level": RiskLevel(policy.risk_level).label if policy.risk_level else "—",
-        "days": policy.within_days or 0,
-    }
-
-
 # --- by occupation or employer (scoped) ---------------------------------------------------
-
-
-def occupation_candidates(scope: Scope, category: Category) -> QuerySet[Person]:
-    """Active registry people of the scope whose employer contains one of the category's keywords
-    and who are not yet screened into it."""
-    words = category.keyword_list()
-    if category.entry != EntryWay.OCCUPATION or not words:
-        return Person.objects.none()
-    match = Q()
-    for word in words:
-        match |= Q(employer__contains=word)
-    screened = ScreeningRecord.objects.filter(person=OuterRef("pk"), category=category)
-    return (
-        registry_selectors.people(scope)
-        .filter(match)
-        .exclude(Exists(screened))
-        .select_related("grid")
-        .order_by("path", "name", "id")
-    )
 
 
 def screen_into_category(*, actor: Any, category: Category, person_ids: list[int]) -> int:

@@ -20,6 +20,7 @@ from wangge.registry import selectors as registry_selectors
 from wangge.screening import rulebook as rules
 from wangge.screening.models import Category, EntryWay, MeasurePolicy, RiskArea
 from wangge.screening.permissions import SCREENING_RULES, SCREENING_SCREEN, SCREENING_VIEW
+from wangge.screening.rules import selectors as rules_selectors
 from wangge.screening.rules import services as rules_admin
 from wangge.screening.rules.forms import (
     AsOfForm,
@@ -41,7 +42,7 @@ def category_list(request):
     categories = Category.objects.order_by("position", "id")
     context = {
         "categories": categories,
-        "can_edit": rules_admin.is_district_editor(request.user),
+        "can_edit": rules_selectors.is_district_editor(request.user),
         "can_screen": has_permission(request.user, SCREENING_SCREEN),
         "occupation": EntryWay.OCCUPATION,
     }
@@ -117,7 +118,7 @@ def category_candidates(request):
                 _("%(n)d people were screened into %(c)s.") % {"n": n, "c": category.name},
             )
             return redirect(reverse("screening:category_candidates") + f"?category={category.pk}")
-    page = paginate(request, rules_admin.occupation_candidates(request.scope, category))
+    page = paginate(request, rules_selectors.occupation_candidates(request.scope, category))
     for person in page.object_list:
         person.id_shown = registry_selectors.shown_id(request.user, person.id_number)
         person.phone_shown = registry_selectors.shown_phone(request.user, person.phone)
@@ -149,7 +150,7 @@ def risk_area_list(request):
         "on": f["on"],
         "today": timezone.localdate(),
         "page_obj": page,
-        "can_edit": rules_admin.is_district_editor(request.user),
+        "can_edit": rules_selectors.is_district_editor(request.user),
     }
     return render(request, "screening/rules/risk_area_list.html", context)
 
@@ -219,7 +220,7 @@ def risk_area_import(request):
     if request.method == "POST" and "sha256" in request.POST:
         confirm_form = ImportConfirmForm(request.POST)
         if confirm_form.is_valid():
-            preview = rules_admin.stored_preview(
+            preview = rules_selectors.stored_preview(
                 actor=request.user, sha256=confirm_form.cleaned_data["sha256"]
             )
             if preview is None:
@@ -285,15 +286,15 @@ def rule_list(request):
     )
     for p in policies:
         p.in_force = p.pk in in_force
-        p.summary = rules_admin.describe_policy(p)
-        p.applies_to = rules_admin.describe_trigger(p)
+        p.summary = rules_selectors.describe_policy(p)
+        p.applies_to = rules_selectors.describe_trigger(p)
     policies.sort(key=lambda p: (not p.in_force, p.name, -p.valid_from.toordinal()))
     context = {
         "form": form,
         "on": on,
         "policies": policies,
         "in_force_count": len(in_force),
-        "can_edit": rules_admin.is_district_editor(request.user),
+        "can_edit": rules_selectors.is_district_editor(request.user),
     }
     return render(request, "screening/rules/rule_list.html", context)
 

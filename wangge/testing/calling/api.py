@@ -13,6 +13,7 @@ from wangge.core.access import api_operation
 from wangge.core.api_conventions import Id, Limit, Offset, ValidationErrorOut, unprocessable
 from wangge.core.schemas import MaskedSchema
 from wangge.registry.selectors import shown_phone
+from wangge.testing.calling import selectors as calling_selectors
 from wangge.testing.calling import services as calling
 from wangge.testing.models import DeliveryStatus, Notice, NoticeDelivery, OutboxMessage
 from wangge.testing.permissions import TESTING_MANAGE, TESTING_VIEW
@@ -160,7 +161,7 @@ def _notice_out(request, notice, limit: int = 500, offset: int = 0, status: str 
         "channel": notice.channel,
         "text": notice.text,
         "created_at": notice.created_at,
-        "counts": calling.delivery_counts(notice, scope),
+        "counts": calling_selectors.delivery_counts(notice, scope),
         "count": count,
         "items": [
             {
@@ -183,14 +184,14 @@ def _notice_out(request, notice, limit: int = 500, offset: int = 0, status: str 
 def get_plan(request, round_id: Id, site_id: Id | None = None, limit: Limit = 500, offset: Offset = 0):
     """The batches of a round the caller may see (a grid leader: those of their grid)."""
     rnd = selectors.get_round(request.scope, round_id)
-    qs = calling.slots(request.scope, rnd)
+    qs = calling_selectors.slots(request.scope, rnd)
     if site_id is not None:
         qs = qs.filter(site_id=site_id)
     count, items = _window(
         qs.order_by("site__path", "site__name", "site_id", "starts_at", "id"), limit, offset
     )
     manager = request.actor.can(TESTING_MANAGE) and selectors.can_manage(request.scope, rnd)
-    queues = calling.window_queues(rnd, {s.site_id for s in items}) if manager else None
+    queues = calling_selectors.window_queues(rnd, {s.site_id for s in items}) if manager else None
     notices = _notices_of(items)
     return {"count": count, "items": [_slot_out(s, queues, notices) for s in items]}
 
@@ -213,7 +214,7 @@ def build(request, round_id: Id, start_at: datetime | None = None):
 @api_operation(TESTING_MANAGE)
 def patch_slot(request, slot_id: Id, payload: SlotPatch):
     scope = request.scope
-    slot = calling.get_slot(scope, slot_id)
+    slot = calling_selectors.get_slot(scope, slot_id)
     site = slot.site
     if payload.site_id is not None:
         site = selectors.sites(scope, slot.round).filter(pk=payload.site_id).first()
@@ -229,22 +230,22 @@ def patch_slot(request, slot_id: Id, payload: SlotPatch):
         )
     except ValidationError as exc:
         return unprocessable(exc)
-    slot = calling.get_slot(scope, slot.pk)
+    slot = calling_selectors.get_slot(scope, slot.pk)
     return _slot_out(slot, None, _notices_of([slot]))
 
 
 @router.post("/slots/{int:slot_id}/notice", response={201: NoticeOut})
 @api_operation(TESTING_MANAGE)
 def slot_notice(request, slot_id: Id):
-    slot = calling.get_slot(request.scope, slot_id)
+    slot = calling_selectors.get_slot(request.scope, slot_id)
     notice = calling.send_slot_notice(actor=request.actor, slot=slot)
-    return Status(201, _notice_out(request, calling.get_notice(request.scope, notice.pk)))
+    return Status(201, _notice_out(request, calling_selectors.get_notice(request.scope, notice.pk)))
 
 
 @router.get("/notices/{int:notice_id}", response=NoticeOut)
 @api_operation(TESTING_VIEW)
 def get_notice(request, notice_id: Id, status: str = "", limit: Limit = 500, offset: Offset = 0):
-    notice = calling.get_notice(request.scope, notice_id)
+    notice = calling_selectors.get_notice(request.scope, notice_id)
     if status and status not in DeliveryStatus.values:
         status = ""
     return _notice_out(request, notice, limit, offset, status)
@@ -253,9 +254,9 @@ def get_notice(request, notice_id: Id, status: str = "", limit: Limit = 500, off
 @router.post("/notices/{int:notice_id}/resend", response=NoticeOut)
 @api_operation(TESTING_MANAGE)
 def resend(request, notice_id: Id):
-    notice = calling.get_notice(request.scope, notice_id)
+    notice = calling_selectors.get_notice(request.scope, notice_id)
     calling.resend_failed(actor=request.actor, notice=notice)
-    return _notice_out(request, calling.get_notice(request.scope, notice.pk))
+    return _notice_out(request, calling_selectors.get_notice(request.scope, notice.pk))
 
 
 @router.get("/outbox", response=OutboxPage)

@@ -17,6 +17,7 @@ from wangge.core.access import scoped_view, under
 from wangge.core.forms import add_service_error, paginate, post_data
 from wangge.org.models import OrgUnit
 from wangge.registry.selectors import shown_phone
+from wangge.testing.calling import selectors as calling_selectors
 from wangge.testing.calling import services as calling
 from wangge.testing.models import DeliveryStatus, Notice, NoticeDelivery, OutboxMessage
 from wangge.testing.permissions import TESTING_MANAGE, TESTING_VIEW
@@ -51,7 +52,7 @@ def plan(request, round_id: int):
     scope = request.scope
     rnd = selectors.get_round(scope, round_id)
     can_manage = _can_manage(request, rnd)
-    visible = calling.slots(scope, rnd)
+    visible = calling_selectors.slots(scope, rnd)
     site_choices = list(
         visible.values("site_id", "site__name")
         .annotate(n=Count("id"), people=Sum("people"))
@@ -64,7 +65,7 @@ def plan(request, round_id: int):
         per_page=PLAN_PAGE_SIZE,
     )
     slot_list = list(page.object_list)
-    queues = calling.window_queues(rnd, {s.site_id for s in slot_list}) if can_manage else None
+    queues = calling_selectors.window_queues(rnd, {s.site_id for s in slot_list}) if can_manage else None
     notices = _latest_notices(s.pk for s in slot_list)
     for s in slot_list:
         s.notice_id = notices.get(s.pk)
@@ -72,7 +73,7 @@ def plan(request, round_id: int):
         "round": rnd,
         "can_manage": can_manage,
         "can_change": request.user.can(TESTING_MANAGE),
-        "site_plans": calling.windows_of(rnd, slot_list, queues=queues),
+        "site_plans": calling_selectors.windows_of(rnd, slot_list, queues=queues),
         "page_obj": page,
         "site_choices": site_choices,
         "site_id": site_id,
@@ -84,7 +85,7 @@ def plan(request, round_id: int):
             edited=Count("id", filter=Q(edited=True)),
             after_closing=Count("id", filter=Q(ends_at__gt=F("site__closes_at"))),
         )
-        plannable = calling.plannable(rnd).count()
+        plannable = calling_selectors.plannable(rnd).count()
         context.update(
             planned=stats["people"] or 0,
             edited=stats["edited"],
@@ -101,7 +102,7 @@ def plan(request, round_id: int):
 def plan_build(request, round_id: int):
     scope = request.scope
     rnd = selectors.get_round(scope, round_id)
-    existing = calling.slots(scope, rnd).count()
+    existing = calling_selectors.slots(scope, rnd).count()
     if existing and request.POST.get("confirm") != "yes":
         return render(request, "testing/calling/plan_confirm.html", {"round": rnd, "existing": existing})
     try:
@@ -168,7 +169,7 @@ class SlotForm(forms.Form):
 @scoped_view(TESTING_MANAGE)
 def slot_edit(request, slot_id: int):
     scope = request.scope
-    slot = calling.get_slot(scope, slot_id)
+    slot = calling_selectors.get_slot(scope, slot_id)
     initial = {
         "site": slot.site_id,
         "starts_at": timezone.localtime(slot.starts_at),
@@ -200,13 +201,13 @@ def slot_edit(request, slot_id: int):
 def plan_print(request, round_id: int):
     scope = request.scope
     rnd = selectors.get_round(scope, round_id)
-    qs, site_id = _site_filter(request, calling.slots(scope, rnd).select_related("site__unit"))
+    qs, site_id = _site_filter(request, calling_selectors.slots(scope, rnd).select_related("site__unit"))
     slot_list = list(qs.order_by("site__path", "site__name", "site_id", "starts_at", "id"))
     for s in slot_list:
-        s.notice_text = calling.notice_text(s)
+        s.notice_text = calling_selectors.notice_text(s)
     context = {
         "round": rnd,
-        "site_plans": calling.windows_of(rnd, slot_list),
+        "site_plans": calling_selectors.windows_of(rnd, slot_list),
         "printed_at": timezone.now(),
     }
     return render(request, "testing/calling/plan_print.html", context)
@@ -215,7 +216,7 @@ def plan_print(request, round_id: int):
 @scoped_view(TESTING_MANAGE)
 @require_POST
 def slot_notice(request, slot_id: int):
-    slot = calling.get_slot(request.scope, slot_id)
+    slot = calling_selectors.get_slot(request.scope, slot_id)
     try:
         notice = calling.send_slot_notice(actor=request.user, slot=slot)
     except ValidationError as exc:
@@ -247,7 +248,7 @@ def plan_notices(request, round_id: int):
 @require_GET
 def notice(request, notice_id: int):
     scope = request.scope
-    n = calling.get_notice(scope, notice_id)
+    n = calling_selectors.get_notice(scope, notice_id)
     deliveries = scope.filter(NoticeDelivery.objects.filter(notice=n).select_related("person")).order_by(
         "status", "person__name", "id"
     )
@@ -262,7 +263,7 @@ def notice(request, notice_id: int):
         "slot": n.slot,
         "round": n.slot.round,
         "page_obj": page,
-        "counts": calling.delivery_counts(n, scope),
+        "counts": calling_selectors.delivery_counts(n, scope),
         "statuses": DeliveryStatus.choices,
         "status": status,
         "can_manage": request.user.can(TESTING_MANAGE),
@@ -273,7 +274,7 @@ def notice(request, notice_id: int):
 @scoped_view(TESTING_MANAGE)
 @require_POST
 def notice_resend(request, notice_id: int):
-    n = calling.get_notice(request.scope, notice_id)
+    n = calling_selectors.get_notice(request.scope, notice_id)
     count = calling.resend_failed(actor=request.user, notice=n)
     if count:
         messages.success(request, _("%(n)d failed messages were sent again.") % {"n": count})

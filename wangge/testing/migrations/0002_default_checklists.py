@@ -4,7 +4,7 @@ from django.db import migrations
 
 
 def seed(apps, schema_editor):
-    from wangge.testing.checklists import seed_defaults
+    from wangge.testing.rounds.checklists import seed_defaults
 
     seed_defaults(apps.get_model("testing", "ChecklistItem"))
 
