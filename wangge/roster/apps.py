@@ -14,12 +14,10 @@ class Config(AppConfig):
         from wangge.core.api import register_api_router
         from wangge.core.home import HomePanel, register_home_panel
         from wangge.core.menu import MenuEntry, register_menu
-        from wangge.core.paths import register_path_scoped
         from wangge.core.permissions import register_permissions
         from wangge.org.models import OrgUnit
         from wangge.org.signals import unit_closed
         from wangge.roster import api, api_units, selectors, views_tree
-        from wangge.roster.models import Assignment, Department, StaffMember, WorkingGroup
         from wangge.roster.permissions import PERMISSIONS, ROSTER_VIEW, ROSTER_VIEW_CONTACT
 
         register_permissions(PERMISSIONS)
@@ -37,8 +35,6 @@ class Config(AppConfig):
         register_api_router("/units", api_units.router, order=15)
         unit_closed.connect(_end_responsibilities, sender=OrgUnit, dispatch_uid="roster-unit-closed")
         masking.register_reveal_permission(masking.PHONE, ROSTER_VIEW_CONTACT, model_prefix="roster.")
-        for model in (StaffMember, Assignment, Department, WorkingGroup):
-            register_path_scoped(model)
 
         register_reference(
             "department", lambda scope, ids: selectors.departments(scope).filter(pk__in=ids), "department_id"

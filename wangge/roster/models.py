@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from wangge.core.paths import PathScopedModel
+
 
 class Gender(models.TextChoices):
     MALE = "M", _("Male")
@@ -45,13 +47,12 @@ class DepartmentKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class Department(models.Model):
+class Department(PathScopedModel):
     unit = models.ForeignKey(
         "org.OrgUnit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="departments"
     )
     kind = models.CharField(_("kind"), max_length=32, choices=DepartmentKind.choices)
     name = models.CharField(_("name"), max_length=100)
-    path = models.CharField(max_length=255, editable=False)
 
     class Meta:
         verbose_name = _("department")
@@ -66,7 +67,7 @@ class Department(models.Model):
         return self.name
 
 
-class StaffMember(models.Model):
+class StaffMember(PathScopedModel):
     name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices, blank=True, default="")
     phone = models.CharField(_("phone"), max_length=20, blank=True)
@@ -85,7 +86,6 @@ class StaffMember(models.Model):
         related_name="staff",
     )
     note = models.TextField(_("note"), blank=True)
-    path = models.CharField(max_length=255, editable=False)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
@@ -134,7 +134,7 @@ class AssignmentQuerySet(models.QuerySet):
         return self.filter(start_date__lte=on).filter(Q(end_date__isnull=True) | Q(end_date__gte=on))
 
 
-class Assignment(models.Model):
+class Assignment(PathScopedModel):
     staff = models.ForeignKey(
         StaffMember, verbose_name=_("staff member"), on_delete=models.PROTECT, related_name="assignments"
     )
@@ -147,7 +147,6 @@ class Assignment(models.Model):
     start_date = models.DateField(_("from"))
     end_date = models.DateField(_("until"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
-    path = models.CharField(max_length=255, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     objects = AssignmentQuerySet.as_manager()
@@ -175,7 +174,7 @@ class Assignment(models.Model):
         return self.start_date <= on and (self.end_date is None or self.end_date >= on)
 
 
-class WorkingGroup(models.Model):
+class WorkingGroup(PathScopedModel):
     """A task group of an office (专班), one line of work: "一办十一组"."""
 
     office = models.ForeignKey(
@@ -183,7 +182,6 @@ class WorkingGroup(models.Model):
     )
     name = models.CharField(_("name"), max_length=100)
     line_of_work = models.CharField(_("line of work"), max_length=200, blank=True)
-    path = models.CharField(max_length=255, editable=False)
     members = models.ManyToManyField(StaffMember, through="WorkingGroupMember", related_name="working_groups")
     closed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
