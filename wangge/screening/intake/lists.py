@@ -26,13 +26,14 @@ from wangge.audit import services as audit
 from wangge.audit.models import Action
 from wangge.core.access import require, scope_of, user_or_none
 from wangge.org.models import Level, OrgUnit
-from wangge.registry import services as registry
+from wangge.registry.identity import CheckedId
 from wangge.registry.imports import fastwrite
 from wangge.registry.imports.engine import ERROR_HEADER, ErrorBook
 from wangge.registry.imports.fields import normalise_header
 from wangge.registry.imports.processors import document, parse_date, phone, text
+from wangge.registry.imports.provisional import NewPerson, register_provisional_people
 from wangge.registry.imports.reading import open_table
-from wangge.registry.models import Person, PersonMove, ResidentStatus
+from wangge.registry.models import Person
 from wangge.screening import permissions as perms
 from wangge.screening import rulebook as rules
 from wangge.screening.intake.services import Report, dedupe_key, split_place
@@ -100,6 +101,7 @@ class Row:
     person: Person | None = None
     grid_error: str = ""
     outcome: str = ""  # matched / provisional / merged / outside / error
+    checked: CheckedId | None = None  # the document as checked, for a provisional person
 
 
 @dataclass
@@ -219,7 +221,7 @@ def _check_row(row: Row, col: dict[str, int], grids, categories, today: datetime
             contact_of=text(cell("contact_of"))[:200],
         )
     )
-    row._checked = checked  # type: ignore[attr-defined]
+    row.checked = checked
 
 
 def _existing_people(docs: set[tuple[str, str]]) -> dict[tuple[str, str], Person]:
@@ -386,38 +388,32 @@ def run_import(
     )
     batch.save()
     with timer("write"):
-        # Provisional people: one per document, in the grid first given for it.
-        created: dict[tuple[str, str], Person] = {}
+        # Provisional people: one per document, in the grid first given for it (the registry
+        # registers them, in one statement per table).
+        first_rows: dict[tuple[str, str], Row] = {}
         for row in analysis.rows:
-            if row.outcome != "provisional":
-                continue
-            doc = (row.report.id_type, row.report.id_number)
-            if doc not in created:
-                checked = row._checked  # type: ignore[attr-defined]
-                created[doc] = Person(
+            if row.outcome == "provisional":
+                first_rows.setdefault((row.report.id_type, row.report.id_number), row)
+        new_people = register_provisional_people(
+            actor=actor,
+            people=[
+                NewPerson(
                     name=row.report.name,
-                    name_initials=registry.initials(row.report.name),
-                    id_type=checked.id_type,
-                    id_number=checked.number,
-                    id_warning=checked.warning,
-                    sex=checked.sex or "",
-                    birth_date=checked.birth_date,
+                    document=row.checked,
                     phone=row.report.phone,
-                    status=ResidentStatus.PROVISIONAL,
-                    origin=(row.report.came_from or row.report.from_province)[:200],
+                    origin=row.report.came_from or row.report.from_province,
                     arrival_date=row.report.arrival_date,
                     grid=row.grid,
-                    path=row.grid.path,
                 )
-            row.person = created[doc]
-        new_people = list(created.values())
-        fastwrite.insert(new_people)
-        fastwrite.insert(
-            [
-                PersonMove(person=p, to_path=p.path, kind="arrive", actor=by, reason="screening")
-                for p in new_people
-            ]
+                for row in first_rows.values()
+            ],
+            reason="screening",
+            allowed_by=(perms.SCREENING_SCREEN,),
         )
+        created = dict(zip(first_rows, new_people, strict=True))
+        for row in analysis.rows:
+            if row.outcome == "provisional":
+                row.person = created[(row.report.id_type, row.report.id_number)]
         # Records: by dedupe key, existing ones first, then the first row of each new key.
         keyed: list[tuple[Row, str]] = []
         for row in analysis.rows:
