@@ -15,6 +15,7 @@ from django.test import Client
 
 from tests.factories import make_user
 from tests.factories.scoping import PARAM, all_routes
+from wangge.core.access import SYSTEM
 from wangge.registry import services as registry
 from wangge.registry.codes import services as codes
 
@@ -70,11 +71,11 @@ def test_debug_uses_a_random_key_of_the_checkout_kept_in_var(tmp_path):
 @pytest.mark.django_db
 def test_a_code_signed_with_the_old_published_key_is_refused(client, world, grid_leader_a):
     assert settings.SECRET_KEY != OLD_PUBLISHED_KEY
-    building = registry.create_building(actor=None, grid=world.grid_a, name="楼")
-    room = registry.get_or_create_room(actor=None, building=building, number="101")
-    household = registry.create_household(actor=None, room=room)
+    building = registry.create_building(actor=SYSTEM, grid=world.grid_a, name="楼")
+    room = registry.get_or_create_room(actor=SYSTEM, building=building, number="101")
+    household = registry.create_household(actor=SYSTEM, room=room)
     person = registry.register_person(
-        actor=None, household=household, name="张海婷", id_type="passport", id_number="E12345678"
+        actor=SYSTEM, household=household, name="张海婷", id_type="passport", id_number="E12345678"
     )
     forged = f"{codes.PREFIX}:" + signing.Signer(
         key=OLD_PUBLISHED_KEY, salt=codes.SALT, algorithm="sha256"
