@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -14,7 +13,7 @@ from wangge.accounts.models import ApiToken, Role, User
 from wangge.accounts.permissions import ACCOUNTS_MANAGE
 from wangge.audit import services as audit
 from wangge.audit.models import Action
-from wangge.core.access import has_permission, is_system, not_found, require, scope_of
+from wangge.core.access import Actor, has_permission, is_system, not_found, require, scope_of
 from wangge.core.permissions import catalogue
 from wangge.org.models import OrgUnit
 
@@ -27,11 +26,11 @@ def _account_snapshot(user: User) -> dict:
     return data
 
 
-def _require_manage(actor: Any) -> None:
+def _require_manage(actor: Actor) -> None:
     require(actor, ACCOUNTS_MANAGE)
 
 
-def _grantable_roles(actor: Any, roles: list[Role]) -> None:
+def _grantable_roles(actor: Actor, roles: list[Role]) -> None:
     """Nobody grants a permission they do not hold themselves."""
     if is_system(actor):
         return
@@ -44,7 +43,7 @@ def _grantable_roles(actor: Any, roles: list[Role]) -> None:
 @transaction.atomic
 def create_account(
     *,
-    actor: Any,
+    actor: Actor,
     username: str,
     password: str,
     jurisdiction: OrgUnit | None,
@@ -80,7 +79,7 @@ def create_account(
     return user
 
 
-def accounts(actor: Any):
+def accounts(actor: Actor):
     """Accounts whose jurisdiction lies inside the actor's."""
     return scope_of(actor).filter(User.objects.all(), path_field="jurisdiction__path")
 
@@ -88,7 +87,7 @@ def accounts(actor: Any):
 @transaction.atomic
 def update_account(
     *,
-    actor: Any,
+    actor: Actor,
     user: User,
     jurisdiction: OrgUnit | None = None,
     roles: list[Role] | None = None,
@@ -221,7 +220,7 @@ def ensure_role(*, code: str, name: str, permissions: list[str], description: st
     return role
 
 
-def _require_district_roles_admin(actor: Any) -> None:
+def _require_district_roles_admin(actor: Actor) -> None:
     """Roles are district-wide: only a roles administrator at the top of the tree defines them."""
     from wangge.accounts.permissions import ROLES_MANAGE
 
@@ -235,7 +234,7 @@ def _require_district_roles_admin(actor: Any) -> None:
 @transaction.atomic
 def save_role(
     *,
-    actor: Any,
+    actor: Actor,
     role: Role | None = None,
     code: str,
     name: str,
@@ -282,5 +281,5 @@ def save_role(
     return role
 
 
-def require_roles_admin(actor: Any) -> None:
+def require_roles_admin(actor: Actor) -> None:
     _require_district_roles_admin(actor)

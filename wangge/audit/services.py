@@ -11,7 +11,7 @@ from typing import Any
 from django.db import models
 
 from wangge.audit.models import Action, AuditEvent
-from wangge.core.access import user_or_none
+from wangge.core.access import Actor, user_or_none
 
 # Set per request by middleware: "web" or "api"; commands leave "cli".
 current_channel: contextvars.ContextVar[str] = contextvars.ContextVar("wangge_audit_channel", default="cli")
@@ -46,7 +46,7 @@ def snapshot(obj: models.Model) -> dict[str, Any]:
     return data
 
 
-def _account_of(actor: Any):
+def _account_of(actor: Actor):
     """The account to record, None for the platform itself. A missing actor is a caller's bug:
     the platform must be named (SYSTEM, PUBLIC_ACTOR), never implied."""
     if actor is None:
@@ -56,7 +56,7 @@ def _account_of(actor: Any):
 
 def record(
     *,
-    actor: Any,
+    actor: Actor,
     action: str,
     obj: models.Model,
     path: str = "",
@@ -79,7 +79,7 @@ def record(
     )
 
 
-def record_view(*, actor: Any, obj: models.Model, path: str = "") -> AuditEvent:
+def record_view(*, actor: Actor, obj: models.Model, path: str = "") -> AuditEvent:
     """Viewing a person's full record is itself an audited act."""
     return record(actor=actor, action=Action.VIEW, obj=obj, path=path)
 
@@ -100,7 +100,7 @@ class AuditContextMiddleware:
 
 
 def record_sql(
-    *, actor: Any, action: str, obj: models.Model, path: str = "", after: dict | None = None
+    *, actor: Actor, action: str, obj: models.Model, path: str = "", after: dict | None = None
 ) -> tuple[str, list]:
     """The INSERT of one audit row, as (sql, params), for a caller that sends several writes in
     one statement (the check-in hot path). Same row as `record` writes."""

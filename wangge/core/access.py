@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
@@ -27,6 +27,25 @@ M = TypeVar("M", bound=Model)
 ACCESS_ATTR = "wangge_access"
 SCOPED = "scoped"
 PUBLIC = "public"
+
+
+class Actor(Protocol):
+    """Who acts: an account, or the platform itself (SYSTEM, PUBLIC_ACTOR). Never None: a
+    service handed None refuses (see `has_permission` and `scope_of`)."""
+
+    @property
+    def is_authenticated(self) -> bool: ...
+
+    @property
+    def is_active(self) -> bool: ...
+
+    @property
+    def pk(self) -> Any: ...
+
+    @property
+    def jurisdiction(self) -> Any: ...
+
+    def can(self, permission: str) -> bool: ...
 
 
 class SystemActor:
@@ -61,7 +80,7 @@ SYSTEM = SystemActor("system")
 PUBLIC_ACTOR = SystemActor("public")
 
 
-def is_system(actor: Any) -> bool:
+def is_system(actor: Actor | None) -> bool:
     return isinstance(actor, SystemActor)
 
 
@@ -147,7 +166,7 @@ def under(qs: QuerySet[M, Any], place: Any, path_field: str = "path") -> QuerySe
     return qs.filter(**{f"{path_field}__startswith": path})
 
 
-def scope_of(actor: Any) -> Scope:
+def scope_of(actor: Actor | None) -> Scope:
     """The one scoping function. None, anonymous, inactive or jurisdiction-less actors see nothing."""
     if isinstance(actor, SystemActor):
         return Scope(actor=actor, root=None, unbounded=True)
@@ -159,7 +178,7 @@ def scope_of(actor: Any) -> Scope:
     return Scope(actor=actor, root=root)
 
 
-def require_path(actor: Any, path: str | None) -> None:
+def require_path(actor: Actor | None, path: str | None) -> None:
     """Refuse, as not found, a path outside the actor's scope."""
     scope_of(actor).require_path(path)
 
@@ -169,14 +188,14 @@ def user_or_none(actor: Any):
     return actor if getattr(actor, "is_authenticated", False) else None
 
 
-def has_permission(actor: Any, permission: str) -> bool:
+def has_permission(actor: Actor | None, permission: str) -> bool:
     """None and anonymous actors have no permission; the system actor has them all."""
     if isinstance(actor, SystemActor):
         return True
     return bool(actor is not None and getattr(actor, "is_authenticated", False) and actor.can(permission))
 
 
-def require(actor: Any, permission: str) -> None:
+def require(actor: Actor | None, permission: str) -> None:
     if not has_permission(actor, permission):
         raise PermissionDenied(_("Your role does not allow this."))
 
@@ -220,7 +239,8 @@ def api_operation(permission: str | None = None, *, public: bool = False) -> Cal
         @functools.wraps(func)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any):
             if not public:
-                user = getattr(request, "auth", None) or request.user
+                # The request's account, or an anonymous one (which has no permission, sees nothing).
+                user: Any = getattr(request, "auth", None) or request.user
                 if permission and not has_permission(user, permission):
                     raise PermissionDenied(_("Your role does not allow this."))
                 request.scope = scope_of(user)  # type: ignore[attr-defined]

@@ -3,8 +3,6 @@ transaction with its audit rows; the actor's role and scope are checked here, no
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -12,23 +10,23 @@ from django.utils.translation import gettext as _
 
 from wangge.audit import services as audit
 from wangge.audit.models import Action
-from wangge.core.access import is_system, require, scope_of
+from wangge.core.access import Actor, is_system, require, scope_of
 from wangge.core.paths import path_scoped_models, rewrite_prefix
 from wangge.org.models import ALLOWED_PARENT_LEVELS, Level, OrgUnit
 from wangge.org.permissions import ORG_EDIT
 from wangge.org.signals import unit_closed
 
 
-def _require_edit(actor: Any) -> None:
+def _require_edit(actor: Actor) -> None:
     require(actor, ORG_EDIT)
 
 
-def _check_in_scope(actor: Any, unit: OrgUnit) -> None:
+def _check_in_scope(actor: Actor, unit: OrgUnit) -> None:
     """Out of scope answers like a missing record (the system actor covers the whole tree)."""
     scope_of(actor).require_unit(unit)
 
 
-def _is_own_root(actor: Any, unit: OrgUnit) -> bool:
+def _is_own_root(actor: Actor, unit: OrgUnit) -> bool:
     root = scope_of(actor).root
     return root is not None and root.pk == unit.pk
 
@@ -58,7 +56,7 @@ def _clean_code(code: str) -> str:
 @transaction.atomic
 def create_unit(
     *,
-    actor: Any,
+    actor: Actor,
     parent: OrgUnit | None,
     code: str,
     name: str,
@@ -96,7 +94,7 @@ def create_unit(
 @transaction.atomic
 def update_unit(
     *,
-    actor: Any,
+    actor: Actor,
     unit: OrgUnit,
     name: str | None = None,
     code: str | None = None,
@@ -130,7 +128,7 @@ def update_unit(
 
 
 @transaction.atomic
-def move_unit(*, actor: Any, unit: OrgUnit, new_parent: OrgUnit) -> OrgUnit:
+def move_unit(*, actor: Actor, unit: OrgUnit, new_parent: OrgUnit) -> OrgUnit:
     """Re-hang a unit and its whole subtree; every path copy moves in the same transaction."""
     _require_edit(actor)
     unit = OrgUnit.objects.select_for_update().get(pk=unit.pk)
@@ -161,7 +159,7 @@ def move_unit(*, actor: Any, unit: OrgUnit, new_parent: OrgUnit) -> OrgUnit:
 
 
 @transaction.atomic
-def close_unit(*, actor: Any, unit: OrgUnit, reason: str = "") -> OrgUnit:
+def close_unit(*, actor: Actor, unit: OrgUnit, reason: str = "") -> OrgUnit:
     """Close a unit that has no open children; its current responsibilities end today."""
     _require_edit(actor)
     unit = OrgUnit.objects.select_for_update().get(pk=unit.pk)
@@ -184,7 +182,7 @@ def close_unit(*, actor: Any, unit: OrgUnit, reason: str = "") -> OrgUnit:
 
 
 @transaction.atomic
-def reopen_unit(*, actor: Any, unit: OrgUnit) -> OrgUnit:
+def reopen_unit(*, actor: Actor, unit: OrgUnit) -> OrgUnit:
     _require_edit(actor)
     unit = OrgUnit.objects.select_for_update().get(pk=unit.pk)
     _check_in_scope(actor, unit)

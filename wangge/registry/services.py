@@ -21,7 +21,7 @@ from pypinyin import Style, lazy_pinyin
 
 from wangge.audit import services as audit
 from wangge.audit.models import Action
-from wangge.core.access import has_permission, require, require_path, scope_of, user_or_none
+from wangge.core.access import Actor, has_permission, require, require_path, scope_of, user_or_none
 from wangge.org.models import Level, OrgUnit
 from wangge.registry.identity import check_document, normalise_phone
 from wangge.registry.models import (
@@ -50,11 +50,11 @@ PERSON_FIELDS = (
 )
 
 
-def require_edit(actor: Any) -> None:
+def require_edit(actor: Actor) -> None:
     require(actor, REGISTRY_EDIT)
 
 
-def in_scope(actor: Any, path: str) -> None:
+def in_scope(actor: Actor, path: str) -> None:
     require_path(actor, path)
 
 
@@ -79,7 +79,7 @@ def _grid(unit: OrgUnit) -> OrgUnit:
 @transaction.atomic
 def create_building(
     *,
-    actor: Any,
+    actor: Actor,
     grid: OrgUnit,
     name: str,
     kind: str = BuildingKind.RESIDENTIAL,
@@ -113,7 +113,7 @@ def create_building(
 
 
 @transaction.atomic
-def move_building(*, actor: Any, building: Building, grid: OrgUnit) -> Building:
+def move_building(*, actor: Actor, building: Building, grid: OrgUnit) -> Building:
     """Re-hang a building under another grid: its rooms, households, people, rentals, tenancies,
     visits and party links move scope with it in the same transaction."""
     from wangge.registry.models import PartyLink, Rental, Tenancy, Visit
@@ -155,7 +155,7 @@ def move_building(*, actor: Any, building: Building, grid: OrgUnit) -> Building:
 
 @transaction.atomic
 def get_or_create_room(
-    *, actor: Any, building: Building, number: str, unit_label: str = "", floor: int | None = None
+    *, actor: Actor, building: Building, number: str, unit_label: str = "", floor: int | None = None
 ) -> Room:
     require_edit(actor)
     in_scope(actor, building.path)
@@ -188,7 +188,7 @@ def address_of(room: Room) -> str:
 
 
 @transaction.atomic
-def create_household(*, actor: Any, room: Room, note: str = "") -> Household:
+def create_household(*, actor: Actor, room: Room, note: str = "") -> Household:
     require_edit(actor)
     in_scope(actor, room.path)
     household = Household.objects.create(room=room, path=room.path, address=address_of(room), note=note)
@@ -233,7 +233,7 @@ def find_by_document(id_type: str, id_number: str) -> Person | None:
 @transaction.atomic
 def register_person(
     *,
-    actor: Any,
+    actor: Actor,
     household: Household,
     name: str,
     id_type: str,
@@ -356,7 +356,7 @@ def _return(*, actor, person: Person, household: Household, **changes) -> Person
 
 @transaction.atomic
 def update_person(
-    *, actor: Any, person: Person, id_type: str | None = None, id_number: str | None = None, **changes: Any
+    *, actor: Actor, person: Person, id_type: str | None = None, id_number: str | None = None, **changes: Any
 ) -> Person:
     require_edit(actor)
     person = Person.objects.select_for_update().get(pk=person.pk)
@@ -397,7 +397,7 @@ def update_person(
 
 @transaction.atomic
 def transfer_person(
-    *, actor: Any, person: Person, household: Household, relation: str = "", reason: str = ""
+    *, actor: Actor, person: Person, household: Household, relation: str = "", reason: str = ""
 ) -> Person:
     """Move someone to another household (in the actor's scope); the history keeps where they were."""
     require_edit(actor)
@@ -441,7 +441,7 @@ def transfer_person(
 
 
 @transaction.atomic
-def record_departure(*, actor: Any, person: Person, on: date | None = None, reason: str = "") -> Person:
+def record_departure(*, actor: Actor, person: Person, on: date | None = None, reason: str = "") -> Person:
     """Someone left the district: they stay searchable but leave the counts."""
     require_edit(actor)
     person = Person.objects.select_for_update().get(pk=person.pk)
@@ -469,7 +469,7 @@ def record_departure(*, actor: Any, person: Person, on: date | None = None, reas
 
 
 @transaction.atomic
-def revoke_code(*, actor: Any, person: Person) -> Person:
+def revoke_code(*, actor: Actor, person: Person) -> Person:
     """Invalidate every printed personal code of this person (a lost or misused card)."""
     require_edit(actor)
     person = Person.objects.select_for_update().get(pk=person.pk)
@@ -484,7 +484,7 @@ def revoke_code(*, actor: Any, person: Person) -> Person:
 @transaction.atomic
 def register_provisional(
     *,
-    actor: Any,
+    actor: Actor,
     grid: OrgUnit,
     name: str,
     id_type: str,

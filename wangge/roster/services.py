@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from wangge.audit import services as audit
 from wangge.audit.models import Action
-from wangge.core.access import not_found, require, scope_of
+from wangge.core.access import Actor, not_found, require, scope_of
 from wangge.org.models import Level, OrgUnit
 from wangge.roster.models import (
     Assignment,
@@ -36,11 +36,11 @@ PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 STAFF_FIELDS = ("name", "gender", "phone", "kind", "title", "is_party_member", "note")
 
 
-def _require_edit(actor: Any) -> None:
+def _require_edit(actor: Actor) -> None:
     require(actor, ROSTER_EDIT)
 
 
-def _in_scope(actor: Any, unit: OrgUnit) -> None:
+def _in_scope(actor: Actor, unit: OrgUnit) -> None:
     scope_of(actor).require_unit(unit)
 
 
@@ -61,7 +61,7 @@ def _open_unit(unit: OrgUnit) -> None:
 @transaction.atomic
 def create_staff(
     *,
-    actor: Any,
+    actor: Actor,
     unit: OrgUnit,
     name: str,
     kind: str = StaffKind.OTHER,
@@ -104,7 +104,7 @@ def create_staff(
 
 @transaction.atomic
 def update_staff(
-    *, actor: Any, staff: StaffMember, unit: OrgUnit | None = None, **changes: Any
+    *, actor: Actor, staff: StaffMember, unit: OrgUnit | None = None, **changes: Any
 ) -> StaffMember:
     """Change fields of a roster entry; moving them to another home unit needs both in scope."""
     _require_edit(actor)
@@ -151,7 +151,7 @@ def _overlapping(staff: StaffMember, unit: OrgUnit, role: str, start: date, end:
 @transaction.atomic
 def assign(
     *,
-    actor: Any,
+    actor: Actor,
     staff: StaffMember,
     unit: OrgUnit,
     role: str,
@@ -185,12 +185,12 @@ def assign(
     return assignment
 
 
-def _has_assignment_in_scope(actor: Any, staff: StaffMember) -> bool:
+def _has_assignment_in_scope(actor: Actor, staff: StaffMember) -> bool:
     return scope_of(actor).filter(Assignment.objects.filter(staff=staff)).exists()
 
 
 @transaction.atomic
-def end_assignment(*, actor: Any, assignment: Assignment, end_date: date | None = None) -> Assignment:
+def end_assignment(*, actor: Actor, assignment: Assignment, end_date: date | None = None) -> Assignment:
     _require_edit(actor)
     assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
     _in_scope(actor, assignment.unit)
@@ -209,12 +209,12 @@ def end_assignment(*, actor: Any, assignment: Assignment, end_date: date | None 
     return assignment
 
 
-def end_assignments_of_unit(*, actor: Any, unit: OrgUnit) -> int:
+def end_assignments_of_unit(*, actor: Actor, unit: OrgUnit) -> int:
     """Used when a unit closes: what was current ends with yesterday (or its first day)."""
     return _end_current(actor=actor, assignments=Assignment.objects.current().filter(unit=unit))
 
 
-def _end_current(*, actor: Any, assignments) -> int:
+def _end_current(*, actor: Actor, assignments) -> int:
     today = timezone.localdate()
     count = 0
     for assignment in assignments.select_for_update():
@@ -229,7 +229,7 @@ def _end_current(*, actor: Any, assignments) -> int:
 
 
 @transaction.atomic
-def create_department(*, actor: Any, unit: OrgUnit, kind: str, name: str) -> Department:
+def create_department(*, actor: Actor, unit: OrgUnit, kind: str, name: str) -> Department:
     _require_edit(actor)
     _in_scope(actor, unit)
     if unit.level not in (Level.DISTRICT, Level.OFFICE):
@@ -245,7 +245,7 @@ def create_department(*, actor: Any, unit: OrgUnit, kind: str, name: str) -> Dep
 
 
 @transaction.atomic
-def create_working_group(*, actor: Any, office: OrgUnit, name: str, line_of_work: str = "") -> WorkingGroup:
+def create_working_group(*, actor: Actor, office: OrgUnit, name: str, line_of_work: str = "") -> WorkingGroup:
     _require_edit(actor)
     _in_scope(actor, office)
     if office.level != Level.OFFICE:
@@ -262,7 +262,7 @@ def create_working_group(*, actor: Any, office: OrgUnit, name: str, line_of_work
 
 @transaction.atomic
 def add_group_member(
-    *, actor: Any, group: WorkingGroup, staff: StaffMember, is_lead: bool = False
+    *, actor: Actor, group: WorkingGroup, staff: StaffMember, is_lead: bool = False
 ) -> WorkingGroupMember:
     _require_edit(actor)
     _in_scope(actor, group.office)
@@ -277,7 +277,7 @@ def add_group_member(
 
 
 @transaction.atomic
-def set_group_lead(*, actor: Any, member: WorkingGroupMember) -> WorkingGroupMember:
+def set_group_lead(*, actor: Actor, member: WorkingGroupMember) -> WorkingGroupMember:
     """Make a member the group's one lead; the previous lead stays a member."""
     _require_edit(actor)
     _in_scope(actor, member.group.office)
@@ -310,7 +310,7 @@ def set_group_lead(*, actor: Any, member: WorkingGroupMember) -> WorkingGroupMem
 
 
 @transaction.atomic
-def remove_group_member(*, actor: Any, member: WorkingGroupMember) -> None:
+def remove_group_member(*, actor: Actor, member: WorkingGroupMember) -> None:
     _require_edit(actor)
     _in_scope(actor, member.group.office)
     before = audit.snapshot(member)

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
-from wangge.core.access import has_permission, scope_of, user_or_none
+from wangge.core.access import Actor, has_permission, scope_of, user_or_none
 from wangge.org.models import OrgUnit
 from wangge.registry import services
 from wangge.registry.identity import CheckedId
@@ -30,7 +29,7 @@ class NewPerson:
 
 
 def register_provisional_people(
-    *, actor: Any, people: list[NewPerson], reason: str, allowed_by: tuple[str, ...] = (REGISTRY_EDIT,)
+    *, actor: Actor, people: list[NewPerson], reason: str, allowed_by: tuple[str, ...] = (REGISTRY_EDIT,)
 ) -> list[Person]:
     """Provisional people in their grids, one COPY per table, inside the caller's transaction.
     Every grid must lie in the actor's scope; `allowed_by` as for `register_provisional`."""

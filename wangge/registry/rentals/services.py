@@ -43,7 +43,7 @@ from django.utils.translation import gettext as _
 
 from wangge.audit import services as audit
 from wangge.audit.models import Action
-from wangge.core.access import Scope
+from wangge.core.access import Actor, Scope
 from wangge.registry import services as registry
 from wangge.registry.identity import normalise_phone
 from wangge.registry.models import (
@@ -327,7 +327,7 @@ def _check_choices(kind: str, status: str) -> None:
 @transaction.atomic
 def create_rental(
     *,
-    actor: Any,
+    actor: Actor,
     building: Building,
     landlord: Person,
     kind: str = RentalKind.DWELLING,
@@ -375,7 +375,7 @@ def create_rental(
 @transaction.atomic
 def update_rental(
     *,
-    actor: Any,
+    actor: Actor,
     rental: Rental,
     landlord: Person | None = None,
     room: Room | None | str = "keep",
@@ -442,7 +442,7 @@ def pledge_content_type(rental: Rental) -> str:
 
 
 @transaction.atomic
-def record_pledge(*, actor: Any, rental: Rental, signed_on: date, file=None) -> Rental:
+def record_pledge(*, actor: Actor, rental: Rental, signed_on: date, file=None) -> Rental:
     """The landlord's signed pledge: its date and, optionally, a scan (kept; a new scan replaces
     the link, the old file stays on disk for the record)."""
     registry.require_edit(actor)
@@ -464,7 +464,7 @@ def record_pledge(*, actor: Any, rental: Rental, signed_on: date, file=None) -> 
 
 
 @transaction.atomic
-def record_placards(*, actor: Any, rental: Rental, posted_on: date, posted_by: str) -> Rental:
+def record_placards(*, actor: Actor, rental: Rental, posted_on: date, posted_by: str) -> Rental:
     registry.require_edit(actor)
     rental = Rental.objects.select_for_update().get(pk=rental.pk)
     registry.in_scope(actor, rental.path)
@@ -489,7 +489,7 @@ def record_placards(*, actor: Any, rental: Rental, posted_on: date, posted_by: s
 @transaction.atomic
 def add_tenant(
     *,
-    actor: Any,
+    actor: Actor,
     rental: Rental,
     person: Person,
     move_in: date,
@@ -540,7 +540,7 @@ def add_tenant(
 @transaction.atomic
 def register_tenant(
     *,
-    actor: Any,
+    actor: Actor,
     rental: Rental,
     household: Household | None,
     name: str,
@@ -592,7 +592,7 @@ def register_tenant(
 
 
 @transaction.atomic
-def end_tenancy(*, actor: Any, tenancy: Tenancy, move_out: date | None = None) -> Tenancy:
+def end_tenancy(*, actor: Actor, tenancy: Tenancy, move_out: date | None = None) -> Tenancy:
     """A tenant moves out. The tenancy stays as history; the person's record is not touched."""
     registry.require_edit(actor)
     tenancy = Tenancy.objects.select_for_update().get(pk=tenancy.pk)
@@ -611,7 +611,7 @@ def end_tenancy(*, actor: Any, tenancy: Tenancy, move_out: date | None = None) -
     return tenancy
 
 
-def require_district_policy_editor(actor: Any) -> None:
+def require_district_policy_editor(actor: Actor) -> None:
     """Rental rules apply across the district, so only district-level editors set them."""
     from django.core.exceptions import PermissionDenied
 
@@ -628,7 +628,7 @@ def require_district_policy_editor(actor: Any) -> None:
 @transaction.atomic
 def save_policy(
     *,
-    actor: Any,
+    actor: Actor,
     name: str,
     report_within_working_days: int,
     max_people_per_room: int,
@@ -673,5 +673,5 @@ def save_policy(
     return policy
 
 
-def _actor_path(actor: Any) -> str:
+def _actor_path(actor: Actor) -> str:
     return actor.jurisdiction.path if getattr(actor, "jurisdiction", None) else ""

@@ -8,7 +8,6 @@ each) for a period; coverage per grid counts the open households without a curre
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -18,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from wangge.audit import services as audit
 from wangge.audit.models import Action
-from wangge.core.access import Scope, is_system, user_or_none
+from wangge.core.access import Actor, Scope, is_system, user_or_none
 from wangge.registry import services as registry
 from wangge.registry.models import Household, PartyLink, Rental, Visit, VisitOutcome
 from wangge.roster import selectors as roster_selectors
@@ -120,7 +119,7 @@ def registry_households(scope: Scope) -> QuerySet[Household]:
 # --- visits: services --------------------------------------------------------------------
 
 
-def visitor_name_of(actor: Any) -> str:
+def visitor_name_of(actor: Actor) -> str:
     staff = getattr(actor, "staff", None)
     if staff is not None:
         return staff.name[:60]
@@ -130,7 +129,7 @@ def visitor_name_of(actor: Any) -> str:
 @transaction.atomic
 def record_visit(
     *,
-    actor: Any,
+    actor: Actor,
     outcome: str,
     household: Household | None = None,
     rental: Rental | None = None,
@@ -169,7 +168,7 @@ def record_visit(
 
 
 @transaction.atomic
-def complete_follow_up(*, actor: Any, visit: Visit, done_at: datetime | None = None) -> Visit:
+def complete_follow_up(*, actor: Actor, visit: Visit, done_at: datetime | None = None) -> Visit:
     registry.require_edit(actor)
     visit = Visit.objects.select_for_update().get(pk=visit.pk)
     registry.in_scope(actor, visit.path)
@@ -273,7 +272,7 @@ def _last_visit_of_household() -> Subquery:
 
 @transaction.atomic
 def link_household(
-    *, actor: Any, member: StaffMember, household: Household, start_date: date | None = None
+    *, actor: Actor, member: StaffMember, household: Household, start_date: date | None = None
 ) -> PartyLink:
     """Link a party member to a household. A household has one linked member at a time."""
     registry.require_edit(actor)
@@ -307,7 +306,7 @@ def link_household(
 
 
 @transaction.atomic
-def end_link(*, actor: Any, link: PartyLink, end_date: date | None = None) -> PartyLink:
+def end_link(*, actor: Actor, link: PartyLink, end_date: date | None = None) -> PartyLink:
     registry.require_edit(actor)
     link = PartyLink.objects.select_for_update().get(pk=link.pk)
     registry.in_scope(actor, link.path)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -24,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from wangge.audit import services as audit
 from wangge.audit.models import Action
-from wangge.core.access import require, require_path, scope_of, user_or_none
+from wangge.core.access import Actor, require, require_path, scope_of, user_or_none
 from wangge.screening import permissions as perms
 from wangge.screening.followup.selectors import OPEN_SERVICE, per_day, phase_on, staff_choices
 from wangge.screening.measures import escalations
@@ -85,7 +84,7 @@ def _symptoms(values) -> list[str]:
     return [s for s in Symptom.values if s in values]  # in the list's order, once each
 
 
-def _stored_check(actor: Any, client_id) -> DailyCheck | None:
+def _stored_check(actor: Actor, client_id) -> DailyCheck | None:
     if not client_id:
         return None
     check = DailyCheck.objects.filter(client_id=client_id).first()
@@ -97,7 +96,7 @@ def _stored_check(actor: Any, client_id) -> DailyCheck | None:
 @transaction.atomic
 def record_check(
     *,
-    actor: Any,
+    actor: Actor,
     measure: Measure,
     on_date: date,
     slot: int,
@@ -226,7 +225,7 @@ def advance_checked_through(measure: Measure, *, today: date | None = None) -> d
 
 
 @transaction.atomic
-def handle_escalation(*, actor: Any, escalation: Escalation, note: str) -> Escalation:
+def handle_escalation(*, actor: Actor, escalation: Escalation, note: str) -> Escalation:
     """Say what was done about an abnormal finding (the medic visited, sent to the fever clinic…)."""
     require(actor, perms.SCREENING_FOLLOWUP)
     escalation = Escalation.objects.select_for_update().get(pk=escalation.pk)
@@ -260,7 +259,7 @@ def _service_snapshot(req: ServiceRequest) -> dict:
 @transaction.atomic
 def raise_request(
     *,
-    actor: Any,
+    actor: Actor,
     measure: Measure,
     kind: str,
     detail: str = "",
@@ -308,7 +307,7 @@ def raise_request(
     return req
 
 
-def _locked_request(actor: Any, req: ServiceRequest) -> ServiceRequest:
+def _locked_request(actor: Actor, req: ServiceRequest) -> ServiceRequest:
     require(actor, perms.SCREENING_FOLLOWUP)
     req = ServiceRequest.objects.select_for_update().select_related("measure").get(pk=req.pk)
     require_path(actor, req.path)
@@ -316,7 +315,7 @@ def _locked_request(actor: Any, req: ServiceRequest) -> ServiceRequest:
 
 
 @transaction.atomic
-def assign_request(*, actor: Any, request: ServiceRequest, staff) -> ServiceRequest:
+def assign_request(*, actor: Actor, request: ServiceRequest, staff) -> ServiceRequest:
     """Give a request to someone of the roster (in the actor's scope); it may be given again."""
     req = _locked_request(actor, request)
     if req.status not in OPEN_SERVICE:
@@ -335,7 +334,7 @@ def assign_request(*, actor: Any, request: ServiceRequest, staff) -> ServiceRequ
 
 
 @transaction.atomic
-def complete_request(*, actor: Any, request: ServiceRequest, outcome: str) -> ServiceRequest:
+def complete_request(*, actor: Actor, request: ServiceRequest, outcome: str) -> ServiceRequest:
     req = _locked_request(actor, request)
     if req.status not in OPEN_SERVICE:
         raise ValidationError(_("This request is closed."))
@@ -353,7 +352,7 @@ def complete_request(*, actor: Any, request: ServiceRequest, outcome: str) -> Se
 
 
 @transaction.atomic
-def cancel_request(*, actor: Any, request: ServiceRequest, reason: str) -> ServiceRequest:
+def cancel_request(*, actor: Actor, request: ServiceRequest, reason: str) -> ServiceRequest:
     """Cancel a request (no longer needed, raised twice), saying why: the reason is kept as its
     outcome, the time and the person as when and by whom it was closed."""
     req = _locked_request(actor, request)
@@ -372,7 +371,7 @@ def cancel_request(*, actor: Any, request: ServiceRequest, reason: str) -> Servi
     return req
 
 
-def close_requests_of_measure(*, actor: Any, measure: Measure, outcome: str) -> int:
+def close_requests_of_measure(*, actor: Actor, measure: Measure, outcome: str) -> int:
     """Close the open requests of a measure that has ended early (the person is no longer here
     to be served); each keeps the outcome and an audit row. Runs inside the caller's transaction."""
     rows = list(

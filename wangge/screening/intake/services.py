@@ -21,7 +21,15 @@ from django.utils.translation import gettext as _
 
 from wangge.audit import services as audit
 from wangge.audit.models import Action
-from wangge.core.access import PUBLIC_ACTOR, has_permission, require, require_path, scope_of, user_or_none
+from wangge.core.access import (
+    PUBLIC_ACTOR,
+    Actor,
+    has_permission,
+    require,
+    require_path,
+    scope_of,
+    user_or_none,
+)
 from wangge.org.models import Level, OrgUnit
 from wangge.registry import services as registry
 from wangge.registry.identity import check_document, normalise_phone
@@ -132,7 +140,7 @@ def split_place(report: Report) -> Report:
     return report
 
 
-def find_or_provision(*, actor: Any, report: Report, grid: OrgUnit | None) -> tuple[Person | None, bool]:
+def find_or_provision(*, actor: Actor, report: Report, grid: OrgUnit | None) -> tuple[Person | None, bool]:
     """The registry person for the report's document, or a provisional one in the grid.
     (None, False) when the person is registered outside the actor's jurisdiction."""
     existing = registry.on_field("id_number", registry.find_by_document, report.id_type, report.id_number)
@@ -177,7 +185,7 @@ def _validate(report: Report) -> None:
 @transaction.atomic
 def screen_one(
     *,
-    actor: Any,
+    actor: Actor,
     source: str,
     report: Report,
     grid: OrgUnit | None = None,
@@ -357,7 +365,7 @@ def submit_self_report(
 
 
 @transaction.atomic
-def place_self_report(*, actor: Any, self_report: SelfReport, grid: OrgUnit) -> Outcome:
+def place_self_report(*, actor: Actor, self_report: SelfReport, grid: OrgUnit) -> Outcome:
     """The village places a newcomer's self-report in a grid: it becomes a screening record."""
     if not has_permission(actor, perms.SCREENING_SCREEN):
         raise PermissionDenied(_("Your role does not allow this."))

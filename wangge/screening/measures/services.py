@@ -23,7 +23,7 @@ from wangge.audit import services as audit
 from wangge.audit.models import Action
 
 # The role and scope checks are testing's (the same rules); re-exported for the screening modules.
-from wangge.core.access import require, require_path, scope_of, user_or_none
+from wangge.core.access import Actor, require, require_path, scope_of, user_or_none
 from wangge.org.models import Level, OrgUnit
 from wangge.org.selectors import office_id_of
 from wangge.registry.models import Person
@@ -47,13 +47,13 @@ from wangge.screening.models import (
 OPEN_STATUSES = (MeasureStatus.PROPOSED, MeasureStatus.AWAITING_APPROVAL, MeasureStatus.ACTIVE)
 
 
-def is_office_level(actor: Any) -> bool:
+def is_office_level(actor: Actor) -> bool:
     """Approvals are given at office level or above (the district, an office or centre)."""
     scope = scope_of(actor)
     return not scope.is_empty and scope.root.level <= Level.OFFICE
 
 
-def require_approver(actor: Any) -> None:
+def require_approver(actor: Actor) -> None:
     require(actor, perms.SCREENING_APPROVE)
     if not is_office_level(actor):
         raise PermissionDenied(_("Approvals are given at office level or above."))
@@ -163,7 +163,7 @@ def facts_of(record: ScreeningRecord) -> rules.Facts:
     )
 
 
-def propose_for_screening(*, actor: Any, record: ScreeningRecord, on: date | None = None) -> Measure | None:
+def propose_for_screening(*, actor: Actor, record: ScreeningRecord, on: date | None = None) -> Measure | None:
     """What the rules give for a screening record, proposed for a person to decide. None when no
     rule applies (the record stays "to be assessed") or the person already has an open measure."""
     on = on or timezone.localdate()
@@ -235,7 +235,7 @@ def _check_manual_basis(basis_kind: str, facts: dict) -> dict:
 @transaction.atomic
 def propose_measure(
     *,
-    actor: Any,
+    actor: Actor,
     person: Person,
     kind: str,
     starts_on: date,
@@ -281,7 +281,7 @@ def propose_measure(
 
 
 @transaction.atomic
-def decide_measure(*, actor: Any, measure: Measure, note: str = "", place: str | None = None) -> Measure:
+def decide_measure(*, actor: Actor, measure: Measure, note: str = "", place: str | None = None) -> Measure:
     """The person in the right role takes the proposal. A measure that confines waits for an
     approval at office level; any other is in force at once."""
     require(actor, perms.SCREENING_DECIDE)
@@ -308,7 +308,7 @@ def decide_measure(*, actor: Any, measure: Measure, note: str = "", place: str |
 
 
 @transaction.atomic
-def approve_measure(*, actor: Any, measure: Measure, note: str = "") -> Measure:
+def approve_measure(*, actor: Actor, measure: Measure, note: str = "") -> Measure:
     """A second person at office level approves a confining measure: it is then in force."""
     require_approver(actor)
     measure = _locked(measure)
@@ -329,7 +329,7 @@ def approve_measure(*, actor: Any, measure: Measure, note: str = "") -> Measure:
 
 
 @transaction.atomic
-def reject_measure(*, actor: Any, measure: Measure, reason: str) -> Measure:
+def reject_measure(*, actor: Actor, measure: Measure, reason: str) -> Measure:
     """Turn down a proposal (by the decider) or a decision (by the approver), saying why."""
     measure = _locked(measure)
     if measure.status == MeasureStatus.AWAITING_APPROVAL:
@@ -355,7 +355,7 @@ def reject_measure(*, actor: Any, measure: Measure, reason: str) -> Measure:
 
 
 def _end_early(
-    *, actor: Any, measure: Measure, status: str, reason: str, refused: str, errors: dict, **fields: str
+    *, actor: Actor, measure: Measure, status: str, reason: str, refused: str, errors: dict, **fields: str
 ) -> Measure:
     """End a measure in force before its time (cancelled, handed over): office level, with the
     reason; its untaken tests leave testing and the change is audited."""
@@ -383,7 +383,7 @@ def _end_early(
 
 
 @transaction.atomic
-def cancel_measure(*, actor: Any, measure: Measure, reason: str) -> Measure:
+def cancel_measure(*, actor: Actor, measure: Measure, reason: str) -> Measure:
     """End a measure in force that should not have been (a wrong person, a wrong list). Office
     level, with the reason: misuse is visible in the audit."""
     return _end_early(
@@ -397,7 +397,7 @@ def cancel_measure(*, actor: Any, measure: Measure, reason: str) -> Measure:
 
 
 @transaction.atomic
-def hand_over_measure(*, actor: Any, measure: Measure, destination: str, reason: str) -> Measure:
+def hand_over_measure(*, actor: Actor, measure: Measure, destination: str, reason: str) -> Measure:
     """The person leaves the district while under the measure (taken to a quarantine hotel of
     another district, gone home to another city): the measure ends here as handed over to the
     place named, so nobody is lost between two places. Office level, like a cancellation: it
@@ -520,7 +520,9 @@ def schedule_tests(measures: list[Measure], *, today: date) -> int:
 
 
 @transaction.atomic
-def record_test_result(*, actor: Any, test: MeasureTest, result: str, lab: str = "", at=None) -> MeasureTest:
+def record_test_result(
+    *, actor: Actor, test: MeasureTest, result: str, lab: str = "", at=None
+) -> MeasureTest:
     """A result typed in by hand (the quarantine hotel's own medics, a lab outside the district)."""
     from wangge.screening.measures import escalations
 
@@ -580,7 +582,7 @@ def _notice_no(measure: Measure, today: date) -> str:
 
 
 @transaction.atomic
-def release_measure(*, actor: Any, measure: Measure, note: str = "") -> Measure:
+def release_measure(*, actor: Actor, measure: Measure, note: str = "") -> Measure:
     """Release at the end of the measure, its tests negative, with a numbered release notice
     (解除隔离告知书) that the person can print or show; they are told by message after the commit."""
     from wangge.screening.measures import notify
@@ -618,7 +620,7 @@ class BulkResult:
 @transaction.atomic
 def propose_bulk(
     *,
-    actor: Any,
+    actor: Actor,
     unit: OrgUnit,
     name: str,
     people: list[Person],
@@ -712,7 +714,7 @@ def propose_bulk(
 
 
 @transaction.atomic
-def approve_bulk(*, actor: Any, order: BulkOrder, confirm_count: int, note: str = "") -> BulkOrder:
+def approve_bulk(*, actor: Actor, order: BulkOrder, confirm_count: int, note: str = "") -> BulkOrder:
     """Approve a bulk order at office level. The approver types how many people it covers, so
     nobody approves a number they have not read."""
     require_approver(actor)
@@ -762,7 +764,7 @@ def approve_bulk(*, actor: Any, order: BulkOrder, confirm_count: int, note: str 
 
 
 @transaction.atomic
-def reject_bulk(*, actor: Any, order: BulkOrder, reason: str) -> BulkOrder:
+def reject_bulk(*, actor: Actor, order: BulkOrder, reason: str) -> BulkOrder:
     require_approver(actor)
     order = BulkOrder.objects.select_for_update().get(pk=order.pk)
     require_path(actor, order.path)

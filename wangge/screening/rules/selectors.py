@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from wangge.core.access import Scope, has_permission, scope_of
+from wangge.core.access import Actor, Scope, has_permission, scope_of
 from wangge.registry import selectors as registry_selectors
 from wangge.registry.models import Person
 from wangge.screening import permissions as perms
@@ -25,7 +24,7 @@ from wangge.screening.models import (
 )
 
 
-def is_district_editor(actor: Any) -> bool:
+def is_district_editor(actor: Actor) -> bool:
     scope = scope_of(actor)
     at_the_top = scope.unbounded or (scope.root is not None and scope.root.parent_id is None)
     return has_permission(actor, perms.SCREENING_RULES) and at_the_top
@@ -57,11 +56,11 @@ class ImportPreview:
         return cls(**data)
 
 
-def cache_key(actor: Any, sha256: str) -> str:
+def cache_key(actor: Actor, sha256: str) -> str:
     return f"screening:risk-area-import:{getattr(actor, 'pk', 0)}:{sha256}"
 
 
-def stored_preview(*, actor: Any, sha256: str) -> ImportPreview | None:
+def stored_preview(*, actor: Actor, sha256: str) -> ImportPreview | None:
     if not re.fullmatch(r"[0-9a-f]{64}", sha256 or ""):
         return None
     data = cache.get(cache_key(actor, sha256))

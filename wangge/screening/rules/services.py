@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from wangge.audit import services as audit
 from wangge.audit.models import Action
-from wangge.core.access import has_permission, scope_of, user_or_none
+from wangge.core.access import Actor, has_permission, scope_of, user_or_none
 from wangge.registry.imports import reading
 from wangge.registry.imports.fields import normalise_header
 from wangge.screening import permissions as perms
@@ -57,17 +57,17 @@ IMPORT_CACHE_SECONDS = 3600
 # --- who may edit -----------------------------------------------------------------------
 
 
-def require_district_editor(actor: Any) -> None:
+def require_district_editor(actor: Actor) -> None:
     """Categories, risk areas and rules apply across the district: only the district edits them."""
     if not is_district_editor(actor):
         raise PermissionDenied(_("Only the district edits categories, risk areas and measure rules."))
 
 
-def _actor_path(actor: Any) -> str:
+def _actor_path(actor: Actor) -> str:
     return actor.jurisdiction.path if getattr(actor, "jurisdiction", None) else ""
 
 
-def _audit(actor: Any, action: str, obj, before: dict | None = None, after: dict | None = None) -> None:
+def _audit(actor: Actor, action: str, obj, before: dict | None = None, after: dict | None = None) -> None:
     audit.record(actor=actor, action=action, obj=obj, path=_actor_path(actor), before=before, after=after)
 
 
@@ -107,7 +107,7 @@ def _clean_category(category: Category) -> None:
 @transaction.atomic
 def create_category(
     *,
-    actor: Any,
+    actor: Actor,
     name: str,
     code: str = "",
     test_interval_days: int = 0,
@@ -135,7 +135,7 @@ def create_category(
 
 
 @transaction.atomic
-def update_category(*, actor: Any, category: Category, **changes: Any) -> Category:
+def update_category(*, actor: Actor, category: Category, **changes: Any) -> Category:
     require_district_editor(actor)
     unknown = set(changes) - set(CATEGORY_FIELDS)
     if unknown:
@@ -199,7 +199,7 @@ def _clean_area(area: RiskArea) -> None:
 @transaction.atomic
 def create_risk_area(
     *,
-    actor: Any,
+    actor: Actor,
     province: str,
     level: str,
     valid_from: date,
@@ -228,7 +228,7 @@ def create_risk_area(
 
 
 @transaction.atomic
-def update_risk_area(*, actor: Any, risk_area: RiskArea, **changes: Any) -> RiskArea:
+def update_risk_area(*, actor: Actor, risk_area: RiskArea, **changes: Any) -> RiskArea:
     require_district_editor(actor)
     unknown = set(changes) - set(RISK_AREA_FIELDS)
     if unknown:
@@ -246,7 +246,7 @@ def update_risk_area(*, actor: Any, risk_area: RiskArea, **changes: Any) -> Risk
 
 
 @transaction.atomic
-def end_risk_area(*, actor: Any, risk_area: RiskArea, valid_to: date) -> RiskArea:
+def end_risk_area(*, actor: Actor, risk_area: RiskArea, valid_to: date) -> RiskArea:
     """The area is no longer listed after this date (the list as it stood before keeps it)."""
     require_district_editor(actor)
     area = RiskArea.objects.select_for_update().get(pk=risk_area.pk)
@@ -378,7 +378,7 @@ def _check_row(cells: list, mapping: dict[str, int]) -> tuple[dict | None, str]:
     return row, ""
 
 
-def preview_risk_area_file(*, actor: Any, raw: IO[bytes], name: str) -> ImportPreview:
+def preview_risk_area_file(*, actor: Actor, raw: IO[bytes], name: str) -> ImportPreview:
     """Read an uploaded file and check every row; nothing is written. The preview is kept for an
     hour (keyed by the actor and the file's sha256) so that the import can be confirmed."""
     require_district_editor(actor)
@@ -437,7 +437,7 @@ class ImportResult:
 
 
 @transaction.atomic
-def import_risk_areas(*, actor: Any, preview: ImportPreview, all_or_nothing: bool = False) -> ImportResult:
+def import_risk_areas(*, actor: Actor, preview: ImportPreview, all_or_nothing: bool = False) -> ImportResult:
     """Write the valid rows of a preview. All or nothing: refused when any row is bad. A row
     already listed (same area, level and start date) is not duplicated: its end date and note are
     brought up to the file's."""
@@ -587,7 +587,7 @@ def _policy_snapshot(policy: MeasurePolicy) -> dict:
 @transaction.atomic
 def create_policy(
     *,
-    actor: Any,
+    actor: Actor,
     name: str,
     trigger: str,
     valid_from: date,
@@ -666,7 +666,7 @@ def create_policy(
 
 
 @transaction.atomic
-def end_policy(*, actor: Any, policy: MeasurePolicy, valid_to: date) -> MeasurePolicy:
+def end_policy(*, actor: Actor, policy: MeasurePolicy, valid_to: date) -> MeasurePolicy:
     """The rule is no longer in force after this date (measures already decided keep their phases)."""
     require_district_editor(actor)
     policy = MeasurePolicy.objects.select_for_update().get(pk=policy.pk)
@@ -682,7 +682,7 @@ def end_policy(*, actor: Any, policy: MeasurePolicy, valid_to: date) -> MeasureP
 # --- by occupation or employer (scoped) ---------------------------------------------------
 
 
-def screen_into_category(*, actor: Any, category: Category, person_ids: list[int]) -> int:
+def screen_into_category(*, actor: Actor, category: Category, person_ids: list[int]) -> int:
     """Screen the chosen candidates (of the actor's scope) into the category; returns how many."""
     from wangge.screening.intake.services import Report, screen_one
 

@@ -18,7 +18,6 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from celery import shared_task
 from django.conf import settings
@@ -30,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from wangge.audit import services as audit
 from wangge.audit.models import Action
-from wangge.core.access import require, require_path, scope_of, user_or_none
+from wangge.core.access import Actor, require, require_path, scope_of, user_or_none
 from wangge.registry.models import BuildingKind
 from wangge.testing import permissions as perms
 from wangge.testing.calling.selectors import (
@@ -267,7 +266,7 @@ def _window_bounds(start: datetime, minutes: int, index: int) -> tuple[datetime,
 
 
 @transaction.atomic
-def build_plan(*, actor: Any, round: Round, start_at: datetime | None = None) -> PlanSummary:  # noqa: A002
+def build_plan(*, actor: Actor, round: Round, start_at: datetime | None = None) -> PlanSummary:  # noqa: A002
     """Build (or rebuild) the calling plan of a round. See the module's docstring."""
     began = time.perf_counter()
     require(actor, perms.TESTING_MANAGE)
@@ -408,7 +407,7 @@ def _preload(rnd: Round, site: Site, start: datetime, kept_slots: list[dict]) ->
 
 @transaction.atomic
 def update_slot(
-    *, actor: Any, slot: CallSlot, site: Site, starts_at: datetime, ends_at: datetime
+    *, actor: Actor, slot: CallSlot, site: Site, starts_at: datetime, ends_at: datetime
 ) -> CallSlot:
     require(actor, perms.TESTING_MANAGE)
     require_path(actor, slot.path)
@@ -516,7 +515,7 @@ def _people_of_slots(rnd: Round, targets: list[CallSlot]) -> dict[int, list[dict
     return {s.pk: out.get(s.pk, []) for s in targets}
 
 
-def _create_notice(actor: Any, slot: CallSlot, people: list[dict], channel: str) -> tuple[Notice, bool]:
+def _create_notice(actor: Actor, slot: CallSlot, people: list[dict], channel: str) -> tuple[Notice, bool]:
     text = notice_text(slot)
     existing = Notice.objects.filter(slot=slot, text=text).order_by("-id").first()
     if existing is not None:
@@ -564,7 +563,7 @@ def _send_after_commit(notice_ids: list[int]) -> None:
 
 
 @transaction.atomic
-def send_slot_notice(*, actor: Any, slot: CallSlot) -> Notice:
+def send_slot_notice(*, actor: Actor, slot: CallSlot) -> Notice:
     """Tell the people of one batch. Sending the same notice again adds only new people."""
     require(actor, perms.TESTING_MANAGE)
     require_path(actor, slot.path)
@@ -585,7 +584,7 @@ def send_slot_notice(*, actor: Any, slot: CallSlot) -> Notice:
 
 
 @transaction.atomic
-def send_plan_notices(*, actor: Any, round: Round) -> list[Notice]:  # noqa: A002
+def send_plan_notices(*, actor: Actor, round: Round) -> list[Notice]:  # noqa: A002
     """One notice for every batch in the actor's scope that has none yet."""
     require(actor, perms.TESTING_MANAGE)
     scope = scope_of(actor)
@@ -635,7 +634,7 @@ def send_plan_notices(*, actor: Any, round: Round) -> list[Notice]:  # noqa: A00
 
 
 @transaction.atomic
-def resend_failed(*, actor: Any, notice: Notice) -> int:
+def resend_failed(*, actor: Actor, notice: Notice) -> int:
     """Queue again the deliveries of a notice that failed (only those). Returns how many."""
     require(actor, perms.TESTING_MANAGE)
     require_path(actor, notice.slot.path)

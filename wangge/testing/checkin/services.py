@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from wangge.audit import services as audit
 from wangge.audit.models import Action
-from wangge.core.access import has_permission, not_found, require, require_path, scope_of
+from wangge.core.access import Actor, has_permission, not_found, require, require_path, scope_of
 from wangge.core.masking import mask_id
 from wangge.registry.codes.services import parse_token
 from wangge.registry.identity import check_document
@@ -121,7 +121,7 @@ def _shard(site_id: int, table_no: int) -> int:
     return site_id * 31 + table_no
 
 
-def site_for_registrar(actor: Any, site_id: Any) -> Site:
+def site_for_registrar(actor: Actor, site_id: Any) -> Site:
     """The site (with its round), if the registrar may work at it; 404 otherwise. One raw query:
     every scan request starts here."""
 
@@ -179,7 +179,7 @@ def _describe(person: Person) -> dict:
     return {"person_name": person.name, "person_id": mask_id(person.id_number)}
 
 
-def ingest(*, actor: Any, site: Site, table_no: int, scans: list[ScanIn]) -> list[ScanOutcome]:
+def ingest(*, actor: Actor, site: Site, table_no: int, scans: list[ScanIn]) -> list[ScanOutcome]:
     """Check a batch of scans in. Returns one outcome per scan, in order."""
     require(actor, perms.TESTING_REGISTER)
     require_path(actor, site.path)
@@ -196,7 +196,7 @@ def ingest(*, actor: Any, site: Site, table_no: int, scans: list[ScanIn]) -> lis
         return _ingest(actor, rnd, site, int(table_no), scans)
 
 
-def _ingest(actor: Any, rnd: Round, site: Site, table_no: int, scans: list[ScanIn]) -> list[ScanOutcome]:
+def _ingest(actor: Actor, rnd: Round, site: Site, table_no: int, scans: list[ScanIn]) -> list[ScanOutcome]:
     now = timezone.now()
     scope = scope_of(actor)
     outcomes: dict[int, ScanOutcome] = {}
@@ -430,7 +430,7 @@ def _lock_dues(round_id: int, person_ids: set[int]) -> dict[int, Due]:
     }
 
 
-def _register_walk_in(actor: Any, site: Site, scan: ScanIn) -> str:
+def _register_walk_in(actor: Actor, site: Site, scan: ScanIn) -> str:
     """Register a walk-in unless their document is already known in scope. '' or the problem."""
     from wangge.org.models import OrgUnit
     from wangge.registry.permissions import REGISTRY_EDIT
@@ -538,7 +538,7 @@ def _select_tubes(round_id: int, barcodes: list[str]) -> dict[str, Tube]:
 
 
 def _lock_tubes(
-    actor: Any, rnd: Round, site: Site, table_no: int, pending: list[tuple[int, ScanIn]], now: datetime
+    actor: Actor, rnd: Round, site: Site, table_no: int, pending: list[tuple[int, ScanIn]], now: datetime
 ) -> dict[str, _TubeState | ScanOutcome]:
     out: dict[str, _TubeState | ScanOutcome] = {}
     wanted: dict[str, ScanIn] = {}
@@ -839,7 +839,7 @@ def _write_all(writes: list[tuple[str, list]]) -> None:
 
 
 @transaction.atomic
-def seal_tube(*, actor: Any, tube: Tube) -> Tube:
+def seal_tube(*, actor: Actor, tube: Tube) -> Tube:
     """Seal a tube (idempotent). An empty tube cannot be sealed: there is nothing to send."""
     require(actor, perms.TESTING_REGISTER)
     require_path(actor, tube.path)
@@ -858,7 +858,7 @@ def seal_tube(*, actor: Any, tube: Tube) -> Tube:
 
 
 @transaction.atomic
-def remove_sample(*, actor: Any, sample: Sample, reason: str) -> Sample:
+def remove_sample(*, actor: Actor, sample: Sample, reason: str) -> Sample:
     """Take a person out of a tube before it is sealed (wrong person, scanned twice…), with a reason.
     They become due again. Idempotent."""
     require(actor, perms.TESTING_REGISTER)
@@ -900,5 +900,5 @@ def remove_sample(*, actor: Any, sample: Sample, reason: str) -> Sample:
     return sample
 
 
-def can_register(actor: Any) -> bool:
+def can_register(actor: Actor) -> bool:
     return has_permission(actor, perms.TESTING_REGISTER)

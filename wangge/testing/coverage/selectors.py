@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from wangge.audit import services as audit
 from wangge.audit.models import Action
-from wangge.core.access import Scope, not_found, require, scope_of
+from wangge.core.access import Actor, Scope, not_found, require, scope_of
 from wangge.org.models import OrgUnit
 from wangge.testing import counters
 from wangge.testing import permissions as perms
@@ -328,7 +328,7 @@ def compare(rnd: Round, path_prefix: str = "") -> list[Difference]:
 
 
 @transaction.atomic
-def recount(*, actor: Any, round: Round, rebuild: bool = False) -> tuple[list[Difference], bool]:
+def recount(*, actor: Actor, round: Round, rebuild: bool = False) -> tuple[list[Difference], bool]:
     """Compare the round's coverage counters with a full recount and, when asked and they differ,
     rebuild them. For the round's organising unit and above (TESTING_MANAGE). Audited.
 

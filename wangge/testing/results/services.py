@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -20,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from wangge.audit import services as audit
 from wangge.audit.models import Action
-from wangge.core.access import not_found, require, require_path, scope_of, user_or_none
+from wangge.core.access import Actor, not_found, require, require_path, scope_of, user_or_none
 from wangge.testing import counters
 from wangge.testing import permissions as perms
 from wangge.testing.models import (
@@ -94,7 +93,7 @@ class ResultOutcome:
 
 @transaction.atomic
 def record_results(
-    *, actor: Any, round: Round, rows: list[ResultRow], lab: str = "", source: str = ResultSource.API
+    *, actor: Actor, round: Round, rows: list[ResultRow], lab: str = "", source: str = ResultSource.API
 ) -> list[ResultOutcome]:
     """Record a lab's results. Rows with errors are reported and the rest kept."""
     require(actor, perms.TESTING_RESULTS)
@@ -194,13 +193,13 @@ def record_results(
     return outcomes
 
 
-def require_path_or_ancestor(actor: Any, rnd: Round) -> None:
+def require_path_or_ancestor(actor: Actor, rnd: Round) -> None:
     """A lab or site may act on a round organised above it, as long as the tubes are in scope."""
     if not scope_of(actor).overlaps_path(rnd.path):
         raise not_found()
 
 
-def _apply(actor: Any, rnd: Round, tube: Tube, result: str, at: datetime) -> tuple[int, list[Alert]]:
+def _apply(actor: Actor, rnd: Round, tube: Tube, result: str, at: datetime) -> tuple[int, list[Alert]]:
     tube.result, tube.result_at = result, at
     tube.save(update_fields=["result", "result_at"])
     samples = list(Sample.objects.filter(tube=tube, removed_at__isnull=True).select_related("due"))
@@ -287,7 +286,7 @@ def _apply(actor: Any, rnd: Round, tube: Tube, result: str, at: datetime) -> tup
 
 
 @transaction.atomic
-def resolve_conflict(*, actor: Any, report: ResultReport, accept: bool, note: str = "") -> ResultReport:
+def resolve_conflict(*, actor: Actor, report: ResultReport, accept: bool, note: str = "") -> ResultReport:
     """Settle a conflicting result: keep the applied one (accept=False) or take the new one.
     Taking the new one re-applies it to the tube's members and opens re-tests where needed."""
     require(actor, perms.TESTING_RESULTS)
@@ -363,7 +362,7 @@ def _unapply(tube: Tube) -> None:
 
 
 @transaction.atomic
-def acknowledge_alert(*, actor: Any, alert: Alert) -> Alert:
+def acknowledge_alert(*, actor: Actor, alert: Alert) -> Alert:
     """A grid leader (or anyone above) says the alert was seen and acted on. Idempotent."""
     require(actor, perms.TESTING_VIEW)
     require_path(actor, alert.path)

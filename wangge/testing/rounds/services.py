@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from wangge.audit import services as audit
 from wangge.audit.models import Action
-from wangge.core.access import SYSTEM, require, require_path, scope_of, user_or_none
+from wangge.core.access import SYSTEM, Actor, require, require_path, scope_of, user_or_none
 from wangge.org.models import OrgUnit
 from wangge.registry.models import Person
 from wangge.testing import counters
@@ -59,7 +59,7 @@ def _check_period(starts_at: datetime, ends_at: datetime) -> None:
 @transaction.atomic
 def create_round(
     *,
-    actor: Any,
+    actor: Actor,
     name: str,
     owner: OrgUnit,
     starts_at: datetime,
@@ -120,7 +120,7 @@ def _check_rates(rate: int, queue: int, window: int, box_hours: int) -> None:
         raise ValidationError({"box_limit_hours": _("Between 1 and 48 hours.")})
 
 
-def _add_area(actor: Any, rnd: Round, unit: OrgUnit, pool_size: int | None) -> RoundArea:
+def _add_area(actor: Actor, rnd: Round, unit: OrgUnit, pool_size: int | None) -> RoundArea:
     require_path(actor, unit.path)
     if not unit.path.startswith(rnd.path):
         raise ValidationError({"areas": _("%(unit)s is outside the organising unit.") % {"unit": unit.name}})
@@ -132,7 +132,7 @@ def _add_area(actor: Any, rnd: Round, unit: OrgUnit, pool_size: int | None) -> R
     return area
 
 
-def _editable(actor: Any, rnd: Round) -> None:
+def _editable(actor: Actor, rnd: Round) -> None:
     require(actor, perms.TESTING_MANAGE)
     require_path(actor, rnd.path)
     if rnd.status == RoundStatus.CLOSED:
@@ -140,7 +140,7 @@ def _editable(actor: Any, rnd: Round) -> None:
 
 
 @transaction.atomic
-def update_round(*, actor: Any, round: Round, **changes: Any) -> Round:
+def update_round(*, actor: Actor, round: Round, **changes: Any) -> Round:
     _editable(actor, round)
     before = audit.snapshot(round)
     allowed = {
@@ -170,7 +170,7 @@ def update_round(*, actor: Any, round: Round, **changes: Any) -> Round:
 
 
 @transaction.atomic
-def set_area(*, actor: Any, round: Round, unit: OrgUnit, pool_size: int | None) -> RoundArea:
+def set_area(*, actor: Actor, round: Round, unit: OrgUnit, pool_size: int | None) -> RoundArea:
     _editable(actor, round)
     area = _add_area(actor, round, unit, pool_size)
     audit.record(
@@ -180,7 +180,7 @@ def set_area(*, actor: Any, round: Round, unit: OrgUnit, pool_size: int | None) 
 
 
 @transaction.atomic
-def set_status(*, actor: Any, round: Round, status: str) -> Round:
+def set_status(*, actor: Actor, round: Round, status: str) -> Round:
     require(actor, perms.TESTING_MANAGE)
     require_path(actor, round.path)
     if status not in RoundStatus.values:
@@ -217,7 +217,7 @@ def _insert_dues_sql(rnd: Round, unit_path: str, pool_size: int) -> tuple[str, l
 
 
 @transaction.atomic
-def build_population(*, actor: Any, round: Round) -> int:
+def build_population(*, actor: Actor, round: Round) -> int:
     """Everyone active in the round's areas becomes due (set-based; safe to run again: it only
     adds people who arrived since). Returns how many were added."""
     _editable(actor, round)
@@ -240,7 +240,7 @@ def build_population(*, actor: Any, round: Round) -> int:
 @transaction.atomic
 def add_group(
     *,
-    actor: Any,
+    actor: Actor,
     round: Round,
     name: str,
     pool_size: int,
@@ -303,7 +303,7 @@ def new_due(
 
 @transaction.atomic
 def add_due(
-    *, actor: Any, round: Round, person: Person, source: str = DueSource.MEASURE, pool_size: int = 1
+    *, actor: Actor, round: Round, person: Person, source: str = DueSource.MEASURE, pool_size: int = 1
 ) -> Due:
     """One person made due (a control measure's test day, a person added by hand). Idempotent."""
     require(actor, perms.TESTING_MANAGE)
@@ -323,7 +323,7 @@ def add_due(
 
 
 @transaction.atomic
-def set_exemption(*, actor: Any, due: Due, reason: str, note: str = "") -> Due:
+def set_exemption(*, actor: Actor, due: Due, reason: str, note: str = "") -> Due:
     """Exempt a person from this round with a reason. Sampled people cannot be exempted."""
     require(actor, perms.TESTING_MANAGE)
     require_path(actor, due.path)
@@ -354,7 +354,7 @@ def set_exemption(*, actor: Any, due: Due, reason: str, note: str = "") -> Due:
 
 
 @transaction.atomic
-def clear_exemption(*, actor: Any, due: Due) -> Due:
+def clear_exemption(*, actor: Actor, due: Due) -> Due:
     require(actor, perms.TESTING_MANAGE)
     require_path(actor, due.path)
     due = Due.objects.select_for_update().get(pk=due.pk)
@@ -371,7 +371,7 @@ def clear_exemption(*, actor: Any, due: Due) -> Due:
 
 
 @transaction.atomic
-def set_home_sampling(*, actor: Any, due: Due, home: bool, note: str = "") -> Due:
+def set_home_sampling(*, actor: Actor, due: Due, home: bool, note: str = "") -> Due:
     """Bedridden people stay due but go on the home-sampling list instead of a calling batch."""
     require(actor, perms.TESTING_MANAGE)
     require_path(actor, due.path)

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from wangge.audit import services as audit
 from wangge.audit.models import Action
-from wangge.core.access import Scope, require, require_path, user_or_none
+from wangge.core.access import Actor, Scope, require, require_path, user_or_none
 from wangge.testing import permissions as perms
 from wangge.testing.models import (
     Box,
@@ -142,7 +142,7 @@ def _lock(box: Box) -> Box:
 
 
 @transaction.atomic
-def create_box(*, actor: Any, site: Site, code: str) -> Box:
+def create_box(*, actor: Actor, site: Site, code: str) -> Box:
     require(actor, perms.TESTING_TRANSPORT)
     require_path(actor, site.path)
     code = clean_code(code)
@@ -160,7 +160,7 @@ def create_box(*, actor: Any, site: Site, code: str) -> Box:
 
 
 @transaction.atomic
-def delete_box(*, actor: Any, box: Box) -> None:
+def delete_box(*, actor: Actor, box: Box) -> None:
     require(actor, perms.TESTING_TRANSPORT)
     require_path(actor, box.path)
     box = _lock(box)
@@ -181,7 +181,7 @@ class TubeOutcome:
 
 
 @transaction.atomic
-def add_tubes(*, actor: Any, box: Box, barcodes: list[str]) -> list[TubeOutcome]:
+def add_tubes(*, actor: Actor, box: Box, barcodes: list[str]) -> list[TubeOutcome]:
     """Put sealed tubes of the box's site into it. One outcome per barcode; the good ones are kept."""
     require(actor, perms.TESTING_TRANSPORT)
     require_path(actor, box.path)
@@ -224,7 +224,7 @@ def add_tubes(*, actor: Any, box: Box, barcodes: list[str]) -> list[TubeOutcome]
 
 
 @transaction.atomic
-def remove_tube(*, actor: Any, box: Box, barcode: str) -> Tube:
+def remove_tube(*, actor: Actor, box: Box, barcode: str) -> Tube:
     require(actor, perms.TESTING_TRANSPORT)
     require_path(actor, box.path)
     box = _lock(box)
@@ -242,7 +242,7 @@ def remove_tube(*, actor: Any, box: Box, barcode: str) -> Tube:
 
 @transaction.atomic
 def handover(
-    *, actor: Any, box: Box, stage: str, at: datetime | None, from_name: str, to_name: str
+    *, actor: Actor, box: Box, stage: str, at: datetime | None, from_name: str, to_name: str
 ) -> Handover:
     """Record one handover of the box. The same stage twice is refused unless identical (then the
     first record is returned); the lab cannot receive a box that has not left the site."""
