@@ -59,8 +59,6 @@ def staff_list(request):
     if f["department"] is not None:
         qs = qs.filter(department=f["department"])
     page = paginate(request, selectors.with_current_assignments(scope, qs))
-    for member in page.object_list:
-        member.masked_phone = mask_phone(member.phone)
     context = {
         "form": form,
         "page_obj": page,
@@ -264,16 +262,11 @@ def group_detail(request, group_id: int):
     can_edit = request.user.can(ROSTER_EDIT)
     q = (request.GET.get("q") or "").strip()[:50]
     candidates = selectors.group_candidates(scope, group, q) if can_edit and q else []
-    for person in candidates:
-        person.masked_phone = mask_phone(person.phone)
     context = {"group": group, "q": q, "candidates": candidates, "can_edit": can_edit}
     if htmx_target(request) == "group-candidates":
         response = render(request, "roster/_group_candidates.html", context)
     else:
-        members = list(selectors.group_members(group))
-        for member in members:
-            member.masked_phone = mask_phone(member.staff.phone)
-        context["members"] = members
+        context["members"] = list(selectors.group_members(group))
         response = render(request, "roster/group_detail.html", context)
     patch_vary_headers(response, ["HX-Request", "HX-Target"])
     return response

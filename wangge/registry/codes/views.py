@@ -212,10 +212,6 @@ def duplicates(request):
                 label = selectors.shown_phone(request.user, g["k_phone"])
             if len(people) > 1:
                 groups.append(dedupe.Group(kind, label, people))
-    for group in groups:
-        for p in group.people:
-            p.shown_id = selectors.shown_id(request.user, p.id_number)
-            p.shown_phone = selectors.shown_phone(request.user, p.phone)
     return render(
         request,
         "registry/dedupe/duplicates.html",

@@ -42,13 +42,6 @@ from wangge.registry.places.forms import (
 PICKER_LIMIT = 20
 
 
-def _mask_people(user, people) -> None:
-    """Attach the ID number and phone as this user may see them."""
-    for p in people:
-        p.shown_id = selectors.shown_id(user, p.id_number)
-        p.shown_phone = selectors.shown_phone(user, p.phone)
-
-
 def _optional_url(name: str, **kwargs) -> str:
     """A link to a page another part of the registry may provide; '' while it does not exist."""
     try:
@@ -108,7 +101,6 @@ def people(request):
     if f["q"]:
         qs = registry_search.filter_people(qs, f["q"])
     page = people_page(request, qs)
-    _mask_people(request.user, page.object_list)
     active = page.paginator.count if not f["include_departed"] else qs.filter(is_active=True).count()
     context = {
         "form": form,
@@ -141,7 +133,6 @@ def person_detail(request, person_id: int):
         members = list(
             selectors.people(scope).filter(household=household).exclude(pk=person.pk).order_by("name", "id")
         )
-        _mask_people(user, members)
         visits = list(
             scope.filter(Visit.objects.filter(household=household)).order_by("-visited_at", "-id")[:10]
         )
@@ -496,7 +487,6 @@ def household_detail(request, household_id: int):
         .filter(household=household)
         .order_by("-is_active", "name", "id")
     )
-    _mask_people(request.user, members)
     visits = list(scope.filter(Visit.objects.filter(household=household)).order_by("-visited_at", "-id")[:10])
     context = {
         "household": household,
@@ -544,8 +534,6 @@ def household_create(request, building_id: int):
 def search(request):
     q = request.GET.get("q") or ""
     results = registry_search.search(request.scope, q) if q.strip() else None
-    if results is not None:
-        _mask_people(request.user, results.people)
     context = {"q": q.strip()[: registry_search.MAX_QUERY], "results": results}
     return render_page_or_fragment(
         request,

@@ -51,12 +51,6 @@ def _url_or(name: str, fallback: str, **kwargs) -> str:
         return reverse(fallback)
 
 
-def _mask_landlord(user, rental: Rental) -> None:
-    rental.landlord_id_shown = selectors.shown_id(user, rental.landlord.id_number)
-    rental.landlord_phone_shown = selectors.shown_phone(user, rental.landlord.phone)
-    rental.manager_phone_shown = selectors.shown_phone(user, rental.manager_phone)
-
-
 # --- rentals ----------------------------------------------------------------------------
 
 
@@ -77,8 +71,6 @@ def rental_list(request):
     if f["flag"]:
         qs = rental_services.filter_flag(qs, f["flag"], unvisited_days=f["days"])
     page = paginate(request, qs.order_by("path", "address", "id"))
-    for rental in page.object_list:
-        _mask_landlord(request.user, rental)
     context = {
         "form": form,
         "page_obj": page,
@@ -100,12 +92,9 @@ def rental_detail(request, rental_id: int):
     )
     # Landlord and tenants are people: opening this record is an audited act.
     audit_services.record_view(actor=request.user, obj=rental)
-    _mask_landlord(request.user, rental)
     tenancies = list(rental_services.tenancies_of(rental))
     today = timezone.localdate()
     for t in tenancies:
-        t.id_shown = selectors.shown_id(request.user, t.person.id_number)
-        t.phone_shown = selectors.shown_phone(request.user, t.person.phone)
         t.is_current = t.move_out is None or t.move_out > today
     visits = list(visit_services.visits_of(rental=rental)[:20])
     context = {

@@ -16,8 +16,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 from wangge.audit import services as audit
 from wangge.core.access import scoped_view
 from wangge.core.forms import add_service_error, paginate, post_data
-from wangge.core.masking import mask_id
-from wangge.registry.selectors import shown_phone
 from wangge.screening.followup import selectors as followup_selectors
 from wangge.screening.followup import services as followup
 from wangge.screening.followup.forms import (
@@ -43,14 +41,9 @@ def _grid_id(request, grids) -> int | None:
 
 
 def _decorate(request, measures) -> list:
-    """What each row shows of the person: full name for the team, the ID number always masked
-    (these pages are lists), the phone as the role allows."""
-    out = []
-    for m in measures:
-        m.shown_id = mask_id(m.person.id_number)
-        m.shown_phone = shown_phone(request.user, m.person.phone) if m.person.phone else ""
-        out.append(m)
-    return out
+    """The rows as a list. What each shows of the person is the templates' masking: the ID
+    number always masked (these pages are lists), the phone as the role allows."""
+    return list(measures)
 
 
 def _card_context(request, m, form=None, slots: dict | None = None) -> dict:
@@ -125,8 +118,6 @@ def overdue(request):
     )
     behind = followup_selectors.missing_days(_decorate(request, page.object_list), today=today)
     tests = list(followup_selectors.overdue_tests(scope, grid_id=grid_id, today=today)[:200])
-    for t in tests:
-        t.measure.shown_id = mask_id(t.measure.person.id_number)
     context = {
         "grids": grids,
         "grid_id": grid_id,

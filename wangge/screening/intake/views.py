@@ -79,8 +79,6 @@ def records(request):
         qs = qs.filter(screened_at__gte=start, screened_at__lt=start + datetime.timedelta(days=1))
     qs = qs.select_related("person", "grid", "category").annotate(sightings_n=Count("sightings"))
     page = paginate(request, qs.order_by("-screened_at", "-id"))
-    for r in page.object_list:
-        _mask(request.user, r, r.person.id_number, r.person.phone)
     context = {"form": form, "page_obj": page, "can_screen": request.user.can(SCREENING_SCREEN)}
     return render(request, "screening/intake/records.html", context)
 
@@ -172,8 +170,6 @@ def record_detail(request, record_id: int):
 def self_reports(request):
     qs = request.scope.filter(SelfReport.objects.filter(record__isnull=True)).select_related("village")
     page = paginate(request, qs.order_by("submitted_at", "id"))
-    for r in page.object_list:
-        _mask(request.user, r, r.id_number, r.phone)
     return render(request, "screening/intake/self_reports.html", {"page_obj": page})
 
 
@@ -181,7 +177,6 @@ def self_reports(request):
 @require_http_methods(["GET", "POST"])
 def self_report_place(request, self_report_id: int):
     report = request.scope.get(SelfReport.objects.select_related("village"), pk=self_report_id)
-    _mask(request.user, report, report.id_number, report.phone)
     form = PlaceForm(request.POST or None, scope=request.scope, village=report.village)
     if report.record_id:
         messages.info(request, _("This self-report is already a screening record."))

@@ -16,7 +16,6 @@ from django.views.decorators.http import require_GET
 
 from wangge.core.access import has_permission, scoped_view
 from wangge.core.forms import add_service_error, paginate, post_data
-from wangge.registry import selectors as registry_selectors
 from wangge.screening import rulebook as rules
 from wangge.screening.models import Category, EntryWay, MeasurePolicy, RiskArea
 from wangge.screening.permissions import SCREENING_RULES, SCREENING_SCREEN, SCREENING_VIEW
@@ -119,9 +118,6 @@ def category_candidates(request):
             )
             return redirect(reverse("screening:category_candidates") + f"?category={category.pk}")
     page = paginate(request, rules_selectors.occupation_candidates(request.scope, category))
-    for person in page.object_list:
-        person.id_shown = registry_selectors.shown_id(request.user, person.id_number)
-        person.phone_shown = registry_selectors.shown_phone(request.user, person.phone)
     context = {
         "category": category,
         "page_obj": page,

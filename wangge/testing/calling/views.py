@@ -16,7 +16,6 @@ from django.views.decorators.http import require_GET, require_POST
 from wangge.core.access import scoped_view, under
 from wangge.core.forms import add_service_error, paginate, post_data
 from wangge.org.models import OrgUnit
-from wangge.registry.selectors import shown_phone
 from wangge.testing.calling import selectors as calling_selectors
 from wangge.testing.calling import services as calling
 from wangge.testing.models import DeliveryStatus, Notice, NoticeDelivery, OutboxMessage
@@ -256,8 +255,6 @@ def notice(request, notice_id: int):
     if status in DeliveryStatus.values:
         deliveries = deliveries.filter(status=status)
     page = paginate(request, deliveries)
-    for d in page.object_list:
-        d.phone_shown = shown_phone(request.user, d.person.phone)
     context = {
         "notice": n,
         "slot": n.slot,
@@ -297,6 +294,4 @@ def outbox(request):
         else:
             unit = None
     page = paginate(request, qs)
-    for m in page.object_list:
-        m.phone_shown = shown_phone(request.user, m.phone)
     return render(request, "testing/calling/outbox.html", {"page_obj": page, "unit": unit})

@@ -21,7 +21,6 @@ from wangge.core.access import scoped_view
 from wangge.core.forms import paginate
 from wangge.org.models import Level, OrgUnit
 from wangge.registry.models import IdType
-from wangge.registry.selectors import shown_id
 from wangge.testing.checkin import services as checkin
 from wangge.testing.models import POOL_SIZES, RoundStatus, Sample, Site, Tube, TubeStatus
 from wangge.testing.permissions import TESTING_REGISTER, TESTING_VIEW
@@ -177,8 +176,6 @@ def tube_detail(request, tube_id: int):
         .select_related("person", "registrar", "removed_by")
         .order_by("scanned_at", "id")
     )
-    for s in samples:
-        s.id_shown = shown_id(request.user, s.person.id_number)
     members = [s for s in samples if s.removed_at is None]
     removed = [s for s in samples if s.removed_at is not None]
     can_act = (

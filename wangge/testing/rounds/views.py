@@ -210,8 +210,6 @@ def round_groups(request, round_id: int):
     _require_manage(request, rnd)
     q = (request.GET.get("q") or "").strip()
     found = registry_search.search(scope, q, limit=50, include_departed=False).people if q else []
-    for person in found:
-        person.id_shown = registry_selectors.shown_id(request.user, person.id_number)
     form = GroupForm(post_data(request), scope=scope, found=found)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -275,9 +273,6 @@ def due_list(request, round_id: int):
     page = paginate(
         request, qs.order_by("path", "building__name", "unit_label", "floor", "person__name", "id")
     )
-    for due in page.object_list:
-        due.id_shown = registry_selectors.shown_id(request.user, due.person.id_number)
-        due.phone_shown = registry_selectors.shown_phone(request.user, due.person.phone)
     context = {
         "round": rnd,
         "form": form,
@@ -317,7 +312,6 @@ def due_exempt(request, due_id: int):
         else:
             messages.success(request, _("%(name)s is exempt from this round.") % {"name": due.person.name})
             return _back_to_dues(request, due)
-    due.id_shown = registry_selectors.shown_id(request.user, due.person.id_number)
     context = {"form": form, "due": due, "round": due.round, "next": request.GET.get("next", "")}
     return render(request, "testing/rounds/due_exempt.html", context)
 
@@ -357,8 +351,6 @@ def home_sampling(request, round_id: int):
     for due in rows:
         household = due.person.household
         due.address = household.address if household is not None else ""
-        due.id_shown = registry_selectors.shown_id(request.user, due.person.id_number)
-        due.phone_shown = registry_selectors.shown_phone(request.user, due.person.phone)
     context = {"round": rnd, "rows": rows, "active": "dues"}
     return render(request, "testing/rounds/home_sampling.html", context)
 
