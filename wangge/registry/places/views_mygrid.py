@@ -46,7 +46,6 @@ def my_grid(request):
         households = households.filter(Q(last_visit__isnull=True) | Q(last_visit__lt=since))
     page = paginate(request, households)
     for household in page:
-        household.shown_phone = selectors.shown_phone(request.user, household.head_phone or "")
         household.unvisited = household.last_visit is None or household.last_visit < since
     totals = selectors.households(scope).aggregate(
         total=Count("id"),

@@ -453,9 +453,6 @@ def party_member_households(request):
         return redirect("registry:party_links")
     member = roster_selectors.get_staff(scope, member_id)
     links = list(visit_services.households_of_member(scope, member))
-    for link in links:
-        head = link.household.head
-        link.head_phone = selectors.shown_phone(request.user, head.phone) if head else ""
     context = {
         "member": member,
         "links": links,

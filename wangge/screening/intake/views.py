@@ -25,7 +25,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from wangge.audit import services as audit
 from wangge.core.access import not_found, scoped_view, under
 from wangge.core.forms import add_service_error, paginate
-from wangge.registry.selectors import shown_id, shown_phone
 from wangge.screening.intake import lists as imports
 from wangge.screening.intake import services as intake
 from wangge.screening.intake import tasks
@@ -46,13 +45,6 @@ def optional_url(name: str, **kwargs) -> str:
         return reverse(name, kwargs=kwargs)
     except NoReverseMatch:
         return ""
-
-
-def _mask(user, obj, id_number: str, phone: str) -> None:
-    obj.shown_id = shown_id(user, id_number)
-    obj.shown_phone = shown_phone(user, phone)
-    obj.full_id = obj.shown_id == id_number
-    obj.full_phone = obj.shown_phone == phone
 
 
 # --- records -----------------------------------------------------------------------------------
@@ -145,7 +137,6 @@ def record_detail(request, record_id: int):
     )
     audit.record_view(actor=request.user, obj=record, path=record.path)
     person = record.person
-    _mask(request.user, person, person.id_number, person.phone)
     sightings = list(record.sightings.select_related("batch", "by").order_by("at", "id"))
     measures = list(scope.filter(Measure.objects.filter(screening=record)).order_by("-proposed_at"))
     for m in measures:
