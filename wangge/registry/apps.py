@@ -44,5 +44,16 @@ class Config(AppConfig):
         # People's numbers, wherever they appear (the roster overrides phones for its staff).
         masking.register_reveal_permission(masking.ID, REGISTRY_VIEW_IDS)
         masking.register_reveal_permission(masking.PHONE, REGISTRY_VIEW_PHONES)
-        for model in (m.Building, m.Room, m.Household, m.Person, m.Rental, m.Tenancy, m.Visit, m.PartyLink):
+        for model in (
+            m.Building,
+            m.Room,
+            m.Household,
+            m.Person,
+            m.Rental,
+            m.Tenancy,
+            m.Visit,
+            m.PartyLink,
+            m.AddressRule,
+            m.HeldRow,
+        ):
             register_path_scoped(model)

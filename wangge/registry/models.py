@@ -262,6 +262,11 @@ class Rental(models.Model):
     pledge_file = models.FileField(_("scanned pledge"), upload_to="pledges/%Y/%m/", blank=True)
     placards_posted_on = models.DateField(_("code placards posted on"), null=True, blank=True)
     placards_posted_by = models.CharField(_("placards posted by"), max_length=60, blank=True)
+    # A roll may say only 是 under 是否张贴两码: posted, on a date nobody wrote down.
+    placards_posted = models.BooleanField(_("code placards posted"), default=False)
+    co_landlords = models.ManyToManyField(
+        Person, verbose_name=_("co-landlords"), blank=True, related_name="rentals_co_owned"
+    )
     note = models.TextField(_("note"), blank=True)
     path = models.CharField(max_length=255, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -403,6 +408,7 @@ class ImportKind(models.TextChoices):
     PEOPLE = "people", _("People")
     RENTALS = "rentals", _("Rentals and shops")
     TENANTS = "tenants", _("Tenants")
+    RENTAL_ROLL = "rental_roll", _("Rental roll (出租屋登记表)")
 
 
 class ImportMode(models.TextChoices):
@@ -455,3 +461,96 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class AddressRuleKind(models.TextChoices):
+    GROUP = "group", _("Village group (组)")
+    STREET = "street", _("Street and house numbers")
+
+
+class AddressRule(models.Model):
+    """Where a new house of a village goes: its group (组) number, or its street and a range of
+    house numbers, names the level-3 grid. Kept as data per village and edited by the village."""
+
+    village = models.ForeignKey(
+        "org.OrgUnit", verbose_name=_("village / community"), on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(_("rule by"), max_length=10, choices=AddressRuleKind.choices)
+    group_no = models.PositiveSmallIntegerField(_("group (组) number"), null=True, blank=True)
+    street = models.CharField(_("street"), max_length=100, blank=True)
+    number_from = models.PositiveIntegerField(_("from number"), null=True, blank=True)
+    number_to = models.PositiveIntegerField(_("to number"), null=True, blank=True)
+    grid = models.ForeignKey(
+        "org.OrgUnit", verbose_name=_("grid"), on_delete=models.PROTECT, related_name="+"
+    )
+    path = models.CharField(max_length=255, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("address rule")
+        verbose_name_plural = _("address rules")
+        ordering = ["village_id", "kind", "group_no", "street", "number_from", "id"]
+        indexes = [models.Index(fields=["path"], name="addressrule_path", opclasses=["varchar_pattern_ops"])]
+
+    def __str__(self) -> str:
+        if self.kind == AddressRuleKind.GROUP:
+            return f"{self.group_no}组 → {self.grid}"
+        span = ""
+        if self.number_from or self.number_to:
+            span = f" {self.number_from or 1}–{self.number_to or ''}号"
+        return f"{self.street}{span} → {self.grid}"
+
+
+class HeldRowReason(models.TextChoices):
+    UNPLACED = "unplaced", _("House not yet placed in a grid")
+    TRANSFER = "transfer", _("Tenant registered elsewhere: transfer to confirm")
+
+
+class HeldRowStatus(models.TextChoices):
+    WAITING = "waiting", _("Waiting")
+    DONE = "done", _("Done")
+    DISMISSED = "dismissed", _("Dismissed")
+
+
+class HeldRow(models.Model):
+    """A row of a rental roll that waits for a person: a house whose address no rule places in
+    a grid, or a tenant living elsewhere whose move must be confirmed. The row's values are kept
+    as read, so placing or confirming writes it exactly as an import would; nothing is lost."""
+
+    job = models.ForeignKey(ImportJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    village = models.ForeignKey(
+        "org.OrgUnit", verbose_name=_("village / community"), on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(_("reason"), max_length=10, choices=HeldRowReason.choices)
+    address = models.CharField(_("address"), max_length=250)
+    group_no = models.PositiveSmallIntegerField(_("group (组) number"), null=True, blank=True)
+    street = models.CharField(_("street"), max_length=100, blank=True)
+    house_number = models.PositiveIntegerField(_("house number"), null=True, blank=True)
+    row_number = models.PositiveIntegerField(_("row"), default=0)
+    values = models.JSONField(default=dict)
+    fingerprint = models.CharField(max_length=64)
+    status = models.CharField(max_length=10, choices=HeldRowStatus.choices, default=HeldRowStatus.WAITING)
+    error = models.TextField(blank=True)
+    path = models.CharField(max_length=255, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("held row")
+        verbose_name_plural = _("held rows")
+        ordering = ["group_no", "street", "house_number", "address", "row_number", "id"]
+        constraints = [
+            # The same row imported twice waits once.
+            models.UniqueConstraint(
+                fields=["village", "fingerprint"],
+                condition=Q(status="waiting"),
+                name="heldrow_waiting_once",
+            ),
+        ]
+        indexes = [models.Index(fields=["path"], name="heldrow_path", opclasses=["varchar_pattern_ops"])]
+
+    def __str__(self) -> str:
+        return self.address

@@ -28,8 +28,11 @@ from wangge.audit import services as audit
 from wangge.audit.models import Action
 from wangge.core.access import has_permission, scope_of
 from wangge.registry.imports.fields import FIELDS, detect_mapping, field_map
-from wangge.registry.imports.processors import PROCESSORS, Context, Row, Stats
+from wangge.org.models import Level, OrgUnit
+from wangge.registry.imports.processors import PROCESSORS as ROW_PROCESSORS
+from wangge.registry.imports.processors import Context, Processor, Row, Stats
 from wangge.registry.imports.reading import open_table
+from wangge.registry.imports.roll import RollProcessor
 from wangge.registry.models import ImportJob, ImportKind, ImportMode, ImportStatus
 from wangge.registry.permissions import REGISTRY_IMPORT
 
@@ -41,6 +44,9 @@ QUEUE_ABOVE_ROWS = 5000
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 ERROR_HEADER = "错误原因"
 ALLOWED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".csv", ".txt")
+PROCESSORS: dict[str, type[Processor]] = {**ROW_PROCESSORS, ImportKind.RENTAL_ROLL: RollProcessor}
+# Kinds imported for one village or community (the job's unit), not the whole jurisdiction.
+VILLAGE_KINDS = (ImportKind.RENTAL_ROLL,)
 
 
 class Rejected(Exception):
@@ -61,14 +67,41 @@ def _sha256(f) -> str:
     return digest.hexdigest()
 
 
-def create_job(*, actor: Any, kind: str, upload, mode: str = ImportMode.VALID_ROWS) -> ImportJob:
-    """Store an uploaded file for the actor's jurisdiction and read its header and size."""
+def villages_for_import(actor: Any):
+    """The villages and communities a roll may be imported for: those in the actor's scope."""
+    return (
+        scope_of(actor)
+        .filter(OrgUnit.objects.filter(level=Level.VILLAGE, closed_at__isnull=True))
+        .order_by("path")
+    )
+
+
+def _unit_for(actor: Any, kind: str, unit: OrgUnit | None) -> OrgUnit:
+    scope = scope_of(actor)
+    if kind not in VILLAGE_KINDS:
+        return scope.root
+    if unit is None:
+        if scope.root.level == Level.VILLAGE:
+            return scope.root
+        raise ValidationError({"unit": _("Choose the village or community this roll belongs to.")})
+    if unit.level != Level.VILLAGE or unit.closed_at is not None:
+        raise ValidationError({"unit": _("Choose a village or community.")})
+    scope.require_unit(unit)
+    return unit
+
+
+def create_job(
+    *, actor: Any, kind: str, upload, mode: str = ImportMode.VALID_ROWS, unit: OrgUnit | None = None
+) -> ImportJob:
+    """Store an uploaded file for the actor's jurisdiction (a roll: for one of its villages) and
+    read its header and size."""
     _require(actor)
     scope = scope_of(actor)
     if scope.is_empty:
         raise PermissionDenied(_("Your account has no jurisdiction."))
     if kind not in ImportKind.values:
         raise ValidationError({"kind": _("Choose what the file contains.")})
+    target = _unit_for(actor, kind, unit)
     if mode not in ImportMode.values:
         raise ValidationError({"mode": _("Choose how to import.")})
     name = os.path.basename(getattr(upload, "name", "") or "upload")[:255]
@@ -88,8 +121,8 @@ def create_job(*, actor: Any, kind: str, upload, mode: str = ImportMode.VALID_RO
         job = ImportJob(
             kind=kind,
             actor=actor,
-            scope_unit=scope.root,
-            path=scope.root.path,
+            scope_unit=target,
+            path=target.path,
             original_name=name,
             sha256=sha,
             encoding=table.encoding,
@@ -298,6 +331,10 @@ def run_import(job: ImportJob) -> ImportJob:
         if scope.is_empty or not has_permission(actor, REGISTRY_IMPORT):
             return _finish(job, ImportStatus.FAILED, _("Your account may no longer import."), Stats(), 0)
         ctx = Context(actor=actor, scope=scope, job_ref=f"import-{job.pk}")
+        ctx.unit = job.scope_unit  # type: ignore[attr-defined]
+        ctx.job_id = job.pk  # type: ignore[attr-defined]
+        if not scope.covers_path(job.scope_unit.path):
+            return _finish(job, ImportStatus.FAILED, _("Your account may no longer import."), Stats(), 0)
         processor = PROCESSORS[job.kind](ctx)
         try:
             table = _table(job)
@@ -366,7 +403,16 @@ def _valid_rows(job, table, processor, ctx) -> ImportJob:
         "unchanged": stats.unchanged,
         "bad": bad,
     }
-    return _finish(job, ImportStatus.DONE, message, stats, bad, processed)
+    return _finish(job, ImportStatus.DONE, message + held_message(processor), stats, bad, processed)
+
+
+def held_message(processor: Processor) -> str:
+    held = getattr(processor, "held", 0)
+    if not held:
+        return ""
+    return " " + _(
+        "%(n)s rows wait for the village: houses to place in a grid, or tenants' moves to confirm."
+    ) % {"n": held}
 
 
 def _all_or_nothing(job, table, processor, ctx) -> ImportJob:
@@ -419,7 +465,7 @@ def _all_or_nothing(job, table, processor, ctx) -> ImportJob:
         "updated": stats.updated,
         "unchanged": stats.unchanged,
     }
-    return _finish(job, ImportStatus.DONE, message, stats, 0, processed)
+    return _finish(job, ImportStatus.DONE, message + held_message(processor), stats, 0, processed)
 
 
 def _finish(job, status, message, stats: Stats, bad: int, processed: int | None = None) -> ImportJob:

@@ -151,6 +151,125 @@ FIELDS: dict[str, list[Field]] = {
             help=_("是 or 否."),
         ),
     ],
+    # A village's own roll: one row per house (a let house with several tenants: one row per
+    # tenant, the house's cells repeated or merged). Plain 姓名 / 身份证号码 / 电话 columns are the
+    # landlord's the first time and the tenant's the second (see detect_mapping).
+    ImportKind.RENTAL_ROLL: [
+        Field(
+            "address",
+            "房屋地址",
+            ("门牌号", "地址", "出租屋地址", "房屋坐落", "详细地址", "住址", "房屋位置", "门牌地址"),
+            required=True,
+            help=_("As the village writes it: 3组12号, 建设路15号 …"),
+        ),
+        Field("group", "组别", ("组", "村民小组", "所属小组", "小组", "所在组")),
+        GRID,
+        Field(
+            "landlord_name",
+            "房东姓名",
+            ("房东", "户主", "户主姓名", "房主", "房主姓名", "业主", "业主姓名", "房东名字", "姓名"),
+            required=True,
+        ),
+        Field(
+            "landlord_id",
+            "房东身份证号码",
+            (
+                "房东身份证号",
+                "房东证件号",
+                "房东证件号码",
+                "房东公民身份号码",
+                "户主身份证号",
+                "户主身份证号码",
+                "房主身份证号",
+                "业主身份证号",
+                "身份证号码",
+                "身份证号",
+                "证件号",
+                "证件号码",
+                "公民身份号码",
+            ),
+            required=True,
+            text=True,
+        ),
+        Field(
+            "landlord_phone",
+            "房东电话",
+            (
+                "房东联系电话",
+                "房东手机号",
+                "房东手机",
+                "户主电话",
+                "户主联系电话",
+                "房主电话",
+                "联系电话",
+                "电话",
+                "手机号",
+            ),
+            text=True,
+        ),
+        Field(
+            "co_owner",
+            "是否共有",
+            ("共有", "共同房东", "是否共有房东", "共有房东"),
+            help=_("是 when this row's landlord owns the house together with the landlord of another row."),
+        ),
+        Field(
+            "status",
+            "房屋状态",
+            ("出租情况", "使用情况", "出租状态", "房屋使用情况", "状态", "是否出租"),
+            help=_("出租, 空置 or 自用."),
+        ),
+        Field("rooms", "出租间数", ("房间数", "间数", "出租房间数")),
+        Field(
+            "tenant_name",
+            "租户姓名",
+            ("租户", "租客", "租客姓名", "承租人", "承租人姓名", "租住人员", "姓名"),
+        ),
+        Field(
+            "tenant_id",
+            "租户身份证号",
+            (
+                "租户身份证号码",
+                "租户证件号",
+                "租户证件号码",
+                "租客身份证号",
+                "租客身份证号码",
+                "承租人身份证号",
+                "承租人身份证号码",
+                "身份证号码",
+                "身份证号",
+                "证件号",
+                "证件号码",
+                "公民身份号码",
+            ),
+            text=True,
+        ),
+        Field(
+            "tenant_phone",
+            "租户电话",
+            ("租户联系电话", "租户手机号", "租客电话", "承租人电话", "联系电话", "电话", "手机号"),
+            text=True,
+        ),
+        _date("move_in", "入住日期", "入住时间", "租住日期", "来租日期", "承租日期"),
+        Field("hukou_place", "户籍地", ("籍贯", "户籍地址", "户籍所在地", "租户户籍地")),
+        Field("employer", "工作单位", ("务工单位", "就业单位", "工作地点", "单位")),
+        Field("origin", "来源地", ("从何处来", "来自")),
+        _date(
+            "pledge_signed_on",
+            "承诺书签订日期",
+            "承诺书日期",
+            "签订承诺书日期",
+            "签订承诺书时间",
+            "承诺书签订时间",
+        ),
+        Field(
+            "placards",
+            "是否张贴两码",
+            ("张贴两码", "是否张贴", "是否张贴三码", "两码张贴", "码牌张贴日期", "张贴日期"),
+            help=_("是, 否 or the date they were posted."),
+        ),
+        Field("note", "备注", ("说明",)),
+    ],
 }
 
 # The words villages write for each choice; the first is what we write back out.
@@ -237,23 +356,33 @@ def parse_choice(group: str, raw: str) -> str | None:
     return _choice_index(group).get(text)
 
 
-def header_index(kind: str) -> dict[str, str]:
-    """normalised header → field key, for one kind."""
-    index: dict[str, str] = {}
+def header_index(kind: str) -> dict[str, list[str]]:
+    """normalised header → the field keys it may fill, in order, for one kind."""
+    index: dict[str, list[str]] = {}
     for f in FIELDS[kind]:
         for h in (f.header, *f.synonyms):
-            index.setdefault(normalise_header(h), f.key)
+            keys = index.setdefault(normalise_header(h), [])
+            if f.key not in keys:
+                keys.append(f.key)
     return index
 
 
 def detect_mapping(kind: str, headers: list[str]) -> dict[str, int]:
-    """field key → column index; the first column that matches a field wins."""
+    """field key → column index; the first column that matches a field wins. A header that may
+    fill several fields (a roll's plain 姓名, 身份证号码, 电话) fills the one of the person whose
+    columns it stands among (after 租户姓名: the tenant's), else the first one not yet taken."""
     index = header_index(kind)
     mapping: dict[str, int] = {}
+    last_group = ""  # landlord / tenant: the person whose columns we are in
     for col, header in enumerate(headers):
-        key = index.get(normalise_header(header))
-        if key and key not in mapping:
-            mapping[key] = col
+        keys = [k for k in index.get(normalise_header(header), ()) if k not in mapping]
+        if not keys:
+            continue
+        same = [k for k in keys if last_group and k.startswith(last_group + "_")]
+        key = (same or keys)[0]
+        mapping[key] = col
+        if key.startswith(("landlord_", "tenant_")):
+            last_group = key.split("_", 1)[0]
     return mapping
 
 

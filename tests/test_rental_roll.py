@@ -1,0 +1,281 @@
+"""A village's rental roll in one pass: houses found by address or placed by the village's rules
+(else held for the village to place), landlords and co-landlords, rentals with their status,
+tenants; conflicts inside the file and against the registry; transfers to confirm; re-imports."""
+
+import datetime
+import io
+
+import pytest
+import xlsxwriter
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from tests.factories import make_user
+from tests.factories.registry import csv_bytes, rid
+from wangge.audit.models import AuditEvent
+from wangge.core.access import SYSTEM
+from wangge.registry import services
+from wangge.registry.imports import engine
+from wangge.registry.models import (
+    AddressRule,
+    AddressRuleKind,
+    Building,
+    HeldRow,
+    HeldRowReason,
+    HeldRowStatus,
+    Person,
+    Rental,
+    RentalStatus,
+    Tenancy,
+)
+from wangge.registry.places import addressing
+from wangge.registry.imports import holding
+
+pytestmark = pytest.mark.django_db
+
+ROLL_HEADER = [
+    "房屋地址",
+    "房东姓名",
+    "身份证号码",
+    "联系电话",
+    "房屋状态",
+    "出租间数",
+    "租户姓名",
+    "身份证号",
+    "电话",
+    "入住日期",
+    "户籍地",
+    "工作单位",
+    "承诺书签订日期",
+    "是否张贴两码",
+]
+
+
+def roll_row(address, landlord, landlord_id, status="出租", tenant="", tenant_id="", move_in="", **extra):
+    return [
+        address,
+        landlord,
+        landlord_id,
+        extra.get("landlord_phone", "13812345678"),
+        status,
+        extra.get("rooms", "2"),
+        tenant,
+        tenant_id,
+        extra.get("tenant_phone", ""),
+        move_in,
+        extra.get("hukou", ""),
+        extra.get("employer", ""),
+        extra.get("pledge", ""),
+        extra.get("placards", ""),
+    ]
+
+
+@pytest.fixture
+def cadre(world):
+    return make_user("cadre_roll", world.village, "village_cadre")
+
+
+@pytest.fixture
+def rules(world):
+    AddressRule.objects.create(
+        village=world.village,
+        path=world.village.path,
+        kind=AddressRuleKind.GROUP,
+        group_no=3,
+        grid=world.grid_a,
+    )
+    AddressRule.objects.create(
+        village=world.village,
+        path=world.village.path,
+        kind=AddressRuleKind.STREET,
+        street="建设路",
+        number_from=1,
+        number_to=99,
+        grid=world.grid_b,
+    )
+
+
+def run_roll(actor, rows, name="roll.csv", encoding="gbk", unit=None, mode="valid_rows", data=None):
+    payload = (
+        data if data is not None else csv_bytes([["冢刘村出租屋登记表"], ROLL_HEADER, *rows, []], encoding)
+    )
+    job = engine.create_job(
+        actor=actor, kind="rental_roll", upload=SimpleUploadedFile(name, payload), mode=mode, unit=unit
+    )
+    return engine.start(actor=actor, job=job)
+
+
+def test_addresses_are_keyed_whichever_way_they_are_written():
+    key = addressing.parse_address("3组12号", "冢刘村").key
+    for written in ("冢刘村三组12号", "第3组12号", "河南省郑州市冢刘村 3组 12号", "三组１２号", "3组12"):
+        assert addressing.parse_address(written, "冢刘村").key == key, written
+    a = addressing.parse_address("建设路15号", "冢刘村")
+    assert (a.street, a.number, a.group_no) == ("建设路", 15, None)
+    assert addressing.parse_address("十二组5号").group_no == 12
+
+
+def test_a_roll_lands_in_one_pass(world, cadre, rules):
+    rows = [
+        roll_row(
+            "3组12号",
+            "刘建国",
+            rid(1, "19600101"),
+            "出租",
+            "王小明",
+            rid(2, "19950505"),
+            "2022/3/28",
+            hukou="河南省周口市",
+            employer="富士康",
+            pledge="2022年3月1日",
+            placards="是",
+        ),
+        # A second tenant of the same house: the house's cells left empty (merged in Excel).
+        ["3组12号", "", "", "", "", "", "李娜", rid(3, "19960606"), "", "20220401", "", "", "", ""],
+        roll_row("建设路15号", "赵六", rid(4, "19550101"), "空置"),
+        roll_row("3组20号", "孙七", rid(5, "19580101"), "自用"),
+    ]
+    job = run_roll(cadre, rows)
+    assert job.status == "done", job.message
+    assert job.error_rows == 0, job.message
+    house = Building.objects.get(name="3组12号")
+    assert house.grid == world.grid_a
+    assert Building.objects.get(name="建设路15号").grid == world.grid_b
+    rental = Rental.objects.get(building=house)
+    assert rental.landlord.name == "刘建国"
+    assert rental.status == RentalStatus.LET
+    assert rental.pledge_signed_on == datetime.date(2022, 3, 1)
+    assert rental.placards_posted is True and rental.placards_posted_on is None
+    tenants = {t.person.name: t for t in Tenancy.objects.filter(rental=rental)}
+    assert set(tenants) == {"王小明", "李娜"}
+    assert tenants["王小明"].move_in == datetime.date(2022, 3, 28)
+    assert tenants["李娜"].move_in == datetime.date(2022, 4, 1)
+    wang = Person.objects.get(name="王小明")
+    assert (wang.hukou_place, wang.employer, wang.grid) == ("河南省周口市", "富士康", world.grid_a)
+    assert wang.id_number == rid(2, "19950505")
+    assert Rental.objects.get(building__name="建设路15号").status == RentalStatus.VACANT
+    assert Rental.objects.get(building__name="3组20号").status == RentalStatus.SELF_USE
+    assert AuditEvent.objects.filter(model="registry.tenancy", channel="import").count() == 2
+
+    # Re-importing the same roll changes nothing.
+    counts = (
+        Building.objects.count(),
+        Rental.objects.count(),
+        Tenancy.objects.count(),
+        Person.objects.count(),
+    )
+    again = run_roll(cadre, rows)
+    assert again.status == "done" and again.created_rows == 0 and again.updated_rows == 0, again.message
+    assert counts == (
+        Building.objects.count(),
+        Rental.objects.count(),
+        Tenancy.objects.count(),
+        Person.objects.count(),
+    )
+
+
+def test_unplaced_houses_wait_and_are_placed_by_group(world, cadre):
+    rows = [
+        roll_row("5组1号", "周一", rid(11, "19600101"), "出租", "吴二", rid(12, "19900101"), "2022-03-01"),
+        roll_row("5组2号", "郑三", rid(13, "19600101"), "空置"),
+        roll_row("6组1号", "冯四", rid(14, "19600101"), "空置"),
+    ]
+    job = run_roll(cadre, rows)
+    assert job.status == "done" and job.error_rows == 0, job.message
+    assert not Building.objects.exists()
+    held = HeldRow.objects.filter(status=HeldRowStatus.WAITING)
+    assert held.count() == 3 and {h.group_no for h in held} == {5, 6}
+    assert "3" in job.message  # the result says rows wait
+    # Importing the same roll again holds nothing twice.
+    run_roll(cadre, rows)
+    assert HeldRow.objects.filter(status=HeldRowStatus.WAITING).count() == 3
+
+    result = holding.place_group(
+        actor=cadre, village=world.village, group_no=5, grid=world.grid_b, save_rule=True
+    )
+    assert result.placed == 2 and not result.errors
+    assert set(Building.objects.values_list("name", flat=True)) == {"5组1号", "5组2号"}
+    assert Tenancy.objects.get().person.name == "吴二"
+    assert Building.objects.get(name="5组1号").grid == world.grid_b
+    assert AddressRule.objects.filter(village=world.village, group_no=5, grid=world.grid_b).exists()
+    assert HeldRow.objects.filter(status=HeldRowStatus.WAITING).count() == 1
+    # The rule now places group 5 directly.
+    run_roll(cadre, [roll_row("5组3号", "陈五", rid(15, "19600101"), "空置")])
+    assert Building.objects.get(name="5组3号").grid == world.grid_b
+
+
+def test_conflicts_in_the_file_are_reported(world, cadre, rules):
+    tenant = rid(22, "19900101")
+    rows = [
+        roll_row("3组1号", "甲", rid(20, "19600101"), "出租", "租客", tenant, "2022-03-01"),
+        roll_row("3组2号", "乙", rid(21, "19600101"), "出租", "租客", tenant, "2022-03-01"),
+        roll_row("3组1号", "丙", rid(23, "19600101"), "空置"),
+    ]
+    job = run_roll(cadre, rows)
+    assert job.error_rows == 2, job.message
+    assert Tenancy.objects.count() == 1
+    assert Rental.objects.get(building__name="3组1号").landlord.name == "甲"
+
+
+def test_co_landlords_when_the_file_says_so(world, cadre, rules):
+    rows = [
+        roll_row("3组1号", "甲、乙", f"{rid(30, '19600101')}、{rid(31, '19600101')}", "空置"),
+    ]
+    job = run_roll(cadre, rows)
+    assert job.error_rows == 0, job.message
+    rental = Rental.objects.get()
+    assert rental.landlord.name == "甲"
+    assert [p.name for p in rental.co_landlords.all()] == ["乙"]
+
+
+def test_a_tenant_living_elsewhere_is_a_transfer_to_confirm(world, cadre, rules):
+    building = services.create_building(actor=SYSTEM, grid=world.grid_b, name="乙1栋")
+    room = services.get_or_create_room(actor=SYSTEM, building=building, number="101")
+    household = services.create_household(actor=SYSTEM, room=room)
+    person = services.register_person(
+        actor=SYSTEM, household=household, name="老住户", id_type="resident_id", id_number=rid(40, "19800101")
+    )
+    rows = [roll_row("3组9号", "房东", rid(41, "19600101"), "出租", "老住户", person.id_number, "2022-05-01")]
+    job = run_roll(cadre, rows)
+    assert job.error_rows == 0, job.message
+    assert Rental.objects.filter(building__name="3组9号").exists()
+    assert not Tenancy.objects.exists()
+    held = HeldRow.objects.get(reason=HeldRowReason.TRANSFER)
+    result = holding.confirm_transfers(actor=cadre, village=world.village, ids=[held.pk])
+    assert result.placed == 1, result.errors
+    person.refresh_from_db()
+    assert person.grid == world.grid_a and person.household_id is None
+    assert Tenancy.objects.get().person == person
+    assert Person.objects.filter(id_number=person.id_number).count() == 1
+
+
+def test_a_roll_needs_a_village(world):
+    admin = make_user("office_imp", world.office, "office_leader")
+    data = csv_bytes([ROLL_HEADER, roll_row("3组1号", "甲", rid(50, "19600101"), "空置")], "utf-8")
+    with pytest.raises(Exception) as exc:
+        engine.create_job(actor=admin, kind="rental_roll", upload=SimpleUploadedFile("r.csv", data))
+    assert "village" in str(exc.value) or "村" in str(exc.value)
+    job = engine.create_job(
+        actor=admin, kind="rental_roll", upload=SimpleUploadedFile("r.csv", data), unit=world.village
+    )
+    assert job.scope_unit == world.village
+
+
+def test_xlsx_roll_with_id_cells_as_text_and_title(world, cadre, rules):
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    sheet = book.add_worksheet("出租屋")
+    sheet.write_string(0, 0, "冢刘村出租屋登记表（2022年3月）")
+    for c, h in enumerate(ROLL_HEADER):
+        sheet.write_string(1, c, h)
+    row = roll_row("3组7号", "钱八", rid(60, "19600101"), "出租", "孙九", rid(61, "19900101"), "")
+    for c, v in enumerate(row):
+        sheet.write_string(2, c, v)
+    sheet.write_datetime(
+        2,
+        ROLL_HEADER.index("入住日期"),
+        datetime.datetime(2022, 3, 28),
+        book.add_format({"num_format": "yyyy-mm-dd"}),
+    )
+    book.close()
+    job = run_roll(cadre, [], name="roll.xlsx", data=out.getvalue())
+    assert job.error_rows == 0, job.message
+    assert Tenancy.objects.get().move_in == datetime.date(2022, 3, 28)
