@@ -14,7 +14,7 @@ from tests.factories.registry import csv_bytes, rid
 from wangge.audit.models import AuditEvent
 from wangge.core.access import SYSTEM
 from wangge.registry import services
-from wangge.registry.imports import engine
+from wangge.registry.imports import engine, holding
 from wangge.registry.models import (
     AddressRule,
     AddressRuleKind,
@@ -28,7 +28,6 @@ from wangge.registry.models import (
     Tenancy,
 )
 from wangge.registry.places import addressing
-from wangge.registry.imports import holding
 
 pytestmark = pytest.mark.django_db
 

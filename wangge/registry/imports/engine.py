@@ -27,8 +27,8 @@ from django.utils.translation import gettext as _
 from wangge.audit import services as audit
 from wangge.audit.models import Action
 from wangge.core.access import has_permission, scope_of
-from wangge.registry.imports.fields import FIELDS, detect_mapping, field_map
 from wangge.org.models import Level, OrgUnit
+from wangge.registry.imports.fields import FIELDS, detect_mapping, field_map
 from wangge.registry.imports.processors import PROCESSORS as ROW_PROCESSORS
 from wangge.registry.imports.processors import Context, Processor, Row, Stats
 from wangge.registry.imports.reading import open_table
