@@ -8,6 +8,7 @@ import io
 import pytest
 import xlsxwriter
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
 from tests.factories import make_user
 from tests.factories.registry import csv_bytes, rid
@@ -22,6 +23,7 @@ from wangge.registry.models import (
     HeldRow,
     HeldRowReason,
     HeldRowStatus,
+    ImportJob,
     Person,
     Rental,
     RentalStatus,
@@ -278,3 +280,54 @@ def test_xlsx_roll_with_id_cells_as_text_and_title(world, cadre, rules):
     job = run_roll(cadre, [], name="roll.xlsx", data=out.getvalue())
     assert job.error_rows == 0, job.message
     assert Tenancy.objects.get().move_in == datetime.date(2022, 3, 28)
+
+
+def test_pages_upload_a_roll_for_a_village_and_place_its_houses(world, client):
+    admin = make_user("office_roll", world.district, "office_leader")
+    client.force_login(admin)
+    page = client.get(reverse("registry:import_new"))
+    assert "id_unit" in page.content.decode()  # an office chooses the village
+    data = csv_bytes(
+        [
+            ROLL_HEADER,
+            roll_row("7组1号", "甲", rid(70, "19600101"), "出租", "乙", rid(71, "19900101"), "2022-03-01"),
+        ],
+        "gbk",
+    )
+    response = client.post(
+        reverse("registry:import_new"),
+        {
+            "kind": "rental_roll",
+            "unit": world.village.pk,
+            "mode": "valid_rows",
+            "file": SimpleUploadedFile("roll.csv", data),
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    job = ImportJob.objects.get()
+    assert job.scope_unit == world.village
+    fields = {f"col_{i}": k for k, i in job.mapping["fields"].items()}
+    response = client.post(reverse("registry:import_detail", args=[job.pk]), {**fields, "mode": "valid_rows"})
+    detail = client.get(reverse("registry:import_detail", args=[job.pk])).content.decode()
+    assert reverse("registry:held_rows", args=[world.village.pk]) in detail
+    held_page = client.get(reverse("registry:held_rows", args=[world.village.pk])).content.decode()
+    assert "7组" in held_page and rid(71, "19900101") not in held_page
+    client.post(
+        reverse("registry:held_rows", args=[world.village.pk]),
+        {"action": "place_group", "group_no": "7", "grid": world.grid_a.pk, "save_rule": "1"},
+    )
+    assert Tenancy.objects.get().rental.building.grid == world.grid_a
+    assert "7组" in client.get(reverse("registry:address_rules", args=[world.village.pk])).content.decode()
+    home = client.get("/").content.decode()
+    assert "home-held" not in home  # nothing waits any more
+
+
+def test_held_rows_of_another_village_are_not_found(world, client):
+    outsider = make_user("other_cadre", world.other_village, "village_cadre")
+    client.force_login(outsider)
+    assert client.get(reverse("registry:held_rows", args=[world.village.pk])).status_code == 404
+    response = client.post(
+        reverse("registry:held_rows", args=[world.village.pk]),
+        {"action": "place_group", "group_no": "1", "grid": world.grid_a.pk},
+    )
+    assert response.status_code == 404

@@ -9,6 +9,7 @@ class Config(AppConfig):
     def ready(self) -> None:
         from wangge.core import masking
         from wangge.core.api import register_api_router
+        from wangge.core.home import HomePanel, register_home_panel
         from wangge.core.menu import MenuEntry, register_menu
         from wangge.core.paths import register_path_scoped
         from wangge.core.permissions import register_permissions
@@ -36,6 +37,11 @@ class Config(AppConfig):
                 MenuEntry("registry:party_links", _("Party-member links"), REGISTRY_VIEW, order=150),
                 MenuEntry("registry:import_list", _("Imports"), REGISTRY_IMPORT, order=160),
             ]
+        )
+        from wangge.registry.imports import views_held
+
+        register_home_panel(
+            HomePanel("registry-held", "registry/imports/_home_held.html", views_held.home_held, order=300)
         )
         register_api_router("/registry", api_places.router, order=100)
         register_api_router("/registry/codes", api_codes.router, order=110)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from wangge.registry.imports import views
+from wangge.registry.imports import views, views_held
 
 urlpatterns = [
     path("", views.import_list, name="import_list"),
@@ -11,4 +11,7 @@ urlpatterns = [
     path("export/", views.export, name="export"),
     path("<int:job_id>/", views.import_detail, name="import_detail"),
     path("<int:job_id>/errors/", views.import_errors, name="import_errors"),
+    path("held/", views_held.held_index, name="held_index"),
+    path("held/<int:village_id>/", views_held.held_rows, name="held_rows"),
+    path("held/<int:village_id>/rules/", views_held.address_rules, name="address_rules"),
 ]

@@ -15,15 +15,16 @@ from django.utils.translation import gettext_lazy
 
 from wangge.core.access import not_found, scoped_view
 from wangge.core.forms import add_service_error, paginate
-from wangge.registry.imports import engine, exports
+from wangge.org.models import OrgUnit
+from wangge.registry.imports import engine, exports, holding
 from wangge.registry.imports.fields import FIELDS
 from wangge.registry.imports.workbooks import template_bytes, template_filename
 from wangge.registry.models import ImportJob, ImportKind, ImportMode, ImportStatus
 from wangge.registry.permissions import REGISTRY_EXPORT, REGISTRY_IMPORT
 from wangge.registry.selectors import shown_id, shown_phone
 
-ID_FIELDS = {"id_number", "landlord_id", "head_id"}
-PHONE_FIELDS = {"phone", "landlord_phone", "manager_phone", "head_phone"}
+ID_FIELDS = {"id_number", "landlord_id", "head_id", "tenant_id"}
+PHONE_FIELDS = {"phone", "landlord_phone", "manager_phone", "head_phone", "tenant_phone"}
 ACTIVE = (ImportStatus.QUEUED, ImportStatus.RUNNING)
 
 
@@ -34,12 +35,25 @@ class UploadForm(forms.Form):
         help_text=gettext_lazy("Excel (xlsx, xls) or CSV in UTF-8 or GBK; at most 50 MB."),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xls,.xlsm,.csv,.txt"}),
     )
+    unit = forms.ModelChoiceField(
+        label=gettext_lazy("Village or community (for a rental roll)"),
+        queryset=OrgUnit.objects.none(),
+        required=False,
+        help_text=gettext_lazy("A rental roll is imported for one village or community."),
+    )
     mode = forms.ChoiceField(
         label=gettext_lazy("When some rows are wrong"),
         choices=ImportMode.choices,
         initial=ImportMode.VALID_ROWS,
         widget=forms.RadioSelect,
     )
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        villages = engine.villages_for_import(actor)
+        self.fields["unit"].queryset = villages
+        if len(villages[:2]) < 2:
+            del self.fields["unit"]  # a village's own account: the roll is for its village
 
 
 def _jobs(request):
@@ -61,12 +75,19 @@ def import_new(request):
     if request.scope.is_empty:
         raise PermissionDenied(_("Your account has no jurisdiction."))
     if request.method == "POST":
-        form = UploadForm(request.POST, request.FILES)
+        form = UploadForm(request.POST, request.FILES, actor=request.user)
         if form.is_valid():
             data = form.cleaned_data
+            unit = data.get("unit")
+            if unit is None and "unit" not in form.fields:
+                unit = engine.villages_for_import(request.user).first()
             try:
                 job = engine.create_job(
-                    actor=request.user, kind=data["kind"], upload=data["file"], mode=data["mode"]
+                    actor=request.user,
+                    kind=data["kind"],
+                    upload=data["file"],
+                    mode=data["mode"],
+                    unit=unit if data["kind"] in engine.VILLAGE_KINDS else None,
                 )
             except ValidationError as exc:
                 add_service_error(form, exc)
@@ -74,7 +95,9 @@ def import_new(request):
                 return redirect("registry:import_detail", job_id=job.pk)
     else:
         kind = request.GET.get("kind", "")
-        form = UploadForm(initial={"kind": kind if kind in ImportKind.values else ImportKind.PEOPLE})
+        form = UploadForm(
+            initial={"kind": kind if kind in ImportKind.values else ImportKind.PEOPLE}, actor=request.user
+        )
     return render(request, "registry/imports/new.html", {"form": form, "kinds": ImportKind.choices})
 
 
@@ -150,6 +173,8 @@ def import_detail(request, job_id: int):
                 messages.info(request, _("The import runs in the background; this page shows its progress."))
         return redirect("registry:import_detail", job_id=job.pk)
     context = {"job": job, "active": job.status in ACTIVE, "waiting": waiting}
+    if job.kind in engine.VILLAGE_KINDS and not waiting:
+        context["held"] = holding.waiting(request.user, job.scope_unit).filter(job=job).count()
     htmx = getattr(request, "htmx", None)
     if htmx and htmx.target == "import-progress":
         response = render(request, "registry/imports/_progress.html", context)

@@ -252,7 +252,7 @@ def filter_flag(qs: QuerySet[Rental], flag: str, *, unvisited_days: int = 30) ->
     if flag == Flags.NO_PLEDGE:
         return qs.filter(pledge_signed_on__isnull=True)
     if flag == Flags.NO_PLACARDS:
-        return qs.filter(placards_posted_on__isnull=True)
+        return qs.filter(placards_posted_on__isnull=True, placards_posted=False)
     if flag == Flags.UNVISITED:
         since = timezone.now() - timedelta(days=unvisited_days)
         return qs.filter(Q(last_visit__isnull=True) | Q(last_visit__lt=since))
@@ -296,7 +296,7 @@ def flag_counts_by_grid(scope: Scope, *, unvisited_days: int = 30) -> list[dict]
             late=Count("pk", filter=Q(late_report=True)),
             over=Count("pk", filter=Q(over_occupied=True)),
             no_pledge=Count("pk", filter=Q(pledge_signed_on__isnull=True)),
-            no_placards=Count("pk", filter=Q(placards_posted_on__isnull=True)),
+            no_placards=Count("pk", filter=Q(placards_posted_on__isnull=True, placards_posted=False)),
             unvisited=Count("pk", filter=Q(last_visit__isnull=True) | Q(last_visit__lt=since)),
         )
         .order_by("path")
@@ -481,7 +481,8 @@ def record_placards(*, actor: Actor, rental: Rental, posted_on: date, posted_by:
     before = audit.snapshot(rental)
     rental.placards_posted_on = posted_on
     rental.placards_posted_by = posted_by[:60]
-    rental.save(update_fields=["placards_posted_on", "placards_posted_by"])
+    rental.placards_posted = True
+    rental.save(update_fields=["placards_posted_on", "placards_posted_by", "placards_posted"])
     audit.record(actor=actor, action=Action.UPDATE, obj=rental, before=before, after=audit.snapshot(rental))
     return rental
 
