@@ -1,8 +1,8 @@
 """Export any registry list to xlsx (or CSV, through the API): streamed from a temporary file
 written by xlsxwriter in constant-memory mode (or by the CSV writer row by row); ID numbers and
 phones masked unless the actor may see them; cells that a spreadsheet would run as a formula
-neutralised; every export audited (list, format, filters, count — never the contents). The columns match the import
-templates, so an export can be re-imported."""
+neutralised; every export audited (list, format, filters, count — never the contents). The
+columns match the import templates, so an export can be re-imported."""
 
 from __future__ import annotations
 
