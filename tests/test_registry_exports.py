@@ -111,7 +111,7 @@ def test_export_is_scoped_filtered_and_audited_without_contents(client, world, p
     assert len(sheet_of(client.get(reverse(EXPORT), {"list": "people", "status": "migrant"}))) == 1
     event = AuditEvent.objects.filter(model="registry.export.people").order_by("-id").first()
     assert event.actor == cadre and event.action == "view" and event.path == world.grid_a.path
-    assert event.after == {"list": "people", "rows": 0, "filters": {"status": "migrant"}}
+    assert event.after == {"list": "people", "rows": 0, "filters": {"status": "migrant"}, "format": "xlsx"}
     everything = " ".join(
         str(v)
         for e in AuditEvent.objects.filter(model__startswith="registry.export")

@@ -1,13 +1,16 @@
-"""Export any registry list to xlsx: streamed from a temporary file written by xlsxwriter in
-constant-memory mode; ID numbers and phones masked unless the actor may see them; cells that a
-spreadsheet would run as a formula neutralised; every export audited (list, filters, count —
-never the contents). The columns match the import templates, so an export can be re-imported."""
+"""Export any registry list to xlsx (or CSV, through the API): streamed from a temporary file
+written by xlsxwriter in constant-memory mode (or by the CSV writer row by row); ID numbers and
+phones masked unless the actor may see them; cells that a spreadsheet would run as a formula
+neutralised; every export audited (list, format, filters, count — never the contents). The
+columns match the import templates, so an export can be re-imported."""
 
 from __future__ import annotations
 
+import csv
+import io
 import tempfile
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, BinaryIO
 
 import xlsxwriter
 from django.db.models import Count, Q, QuerySet
@@ -24,6 +27,7 @@ from wangge.registry.imports.fields import choice_word
 from wangge.registry.models import Rental, Tenancy
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV = "text/csv"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -205,14 +209,33 @@ def filtered(scope: Scope, list_name: str, params) -> QuerySet:
     return qs
 
 
-def write_xlsx(target, list_name: str, qs: QuerySet, actor: Any) -> int:
-    """Write the list to `target` (a path or binary file); returns the number of rows."""
+def _rows(list_name: str, qs: QuerySet, actor: Any) -> Iterator[list[tuple[str, Any]]]:
+    """The list's rows as (kind, value) cells, ready to write: ID numbers and phones masked
+    unless the actor may see them, text neutralised (safe_text), numbers left as numbers."""
     from wangge.core.access import has_permission
     from wangge.core.masking import mask_id, mask_phone
     from wangge.registry.permissions import REGISTRY_VIEW_IDS, REGISTRY_VIEW_PHONES
 
     show_ids = has_permission(actor, REGISTRY_VIEW_IDS)
     show_phones = has_permission(actor, REGISTRY_VIEW_PHONES)
+    columns = COLUMNS[list_name]
+    for obj in qs.iterator(chunk_size=2000):
+        cells: list[tuple[str, Any]] = []
+        for _header, kind, get in columns:
+            value = get(obj)
+            if kind == "number":
+                cells.append((kind, value))
+                continue
+            if kind == "id" and not show_ids:
+                value = mask_id(value or "")
+            elif kind == "phone" and not show_phones:
+                value = mask_phone(value or "")
+            cells.append((kind, safe_text(value)))
+        yield cells
+
+
+def write_xlsx(target, list_name: str, qs: QuerySet, actor: Any) -> int:
+    """Write the list to `target` (a path or binary file); returns the number of rows."""
     columns = COLUMNS[list_name]
     book = xlsxwriter.Workbook(target, {"constant_memory": True, "strings_to_formulas": False})
     sheet = book.add_worksheet(list_name)
@@ -221,26 +244,46 @@ def write_xlsx(target, list_name: str, qs: QuerySet, actor: Any) -> int:
         sheet.write_string(0, col, header, bold)
         sheet.set_column(col, col, max(10, len(header) * 2 + 4))
     row = 0
-    for obj in qs.iterator(chunk_size=2000):
+    for cells in _rows(list_name, qs, actor):
         row += 1
-        for col, (_header, kind, get) in enumerate(columns):
-            value = get(obj)
+        for col, (kind, value) in enumerate(cells):
             if kind == "number":
                 if value is not None:
                     sheet.write_number(row, col, value)
                 continue
-            if kind == "id" and not show_ids:
-                value = mask_id(value or "")
-            elif kind == "phone" and not show_phones:
-                value = mask_phone(value or "")
-            sheet.write_string(row, col, safe_text(value))
+            sheet.write_string(row, col, value)
     sheet.freeze_panes(1, 0)
     book.close()
     return row
 
 
-def audit_export(*, actor: Any, scope: Scope, list_name: str, count: int, params: dict | None = None) -> None:
-    """Who exported which list, with which filters, how many rows — never the rows."""
+def write_csv(target: BinaryIO, list_name: str, qs: QuerySet, actor: Any) -> int:
+    """Write the list to the binary file `target` as CSV in UTF-8 with a byte-order mark (what
+    Excel needs to read Chinese), same columns, masking and neutralising as the xlsx; returns
+    the number of rows."""
+    text = io.TextIOWrapper(target, encoding="utf-8-sig", newline="")
+    try:
+        writer = csv.writer(text)
+        writer.writerow([header for header, _kind, _get in COLUMNS[list_name]])
+        row = 0
+        for cells in _rows(list_name, qs, actor):
+            row += 1
+            writer.writerow(["" if value is None else value for _kind, value in cells])
+    finally:
+        text.flush()
+        text.detach()  # the caller keeps (and closes) the binary file
+    return row
+
+
+# format → (writer, media type); the format is also the file extension
+FORMATS: dict[str, tuple[Callable[..., int], str]] = {"xlsx": (write_xlsx, XLSX), "csv": (write_csv, CSV)}
+
+
+def audit_export(
+    *, actor: Any, scope: Scope, list_name: str, count: int, params: Any = None, fmt: str = "xlsx"
+) -> None:
+    """Who exported which list, in which format, with which filters, how many rows — never the
+    rows. `params` is the page's query (or the API's filters under the same names)."""
     params = params or {}
     filters = {k: params[k] for k in ("grid", "unit", "under", "status", "departed") if params.get(k)}
     if params.get("q"):
@@ -254,29 +297,53 @@ def audit_export(*, actor: Any, scope: Scope, list_name: str, count: int, params
         object_id="export",
         object_repr=_("Export of %(list)s: %(count)s rows") % {"list": list_name, "count": count},
         path=scope.path or "",
-        after={"list": list_name, "rows": count, "filters": filters},
+        after={"list": list_name, "rows": count, "filters": filters, "format": fmt},
         channel=current_channel.get(),
         request_id=current_request_id.get(),
     )
 
 
-def export_response(request, list_name: str, queryset: QuerySet) -> FileResponse:
-    """An xlsx download of `queryset` (already scoped and filtered by the caller). Other pages
-    use this for their "Export to Excel" button; REGISTRY_EXPORT is checked here too."""
+def export_response(
+    request, list_name: str, queryset: QuerySet, *, fmt: str = "xlsx", params: Any = None
+) -> FileResponse:
+    """A download of `queryset` (already scoped and filtered by the caller) as xlsx or CSV. The
+    list page's "Export to Excel" button and the API's /registry/exports/ routes use this;
+    REGISTRY_EXPORT is checked here too. `params` (the filters, for the audit) defaults to the
+    request's query.
+
+    The file is written to a temporary file on disk (xlsxwriter in constant-memory mode, or the
+    CSV writer row by row) and streamed from there: a large list is never held in memory."""
     from wangge.registry.permissions import REGISTRY_EXPORT
 
+    actor = getattr(request, "actor", None) or request.user
     scope = getattr(request, "scope", None)
     if scope is None:
         from wangge.core.access import scope_of
 
-        scope = scope_of(request.user)
+        scope = scope_of(actor)
     scope.require(REGISTRY_EXPORT)
     if list_name not in COLUMNS:
         raise ValueError(list_name)
+    write, content_type = FORMATS[fmt]
     qs = scope.filter(prepare(list_name, queryset))  # scoped again: a caller's slip cannot leak
-    tmp = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - closed by the response
-    count = write_xlsx(tmp, list_name, qs, request.user)
-    audit_export(actor=request.user, scope=scope, list_name=list_name, count=count, params=request.GET)
+    tmp = tempfile.TemporaryFile(suffix=f".{fmt}")  # noqa: SIM115 - closed by the response
+    try:
+        count = write(tmp, list_name, qs, actor)
+    except BaseException:
+        tmp.close()
+        raise
+    audit_export(
+        actor=actor,
+        scope=scope,
+        list_name=list_name,
+        count=count,
+        params=request.GET if params is None else params,
+        fmt=fmt,
+    )
     tmp.seek(0)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return FileResponse(tmp, as_attachment=True, filename=f"{list_name}-{stamp}.xlsx", content_type=XLSX)
+    if fmt == "csv":
+        content_type += "; charset=utf-8"
+    return FileResponse(
+        tmp, as_attachment=True, filename=f"{list_name}-{stamp}.{fmt}", content_type=content_type
+    )
