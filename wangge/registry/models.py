@@ -263,7 +263,7 @@ class Rental(models.Model):
     placards_posted_on = models.DateField(_("code placards posted on"), null=True, blank=True)
     placards_posted_by = models.CharField(_("placards posted by"), max_length=60, blank=True)
     # A roll may say only 是 under 是否张贴两码: posted, on a date nobody wrote down.
-    placards_posted = models.BooleanField(_("code placards posted"), default=False)
+    placards_posted = models.BooleanField(_("code placards posted"), default=False, db_default=False)
     co_landlords = models.ManyToManyField(
         Person, verbose_name=_("co-landlords"), blank=True, related_name="rentals_co_owned"
     )
