@@ -18,11 +18,13 @@ from wangge.audit.models import AuditEvent
 from wangge.core.access import SYSTEM
 from wangge.registry import services
 from wangge.registry.imports.exports import CSV, XLSX
+from wangge.registry.models import Rental
+from wangge.registry.visits.services import record_visit
 
 pytestmark = pytest.mark.django_db
 
 BASE = "/api/v1/registry/exports"
-LISTS = ("people", "households", "buildings", "rentals", "tenants")
+LISTS = ("people", "households", "buildings", "rentals", "tenants", "visits")
 PHONE = "13900001111"
 
 
@@ -70,6 +72,10 @@ def village(world):
     run(cadre, "tenants", csv_bytes(tenant_roll()[0], "gbk"), "tenants.csv")
     person(world.grid_b, "乙楼", "乙格人", 2, phone=PHONE)
     person(world.other_grid, "丙楼", "外村人", 3, phone="13900002222")
+    rental = Rental.objects.filter(path__startswith=world.village.path).first()
+    record_visit(
+        actor=cadre, outcome="issue_found", rental=rental, notes="=消杀记录不详", follow_up_needed=True
+    )
     return cadre
 
 
@@ -199,7 +205,7 @@ def test_export_needs_the_export_permission(world, village):
 
 def test_an_unknown_list_is_not_found_in_the_api_error_shape(world, village):
     api = token_client(village)
-    for path in ("visits", "nope", "people/1", ""):
+    for path in ("nope", "people/1", ""):
         response = api.get(f"{BASE}/{path}")
         assert response.status_code == 404, path
         assert response.json() == {"detail": "Not found."}
@@ -213,3 +219,14 @@ def test_the_routes_are_documented_as_file_downloads(client, db):
         assert operation["summary"] and "audited" in operation["description"]
         assert set(operation["responses"]["200"]["content"]) == {XLSX, CSV}
         assert {p["name"] for p in operation["parameters"]} >= {"unit_id", "q", "format"}
+
+
+def test_visits_and_the_tenants_of_each_rental(world, village):
+    api = token_client(village)
+    visits = sheet(api.get(f"{BASE}/visits", {"status": "follow_up"}))
+    assert visits[0][:3] == ["走访时间", "走访人", "走访对象"]
+    assert len(visits) == 2 and visits[1][2] == "出租屋" and visits[1][5] == "发现问题"
+    assert visits[1][-1] == "'=消杀记录不详"  # a formula is never run
+    rentals = sheet(api.get(f"{BASE}/rentals"))
+    tenants_col = rentals[0].index("在住租户")
+    assert any(r[tenants_col] for r in rentals[1:])

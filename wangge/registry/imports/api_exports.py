@@ -29,6 +29,7 @@ DEPARTED = Query(False, description="Also the people who have left.")
 BUILDING_KIND = Query("", description="Only buildings of this kind (residential, dormitory…).")
 RENTAL_STATUS = Query("", description="Only rentals in this state (let, vacant, self_use).")
 TENANCY_STATUS = Query("", description="current: still living there; moved_out: gone.")
+VISIT_STATUS = Query("", description="follow_up: a follow-up still to do; or an outcome.")
 FORMAT = Query(
     "xlsx",
     alias="format",
@@ -145,3 +146,21 @@ def export_tenants(
     fmt: Format = FORMAT,
 ):
     return _export(request, "tenants", fmt, unit=unit_id, status=status, q=q)
+
+
+@router.get(
+    "/visits",
+    summary="Export visits",
+    description="Visits to households and rentals: when, by whom, the outcome and any follow-up "
+    "(`status=follow_up`: those still to follow up; or an outcome)." + COMMON,
+    openapi_extra=FILE_RESPONSE,
+)
+@api_operation(REGISTRY_EXPORT)
+def export_visits(
+    request,
+    unit_id: Id | None = UNIT,
+    status: Literal["", "follow_up", "met", "nobody_home", "refused", "issue_found"] = VISIT_STATUS,
+    q: Search = SEARCH,
+    fmt: Format = FORMAT,
+):
+    return _export(request, "visits", fmt, unit=unit_id, status=status, q=q)

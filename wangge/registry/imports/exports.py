@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
 
 import xlsxwriter
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,7 +24,7 @@ from wangge.core.access import Scope, user_or_none
 from wangge.org.models import OrgUnit
 from wangge.registry import selectors
 from wangge.registry.imports.fields import choice_word
-from wangge.registry.models import Rental, Tenancy
+from wangge.registry.models import Rental, Tenancy, Visit
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv"
@@ -108,6 +108,7 @@ RENTALS: list[Column] = [
     ("承诺书签订日期", "text", lambda r: _date(r.pledge_signed_on)),
     ("张贴日期", "text", lambda r: _date(r.placards_posted_on)),
     ("张贴人", "text", lambda r: r.placards_posted_by),
+    ("在住租户", "text", lambda r: "、".join(t.person.name for t in r.current_tenancies)),
 ]
 
 TENANTS: list[Column] = [
@@ -126,14 +127,55 @@ TENANTS: list[Column] = [
     ("是否来自中高风险地区", "text", lambda t: "是" if t.from_risk_area else "否"),
 ]
 
+VISIT_OUTCOME = {
+    "met": "见到住户",
+    "nobody_home": "无人在家",
+    "refused": "拒绝配合",
+    "issue_found": "发现问题",
+}
+
+
+def _visit_place(v) -> Any:
+    return v.household if v.household_id else v.rental
+
+
+VISITS: list[Column] = [
+    ("走访时间", "text", lambda v: timezone.localtime(v.visited_at).strftime("%Y-%m-%d %H:%M")),
+    ("走访人", "text", lambda v: v.visitor_name),
+    ("走访对象", "text", lambda v: "住户" if v.household_id else "出租屋"),
+    ("地址", "text", lambda v: _visit_place(v).address),
+    (
+        "网格编码",
+        "text",
+        lambda v: v.household.room.building.grid.code if v.household_id else v.rental.building.grid.code,
+    ),
+    ("走访结果", "text", lambda v: VISIT_OUTCOME.get(v.outcome, v.outcome)),
+    ("需要跟进", "text", lambda v: "是" if v.follow_up_needed else "否"),
+    (
+        "跟进完成时间",
+        "text",
+        lambda v: _date(v.follow_up_done_at and timezone.localtime(v.follow_up_done_at).date()),
+    ),
+    ("情况记录", "text", lambda v: v.notes),
+]
+
 COLUMNS: dict[str, list[Column]] = {
     "people": PEOPLE,
     "households": HOUSEHOLDS,
     "buildings": BUILDINGS,
     "rentals": RENTALS,
     "tenants": TENANTS,
+    "visits": VISITS,
 }
 LISTS = tuple(COLUMNS)
+
+
+def _current_tenancies() -> Prefetch:
+    today = timezone.localdate()
+    current = Tenancy.objects.filter(Q(move_out__isnull=True) | Q(move_out__gt=today)).select_related(
+        "person"
+    )
+    return Prefetch("tenancies", queryset=current.order_by("move_in", "pk"), to_attr="current_tenancies")
 
 
 def base_queryset(scope: Scope, list_name: str, *, include_departed: bool = False) -> QuerySet:
@@ -152,6 +194,10 @@ def base_queryset(scope: Scope, list_name: str, *, include_departed: bool = Fals
         return selectors.buildings(scope)
     if list_name == "rentals":
         return scope.filter(Rental.objects.select_related("building__grid", "room", "landlord"))
+    if list_name == "visits":
+        return scope.filter(
+            Visit.objects.select_related("household__room__building__grid", "rental__building__grid")
+        )
     if list_name == "tenants":
         return scope.filter(
             Tenancy.objects.select_related("rental__building__grid", "rental__room", "person")
@@ -167,6 +213,7 @@ def prepare(list_name: str, qs: QuerySet) -> QuerySet:
         "buildings": ("grid",),
         "rentals": ("building__grid", "room", "landlord"),
         "tenants": ("rental__building__grid", "rental__room", "person"),
+        "visits": ("household__room__building__grid", "rental__building__grid"),
     }[list_name]
     qs = qs.select_related(*joins)
     if list_name == "households" and "member_count" not in qs.query.annotations:
@@ -179,6 +226,11 @@ STATUS_FILTERS = {
     "rentals": lambda qs, s: qs.filter(status=s),
     "buildings": lambda qs, s: qs.filter(kind=s),
     "tenants": lambda qs, s: qs.filter(move_out__isnull=(s == "current")),
+    "visits": lambda qs, s: (
+        qs.filter(follow_up_needed=True, follow_up_done_at__isnull=True)
+        if s == "follow_up"
+        else qs.filter(outcome=s)
+    ),
 }
 
 SEARCH = {
@@ -189,6 +241,9 @@ SEARCH = {
     "buildings": lambda q: Q(name__icontains=q) | Q(address__icontains=q),
     "rentals": lambda q: Q(address__icontains=q) | Q(name__icontains=q) | Q(landlord__name__icontains=q),
     "tenants": lambda q: Q(person__name__icontains=q) | Q(rental__address__icontains=q),
+    "visits": lambda q: (
+        Q(visitor_name__icontains=q) | Q(household__address__icontains=q) | Q(rental__address__icontains=q)
+    ),
 }
 
 
@@ -219,6 +274,8 @@ def _rows(list_name: str, qs: QuerySet, actor: Any) -> Iterator[list[tuple[str, 
     show_ids = has_permission(actor, REGISTRY_VIEW_IDS)
     show_phones = has_permission(actor, REGISTRY_VIEW_PHONES)
     columns = COLUMNS[list_name]
+    if list_name == "rentals":  # the tenants living there now, in one query per chunk
+        qs = qs.prefetch_related(None).prefetch_related(_current_tenancies())
     for obj in qs.iterator(chunk_size=2000):
         cells: list[tuple[str, Any]] = []
         for _header, kind, get in columns:

@@ -25,7 +25,7 @@ from wangge.core.forms import add_service_error, paginate, post_data
 from wangge.registry import selectors
 from wangge.registry import services as registry_services
 from wangge.registry.models import Rental
-from wangge.registry.permissions import REGISTRY_EDIT, REGISTRY_VIEW
+from wangge.registry.permissions import REGISTRY_EDIT, REGISTRY_EXPORT, REGISTRY_VIEW
 from wangge.registry.rentals import services as rental_services
 from wangge.registry.rentals.forms import (
     LinkEndForm,
@@ -407,7 +407,11 @@ def unvisited(request):
 @scoped_view(REGISTRY_VIEW)
 def follow_ups(request):
     page = paginate(request, visit_services.open_follow_ups(request.scope))
-    context = {"page_obj": page, "can_edit": request.user.can(REGISTRY_EDIT)}
+    context = {
+        "page_obj": page,
+        "can_edit": request.user.can(REGISTRY_EDIT),
+        "can_export": request.user.can(REGISTRY_EXPORT),
+    }
     return render(request, "registry/rentals/follow_ups.html", context)
 
 
