@@ -331,3 +331,55 @@ def test_held_rows_of_another_village_are_not_found(world, client):
         {"action": "place_group", "group_no": "1", "grid": world.grid_a.pk},
     )
     assert response.status_code == 404
+
+
+def test_the_api_imports_a_roll_for_a_village_and_places_its_houses(world):
+    from django.test import Client
+
+    from wangge.accounts.services import issue_token
+
+    admin = make_user("api_roll", world.district, "office_leader")
+    _token, raw = issue_token(actor=admin, name="roll")
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    data = csv_bytes(
+        [
+            ROLL_HEADER,
+            roll_row("9组1号", "甲", rid(80, "19600101"), "出租", "乙", rid(81, "19900101"), "2022-03-01"),
+        ],
+        "gbk",
+    )
+    response = api.post(
+        "/api/v1/registry/imports",
+        {"kind": "rental_roll", "unit_id": world.village.pk, "file": SimpleUploadedFile("roll.csv", data)},
+    )
+    assert response.status_code == 201, response.content
+    job = response.json()
+    assert job["unit_id"] == world.village.pk
+    assert (
+        api.post(f"/api/v1/registry/imports/{job['id']}/run", content_type="application/json").status_code
+        == 200
+    )
+    held = api.get("/api/v1/registry/held-rows", {"village_id": world.village.pk}).json()
+    assert [(h["group_no"], h["tenant_name"]) for h in held] == [(9, "乙")]
+    assert rid(81, "19900101") not in str(held)
+    placed = api.post(
+        "/api/v1/registry/held-rows/place",
+        {"village_id": world.village.pk, "grid_id": world.grid_b.pk, "group_no": 9},
+        content_type="application/json",
+    ).json()
+    assert placed["placed"] == 1
+    # A retried request places nothing twice.
+    again = api.post(
+        "/api/v1/registry/held-rows/place",
+        {"village_id": world.village.pk, "grid_id": world.grid_b.pk, "group_no": 9},
+        content_type="application/json",
+    ).json()
+    assert again["placed"] == 0
+    assert Tenancy.objects.get().rental.building.grid == world.grid_b
+    # Another village's grid is not found.
+    response = api.post(
+        "/api/v1/registry/held-rows/place",
+        {"village_id": world.village.pk, "grid_id": world.other_grid.pk, "group_no": 9},
+        content_type="application/json",
+    )
+    assert response.status_code == 404

@@ -194,6 +194,8 @@ def registry_foreign(world) -> Foreign:
             "visit_id": visit.pk,
             "link_id": link.pk,
             "job_id": job.pk,
+            # A village the grid account does not cover (its roll's held rows, its rules).
+            "village_id": world.other_village.pk,
         },
         markers=[
             "外格乙楼",

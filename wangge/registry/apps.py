@@ -16,7 +16,7 @@ class Config(AppConfig):
         from wangge.registry import models as m
         from wangge.registry.codes import api as api_codes
         from wangge.registry.imports import api as api_imports
-        from wangge.registry.imports import api_exports
+        from wangge.registry.imports import api_exports, api_held
         from wangge.registry.permissions import (
             PERMISSIONS,
             REGISTRY_IMPORT,
@@ -48,6 +48,7 @@ class Config(AppConfig):
         register_api_router("/registry/codes", api_codes.router, order=110)
         register_api_router("/registry/rentals", api_rentals.router, order=120)
         register_api_router("/registry/imports", api_imports.router, order=130)
+        register_api_router("/registry/held-rows", api_held.router, order=135)
         register_api_router("/registry/exports", api_exports.router, order=135)
         # People's numbers, wherever they appear (the roster overrides phones for its staff).
         masking.register_reveal_permission(masking.ID, REGISTRY_VIEW_IDS)

@@ -5,6 +5,7 @@ from ninja.files import UploadedFile
 
 from wangge.core.access import api_operation
 from wangge.core.api_conventions import Id
+from wangge.org.models import Level, OrgUnit
 from wangge.registry.imports import engine
 from wangge.registry.models import ImportJob, ImportMode
 from wangge.registry.permissions import REGISTRY_IMPORT
@@ -15,6 +16,7 @@ router = Router(tags=["registry"])
 class ImportJobOut(Schema):
     id: int
     kind: str
+    unit_id: int
     status: str
     mode: str
     original_name: str
@@ -37,6 +39,7 @@ def _out(job: ImportJob) -> dict:
     return {
         "id": job.pk,
         "kind": job.kind,
+        "unit_id": job.scope_unit_id,
         "status": job.status,
         "mode": job.mode,
         "original_name": job.original_name,
@@ -61,9 +64,20 @@ def _job(request, job_id: int) -> ImportJob:
 
 @router.post("", response={201: ImportJobOut})
 @api_operation(REGISTRY_IMPORT)
-def upload(request, kind: Form[str], file: File[UploadedFile], mode: Form[str] = ImportMode.VALID_ROWS):
-    """Upload a file: it is read (header, mapping, row count) but nothing is written until /run."""
-    job = engine.create_job(actor=request.actor, kind=kind, upload=file, mode=mode)
+def upload(
+    request,
+    kind: Form[str],
+    file: File[UploadedFile],
+    mode: Form[str] = ImportMode.VALID_ROWS,
+    unit_id: Form[Id | None] = None,
+):
+    """Upload a file: it is read (header, mapping, row count) but nothing is written until /run.
+    A rental roll (`kind=rental_roll`) is for one village or community: `unit_id` (not needed
+    when the account's jurisdiction is a village)."""
+    unit = None
+    if unit_id is not None:
+        unit = request.scope.get(OrgUnit.objects.filter(level=Level.VILLAGE), pk=unit_id)
+    job = engine.create_job(actor=request.actor, kind=kind, upload=file, mode=mode, unit=unit)
     return Status(201, _out(job))
 
 
