@@ -26,6 +26,9 @@ class ImportJobOut(Schema):
     updated_rows: int
     unchanged_rows: int
     error_rows: int
+    warned_rows: int
+    sheet: str
+    sheets: list[str]
     message: str
     has_errors_file: bool
     mapping: dict[str, int]
@@ -48,6 +51,9 @@ def _out(job: ImportJob) -> dict:
         "updated_rows": job.updated_rows,
         "unchanged_rows": job.unchanged_rows,
         "error_rows": job.error_rows,
+        "warned_rows": job.warned_rows,
+        "sheet": job.mapping.get("sheet", ""),
+        "sheets": job.sheet_names,
         "message": job.message,
         "has_errors_file": bool(job.errors_file),
         "mapping": fields,
@@ -61,9 +67,16 @@ def _job(request, job_id: int) -> ImportJob:
 
 @router.post("", response={201: ImportJobOut})
 @api_operation(REGISTRY_IMPORT)
-def upload(request, kind: Form[str], file: File[UploadedFile], mode: Form[str] = ImportMode.VALID_ROWS):
-    """Upload a file: it is read (header, mapping, row count) but nothing is written until /run."""
-    job = engine.create_job(actor=request.actor, kind=kind, upload=file, mode=mode)
+def upload(
+    request,
+    kind: Form[str],
+    file: File[UploadedFile],
+    mode: Form[str] = ImportMode.VALID_ROWS,
+    sheet: Form[str] = "",
+):
+    """Upload a file: it is read (header, mapping, row count) but nothing is written until /run.
+    `sheet`: a workbook's sheet (name or index); empty: the first with a recognised header."""
+    job = engine.create_job(actor=request.actor, kind=kind, upload=file, mode=mode, sheet=sheet or None)
     return Status(201, _out(job))
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from django.utils.translation import gettext_lazy as _
@@ -237,17 +238,35 @@ def parse_choice(group: str, raw: str) -> str | None:
     return _choice_index(group).get(text)
 
 
-def header_index(kind: str) -> dict[str, str]:
-    """normalised header → field key, for one kind."""
+def fields_of(kind_or_fields: str | Sequence[Field]) -> Sequence[Field]:
+    """A registry import kind's fields, or the fields another importer passes."""
+    return FIELDS[kind_or_fields] if isinstance(kind_or_fields, str) else kind_or_fields
+
+
+def header_index(kind: str | Sequence[Field]) -> dict[str, str]:
+    """normalised header → field key, for one kind (or a list of fields)."""
+    fields = fields_of(kind)
+    if isinstance(kind, str):
+        return _kind_index(kind)
+    return _index(tuple(fields))
+
+
+@functools.cache
+def _kind_index(kind: str) -> dict[str, str]:
+    return _index(tuple(FIELDS[kind]))
+
+
+def _index(fields: tuple[Field, ...]) -> dict[str, str]:
     index: dict[str, str] = {}
-    for f in FIELDS[kind]:
+    for f in fields:
         for h in (f.header, *f.synonyms):
             index.setdefault(normalise_header(h), f.key)
     return index
 
 
-def detect_mapping(kind: str, headers: list[str]) -> dict[str, int]:
-    """field key → column index; the first column that matches a field wins."""
+def detect_mapping(kind: str | Sequence[Field], headers: list[str]) -> dict[str, int]:
+    """field key → column index; the first column that matches a field wins. `kind` is a registry
+    import kind or any list of Field (other importers pass their own, with their synonyms)."""
     index = header_index(kind)
     mapping: dict[str, int] = {}
     for col, header in enumerate(headers):

@@ -34,6 +34,14 @@ class UploadForm(forms.Form):
         help_text=gettext_lazy("Excel (xlsx, xls) or CSV in UTF-8 or GBK; at most 50 MB."),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xls,.xlsm,.csv,.txt"}),
     )
+    sheet = forms.CharField(
+        label=gettext_lazy("Sheet"),
+        required=False,
+        max_length=100,
+        help_text=gettext_lazy(
+            "For a workbook of several sheets: the sheet's name or number (0 is the first). Empty: the first sheet with a recognised header."
+        ),
+    )
     mode = forms.ChoiceField(
         label=gettext_lazy("When some rows are wrong"),
         choices=ImportMode.choices,
@@ -66,7 +74,11 @@ def import_new(request):
             data = form.cleaned_data
             try:
                 job = engine.create_job(
-                    actor=request.user, kind=data["kind"], upload=data["file"], mode=data["mode"]
+                    actor=request.user,
+                    kind=data["kind"],
+                    upload=data["file"],
+                    mode=data["mode"],
+                    sheet=data["sheet"].strip() or None,
                 )
             except ValidationError as exc:
                 add_service_error(form, exc)
