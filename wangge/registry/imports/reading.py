@@ -40,13 +40,13 @@ ENCODINGS = ("utf-8-sig", "gb18030")  # gb18030 is a superset of GBK and GB2312
 
 
 def cell_text(value: object) -> str | datetime.date:
-    """A cell as text (dates stay dates): 101.0 → NumberCell('101'), None → ''."""
+    """A cell as text (dates stay dates, times of day datetimes): 101.0 → NumberCell('101'), None → ''."""
     if value is None:
         return ""
     if isinstance(value, str):
         return value.strip()
-    if isinstance(value, datetime.datetime):
-        return value.date()
+    if isinstance(value, datetime.datetime):  # a date cell is a datetime at midnight
+        return value.date() if value.time() == datetime.time() else value
     if isinstance(value, datetime.date):
         return value
     if isinstance(value, bool):
