@@ -266,7 +266,7 @@ _MOBILE = re.compile(r"1[3-9]\d{9}")
 
 
 @functools.lru_cache(maxsize=4096)
-def _mobile_prefix_ok(prefix: str) -> bool:
+def mobile_prefix_known(prefix: str) -> bool:
     """Chinese mobile numbers are valid or not by their first digits (the rest is any 4 digits)."""
     try:
         return normalise_phone(prefix + "0000") == prefix + "0000"
@@ -290,7 +290,7 @@ def phone(value: Any, errors: list[str], label: str, warnings: list[str] | None 
         return ""
     s = half_width(raw)
     if len(s) == 11 and _MOBILE.fullmatch(s):
-        if _mobile_prefix_ok(s[:7]):
+        if mobile_prefix_known(s[:7]):
             return s
         if warnings is not None:
             warnings.append(
