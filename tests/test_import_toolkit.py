@@ -461,3 +461,17 @@ def test_lab_files_use_the_toolkit(testing):
     ]
     with pytest.raises(ValidationError):
         lab_files.apply_rows(actor=testing.lab, round=testing.round, rows=rows, all_or_nothing=True)
+
+
+def test_a_formula_is_never_evaluated_the_saved_value_is_read():
+    import xlsxwriter
+
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, ["姓名", "证件号码", "手机号"])
+    sheet.write_row(1, 0, ["张三", rid(9)])
+    sheet.write_formula(1, 2, "=1+1", None, "13812345678")  # the value Excel saved with the formula
+    book.close()
+    table = reading.open_table(named(out.getvalue(), "f.xlsx"), "f.xlsx", LIST_FIELDS)
+    assert list(table.rows()) == [(2, ["张三", rid(9), "13812345678"])]

@@ -227,12 +227,14 @@ class Table:
     def scan(self, columns: Sequence[int] = ()) -> tuple[int, list[int]]:
         """(the number of data rows, those of `columns` that hold a number certainly mangled by a
         spreadsheet): read once at upload."""
-        total, flagged, watch = 0, set(), set(columns)
+        total, flagged, pending = 0, [], list(columns)
         for _number, cells in self.rows():
             total += 1
-            for col in watch - flagged if watch else ():
-                if is_mangled(cells[col]):
-                    flagged.add(col)
+            if pending:
+                hit = [col for col in pending if is_mangled(cells[col])]
+                if hit:
+                    flagged.extend(hit)
+                    pending = [col for col in pending if col not in hit]
         return total, sorted(flagged)
 
 

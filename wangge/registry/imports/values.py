@@ -65,7 +65,10 @@ def half_width(s: str) -> str:
 
 def normalise_id(value: Any) -> str:
     """An ID number as written, normalised: half-width, no spaces or hyphens, upper case."""
-    return _ID_JUNK.sub("", half_width(text(value))).upper()
+    s = text(value)
+    if s.isalnum() and s.isascii():  # the usual case, without a regex
+        return s.upper()
+    return _ID_JUNK.sub("", half_width(s)).upper()
 
 
 def is_scientific(s: str) -> bool:
@@ -201,7 +204,7 @@ def guess_id_type(number: str) -> str:
     """The document a number looks like when no type is given: a resident ID unless it looks like
     a Hong Kong/Macao permit (H or M and 8–10 digits), a Taiwan permit (8 or 10 digits), a
     permanent residence card or a passport (one or two letters and 6–9 digits)."""
-    if _RESIDENT.fullmatch(number):
+    if (len(number) == 18 and number[:17].isdigit()) or _RESIDENT.fullmatch(number):
         return IdType.RESIDENT_ID
     if _HK_MACAO.fullmatch(number):
         return IdType.HK_MACAO
