@@ -450,7 +450,7 @@ def test_lab_files_use_the_toolkit(testing):
         Sheet(
             "结果",
             ["样本编号", "检测结果", "检测时间"],
-            [["ｔ001", "阴性", ""], ["T002", "不知道", ""]],
+            [["ｔ001", "阴性", ""], ["T002", "不知道", ""], [123456789012345678, "阴性", ""]],
             title="结果",
         ),
     )
@@ -458,7 +458,9 @@ def test_lab_files_use_the_toolkit(testing):
     assert [(r.row_no, r.barcode, r.result, r.error.split(":")[0]) for r in rows] == [
         (3, "T001", "negative", ""),
         (4, "T002", "", "检测结果"),
+        (5, rows[2].barcode, "", "管码"),
     ]
+    assert MANGLED_EN in rows[2].error  # a long barcode typed as a number: its last digits are lost
     with pytest.raises(ValidationError):
         lab_files.apply_rows(actor=testing.lab, round=testing.round, rows=rows, all_or_nothing=True)
 

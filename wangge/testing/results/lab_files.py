@@ -114,7 +114,8 @@ def parse_file(raw: IO[bytes], name: str, *, sheet: str | int | None = None) -> 
             i = mapping.get(key)
             return cells[i] if i is not None and i < len(cells) else None
 
-        barcode = "".join(values.half_width(values.text(cell("barcode"))).split()).upper()
+        raw_barcode = cell("barcode")
+        barcode = "".join(values.half_width(values.text(raw_barcode)).split()).upper()
         result_text = values.text(cell("result"))
         if not barcode and not result_text:
             continue
@@ -125,6 +126,8 @@ def parse_file(raw: IO[bytes], name: str, *, sheet: str | int | None = None) -> 
         )
         if not barcode:
             row.error = f"{LABELS['barcode']}: " + _("The tube barcode is missing.")
+        elif isinstance(raw_barcode, values.NumberCell) and values.is_mangled(raw_barcode):
+            row.error = f"{LABELS['barcode']}: {values.MANGLED}"
         elif len(barcode) > 40:
             row.error = f"{LABELS['barcode']}: " + _("The tube barcode is too long.")
         else:
