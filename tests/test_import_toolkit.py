@@ -477,3 +477,26 @@ def test_a_formula_is_never_evaluated_the_saved_value_is_read():
     book.close()
     table = reading.open_table(named(out.getvalue(), "f.xlsx"), "f.xlsx", LIST_FIELDS)
     assert list(table.rows()) == [(2, ["张三", rid(9), "13812345678"])]
+
+
+def test_a_screening_list_sheet_can_be_chosen_on_the_page(screening):
+    a0, a1 = screening.people_a[0], screening.people_a[1]
+    yesterday = (datetime.date.today() - datetime.timedelta(days=1)).isoformat()
+    header = ["姓名", "证件号码", "来自", "抵达日期"]
+    data = xlsx(
+        Sheet("一组", header, [[a0.name, a0.id_number, "北京市朝阳区", yesterday]]),
+        Sheet(
+            "二组", header, [[a1.name, a1.id_number, "河南省开封市", yesterday], ["坏号", "12345", "", ""]]
+        ),
+    )
+    c = client_for(screening.cadre)
+    r = c.post("/screening/imports/new/", {"name": "协查", "sheet": "二组", "file": named(data, "l.xlsx")})
+    body = r.content.decode()
+    assert r.status_code == 200 and 'data-testid="preview-sheet">二组' in body and "一组、二组" in body
+    assert 'data-testid="preview-total">2<' in body
+    token = body.split('name="token" value="')[1].split('"')[0]
+    c.post("/screening/imports/confirm/", {"token": token, "mode": "valid"})
+    from wangge.screening.models import ScreeningBatch
+
+    batch = ScreeningBatch.objects.get()
+    assert batch.total_rows == 2 and batch.matched_rows == 1 and batch.error_rows == 1

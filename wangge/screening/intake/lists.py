@@ -100,6 +100,8 @@ class Analysis:
     rows: list[Row]
     original_name: str = ""
     timings: dict[str, float] = field(default_factory=dict)
+    sheet: str = ""  # the workbook's sheet read ("" for a CSV file)
+    sheet_names: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -150,7 +152,7 @@ def _chunks(items: list, size: int = CHUNK):
 
 
 def read_rows(
-    raw: IO[bytes], name: str, *, sheet: str | int | None = None
+    raw: IO[bytes], name: str, *, sheet: str | int | None = None, table_out: list | None = None
 ) -> tuple[list[str], list[tuple[int, list]]]:
     """The header and the rows, by the import toolkit's reader. A text ID in a column that also
     holds numbers the spreadsheet mangled is marked (SuspectCell): a zero-tailed one is refused."""
@@ -161,6 +163,8 @@ def read_rows(
         raise ValidationError(
             _("Columns missing: %(cols)s. Use the template's headers.") % {"cols": "、".join(missing)}
         )
+    if table_out is not None:
+        table_out.append(table)
     rows = list(table.rows())
     col = mapping["id_number"]
     if column_is_mangled(cells[col] for _n, cells in rows):
@@ -249,15 +253,30 @@ def _existing_people(docs: set[tuple[str, str]]) -> dict[tuple[str, str], Person
     return {k: v for k, v in found.items() if k in docs}
 
 
-def analyse(*, actor: Any, raw: IO[bytes], name: str, today: datetime.date | None = None) -> Analysis:
-    """Read and check every row, and find who is in the registry: the preview. Nothing written."""
+def analyse(
+    *,
+    actor: Any,
+    raw: IO[bytes],
+    name: str,
+    today: datetime.date | None = None,
+    sheet: str | int | None = None,
+) -> Analysis:
+    """Read and check every row, and find who is in the registry: the preview. Nothing written.
+    `sheet`: a workbook's sheet (name or index); default the first with a recognised header."""
     require(actor, perms.SCREENING_SCREEN)
     today = today or timezone.localdate()
     timings: dict[str, float] = {}
     timer = _Timer(timings)
     with timer("read"):
-        headers, raw_rows = read_rows(raw, name)
-    result = Analysis(headers=headers, rows=[Row(n, cells) for n, cells in raw_rows], original_name=name)
+        tables: list = []
+        headers, raw_rows = read_rows(raw, name, sheet=sheet, table_out=tables)
+    result = Analysis(
+        headers=headers,
+        rows=[Row(n, cells) for n, cells in raw_rows],
+        original_name=name,
+        sheet=tables[0].sheet,
+        sheet_names=tables[0].sheet_names,
+    )
     result.timings = timings
     col = map_headers(headers)
     with timer("validate"):
@@ -620,11 +639,18 @@ def run_import(
 
 
 def import_file(
-    *, actor: Any, raw: IO[bytes], filename: str, name: str, reference: str = "", mode: str = MODE_VALID
+    *,
+    actor: Any,
+    raw: IO[bytes],
+    filename: str,
+    name: str,
+    reference: str = "",
+    mode: str = MODE_VALID,
+    sheet: str | int | None = None,
 ) -> ScreeningBatch:
     return run_import(
         actor=actor,
-        analysis=analyse(actor=actor, raw=raw, name=filename),
+        analysis=analyse(actor=actor, raw=raw, name=filename, sheet=sheet),
         name=name,
         reference=reference,
         mode=mode,
