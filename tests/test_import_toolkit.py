@@ -290,7 +290,7 @@ def test_registry_import_refuses_mangled_numbers_keeps_warned_rows_and_reimports
     reasons = {row[0]: row[-1] for row in sheet[1:]}
     for name in ("乙", "丙", "丁", "戊"):
         assert MANGLED_EN in reasons[name], name
-    assert reasons["庚"].startswith("已导入；") and reasons["辛"].startswith("已导入；")
+    assert reasons["庚"].startswith("Imported; ") and reasons["辛"].startswith("Imported; ")
     # Importing the same file again, or the error file, changes nothing.
     before = Person.objects.count()
     again = run(cadre, "people", data, "人口.xlsx")
@@ -310,17 +310,26 @@ def test_a_zero_tailed_id_in_a_clean_column_is_imported_with_a_warning(world, ca
     job = run(cadre, "people", data, "p.csv")
     assert (job.created_rows, job.warned_rows, job.mapping["mangled_columns"]) == (1, 1, [])
     assert Person.objects.get(name="癸").id_number == number
-    assert error_file(job)[1][-1].startswith("已导入；")
+    assert error_file(job)[1][-1].startswith("Imported; ")
 
 
 def test_the_spreadsheet_message_is_chinese_for_a_chinese_user(world, cadre, client):
-    data = xls(PEOPLE_HEADER, [["乙", float(int(rid(102))), "", world.grid_a.code]])
+    data = xls(
+        PEOPLE_HEADER,
+        [
+            ["乙", float(int(rid(102))), "", world.grid_a.code],
+            ["辛", "E12345678", "12345", world.grid_a.code],
+        ],
+    )
     with translation.override("zh-hans"):
         job = engine.start(
             actor=cadre,
             job=engine.create_job(actor=cadre, kind="people", upload=SimpleUploadedFile("p.xls", data)),
         )
-    assert job.error_rows == 1 and MANGLED_ZH in error_file(job)[1][-1]
+    assert (job.error_rows, job.warned_rows) == (1, 1)
+    sheet = error_file(job)
+    assert MANGLED_ZH in sheet[1][-1]
+    assert sheet[2][-1].startswith("已导入；")
 
 
 def test_the_job_shows_warned_rows_on_its_page_and_in_the_api(world, cadre):
@@ -394,7 +403,7 @@ def test_screening_list_refuses_mangled_ids_from_an_old_xls(screening, world):
         analysis = lists.analyse(actor=screening.cadre, raw=named(data, "l.xls"), name="l.xls")
     errors = {e["row"]: e["error"] for e in analysis.error_list()}
     assert MANGLED_ZH in errors[4]
-    assert errors[5].startswith("已导入；")  # the unreadable phone is left out, the row imported
+    assert errors[5].startswith("Imported; ")  # the unreadable phone is left out, the row imported
     assert analysis.counts["matched"] == 2 and analysis.counts["error"] == 1
     batch = lists.run_import(actor=screening.cadre, analysis=analysis, name="x")
     book = (

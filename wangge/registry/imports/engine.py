@@ -23,6 +23,7 @@ from django.core.files import File
 from django.db import DatabaseError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from wangge.audit import services as audit
 from wangge.audit.models import Action
@@ -41,7 +42,8 @@ PREVIEW_ROWS = 20
 QUEUE_ABOVE_ROWS = 5000
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 ERROR_HEADER = "错误原因"
-IMPORTED_PREFIX = "已导入；"  # a warned row in the error file: it was imported all the same
+# A warned row in the error file: it was imported all the same (已导入； in Chinese).
+IMPORTED_PREFIX = gettext_lazy("Imported; ")
 # The columns whose numbers a spreadsheet can mangle (flagged at upload, see Table.scan).
 DOCUMENT_FIELDS = ("id_number", "head_id", "landlord_id")
 ALLOWED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".csv", ".txt")
@@ -218,7 +220,7 @@ def start(*, actor: Any, job: ImportJob) -> ImportJob:
 class ErrorBook:
     """The rows sent back: the original columns plus 错误原因, written as text so that the file
     can be fixed and imported again as it is. Rows imported with a warning come back too, their
-    reason starting with 已导入； (importing them again changes nothing). Every importer of the
+    reason starting with IMPORTED_PREFIX, 已导入； (importing them again changes nothing). Every importer of the
     platform writes its error file with it."""
 
     def __init__(self, headers: list[str]):
@@ -252,7 +254,7 @@ class ErrorBook:
             self.warned += 1
             reason = "；".join(warnings)
             self.sheet.write_string(
-                self.row, self.error_col, (IMPORTED_PREFIX + reason) if imported else reason
+                self.row, self.error_col, f"{IMPORTED_PREFIX}{reason}" if imported else reason
             )
 
     def content(self) -> bytes:

@@ -118,7 +118,7 @@ class Analysis:
                 "row": r.row_no,
                 "error": "；".join([*r.errors, *r.warnings])
                 if r.errors
-                else IMPORTED_PREFIX + "；".join(r.warnings),
+                else f"{IMPORTED_PREFIX}" + "；".join(r.warnings),
                 "cells": [text(c) for c in r.cells],
                 **({} if r.errors else {"warned": True}),
             }
