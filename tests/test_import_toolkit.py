@@ -509,3 +509,21 @@ def test_a_screening_list_sheet_can_be_chosen_on_the_page(screening):
 
     batch = ScreeningBatch.objects.get()
     assert batch.total_rows == 2 and batch.matched_rows == 1 and batch.error_rows == 1
+
+
+def test_arrival_dates_written_every_way_land_as_the_same_date(world, cadre):
+    g = world.grid_a.code
+    ways = [
+        "2022-03-28",
+        "2022/3/28",
+        "2022年3月28日",
+        "20220328",
+        44648,
+        "44648",
+        datetime.date(2022, 3, 28),
+    ]
+    rows = [[f"日{i}", rid(400 + i), "", g, way] for i, way in enumerate(ways)]
+    job = run(cadre, "people", xls([*PEOPLE_HEADER, "到达日期"], rows, title="名单"), "dates.xls")
+    assert (job.created_rows, job.error_rows) == (len(ways), 0)
+    dates = set(Person.objects.filter(name__startswith="日").values_list("arrival_date", flat=True))
+    assert dates == {datetime.date(2022, 3, 28)}
