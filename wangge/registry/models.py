@@ -462,6 +462,16 @@ class ImportJob(models.Model):
     def __str__(self) -> str:
         return self.original_name
 
+    @property
+    def warned_rows(self) -> int:
+        """Rows imported with a warning (a doubtful phone left out…): in the error file too."""
+        return int(self.mapping.get("warned_rows", 0) or 0)
+
+    @property
+    def sheet_names(self) -> list[str]:
+        """The sheets of the uploaded workbook ([] for a CSV file)."""
+        return list(self.mapping.get("sheets", []))
+
 
 class AddressRuleKind(models.TextChoices):
     GROUP = "group", _("Village group (组)")

@@ -28,6 +28,9 @@ class ImportJobOut(Schema):
     updated_rows: int
     unchanged_rows: int
     error_rows: int
+    warned_rows: int
+    sheet: str
+    sheets: list[str]
     message: str
     has_errors_file: bool
     mapping: dict[str, int]
@@ -51,6 +54,9 @@ def _out(job: ImportJob) -> dict:
         "updated_rows": job.updated_rows,
         "unchanged_rows": job.unchanged_rows,
         "error_rows": job.error_rows,
+        "warned_rows": job.warned_rows,
+        "sheet": job.mapping.get("sheet", ""),
+        "sheets": job.sheet_names,
         "message": job.message,
         "has_errors_file": bool(job.errors_file),
         "mapping": fields,
@@ -69,15 +75,19 @@ def upload(
     kind: Form[str],
     file: File[UploadedFile],
     mode: Form[str] = ImportMode.VALID_ROWS,
+    sheet: Form[str] = "",
     unit_id: Form[Id | None] = None,
 ):
     """Upload a file: it is read (header, mapping, row count) but nothing is written until /run.
-    A rental roll (`kind=rental_roll`) is for one village or community: `unit_id` (not needed
-    when the account's jurisdiction is a village)."""
+    `sheet`: a workbook's sheet (name or index); empty: the first with a recognised header. A
+    rental roll (`kind=rental_roll`) is for one village or community: `unit_id` (not needed when
+    the account's jurisdiction is a village)."""
     unit = None
     if unit_id is not None:
         unit = request.scope.get(OrgUnit.objects.filter(level=Level.VILLAGE), pk=unit_id)
-    job = engine.create_job(actor=request.actor, kind=kind, upload=file, mode=mode, unit=unit)
+    job = engine.create_job(
+        actor=request.actor, kind=kind, upload=file, mode=mode, sheet=sheet or None, unit=unit
+    )
     return Status(201, _out(job))
 
 

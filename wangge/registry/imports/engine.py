@@ -12,7 +12,7 @@ import hashlib
 import logging
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import xlsxwriter
@@ -23,6 +23,7 @@ from django.core.files import File
 from django.db import DatabaseError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from wangge.audit import services as audit
 from wangge.audit.models import Action
@@ -31,8 +32,9 @@ from wangge.org.models import Level, OrgUnit
 from wangge.registry.imports.fields import FIELDS, detect_mapping, field_map
 from wangge.registry.imports.processors import PROCESSORS as ROW_PROCESSORS
 from wangge.registry.imports.processors import Context, Processor, Row, Stats
-from wangge.registry.imports.reading import open_table
+from wangge.registry.imports.reading import Table, open_table
 from wangge.registry.imports.roll import RollProcessor
+from wangge.registry.imports.values import SuspectCell
 from wangge.registry.models import ImportJob, ImportKind, ImportMode, ImportStatus
 from wangge.registry.permissions import REGISTRY_IMPORT
 
@@ -43,6 +45,10 @@ PREVIEW_ROWS = 20
 QUEUE_ABOVE_ROWS = 5000
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 ERROR_HEADER = "错误原因"
+# A warned row in the error file: it was imported all the same (已导入； in Chinese).
+IMPORTED_PREFIX = gettext_lazy("Imported; ")
+# The columns whose numbers a spreadsheet can mangle (flagged at upload, see Table.scan).
+DOCUMENT_FIELDS = ("id_number", "head_id", "landlord_id", "tenant_id")
 ALLOWED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".csv", ".txt")
 PROCESSORS: dict[str, type[Processor]] = {**ROW_PROCESSORS, ImportKind.RENTAL_ROLL: RollProcessor}
 # Kinds imported for one village or community (the job's unit), not the whole jurisdiction.
@@ -91,10 +97,17 @@ def _unit_for(actor: Any, kind: str, unit: OrgUnit | None) -> OrgUnit:
 
 
 def create_job(
-    *, actor: Any, kind: str, upload, mode: str = ImportMode.VALID_ROWS, unit: OrgUnit | None = None
+    *,
+    actor: Any,
+    kind: str,
+    upload,
+    mode: str = ImportMode.VALID_ROWS,
+    sheet: str | int | None = None,
+    unit: OrgUnit | None = None,
 ) -> ImportJob:
     """Store an uploaded file for the actor's jurisdiction (a roll: for one of its villages) and
-    read its header and size."""
+    read its header and size. `sheet`: the workbook's sheet to read (default: the first whose
+    header is recognised)."""
     _require(actor)
     scope = scope_of(actor)
     if scope.is_empty:
@@ -111,8 +124,9 @@ def create_job(
         raise ValidationError({"file": _("The file is larger than 50 MB: split it into several files.")})
     if upload.size == 0:
         raise ValidationError({"file": _("The file is empty.")})
-    table = open_table(upload, name, kind)  # raises a clear ValidationError if unreadable
-    total = table.count()
+    table = open_table(upload, name, kind, sheet=sheet)  # a clear ValidationError if unreadable
+    fields = detect_mapping(kind, table.headers)
+    total, mangled = table.scan([fields[k] for k in DOCUMENT_FIELDS if k in fields])
     if total == 0:
         raise ValidationError({"file": _("The file has a header row but no data rows.")})
     sha = _sha256(upload)
@@ -132,8 +146,11 @@ def create_job(
             mapping={
                 "header_row": table.header_row,
                 "headers": table.headers,
-                "fields": detect_mapping(kind, table.headers),
+                "fields": fields,
                 "language": translation.get_language() or settings.LANGUAGE_CODE,
+                "sheet": table.sheet,
+                "sheets": table.sheet_names,
+                "mangled_columns": mangled,
             },
         )
         job.file.save(f"{sha[:16]}{os.path.splitext(name)[1].lower()}", File(upload), save=False)
@@ -157,10 +174,9 @@ def same_file_before(job: ImportJob) -> ImportJob | None:
     )
 
 
-def _table(job: ImportJob):
+def _table(job: ImportJob) -> Table:
     job.file.open("rb")
-    table = open_table(job.file, job.original_name, job.kind)
-    return table
+    return open_table(job.file, job.original_name, job.kind, sheet=job.mapping.get("sheet") or None)
 
 
 def preview(job: ImportJob) -> dict:
@@ -240,7 +256,9 @@ def start(*, actor: Any, job: ImportJob) -> ImportJob:
 
 class ErrorBook:
     """The rows sent back: the original columns plus 错误原因, written as text so that the file
-    can be fixed and imported again as it is."""
+    can be fixed and imported again as it is. Rows imported with a warning come back too, their
+    reason starting with IMPORTED_PREFIX, 已导入； (importing them again changes nothing). Every importer of the
+    platform writes its error file with it."""
 
     def __init__(self, headers: list[str]):
         self.tmp = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False)  # noqa: SIM115
@@ -255,8 +273,12 @@ class ErrorBook:
         self.sheet.set_column(self.error_col, self.error_col, 60)
         self.row = 0
         self.bad = 0
+        self.warned = 0
 
-    def add(self, cells: list, errors: list[str]) -> None:
+    def add(
+        self, cells: list, errors: list[str], warnings: Sequence[str] = (), *, imported: bool = True
+    ) -> None:
+        """One row; `warnings` of a row without errors are prefixed 已导入； when it was imported."""
         self.row += 1
         for col, value in enumerate(cells):
             self.sheet.write_string(
@@ -264,12 +286,27 @@ class ErrorBook:
             )
         if errors:
             self.bad += 1
-            self.sheet.write_string(self.row, self.error_col, "；".join(errors), self.red)
+            self.sheet.write_string(self.row, self.error_col, "；".join([*errors, *warnings]), self.red)
+        elif warnings:
+            self.warned += 1
+            reason = "；".join(warnings)
+            self.sheet.write_string(
+                self.row, self.error_col, f"{IMPORTED_PREFIX}{reason}" if imported else reason
+            )
+
+    def content(self) -> bytes:
+        """The finished file's bytes (for importers that send it at once)."""
+        self.book.close()
+        try:
+            with open(self.tmp.name, "rb") as f:
+                return f.read()
+        finally:
+            os.unlink(self.tmp.name)
 
     def save_to(self, job: ImportJob) -> None:
         self.book.close()
         try:
-            if self.bad:
+            if self.bad or self.warned:
                 with open(self.tmp.name, "rb") as f:
                     job.errors_file.save(f"errors-{job.pk}.xlsx", File(f), save=False)
         finally:
@@ -286,8 +323,13 @@ class ErrorBook:
 def _chunks(job: ImportJob, table, processor) -> Iterator[tuple[list[Row], list[Row]]]:
     """(rows that passed the row checks, every row) per chunk, in file order."""
     mapping = {k: int(v) for k, v in job.mapping.get("fields", {}).items()}
+    # Text of a column that also holds certainly mangled numbers: a zero-tailed ID is refused too.
+    suspect = [c for c in job.mapping.get("mangled_columns", []) if c in mapping.values()]
     batch: list[Row] = []
     for number, cells in table.rows():
+        for col in suspect:
+            if type(cells[col]) is str:
+                cells[col] = SuspectCell(cells[col])
         row = Row(number=number, cells=cells)
 
         def get(key, cells=cells):
@@ -360,7 +402,7 @@ def run_import(job: ImportJob) -> ImportJob:
 
 def _valid_rows(job, table, processor, ctx) -> ImportJob:
     book = ErrorBook(table.headers)
-    stats, processed, bad = Stats(), 0, 0
+    stats, processed, bad, warned = Stats(), 0, 0, 0
     try:
         for good, batch in _chunks(job, table, processor):
             try:
@@ -388,7 +430,10 @@ def _valid_rows(job, table, processor, ctx) -> ImportJob:
             for r in batch:
                 if r.errors:
                     bad += 1
-                    book.add(r.cells, r.errors)
+                    book.add(r.cells, r.errors, r.warnings)
+                elif r.warnings:
+                    warned += 1
+                    book.add(r.cells, [], r.warnings)
             processed += len(batch)
             _progress(job, processed, stats, bad)
         book.save_to(job)
@@ -403,7 +448,15 @@ def _valid_rows(job, table, processor, ctx) -> ImportJob:
         "unchanged": stats.unchanged,
         "bad": bad,
     }
-    return _finish(job, ImportStatus.DONE, message + held_message(processor), stats, bad, processed)
+    return _finish(
+        job,
+        ImportStatus.DONE,
+        _with_warnings(message, warned) + held_message(processor),
+        stats,
+        bad,
+        processed,
+        warned,
+    )
 
 
 def held_message(processor: Processor) -> str:
@@ -415,6 +468,12 @@ def held_message(processor: Processor) -> str:
     ) % {"n": held}
 
 
+def _with_warnings(message: str, warned: int) -> str:
+    if not warned:
+        return message
+    return message + " " + _("%(n)s rows were imported with a warning (see the error file).") % {"n": warned}
+
+
 def _all_or_nothing(job, table, processor, ctx) -> ImportJob:
     book = ErrorBook(table.headers)
     processed, bad = 0, 0
@@ -423,7 +482,7 @@ def _all_or_nothing(job, table, processor, ctx) -> ImportJob:
             processor.run_chunk(good, write=False)
             for r in batch:
                 bad += bool(r.errors)
-                book.add(r.cells, r.errors)
+                book.add(r.cells, r.errors, r.warnings, imported=False)
             processed += len(batch)
             _progress(job, processed, Stats(), bad)
         if bad:
@@ -441,6 +500,7 @@ def _all_or_nothing(job, table, processor, ctx) -> ImportJob:
         raise
     processor.reset()
     stats = Stats()
+    book = ErrorBook(table.headers)  # the rows imported with a warning
     try:
         with transaction.atomic():
             for good, batch in _chunks(job, table, processor):
@@ -450,8 +510,12 @@ def _all_or_nothing(job, table, processor, ctx) -> ImportJob:
                 if any(r.errors for r in good):
                     raise Rejected
                 ctx.flush()
+                for r in good:
+                    if r.warnings:
+                        book.add(r.cells, [], r.warnings)
     except Rejected:
         ctx.audit_rows = []
+        book.discard()
         return _finish(
             job,
             ImportStatus.REJECTED,
@@ -460,16 +524,31 @@ def _all_or_nothing(job, table, processor, ctx) -> ImportJob:
             0,
             processed,
         )
+    except BaseException:
+        book.discard()
+        raise
+    book.save_to(job)
     message = _("%(created)s created, %(updated)s changed, %(unchanged)s unchanged.") % {
         "created": stats.created,
         "updated": stats.updated,
         "unchanged": stats.unchanged,
     }
-    return _finish(job, ImportStatus.DONE, message + held_message(processor), stats, 0, processed)
+    return _finish(
+        job,
+        ImportStatus.DONE,
+        _with_warnings(message, book.warned) + held_message(processor),
+        stats,
+        0,
+        processed,
+        book.warned,
+    )
 
 
-def _finish(job, status, message, stats: Stats, bad: int, processed: int | None = None) -> ImportJob:
+def _finish(
+    job, status, message, stats: Stats, bad: int, processed: int | None = None, warned: int = 0
+) -> ImportJob:
     job.status = status
+    job.mapping = {**job.mapping, "warned_rows": warned}
     job.message = message
     job.created_rows, job.updated_rows, job.unchanged_rows = stats.created, stats.updated, stats.unchanged
     job.error_rows = bad
@@ -487,6 +566,7 @@ def _finish(job, status, message, stats: Stats, bad: int, processed: int | None 
             "processed_rows",
             "finished_at",
             "errors_file",
+            "mapping",
         ]
     )
     return job

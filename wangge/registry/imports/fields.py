@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from django.utils.translation import gettext_lazy as _
@@ -356,10 +357,26 @@ def parse_choice(group: str, raw: str) -> str | None:
     return _choice_index(group).get(text)
 
 
-def header_index(kind: str) -> dict[str, list[str]]:
-    """normalised header → the field keys it may fill, in order, for one kind."""
+def fields_of(kind_or_fields: str | Sequence[Field]) -> Sequence[Field]:
+    """A registry import kind's fields, or the fields another importer passes."""
+    return FIELDS[kind_or_fields] if isinstance(kind_or_fields, str) else kind_or_fields
+
+
+def header_index(kind: str | Sequence[Field]) -> dict[str, list[str]]:
+    """normalised header → the field keys it may fill, in order, for one kind (or a list of fields)."""
+    if isinstance(kind, str):
+        return _kind_index(kind)
+    return _index(tuple(kind))
+
+
+@functools.cache
+def _kind_index(kind: str) -> dict[str, list[str]]:
+    return _index(tuple(FIELDS[kind]))
+
+
+def _index(fields: tuple[Field, ...]) -> dict[str, list[str]]:
     index: dict[str, list[str]] = {}
-    for f in FIELDS[kind]:
+    for f in fields:
         for h in (f.header, *f.synonyms):
             keys = index.setdefault(normalise_header(h), [])
             if f.key not in keys:
@@ -367,10 +384,11 @@ def header_index(kind: str) -> dict[str, list[str]]:
     return index
 
 
-def detect_mapping(kind: str, headers: list[str]) -> dict[str, int]:
-    """field key → column index; the first column that matches a field wins. A header that may
-    fill several fields (a roll's plain 姓名, 身份证号码, 电话) fills the one of the person whose
-    columns it stands among (after 租户姓名: the tenant's), else the first one not yet taken."""
+def detect_mapping(kind: str | Sequence[Field], headers: list[str]) -> dict[str, int]:
+    """field key → column index; the first column that matches a field wins. `kind` is a registry
+    import kind or any list of Field (other importers pass their own, with their synonyms). A
+    header that may fill several fields (a roll's plain 姓名, 身份证号码, 电话) fills the one of the
+    person whose columns it stands among (after 租户姓名: the tenant's), else the first not taken."""
     index = header_index(kind)
     mapping: dict[str, int] = {}
     last_group = ""  # landlord / tenant: the person whose columns we are in

@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import datetime
 import functools
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
@@ -26,14 +24,19 @@ from wangge.audit.services import NEVER_AUDITED
 from wangge.audit.services import jsonable as jsonable
 from wangge.core.access import Scope, user_or_none
 from wangge.org.models import Level, OrgUnit
-from wangge.registry.identity import check_document, normalise_phone
 from wangge.registry.imports.fastwrite import insert, update_column
-from wangge.registry.imports.fields import NO, YES, normalise_header, parse_choice
+from wangge.registry.imports.fields import normalise_header
+from wangge.registry.imports.values import choice as choice  # the value parsers, importable from here too
+from wangge.registry.imports.values import document as document
+from wangge.registry.imports.values import parse_bool as parse_bool
+from wangge.registry.imports.values import parse_date as parse_date
+from wangge.registry.imports.values import parse_int as parse_int
+from wangge.registry.imports.values import phone as phone
+from wangge.registry.imports.values import text as text
 from wangge.registry.models import (
     Building,
     BuildingKind,
     Household,
-    IdType,
     ImportKind,
     Person,
     PersonMove,
@@ -56,6 +59,7 @@ class Row:
     cells: list
     data: dict = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # imported all the same; shown in the error file
 
 
 @dataclass
@@ -68,113 +72,6 @@ class Stats:
         self.created += other.created
         self.updated += other.updated
         self.unchanged += other.unchanged
-
-
-# --- values ------------------------------------------------------------------------
-
-_DATE_PATTERNS = (
-    re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:\s.*)?"),
-    re.compile(r"(\d{4})(\d{2})(\d{2})"),
-)
-
-
-def text(value: Any) -> str:
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return str(value or "").strip()
-
-
-def parse_date(value: Any, errors: list[str], label: str) -> datetime.date | None:
-    if isinstance(value, datetime.date):
-        return value
-    s = text(value)
-    if not s:
-        return None
-    for pattern in _DATE_PATTERNS:
-        m = pattern.fullmatch(s)
-        if m:
-            try:
-                return datetime.date(int(m[1]), int(m[2]), int(m[3]))
-            except ValueError:
-                break
-    if re.fullmatch(r"\d{5}", s) and 20000 < int(s) < 80000:  # an Excel serial day number
-        return datetime.date(1899, 12, 30) + datetime.timedelta(days=int(s))
-    errors.append(
-        _("%(column)s: “%(value)s” is not a date; write it like 2022-05-01.") % {"column": label, "value": s}
-    )
-    return None
-
-
-def parse_int(value: Any, errors: list[str], label: str) -> int | None:
-    s = text(value)
-    if not s:
-        return None
-    if re.fullmatch(r"\d{1,4}", s):
-        return int(s)
-    errors.append(_("%(column)s: “%(value)s” is not a whole number.") % {"column": label, "value": s})
-    return None
-
-
-def parse_bool(value: Any, errors: list[str], label: str) -> bool | None:
-    s = normalise_header(value)
-    if s in YES:
-        return True
-    if s in NO:
-        return None if s == "" else False
-    errors.append(_("%(column)s: write 是 or 否.") % {"column": label})
-    return None
-
-
-def choice(group: str, value: Any, errors: list[str], label: str) -> str:
-    parsed = parse_choice(group, text(value))
-    if parsed is None:
-        errors.append(
-            _("%(column)s: “%(value)s” is not one of the allowed values.")
-            % {"column": label, "value": text(value)}
-        )
-        return ""
-    return parsed
-
-
-def document(id_type_cell: Any, number_cell: Any, errors: list[str], label: str = ""):
-    """The checked document, or None with the reason in `errors`."""
-    prefix = f"{label}: " if label else ""
-    id_type = parse_choice("id_type", text(id_type_cell))
-    if id_type is None:
-        errors.append(prefix + _("unknown document type “%(value)s”.") % {"value": text(id_type_cell)})
-        return None
-    number = text(number_cell)
-    if not number:
-        errors.append(prefix + _("The ID number is missing."))
-        return None
-    try:
-        return check_document(id_type or IdType.RESIDENT_ID, number)
-    except ValidationError as exc:
-        errors.append(prefix + " ".join(exc.messages))
-        return None
-
-
-_MOBILE = re.compile(r"1\d{10}")
-
-
-@functools.lru_cache(maxsize=4096)
-def _mobile_prefix_ok(prefix: str) -> bool:
-    """Chinese mobile numbers are valid or not by their first digits (the rest is any 4 digits)."""
-    try:
-        return normalise_phone(prefix + "0000") == prefix + "0000"
-    except ValidationError:
-        return False
-
-
-def phone(value: Any, errors: list[str], label: str) -> str:
-    raw = text(value)
-    if _MOBILE.fullmatch(raw) and _mobile_prefix_ok(raw[:7]):
-        return raw
-    try:
-        return normalise_phone(raw)
-    except ValidationError as exc:
-        errors.append(f"{label}: " + " ".join(exc.messages))
-        return ""
 
 
 CACHE_LIMIT = 200_000
@@ -695,8 +592,8 @@ class PeopleProcessor(Processor):
         d["name"] = text(get("name"))[:60]
         if not d["name"]:
             e.append(_("The name (姓名) is missing."))
-        d["checked"] = document(get("id_type"), get("id_number"), e)
-        d["phone"] = phone(get("phone"), e, "手机号")
+        d["checked"] = document(get("id_type"), get("id_number"), e, "", row.warnings)
+        d["phone"] = phone(get("phone"), e, "手机号", row.warnings)
         d["status"] = choice("status", get("status"), e, "人员类型")
         d["relation"] = choice("relation", get("relation"), e, "与户主关系")
         d["hukou_place"] = text(get("hukou_place"))[:200]
@@ -767,10 +664,10 @@ class HouseholdProcessor(Processor):
         d["head_name"] = text(get("head_name"))[:60]
         d["checked"] = None
         if text(get("head_id")):
-            d["checked"] = document(get("head_id_type"), get("head_id"), e, "户主证件号")
+            d["checked"] = document(get("head_id_type"), get("head_id"), e, "户主证件号", row.warnings)
             if not d["head_name"]:
                 e.append(_("The name of the head of household (户主姓名) is missing."))
-        d["phone"] = phone(get("head_phone"), e, "户主手机号")
+        d["phone"] = phone(get("head_phone"), e, "户主手机号", row.warnings)
         d["note"] = text(get("note"))
         if not e:
             c = d["checked"]
@@ -891,10 +788,10 @@ class RentalProcessor(Processor):
         d["landlord_name"] = text(get("landlord_name"))[:60]
         if not d["landlord_name"]:
             e.append(_("The landlord's name (房东姓名) is missing."))
-        d["checked"] = document("", get("landlord_id"), e, "房东证件号")
-        d["landlord_phone"] = phone(get("landlord_phone"), e, "房东电话")
+        d["checked"] = document("", get("landlord_id"), e, "房东证件号", row.warnings)
+        d["landlord_phone"] = phone(get("landlord_phone"), e, "房东电话", row.warnings)
         d["manager_name"] = text(get("manager_name"))[:60]
-        d["manager_phone"] = phone(get("manager_phone"), e, "管理人电话")
+        d["manager_phone"] = phone(get("manager_phone"), e, "管理人电话", row.warnings)
         d["status"] = choice("rental_status", get("status"), e, "状态")
         d["rooms"] = parse_int(get("rooms"), e, "房间数")
         d["capacity"] = parse_int(get("capacity"), e, "可住人数")
@@ -995,8 +892,8 @@ class TenantProcessor(Processor):
         d["name"] = text(get("name"))[:60]
         if not d["name"]:
             e.append(_("The name (姓名) is missing."))
-        d["checked"] = document(get("id_type"), get("id_number"), e)
-        d["phone"] = phone(get("phone"), e, "手机号")
+        d["checked"] = document(get("id_type"), get("id_number"), e, "", row.warnings)
+        d["phone"] = phone(get("phone"), e, "手机号", row.warnings)
         d["move_in"] = parse_date(get("move_in"), e, "入住日期")
         if d["move_in"] is None and not any("入住日期" in m for m in e):
             e.append(_("The move-in date (入住日期) is missing."))

@@ -64,7 +64,10 @@ RENTAL_FIELDS = ("status", "rooms", "pledge_signed_on", "placards_posted_on", "p
 
 
 def _split(value: Any) -> list[str]:
-    return [p.strip() for p in _SEPARATORS.split(text(value)) if p.strip()]
+    """Several landlords in one cell (甲、乙); each part keeps what the cell was (a number cell
+    stays one, so that a number the spreadsheet mangled is still caught)."""
+    kind = type(value) if isinstance(value, str) and type(value) is not str else str
+    return [kind(p.strip()) for p in _SEPARATORS.split(text(value)) if p.strip()]
 
 
 def fingerprint(village_id: int, reason: str, values: dict[str, str]) -> str:
@@ -152,8 +155,8 @@ class RollProcessor(Processor):
             e.append(_("Give one ID number for each landlord named (房东姓名 and 房东身份证号码)."))
         landlords = []
         for i, raw_id in enumerate(landlord_ids):
-            checked = document("", raw_id, e, "房东身份证号码")
-            tel = phone(landlord_phones[i], e, "房东电话") if i < len(landlord_phones) else ""
+            checked = document("", raw_id, e, "房东身份证号码", row.warnings)
+            tel = phone(landlord_phones[i], e, "房东电话", row.warnings) if i < len(landlord_phones) else ""
             if checked is not None and i < len(landlord_names):
                 landlords.append((checked, landlord_names[i][:60], tel))
         d["landlords"] = landlords
@@ -169,14 +172,14 @@ class RollProcessor(Processor):
                 e.append(_("房屋状态 says the house is not let, but a tenant is given: correct one of them."))
             if not tenant_name:
                 e.append(_("The tenant's name (租户姓名) is missing."))
-            checked = document("", tenant_id, e, "租户身份证号")
+            checked = document("", get("tenant_id"), e, "租户身份证号", row.warnings)
             move_in = parse_date(get("move_in"), e, "入住日期")
             if move_in is None and not any("入住日期" in m for m in e):
                 e.append(_("The move-in date (入住日期) is missing."))
             d["tenant"] = {
                 "checked": checked,
                 "name": tenant_name,
-                "phone": phone(get("tenant_phone"), e, "租户电话"),
+                "phone": phone(get("tenant_phone"), e, "租户电话", row.warnings),
                 "move_in": move_in,
                 "hukou_place": text(get("hukou_place"))[:200],
                 "employer": text(get("employer"))[:200],

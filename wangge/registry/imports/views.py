@@ -41,6 +41,14 @@ class UploadForm(forms.Form):
         required=False,
         help_text=gettext_lazy("A rental roll is imported for one village or community."),
     )
+    sheet = forms.CharField(
+        label=gettext_lazy("Sheet"),
+        required=False,
+        max_length=100,
+        help_text=gettext_lazy(
+            "For a workbook of several sheets: the sheet's name or number (0 is the first). Empty: the first sheet with a recognised header."
+        ),
+    )
     mode = forms.ChoiceField(
         label=gettext_lazy("When some rows are wrong"),
         choices=ImportMode.choices,
@@ -88,6 +96,7 @@ def import_new(request):
                     upload=data["file"],
                     mode=data["mode"],
                     unit=unit if data["kind"] in engine.VILLAGE_KINDS else None,
+                    sheet=data["sheet"].strip() or None,
                 )
             except ValidationError as exc:
                 add_service_error(form, exc)

@@ -129,6 +129,14 @@ class ImportForm(forms.Form):
     name = forms.CharField(label=_("Name of the list"), max_length=200)
     reference = forms.CharField(label=_("Reference (协查函 number)"), max_length=100, required=False)
     file = forms.FileField(label=_("File (xlsx, xls or CSV)"))
+    sheet = forms.CharField(
+        label=_("Sheet"),
+        required=False,
+        max_length=100,
+        help_text=_(
+            "For a workbook of several sheets: the sheet's name or number (0 is the first). Empty: the first sheet with a recognised header."
+        ),
+    )
 
 
 class RecordFilterForm(forms.Form):

@@ -10,7 +10,6 @@ sets, so that 50,000 rows take seconds. One transaction, one audit row for the b
 from __future__ import annotations
 
 import datetime
-import os
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -28,11 +27,11 @@ from wangge.core.access import require, scope_of, user_or_none
 from wangge.org.models import Level, OrgUnit
 from wangge.registry.identity import CheckedId
 from wangge.registry.imports import fastwrite
-from wangge.registry.imports.engine import ERROR_HEADER, ErrorBook
-from wangge.registry.imports.fields import normalise_header
-from wangge.registry.imports.processors import document, parse_date, phone, text
+from wangge.registry.imports.engine import ERROR_HEADER, IMPORTED_PREFIX, ErrorBook
+from wangge.registry.imports.fields import Field, detect_mapping, normalise_header
 from wangge.registry.imports.provisional import NewPerson, register_provisional_people
 from wangge.registry.imports.reading import open_table
+from wangge.registry.imports.values import SuspectCell, column_is_mangled, document, parse_date, phone, text
 from wangge.registry.models import Person
 from wangge.screening import permissions as perms
 from wangge.screening import rulebook as rules
@@ -71,24 +70,12 @@ COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
     "grid": ("网格", ("所属网格", "网格编码")),
 }
 TEMPLATE_HEADERS = [h for h, _x in COLUMNS.values()]
-
-
-def _header_index() -> dict[str, str]:
-    index = {}
-    for key, (main, others) in COLUMNS.items():
-        for h in (main, *others):
-            index[normalise_header(h)] = key
-    return index
+# The columns for the import toolkit's reader (header detection with these synonyms).
+FIELDS = [Field(key, main, others) for key, (main, others) in COLUMNS.items()]
 
 
 def map_headers(headers: list[str]) -> dict[str, int]:
-    index = _header_index()
-    found: dict[str, int] = {}
-    for col, h in enumerate(headers):
-        key = index.get(normalise_header(h))
-        if key and key not in found:
-            found[key] = col
-    return found
+    return detect_mapping(FIELDS, headers)
 
 
 @dataclass
@@ -98,6 +85,7 @@ class Row:
     report: Report | None = None
     grid: OrgUnit | None = None
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # imported all the same (a doubtful phone left out)
     person: Person | None = None
     grid_error: str = ""
     outcome: str = ""  # matched / provisional / merged / outside / error
@@ -112,6 +100,8 @@ class Analysis:
     rows: list[Row]
     original_name: str = ""
     timings: dict[str, float] = field(default_factory=dict)
+    sheet: str = ""  # the workbook's sheet read ("" for a CSV file)
+    sheet_names: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -119,9 +109,20 @@ class Analysis:
         return [r for r in self.rows if r.errors]
 
     def error_list(self, limit: int | None = None) -> list[dict]:
-        bad = self.error_rows if limit is None else self.error_rows[:limit]
+        """The rows in error, and those imported with a warning (their reason starts with 已导入；),
+        in file order: what the error file holds."""
+        listed = [r for r in self.rows if r.errors or (r.warnings and r.outcome != "outside")]
+        bad = listed if limit is None else listed[:limit]
         return [
-            {"row": r.row_no, "error": "；".join(r.errors), "cells": [text(c) for c in r.cells]} for r in bad
+            {
+                "row": r.row_no,
+                "error": "；".join([*r.errors, *r.warnings])
+                if r.errors
+                else f"{IMPORTED_PREFIX}" + "；".join(r.warnings),
+                "cells": [text(c) for c in r.cells],
+                **({} if r.errors else {"warned": True}),
+            }
+            for r in bad
         ]
 
 
@@ -150,15 +151,27 @@ def _chunks(items: list, size: int = CHUNK):
 # --- reading and checking ------------------------------------------------------------------------
 
 
-def read_rows(raw: IO[bytes], name: str) -> tuple[list[str], list[tuple[int, list]]]:
-    table = open_table(raw, name, "people")
+def read_rows(
+    raw: IO[bytes], name: str, *, sheet: str | int | None = None, table_out: list | None = None
+) -> tuple[list[str], list[tuple[int, list]]]:
+    """The header and the rows, by the import toolkit's reader. A text ID in a column that also
+    holds numbers the spreadsheet mangled is marked (SuspectCell): a zero-tailed one is refused."""
+    table = open_table(raw, name, FIELDS, sheet=sheet)
     mapping = map_headers(table.headers)
     missing = [COLUMNS[k][0] for k in ("name", "id_number") if k not in mapping]
     if missing:
         raise ValidationError(
             _("Columns missing: %(cols)s. Use the template's headers.") % {"cols": "、".join(missing)}
         )
-    return table.headers, list(table.rows())
+    if table_out is not None:
+        table_out.append(table)
+    rows = list(table.rows())
+    col = mapping["id_number"]
+    if column_is_mangled(cells[col] for _n, cells in rows):
+        for _n, cells in rows:
+            if type(cells[col]) is str:
+                cells[col] = SuspectCell(cells[col])
+    return table.headers, rows
 
 
 def _grids_of(actor: Any) -> dict[str, OrgUnit]:
@@ -188,8 +201,8 @@ def _check_row(row: Row, col: dict[str, int], grids, categories, today: datetime
     name = text(cell("name"))
     if not name:
         errors.append(_("A name is required."))
-    checked = document(cell("id_type"), cell("id_number"), errors)
-    tel = phone(cell("phone"), errors, COLUMNS["phone"][0]) if text(cell("phone")) else ""
+    checked = document(cell("id_type"), cell("id_number"), errors, COLUMNS["id_number"][0], row.warnings)
+    tel = phone(cell("phone"), errors, COLUMNS["phone"][0], row.warnings)
     arrival = parse_date(cell("arrival_date"), errors, COLUMNS["arrival_date"][0])
     left = parse_date(cell("left_area_on"), errors, COLUMNS["left_area_on"][0])
     if arrival and arrival > today:
@@ -206,6 +219,7 @@ def _check_row(row: Row, col: dict[str, int], grids, categories, today: datetime
         if row.grid is None:  # matters only for someone not in the registry (see analyse)
             row.grid_error = _("No open grid “%(g)s” in your jurisdiction.") % {"g": text(cell("grid"))}
     if errors or checked is None:
+        row.warnings.clear()  # the row is not imported: its errors say enough
         return
     row.report = split_place(
         Report(
@@ -239,15 +253,30 @@ def _existing_people(docs: set[tuple[str, str]]) -> dict[tuple[str, str], Person
     return {k: v for k, v in found.items() if k in docs}
 
 
-def analyse(*, actor: Any, raw: IO[bytes], name: str, today: datetime.date | None = None) -> Analysis:
-    """Read and check every row, and find who is in the registry: the preview. Nothing written."""
+def analyse(
+    *,
+    actor: Any,
+    raw: IO[bytes],
+    name: str,
+    today: datetime.date | None = None,
+    sheet: str | int | None = None,
+) -> Analysis:
+    """Read and check every row, and find who is in the registry: the preview. Nothing written.
+    `sheet`: a workbook's sheet (name or index); default the first with a recognised header."""
     require(actor, perms.SCREENING_SCREEN)
     today = today or timezone.localdate()
     timings: dict[str, float] = {}
     timer = _Timer(timings)
     with timer("read"):
-        headers, raw_rows = read_rows(raw, name)
-    result = Analysis(headers=headers, rows=[Row(n, cells) for n, cells in raw_rows], original_name=name)
+        tables: list = []
+        headers, raw_rows = read_rows(raw, name, sheet=sheet, table_out=tables)
+    result = Analysis(
+        headers=headers,
+        rows=[Row(n, cells) for n, cells in raw_rows],
+        original_name=name,
+        sheet=tables[0].sheet,
+        sheet_names=tables[0].sheet_names,
+    )
     result.timings = timings
     col = map_headers(headers)
     with timer("validate"):
@@ -610,11 +639,18 @@ def run_import(
 
 
 def import_file(
-    *, actor: Any, raw: IO[bytes], filename: str, name: str, reference: str = "", mode: str = MODE_VALID
+    *,
+    actor: Any,
+    raw: IO[bytes],
+    filename: str,
+    name: str,
+    reference: str = "",
+    mode: str = MODE_VALID,
+    sheet: str | int | None = None,
 ) -> ScreeningBatch:
     return run_import(
         actor=actor,
-        analysis=analyse(actor=actor, raw=raw, name=filename),
+        analysis=analyse(actor=actor, raw=raw, name=filename, sheet=sheet),
         name=name,
         reference=reference,
         mode=mode,
@@ -630,12 +666,10 @@ def error_file(batch: ScreeningBatch) -> bytes:
         for e in batch.errors:
             cells = list(e.get("cells", []))[: book.error_col]
             book.add(cells + [""] * (book.error_col - len(cells)), [e.get("error", "")])
-        book.book.close()
-        with open(book.tmp.name, "rb") as f:
-            return f.read()
-    finally:
-        if os.path.exists(book.tmp.name):
-            os.unlink(book.tmp.name)
+    except BaseException:
+        book.discard()
+        raise
+    return book.content()
 
 
 __all__ = ["ERROR_HEADER", "Analysis", "analyse", "run_import", "import_file", "error_file", "propose_with"]

@@ -30,7 +30,15 @@ def get_state(token: str) -> dict | None:
 # Named as before the part became a package: queued imports carry this name.
 @shared_task(name="wangge.screening.tasks.run_screening_import", acks_late=True)
 def run_screening_import(
-    *, user_id: int, token: str, path: str, original: str, name: str, reference: str, mode: str
+    *,
+    user_id: int,
+    token: str,
+    path: str,
+    original: str,
+    name: str,
+    reference: str,
+    mode: str,
+    sheet: str = "",
 ) -> str:
     from django.contrib.auth import get_user_model
     from django.core.exceptions import ValidationError
@@ -43,7 +51,7 @@ def run_screening_import(
     set_state(token, state="running", name=name)
     try:
         with default_storage.open(path, "rb") as f:
-            analysis = imports.analyse(actor=user, raw=f, name=original)
+            analysis = imports.analyse(actor=user, raw=f, name=original, sheet=sheet or None)
         batch = imports.run_import(actor=user, analysis=analysis, name=name, reference=reference, mode=mode)
     except ValidationError as exc:
         set_state(token, state="rejected", name=name, message=" ".join(exc.messages))

@@ -236,7 +236,12 @@ def import_new(request):
             form.add_error("file", _("Upload an Excel file (xlsx, xls) or a CSV file."))
         else:
             try:
-                analysis = imports.analyse(actor=request.user, raw=upload, name=upload.name)
+                analysis = imports.analyse(
+                    actor=request.user,
+                    raw=upload,
+                    name=upload.name,
+                    sheet=form.cleaned_data["sheet"].strip() or None,
+                )
             except ValidationError as exc:
                 add_service_error(form, exc)
             else:
@@ -247,6 +252,8 @@ def import_new(request):
                 pending[token] = {
                     "path": stored,
                     "original": upload.name[:255],
+                    "sheet": analysis.sheet,
+                    "sheets": analysis.sheet_names,
                     "name": form.cleaned_data["name"],
                     "reference": form.cleaned_data["reference"],
                     "rows": analysis.counts["total"],
@@ -283,7 +290,9 @@ def import_confirm(request):
         return _queue(request, token, item, mode)
     try:
         with default_storage.open(item["path"], "rb") as f:
-            analysis = imports.analyse(actor=request.user, raw=f, name=item["original"])
+            analysis = imports.analyse(
+                actor=request.user, raw=f, name=item["original"], sheet=item.get("sheet") or None
+            )
         batch = imports.run_import(
             actor=request.user, analysis=analysis, name=item["name"], reference=item["reference"], mode=mode
         )
@@ -324,6 +333,7 @@ def _queue(request, token: str, item: dict, mode: str):
         token=token,
         path=item["path"],
         original=item["original"],
+        sheet=item.get("sheet", ""),
         name=item["name"],
         reference=item["reference"],
         mode=mode,

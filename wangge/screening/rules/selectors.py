@@ -40,9 +40,11 @@ class ImportPreview:
     rows: list[dict] = field(default_factory=list)  # {"row": n, "province": ..., dates as ISO}
     errors: list[dict] = field(default_factory=list)  # {"row": n, "error": "..."}
     already_listed: int = 0  # valid rows the list holds already (re-import: left as they are)
+    headers: list[str] = field(default_factory=list)  # the file's header row (for the error file)
 
     def as_dict(self) -> dict:
         return {
+            "headers": self.headers,
             "sha256": self.sha256,
             "name": self.name,
             "total": self.total,

@@ -28,8 +28,9 @@ from django.utils.translation import gettext as _
 from wangge.audit import services as audit
 from wangge.audit.models import Action
 from wangge.core.access import Actor, has_permission, scope_of, user_or_none
-from wangge.registry.imports import reading
-from wangge.registry.imports.fields import normalise_header
+from wangge.registry.imports import reading, values
+from wangge.registry.imports.engine import ErrorBook
+from wangge.registry.imports.fields import Field, detect_mapping, normalise_header
 from wangge.screening import permissions as perms
 from wangge.screening.models import (
     Category,
@@ -271,73 +272,25 @@ IMPORT_COLUMNS: dict[str, tuple[str, ...]] = {
     "valid_to": ("截止日期", "结束日期", "截止时间", "结束时间", "截止", "解除日期", "until", "valid to"),
     "note": ("备注", "说明", "note"),
 }
+# The columns for the import toolkit's reader (header detection with these synonyms).
+IMPORT_FIELDS = [Field(key, names[0], names[1:]) for key, names in IMPORT_COLUMNS.items()]
 TEMPLATE_HEADERS = ["省", "市", "县(区)", "乡镇(街道)", "风险等级", "起始日期", "截止日期", "备注"]
-_HEADER_INDEX = {normalise_header(h): key for key, hs in IMPORT_COLUMNS.items() for h in hs}
 
 
 def detect_columns(headers: list[str]) -> dict[str, int]:
-    mapping: dict[str, int] = {}
-    for col, header in enumerate(headers):
-        key = _HEADER_INDEX.get(normalise_header(header))
-        if key and key not in mapping:
-            mapping[key] = col
-    return mapping
+    return detect_mapping(IMPORT_FIELDS, headers)
 
 
-class _AreaTable(reading.Table):
-    """The registry's reader (calamine for spreadsheets, UTF-8 or GBK CSV), with our header."""
-
-    def find_header(self) -> None:
-        for number, row in enumerate(self._raw_rows(), start=1):
-            if number > reading.HEADER_SEARCH_ROWS:
-                break
-            cells = [str(reading.cell_text(c)) for c in row]
-            found = detect_columns(cells)
-            if "province" in found and "level" in found and "valid_from" in found:
-                self.header_row = number
-                while cells and not cells[-1]:
-                    cells.pop()
-                self.headers = cells
-                return
-        raise ValidationError(
-            _(
-                "No header row was recognised: the file needs the columns 省, 风险等级 and 起始日期 (download the template)."
-            )
-        )
-
-
-def _open_table(raw: IO[bytes], name: str) -> _AreaTable:
-    raw.seek(0)
-    head = raw.read(8)
-    raw.seek(0)
-    if reading.is_spreadsheet(name, head):
-        table = _AreaTable(raw=raw, name=name, kind="risk_area")
-    else:
-        table = _AreaTable(raw=raw, name=name, kind="risk_area", encoding=reading.detect_encoding(raw))
-    try:
-        table.find_header()
-    except (UnicodeDecodeError, reading.csv.Error) as exc:
-        raise ValidationError(_("This file cannot be read as CSV.")) from exc
-    return table
-
-
-_DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s.*)?$")
-
-
-def parse_date(value: object) -> date | None:
-    """A date cell or text (2022-05-01, 2022/5/1, 2022年5月1日, 20220501); None when empty.
-    Raises ValueError when it is not a date."""
-    if isinstance(value, date):
-        return value
-    text = str(value or "").strip()
-    if not text:
-        return None
-    m = _DATE_RE.match(text)
-    if m:
-        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-    if re.fullmatch(r"\d{8}", text):
-        return date(int(text[:4]), int(text[4:6]), int(text[6:]))
-    raise ValueError(text)
+def _open_file(raw: IO[bytes], name: str) -> reading.Table:
+    return reading.open_table(
+        raw,
+        name,
+        IMPORT_FIELDS,
+        needs=("province", "level", "valid_from"),
+        no_header=lambda: _(
+            "No header row was recognised: the file needs the columns 省, 风险等级 and 起始日期 (download the template)."
+        ),
+    )
 
 
 def natural_key(row: dict) -> tuple:
@@ -345,34 +298,41 @@ def natural_key(row: dict) -> tuple:
 
 
 def _check_row(cells: list, mapping: dict[str, int]) -> tuple[dict | None, str]:
+    """The row's values, or None and the reason, worded like every import's: "column: reason"."""
+
     def get(key: str):
         col = mapping.get(key)
         return cells[col] if col is not None and col < len(cells) else ""
 
-    row = {k: "".join(str(get(k) or "").split()) for k in ("province", "city", "county", "township")}
-    row["note"] = str(get("note") or "").strip()[:200]
+    def label(key: str) -> str:
+        return IMPORT_COLUMNS[key][0]
+
+    row = {
+        k: "".join(values.half_width(values.text(get(k))).split())
+        for k in ("province", "city", "county", "township")
+    }
+    row["note"] = values.text(get("note"))[:200]
     if not row["province"]:
-        return None, _("The province is missing.")
+        return None, f"{label('province')}: " + _("The province is missing.")
     for key, limit in (("province", 40), ("city", 40), ("county", 40), ("township", 80)):
         if len(row[key]) > limit:
-            return None, _("%(col)s is longer than %(n)d characters.") % {"col": key, "n": limit}
-    raw_level = get("level")
+            return None, _("%(col)s is longer than %(n)d characters.") % {"col": label(key), "n": limit}
+    raw_level = values.text(get("level"))
     level = parse_level(raw_level)
     if not level:
-        return None, _("Unknown risk level “%(v)s”: use 高 or 中.") % {"v": raw_level}
+        return None, f"{label('level')}: " + _("Unknown risk level “%(v)s”: use 高 or 中.") % {"v": raw_level}
     row["level"] = level
-    try:
-        start = parse_date(get("valid_from"))
-    except ValueError:
-        return None, _("The start date “%(v)s” is not a date.") % {"v": get("valid_from")}
+    errors: list[str] = []
+    start = values.parse_date(get("valid_from"), errors, label("valid_from"))
+    if errors:
+        return None, errors[0]
     if start is None:
-        return None, _("The start date is missing.")
-    try:
-        end = parse_date(get("valid_to"))
-    except ValueError:
-        return None, _("The end date “%(v)s” is not a date.") % {"v": get("valid_to")}
+        return None, f"{label('valid_from')}: " + _("The start date is missing.")
+    end = values.parse_date(get("valid_to"), errors, label("valid_to"))
+    if errors:
+        return None, errors[0]
     if end is not None and end < start:
-        return None, _("The end date is before the start date.")
+        return None, f"{label('valid_to')}: " + _("The end date is before the start date.")
     row["valid_from"] = start.isoformat()
     row["valid_to"] = end.isoformat() if end else None
     return row, ""
@@ -393,9 +353,9 @@ def preview_risk_area_file(*, actor: Actor, raw: IO[bytes], name: str) -> Import
     while chunk := raw.read(1 << 16):
         digest.update(chunk)
     raw.seek(0)
-    table = _open_table(raw, name or "")
+    table = _open_file(raw, name or "")
     mapping = detect_columns(table.headers)
-    preview = ImportPreview(sha256=digest.hexdigest(), name=(name or "")[:255])
+    preview = ImportPreview(sha256=digest.hexdigest(), name=(name or "")[:255], headers=table.headers)
     seen: dict[tuple, int] = {}
     for number, cells in table.rows():
         preview.total += 1
@@ -407,7 +367,7 @@ def preview_risk_area_file(*, actor: Actor, raw: IO[bytes], name: str) -> Import
             else:
                 seen[key] = number
         if row is None:
-            preview.errors.append({"row": number, "error": error})
+            preview.errors.append({"row": number, "error": error, "cells": [values.text(c) for c in cells]})
         else:
             preview.rows.append({"row": number, **row})
     if preview.total == 0:
@@ -415,6 +375,17 @@ def preview_risk_area_file(*, actor: Actor, raw: IO[bytes], name: str) -> Import
     preview.already_listed = sum(1 for r in preview.rows if _existing(r) is not None)
     cache.set(cache_key(actor, preview.sha256), preview.as_dict(), IMPORT_CACHE_SECONDS)
     return preview
+
+
+def risk_area_errors_xlsx(preview: ImportPreview) -> bytes:
+    """The bad rows of a preview as the file had them, plus 错误原因 (the import toolkit's error
+    file): fixed, it can be imported again as it is."""
+    headers = preview.headers or TEMPLATE_HEADERS
+    book = ErrorBook(list(headers))
+    for e in preview.errors:
+        cells = list(e.get("cells", []))[: book.error_col]
+        book.add(cells + [""] * (book.error_col - len(cells)), [e.get("error", "")])
+    return book.content()
 
 
 def _existing(row: dict) -> RiskArea | None:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from wangge.core.access import has_permission, scoped_view
+from wangge.core.access import has_permission, not_found, scoped_view
 from wangge.core.forms import add_service_error, paginate, post_data
 from wangge.screening import rulebook as rules
 from wangge.screening.models import Category, EntryWay, MeasurePolicy, RiskArea
@@ -210,6 +210,17 @@ def risk_area_end(request, risk_area_id: int):
 def risk_area_import(request):
     """Upload → preview (every row checked, bad rows listed) → confirm (valid rows, or all or nothing)."""
     rules_admin.require_district_editor(request.user)
+    if request.method == "GET" and request.GET.get("errors"):
+        # The bad rows of a preview as an error file (the import toolkit's ErrorBook).
+        stored = rules_selectors.stored_preview(actor=request.user, sha256=request.GET["errors"])
+        if stored is None or not stored.errors:
+            raise not_found()
+        response = HttpResponse(
+            rules_admin.risk_area_errors_xlsx(stored),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = 'attachment; filename="risk-area-errors.xlsx"'
+        return response
     upload_form = ImportUploadForm()
     confirm_form = None
     preview = None

@@ -139,9 +139,16 @@ def post_results(request, round_id: Id, payload: ResultsIn):
 
 @router.post("/rounds/{round_id}/results/file", response={200: ResultsOut, 422: Detail})
 @api_operation(TESTING_RESULTS)
-def post_results_file(request, round_id: Id, file: File[UploadedFile] = None, lab: Form[str] = ""):
+def post_results_file(
+    request,
+    round_id: Id,
+    file: File[UploadedFile] = None,
+    lab: Form[str] = "",
+    mode: Form[str] = "valid_rows",
+):
     """A lab file (xlsx, xls or CSV in UTF-8/GBK) as multipart field `file`: the valid rows are
-    applied, every other row is answered with its reason."""
+    applied, every other row is answered with its reason. `mode` "all_or_nothing": nothing is
+    applied when any row is wrong (422)."""
     rnd = selectors.get_round(request.scope, round_id)
     if file is None:
         return unprocessable(_('Send the lab file as the multipart field "file".'))
@@ -150,7 +157,12 @@ def post_results_file(request, round_id: Id, file: File[UploadedFile] = None, la
     try:
         rows = results_import.parse_file(file.file, file.name or "")
         applied = results_import.apply_rows(
-            actor=request.actor, round=rnd, rows=rows, lab=lab or "", source=ResultSource.FILE
+            actor=request.actor,
+            round=rnd,
+            rows=rows,
+            lab=lab or "",
+            source=ResultSource.FILE,
+            all_or_nothing=mode == "all_or_nothing",
         )
     except ValidationError as exc:
         return unprocessable(exc)

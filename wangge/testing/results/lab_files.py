@@ -1,5 +1,6 @@
-"""Lab result files: CSV (UTF-8 or GBK), xlsx or xls, read like the registry's imports
-(python-calamine for spreadsheets). One row per tube: barcode, result, optional report time and lab.
+"""Lab result files: CSV (UTF-8 or GBK), xlsx or xls, read by the registry's import toolkit
+(reading.open_table with the lab's own columns; the error file is its ErrorBook). One row per
+tube: barcode, result, optional report time and lab.
 
 `parse_file` reads the rows and the problems of each row that can be seen in the file itself;
 `check_rows` adds those that need the database (unknown or unsealed tube), without writing.
@@ -8,7 +9,6 @@ Valid rows are then applied in one call to `results.record_results`.
 
 from __future__ import annotations
 
-import csv
 import datetime
 import io
 from dataclasses import asdict, dataclass
@@ -21,20 +21,24 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from wangge.core.access import scope_of
-from wangge.registry.imports.reading import SPREADSHEET_SUFFIXES, detect_encoding
+from wangge.registry.imports import values
+from wangge.registry.imports.engine import ErrorBook
+from wangge.registry.imports.fields import Field, detect_mapping
+from wangge.registry.imports.reading import open_table
 from wangge.testing.models import Alert, ResultSource, Retest, Round, Sample, Tube, TubeStatus
 from wangge.testing.results import services as results_services
 from wangge.testing.results.services import ResultRow, parse_result
 
 MAX_ROWS = 20000
-HEADER_SEARCH_ROWS = 10
 COLUMNS = {
     "barcode": ("管码", "试管编码", "试管条码", "样本编号", "样本编码", "采样管编码", "barcode", "tube"),
     "result": ("结果", "检测结果", "result"),
     "reported_at": ("报告时间", "检测时间", "reported_at", "reported time", "time"),
     "lab": ("检测机构", "实验室", "lab"),
 }
+FIELDS = [Field(key, names[0], names[1:]) for key, names in COLUMNS.items()]
 TEMPLATE_HEADERS = ["管码", "检测结果", "报告时间", "检测机构"]
+LABELS = {"barcode": "管码", "result": "检测结果", "reported_at": "报告时间", "lab": "检测机构"}
 TIME_FORMATS = (
     "%Y-%m-%d %H:%M:%S",
     "%Y-%m-%d %H:%M",
@@ -61,52 +65,6 @@ class ParsedRow:
     def to_result_row(self) -> ResultRow:
         at = parse_datetime(self.reported_at) if self.reported_at else None
         return ResultRow(barcode=self.barcode, result=self.result, reported_at=at, row_no=self.row_no)
-
-
-def _norm(text: Any) -> str:
-    return "".join(str(text or "").split()).lower()
-
-
-def _mapping(cells: list) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for index, cell in enumerate(cells):
-        name = _norm(cell)
-        for key, synonyms in COLUMNS.items():
-            if key not in found and name in {_norm(s) for s in synonyms}:
-                found[key] = index
-    return found
-
-
-def _raw_rows(raw: IO[bytes], name: str) -> list[list]:
-    """Every row of the file (lab files are small: a few thousand rows at most)."""
-    raw.seek(0)
-    head = raw.read(8)
-    raw.seek(0)
-    spreadsheet = name.lower().endswith(SPREADSHEET_SUFFIXES) or head.startswith(
-        (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
-    )
-    if not spreadsheet:
-        encoding = detect_encoding(raw)
-        try:
-            text = raw.read().decode(encoding)
-            return list(csv.reader(io.StringIO(text, newline="")))
-        except (csv.Error, UnicodeDecodeError) as exc:
-            raise ValidationError(_("This file cannot be read as CSV.")) from exc
-    from python_calamine import CalamineError, CalamineWorkbook
-
-    try:
-        book = CalamineWorkbook.from_filelike(raw)
-        return book.get_sheet_by_index(0).to_python()
-    except (CalamineError, ValueError, OSError, IndexError) as exc:
-        raise ValidationError(_("This file cannot be read as a spreadsheet.")) from exc
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    return str(value).strip()
 
 
 def _time(value: Any) -> tuple[str, str]:
@@ -136,54 +94,56 @@ def _time(value: Any) -> tuple[str, str]:
     return at.isoformat(), ""
 
 
-def parse_file(raw: IO[bytes], name: str) -> list[ParsedRow]:
+def parse_file(raw: IO[bytes], name: str, *, sheet: str | int | None = None) -> list[ParsedRow]:
     """The data rows of a lab file, with the problems visible in the file itself."""
-    rows = _raw_rows(raw, name)
-    mapping: dict[str, int] = {}
-    header_no = 0
-    for number, cells in enumerate(rows, start=1):
-        if number > HEADER_SEARCH_ROWS:
-            break
-        candidate = _mapping(list(cells))
-        if "barcode" in candidate and "result" in candidate:
-            mapping, header_no = candidate, number
-            break
-    if not mapping:
-        raise ValidationError(
-            _(
-                "No header row was found: the file needs a column 管码 (tube barcode) and a column 检测结果 (result)."
-            )
-        )
+    table = open_table(
+        raw,
+        name,
+        FIELDS,
+        sheet=sheet,
+        needs=("barcode", "result"),
+        no_header=lambda: _(
+            "No header row was found: the file needs a column 管码 (tube barcode) and a column 检测结果 (result)."
+        ),
+    )
+    mapping = table_mapping(table.headers)
     out: list[ParsedRow] = []
-    for number, cells in enumerate(rows, start=1):
-        if number <= header_no:
-            continue
-        cells = list(cells)
+    for number, cells in table.rows():
 
         def cell(key: str, cells=cells) -> Any:
             i = mapping.get(key)
             return cells[i] if i is not None and i < len(cells) else None
 
-        barcode = "".join(_text(cell("barcode")).split()).upper()
-        result_text = _text(cell("result"))
+        raw_barcode = cell("barcode")
+        barcode = "".join(values.half_width(values.text(raw_barcode)).split()).upper()
+        result_text = values.text(cell("result"))
         if not barcode and not result_text:
             continue
         if len(out) >= MAX_ROWS:
             raise ValidationError(_("A file may hold at most %(n)d rows.") % {"n": MAX_ROWS})
-        row = ParsedRow(row_no=number, barcode=barcode, result_text=result_text, lab=_text(cell("lab"))[:100])
+        row = ParsedRow(
+            row_no=number, barcode=barcode, result_text=result_text, lab=values.text(cell("lab"))[:100]
+        )
         if not barcode:
-            row.error = _("The tube barcode is missing.")
+            row.error = f"{LABELS['barcode']}: " + _("The tube barcode is missing.")
+        elif isinstance(raw_barcode, values.NumberCell) and values.is_mangled(raw_barcode):
+            row.error = f"{LABELS['barcode']}: {values.MANGLED}"
         elif len(barcode) > 40:
-            row.error = _("The tube barcode is too long.")
+            row.error = f"{LABELS['barcode']}: " + _("The tube barcode is too long.")
         else:
             try:
                 row.result = parse_result(result_text)
             except ValidationError as exc:
-                row.error = exc.messages[0]
+                row.error = f"{LABELS['result']}: " + exc.messages[0]
         if not row.error:
-            row.reported_at, row.error = _time(cell("reported_at"))
+            row.reported_at, error = _time(cell("reported_at"))
+            row.error = f"{LABELS['reported_at']}: {error}" if error else ""
         out.append(row)
     return out
+
+
+def table_mapping(headers: list[str]) -> dict[str, int]:
+    return detect_mapping(FIELDS, headers)
 
 
 def check_rows(actor: Any, rnd: Round, rows: list[ParsedRow]) -> list[ParsedRow]:
@@ -231,30 +191,21 @@ def template_xlsx() -> bytes:
 
 
 def errors_xlsx(rows: list[dict]) -> bytes:
-    """The rows that were not applied, as the lab sent them, with a 错误原因 column."""
-    out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False})
-    sheet = book.add_worksheet(_("Errors"))
-    bold = book.add_format({"bold": True})
-    sheet.write_row(0, 0, ["行号", *TEMPLATE_HEADERS, "错误原因"], bold)
-    for i, row in enumerate(rows, start=1):
-        sheet.write_row(
-            i,
-            0,
+    """The rows that were not applied, as the lab sent them, with a 错误原因 column (the import
+    toolkit's ErrorBook: fixed, the file can be imported again as it is)."""
+    book = ErrorBook(["行号", *TEMPLATE_HEADERS])
+    for row in rows:
+        book.add(
             [
-                row.get("row_no") or "",
+                str(row.get("row_no") or ""),
                 row.get("barcode", ""),
                 row.get("result_text") or _label(row.get("result", "")),
                 row.get("reported_at", ""),
                 row.get("lab", ""),
-                row.get("error", ""),
             ],
+            [row.get("error", "")],
         )
-    sheet.set_column(0, 0, 8)
-    sheet.set_column(1, 4, 20)
-    sheet.set_column(5, 5, 50)
-    book.close()
-    return out.getvalue()
+    return book.content()
 
 
 def _label(value: str) -> str:
@@ -269,10 +220,23 @@ class Applied:
 
 
 def apply_rows(
-    *, actor: Any, round: Round, rows: list[ParsedRow], lab: str = "", source: str = ResultSource.FILE
+    *,
+    actor: Any,
+    round: Round,
+    rows: list[ParsedRow],
+    lab: str = "",
+    source: str = ResultSource.FILE,
+    all_or_nothing: bool = False,
 ) -> Applied:
-    """Apply the valid rows in one call to record_results; report every other row with its reason."""
+    """Apply the valid rows in one call to record_results; report every other row with its reason.
+    All or nothing: when any row is wrong, nothing is applied (a ValidationError)."""
     rows = check_rows(actor, round, rows)
+    bad = sum(1 for r in rows if r.error)
+    if all_or_nothing and bad:
+        raise ValidationError(
+            _("%(n)d rows have errors: nothing was imported. Fix them, or import the valid rows.")
+            % {"n": bad}
+        )
     valid = [r for r in rows if not r.error]
     outcomes = (
         results_services.record_results(

@@ -149,7 +149,12 @@ def results_apply(request, round_id: int):
     rows = [results_import.ParsedRow(**r) for r in preview["rows"]]
     try:
         applied = results_import.apply_rows(
-            actor=request.user, round=rnd, rows=rows, lab=preview.get("lab", ""), source=ResultSource.FILE
+            actor=request.user,
+            round=rnd,
+            rows=rows,
+            lab=preview.get("lab", ""),
+            source=ResultSource.FILE,
+            all_or_nothing=request.POST.get("mode") == "all_or_nothing",
         )
     except ValidationError as exc:
         messages.error(request, "; ".join(exc.messages))
