@@ -10,7 +10,7 @@ import xlsxwriter
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from tests.factories import make_user
+from tests.factories import files, make_user
 from tests.factories.registry import csv_bytes, rid
 from wangge.audit.models import AuditEvent
 from wangge.core.access import SYSTEM
@@ -383,3 +383,112 @@ def test_the_api_imports_a_roll_for_a_village_and_places_its_houses(world):
         content_type="application/json",
     )
     assert response.status_code == 404
+
+
+# --- rolls as villages make them ------------------------------------------------------------------
+
+
+def _job_for(cadre, data: bytes, name: str):
+    job = engine.create_job(actor=cadre, kind="rental_roll", upload=SimpleUploadedFile(name, data))
+    return engine.start(actor=cadre, job=job)
+
+
+def _error_rows(job) -> list[list]:
+    from python_calamine import CalamineWorkbook
+
+    job.errors_file.open("rb")
+    try:
+        return (
+            CalamineWorkbook.from_filelike(io.BytesIO(job.errors_file.read()))
+            .get_sheet_by_index(0)
+            .to_python()
+        )
+    finally:
+        job.errors_file.close()
+
+
+def test_an_old_xls_roll_with_ids_typed_as_numbers(world, cadre, rules):
+    good, mangled = rid(90, "19600101"), rid(91, "19900101")
+    rows = [
+        roll_row("3组1号", "甲", good, "出租", "乙", int(mangled), "2022-03-01"),
+        roll_row("3组2号", "丙", rid(92, "19600101"), "空置"),
+    ]
+    job = _job_for(cadre, files.xls(ROLL_HEADER, rows, title="冢刘村出租屋登记表"), "roll.xls")
+    assert job.error_rows == 1, job.message
+    errors = _error_rows(job)
+    assert "表格软件把该号码当成了数字" in errors[1][-1] or "spreadsheet" in errors[1][-1]
+    assert not Person.objects.filter(name="乙").exists()
+    assert (
+        not Person.objects.filter(id_number__startswith=mangled[:15])
+        .exclude(id_number=good)
+        .exclude(name="丙")
+        .exists()
+    )
+    assert Rental.objects.filter(building__name="3组2号").exists()
+
+
+def test_an_xlsx_roll_with_merged_house_cells_a_title_and_a_notes_sheet(world, cadre, rules):
+    tenant_a, tenant_b = rid(93, "19900101"), rid(94, "19910101")
+    rows = [
+        roll_row("3组5号", "丁", rid(95, "19600101"), "出租", "戊", tenant_a, "2022-03-01"),
+        roll_row("3组5号", "丁", rid(95, "19600101"), "出租", "己", tenant_b, "2022-03-02"),
+    ]
+    data = files.xlsx(
+        files.Sheet("填表说明", ["请按村实际填写"], [["房屋地址写到门牌号"]]),
+        files.Sheet(
+            "出租屋",
+            ROLL_HEADER,
+            rows,
+            title="冢刘村出租屋登记表",
+            merges=[(0, c, 1, c) for c in range(6)],  # the house's cells merged over its two tenants
+        ),
+    )
+    job = _job_for(cadre, data, "roll.xlsx")
+    assert job.error_rows == 0, job.message
+    rental = Rental.objects.get(building__name="3组5号")
+    assert sorted(t.person.id_number for t in rental.tenancies.all()) == sorted([tenant_a, tenant_b])
+
+
+def test_a_gbk_csv_roll_with_full_width_digits_and_a_two_level_header(world, cadre, rules):
+    tenant = rid(96, "19900101")
+    full_width = tenant.translate(str.maketrans("0123456789X", "０１２３４５６７８９Ｘ"))
+    top = ["房屋地址", "房东", "", "", "房屋状态", "租户", "", "", "入住日期"]
+    sub = ["", "姓名", "身份证号码", "电话", "", "姓名", "身份证号", "电话", ""]
+    rows = [
+        [
+            "三组6号",
+            "庚",
+            rid(97, "19600101"),
+            "13812345678",
+            "出租",
+            "辛",
+            full_width,
+            "13912345678",
+            "2022年3月28日",
+        ]
+    ]
+    data = files.gbk_csv(sub, rows, title=",".join(top))
+    job = _job_for(cadre, data, "roll.csv")
+    assert job.error_rows == 0, job.message
+    assert job.mapping["fields"]["tenant_id"] == 6 and job.mapping["fields"]["landlord_id"] == 2
+    person = Person.objects.get(name="辛")
+    assert person.id_number == tenant  # as written, in half-width digits
+    assert Tenancy.objects.get(person=person).move_in == datetime.date(2022, 3, 28)
+    assert Building.objects.get().name == "三组6号" and Building.objects.get().grid == world.grid_a
+    # The same roll again: nothing new.
+    again = _job_for(cadre, data, "roll.csv")
+    assert again.created_rows == 0 and Person.objects.count() == 2
+
+
+def test_the_roll_template_can_be_filled_and_imported(world, cadre, client, rules):
+    client.force_login(cadre)
+    response = client.get(reverse("registry:import_template"), {"kind": "rental_roll"})
+    assert response.status_code == 200
+    from python_calamine import CalamineWorkbook
+
+    header = (
+        CalamineWorkbook.from_filelike(io.BytesIO(b"".join(response.streaming_content)))
+        .get_sheet_by_index(0)
+        .to_python()[0]
+    )
+    assert header[:3] == ["*房屋地址", "组别", "网格编码"]  # * marks a required column

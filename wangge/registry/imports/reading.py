@@ -193,13 +193,17 @@ class Table:
     def find_header(self) -> bool:
         """Find the header row in this sheet; False when none is recognised."""
         best, best_score = None, 0
+        above: list[str] = []
         for number, row in enumerate(self._raw_rows(), start=1):
             if number > HEADER_SEARCH_ROWS:
                 break
             cells = [str(cell_text(c)) for c in row]
-            score = self._score(cells)
-            if score > best_score:
-                best, best_score = (number, cells), score
+            # A two-level header (房东 over 姓名 | 身份证号码 | 电话): the row above names the group.
+            for candidate in (cells, two_level(above, cells)):
+                score = self._score(candidate)
+                if score > best_score:
+                    best, best_score = (number, candidate), score
+            above = cells
         if best is None or best_score < self.min_fields:
             return False
         self.header_row, headers = best
@@ -236,6 +240,29 @@ class Table:
                     flagged.extend(hit)
                     pending = [col for col in pending if col not in hit]
         return total, sorted(flagged)
+
+
+def two_level(above: list[str], below: list[str]) -> list[str]:
+    """The header of a two-row header: 房东 above 姓名 → 房东姓名; a cell with nothing under it
+    (merged down, or left empty) keeps the upper text. A group carries to the right over the
+    empty upper cells of a merged range that was not filled (a CSV)."""
+    if not above or not any(above):
+        return below
+    out, group = [], ""
+    for i in range(max(len(above), len(below))):
+        up = above[i].strip() if i < len(above) else ""
+        down = below[i].strip() if i < len(below) else ""
+        if up:
+            group = up if down else ""  # over sub-headers: a group; alone: a header merged down
+        elif not down:
+            group = ""
+        if not down:
+            out.append(up)
+        elif group and group != down and not down.startswith(group):
+            out.append(group + down)
+        else:
+            out.append(down)
+    return out
 
 
 def no_header_message() -> str:
