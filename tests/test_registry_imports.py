@@ -516,3 +516,32 @@ def test_old_xls_files_are_read(world, cadre):
     assert (job.created_rows, job.error_rows) == (1, 1), job.message
     b = Building.objects.get(name="老村委楼")
     assert (b.kind, b.floor_count) == ("village_house", 3)
+
+
+def test_a_tenant_at_an_address_of_two_landlords_is_placed_by_the_landlords_id(world, cadre):
+    a = world.grid_a.code
+    first, second = rid(201, "19600101"), rid(202, "19610101")
+    rentals = [
+        ["网格编码", "楼栋", "地址", "房东姓名", "房东身份证号", "状态"],
+        [a, "双房东楼", "冢刘村双房东楼", "甲", first, "出租"],
+        [a, "双房东楼", "冢刘村双房东楼", "乙", second, "出租"],
+    ]
+    assert run(cadre, "rentals", csv_bytes(rentals, "gbk"), "r.csv").error_rows == 0
+    tenants = [
+        ["出租屋地址", "姓名", "身份证号码", "入住日期", "房东身份证号码"],
+        ["冢刘村双房东楼", "租客甲", rid(203, "19900101"), "2022-03-01", second],
+        ["冢刘村双房东楼", "租客乙", rid(204, "19900101"), "2022-03-01", ""],
+    ]
+    job = run(cadre, "tenants", csv_bytes(tenants, "gbk"), "t.csv")
+    assert job.error_rows == 1
+    assert Tenancy.objects.get().rental.landlord.id_number == second
+
+
+def test_the_same_tenant_living_at_two_rentals_in_one_file_is_a_conflict(world, cadre):
+    run(cadre, "rentals", csv_bytes(rental_roll(world), "gbk"), "roll.csv")
+    _rows, good, _bad = tenant_roll()
+    first = good[0]
+    twice = [TENANT_HEADER, first, ["冢刘村15号", "201", *first[2:5], "2022-06-01", *first[6:]]]
+    job = run(cadre, "tenants", csv_bytes(twice, "gbk"), "t.csv")
+    assert job.error_rows == 1
+    assert Tenancy.objects.count() == 1

@@ -146,6 +146,13 @@ FIELDS: dict[str, list[Field]] = {
         _date("move_out", "搬离日期", "搬离时间", "退租日期"),
         _date("reported_on", "报备日期", "登记日期", "报备时间"),
         Field(
+            "landlord_id",
+            "房东身份证号码",
+            ("房东身份证号", "房东证件号", "房东证件号码"),
+            text=True,
+            help=_("Only where one address has several landlords: the landlord of this tenant's rental."),
+        ),
+        Field(
             "from_risk_area",
             "是否来自中高风险地区",
             ("中高风险地区", "来自中高风险地区", "是否来自风险地区"),

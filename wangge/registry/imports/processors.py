@@ -28,6 +28,7 @@ from wangge.registry.imports.fastwrite import insert, update_column
 from wangge.registry.imports.fields import normalise_header
 from wangge.registry.imports.values import choice as choice  # the value parsers, importable from here too
 from wangge.registry.imports.values import document as document
+from wangge.registry.imports.values import normalise_id
 from wangge.registry.imports.values import parse_bool as parse_bool
 from wangge.registry.imports.values import parse_date as parse_date
 from wangge.registry.imports.values import parse_int as parse_int
@@ -883,6 +884,10 @@ class RentalProcessor(Processor):
 class TenantProcessor(Processor):
     kind = ImportKind.TENANTS
 
+    def __init__(self, ctx: Context):
+        super().__init__(ctx)
+        self.living: dict[str, tuple[int, tuple]] = {}
+
     def clean(self, get, row: Row) -> None:
         d, e = row.data, row.errors
         d["rental_address"] = text(get("rental_address"))
@@ -902,6 +907,8 @@ class TenantProcessor(Processor):
         d["from_risk_area"] = parse_bool(get("from_risk_area"), e, "是否来自中高风险地区")
         if d["move_in"] and d["move_out"] and d["move_out"] < d["move_in"]:
             e.append(_("The move-out date is before the move-in date."))
+        # Two landlords let at one address: the landlord's ID says which rental is meant.
+        d["landlord"] = normalise_id(get("landlord_id"))
         if not e:
             c = d["checked"]
             self.once(
@@ -909,6 +916,21 @@ class TenantProcessor(Processor):
                 row,
                 _("This ID number is already on row %(row)s of this file."),
             )
+        if not e and d["move_out"] is None:
+            # Living now in two places at once: a conflict to settle in the file, not two tenancies.
+            place = (d["rental_address"], d["building"], d["unit"], d["room"], d["landlord"])
+            first = self.living.setdefault(d["checked"].number, (row.number, place))
+            if first[1] != place:
+                e.append(
+                    _(
+                        "This tenant also lives at another rental on row %(row)s of this file: keep the right one."
+                    )
+                    % {"row": first[0]}
+                )
+
+    def reset(self) -> None:
+        super().reset()
+        self.living: dict[str, tuple[int, tuple]] = {}
 
     def rentals_for(self, rows: list[Row]) -> None:
         """Find each row's rental in the scope (one query by address, one by building)."""
@@ -916,7 +938,9 @@ class TenantProcessor(Processor):
         addresses = {r.data["rental_address"] for r in rows if r.data["rental_address"]}
         by_address: dict[str, list[Rental]] = {}
         if addresses:
-            qs = ctx.scope.filter(Rental.objects.filter(address__in=addresses).select_related("building"))
+            qs = ctx.scope.filter(
+                Rental.objects.filter(address__in=addresses).select_related("building", "landlord")
+            )
             for rental in qs:
                 by_address.setdefault(rental.address, []).append(rental)
         places = Places(
@@ -927,7 +951,7 @@ class TenantProcessor(Processor):
             qs = ctx.scope.filter(
                 Rental.objects.filter(
                     building_id__in={b.pk for b in places.buildings.values()}
-                ).select_related("building")
+                ).select_related("building", "landlord")
             )
             for rental in qs:
                 by_building.setdefault(rental.building_id, []).append(rental)
@@ -943,6 +967,8 @@ class TenantProcessor(Processor):
                 candidates = by_building.get(b.pk, []) if b else []
                 if d["room"]:
                     candidates = [x for x in candidates if room is not None and x.room_id == room.pk]
+            if len(candidates) > 1 and d["landlord"]:
+                candidates = [x for x in candidates if x.landlord.id_number == d["landlord"]]
             if len(candidates) == 1:
                 d["rental"] = candidates[0]
             elif not candidates:
@@ -950,7 +976,11 @@ class TenantProcessor(Processor):
                     _("No rental with this address in your jurisdiction: import the rental (出租屋) first.")
                 )
             else:
-                r.errors.append(_("Several rentals match: give the rental's full address (出租屋地址)."))
+                r.errors.append(
+                    _(
+                        "Several rentals match (one address, several landlords): add the landlord's ID number (房东身份证号码) to the row, or give the rental's full address (出租屋地址)."
+                    )
+                )
 
     def run_chunk(self, rows, *, write):
         ctx = self.ctx
