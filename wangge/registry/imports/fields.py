@@ -229,6 +229,12 @@ FIELDS: dict[str, list[Field]] = {
         ),
         Field("rooms", "出租间数", ("房间数", "间数", "出租房间数")),
         Field(
+            "capacity",
+            "可住人数",
+            ("核定人数", "容纳人数", "核定居住人数"),
+            help=_("Empty: as many as the roll lists as tenants of the house."),
+        ),
+        Field(
             "tenant_name",
             "租户姓名",
             ("租户", "租客", "租客姓名", "承租人", "承租人姓名", "租住人员", "姓名"),
@@ -259,6 +265,7 @@ FIELDS: dict[str, list[Field]] = {
             text=True,
         ),
         _date("move_in", "入住日期", "入住时间", "租住日期", "来租日期", "承租日期"),
+        _date("reported_on", "报备日期", "登记日期", "报备时间"),
         Field("hukou_place", "户籍地", ("籍贯", "户籍地址", "户籍所在地", "租户户籍地")),
         Field("employer", "工作单位", ("务工单位", "就业单位", "工作地点", "单位")),
         Field("origin", "来源地", ("从何处来", "来自")),

@@ -60,7 +60,7 @@ from wangge.registry.models import (
 from wangge.registry.places.addressing import HouseAddress, Placement, parse_address
 
 _SEPARATORS = re.compile(r"[、，,;；/／\n]+")
-RENTAL_FIELDS = ("status", "rooms", "pledge_signed_on", "placards_posted_on", "placards_posted")
+RENTAL_FIELDS = ("status", "rooms", "capacity", "pledge_signed_on", "placards_posted_on", "placards_posted")
 
 
 def _split(value: Any) -> list[str]:
@@ -115,6 +115,8 @@ class RollProcessor(Processor):
                 "co_owner",
                 "status",
                 "rooms",
+                "capacity",
+                "reported_on",
                 "tenant_name",
                 "tenant_id",
                 "tenant_phone",
@@ -163,6 +165,7 @@ class RollProcessor(Processor):
         d["co_owner"] = bool(parse_bool(get("co_owner"), e, "是否共有"))
         d["status"] = choice("rental_status", get("status"), e, "房屋状态")
         d["rooms"] = parse_int(get("rooms"), e, "出租间数")
+        d["capacity"] = parse_int(get("capacity"), e, "可住人数")
         d["pledge_signed_on"] = parse_date(get("pledge_signed_on"), e, "承诺书签订日期")
         d["placards_posted_on"], d["placards_posted"] = self._placards(get("placards"), e)
         d["tenant"] = None
@@ -181,6 +184,7 @@ class RollProcessor(Processor):
                 "name": tenant_name,
                 "phone": phone(get("tenant_phone"), e, "租户电话", row.warnings),
                 "move_in": move_in,
+                "reported_on": parse_date(get("reported_on"), e, "报备日期"),
                 "hukou_place": text(get("hukou_place"))[:200],
                 "employer": text(get("employer"))[:200],
                 "origin": text(get("origin"))[:200],
@@ -486,6 +490,11 @@ class RollProcessor(Processor):
             for old, before in ended:
                 ctx.audit(Action.UPDATE, old, before=before, after=snap(old))
         # Rentals: one per house and landlord; co-landlords joined to the first landlord's.
+        # A roll that gives no capacity: as many as it lists as living there (no false alarm).
+        listed: dict[int, int] = {}
+        for r in rows:
+            if r.data["tenant"] is not None:
+                listed[id(r.data["building"])] = listed.get(id(r.data["building"]), 0) + 1
         new_rentals: list[Rental] = []
         updates: dict[int, tuple[Rental, dict]] = {}
         co_links: list[tuple[Rental, Person]] = []
@@ -509,6 +518,8 @@ class RollProcessor(Processor):
                     created_at=ctx.now,
                 )
                 changed(rental, {f: d[f] for f in RENTAL_FIELDS})
+                if d["capacity"] is None:
+                    rental.capacity = max(1, listed.get(id(b), 0))
                 known.append(rental)
                 new_rentals.append(rental)
                 created_rows.add(r.number)
@@ -554,7 +565,11 @@ class RollProcessor(Processor):
             if key in existing_t:
                 continue
             tenancy = Tenancy(
-                rental=rental, person=p, move_in=t["move_in"], reported_on=today, path=rental.path
+                rental=rental,
+                person=p,
+                move_in=t["move_in"],
+                reported_on=t["reported_on"] or today,
+                path=rental.path,
             )
             existing_t[key] = tenancy
             new_t.append(tenancy)
