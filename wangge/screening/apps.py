@@ -7,6 +7,24 @@ class Config(AppConfig):
     label = "screening"
 
     def ready(self) -> None:
+        from wangge.core.sections import RecordSection, register_record_section
+        from wangge.screening import person_sections
+
+        register_record_section(
+            "registry.person",
+            RecordSection(
+                "screening-banner", "screening/person/_banner.html", person_sections.measure_banner, order=10
+            ),
+        )
+        register_record_section(
+            "registry.person",
+            RecordSection(
+                "screening-history",
+                "screening/person/_history.html",
+                person_sections.screening_history,
+                order=200,
+            ),
+        )
         from wangge.core.api import register_api_router
         from wangge.core.menu import MenuEntry, register_menu
         from wangge.core.paths import register_path_scoped

@@ -7,6 +7,15 @@ class Config(AppConfig):
     label = "testing"
 
     def ready(self) -> None:
+        from wangge.core.sections import RecordSection, register_record_section
+        from wangge.testing import person_sections
+
+        register_record_section(
+            "registry.person",
+            RecordSection(
+                "testing-history", "testing/person/_tests.html", person_sections.test_history, order=210
+            ),
+        )
         from wangge.core.api import register_api_router
         from wangge.core.menu import MenuEntry, register_menu
         from wangge.core.paths import register_path_scoped

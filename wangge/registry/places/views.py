@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods
 from wangge.audit import services as audit_services
 from wangge.core.access import has_permission, scoped_view, under
 from wangge.core.forms import add_service_error, paginate, post_data, render_page_or_fragment
+from wangge.core.sections import record_sections
 from wangge.org import selectors as org_selectors
 from wangge.registry import selectors, services
 from wangge.registry.models import Household, Person, PersonMove, Room, Tenancy, Visit
@@ -164,6 +165,8 @@ def person_detail(request, person_id: int):
         "can_edit": can_edit,
         "code_url": _optional_url("registry:person_code", person_id=person.pk),
         "grid_crumbs": org_selectors.visible_ancestors(scope, person.grid),
+        # What other parts know of this person (measures, tests, screening), each masked by role.
+        "sections": record_sections("registry.person", request, person),
     }
     return render(request, "registry/places/person_detail.html", context)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,7 +23,7 @@ from wangge.core.forms import add_service_error, paginate, post_data
 from wangge.org import selectors as org_selectors
 from wangge.registry.identity import check_document
 from wangge.registry.models import Building, Person
-from wangge.registry.permissions import REGISTRY_EDIT
+from wangge.registry.permissions import REGISTRY_EDIT, REGISTRY_VIEW
 from wangge.screening.measures import selectors, services
 from wangge.screening.measures.forms import (
     ApproveOrderForm,
@@ -152,6 +153,10 @@ def measure_detail(request, measure_id: int):
         else None,
         "facts": basis_facts(measure),
         "record_url": _record_url(measure),
+        # The person's whole record (tests, moves, other measures) is one tap away.
+        "person_url": reverse("registry:person_detail", args=[measure.person_id])
+        if request.user.can(REGISTRY_VIEW)
+        else "",
         "decide_form": DecideForm(initial={"place": measure.place}),
         "note_form": NoteForm(),
         "reason_form": ReasonForm(),
