@@ -68,10 +68,12 @@ def test_language_switch_to_english(world, live_server):
         login(page, live_server.url, "office_leader")
         assert page.locator("html").get_attribute("lang") == "zh-hans"
         assert "首页" in page.inner_text("nav.mainnav")
+        page.click("[data-testid=who]")  # account, tokens and language: one menu
         with page.expect_navigation():
             page.select_option("select[name=language]", "en")
         assert page.locator("html").get_attribute("lang") == "en"
         assert "Home" in page.inner_text("nav.mainnav")
+        page.click("[data-testid=who]")
         with page.expect_navigation():
             page.select_option("select[name=language]", "zh-hans")
         assert page.locator("html").get_attribute("lang") == "zh-hans"

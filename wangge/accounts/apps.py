@@ -19,7 +19,9 @@ class Config(AppConfig):
         from wangge.org.models import OrgUnit
 
         register_permissions(PERMISSIONS)
-        register_menu([MenuEntry("accounts:user_list", _("Accounts"), ACCOUNTS_MANAGE, order=440)])
+        register_menu(
+            [MenuEntry("accounts:user_list", _("Accounts"), ACCOUNTS_MANAGE, order=440, group="system")]
+        )
         register_api_router("/auth", api.router, order=10)
         set_token_resolver(user_for_token)
 

@@ -14,5 +14,5 @@ class Config(AppConfig):
         from wangge.core.permissions import register_permissions
 
         register_permissions(PERMISSIONS)
-        register_menu([MenuEntry("audit:event_list", _("Audit log"), AUDIT_VIEW, order=430)])
+        register_menu([MenuEntry("audit:event_list", _("Audit log"), AUDIT_VIEW, order=430, group="system")])
         register_api_router("/audit", api.router, order=40)

@@ -31,3 +31,59 @@ def register_home_panel(panel: HomePanel) -> None:
 
 def home_panels() -> list[HomePanel]:
     return sorted(_panels.values(), key=lambda p: p.order)
+
+
+# --- "today": what needs doing now, per role ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HomeItem:
+    """One thing that may need doing today, with the list that resolves it.
+
+    `count(request)` says how many wait for this viewer (None: not for this viewer, e.g. a level
+    the item does not concern); `url` is the list where they are resolved. An item with a
+    permission is asked only of viewers who hold it."""
+
+    name: str
+    label: str | Any
+    count: Callable[[HttpRequest], int | None]
+    url: str | Callable[[HttpRequest], str]
+    permission: str | None = None
+    group: str = ""  # the task group of the navigation (registry, testing, screening …)
+    urgent: bool = False  # shown as an alarm when any wait
+    order: int = 1000
+
+
+_items: dict[str, HomeItem] = {}
+
+
+def register_home_item(item: HomeItem) -> None:
+    _items[item.name] = item
+
+
+def home_items(request: HttpRequest) -> list[dict[str, Any]]:
+    """The viewer's items, [{"name", "label", "count", "url", "urgent", "group"}], in order; those
+    with nothing waiting are kept (count 0) so the page can say that all is done."""
+    from django.urls import reverse
+
+    from wangge.core.access import has_permission
+
+    shown = []
+    for item in sorted(_items.values(), key=lambda i: i.order):
+        if item.permission and not has_permission(request.user, item.permission):
+            continue
+        n = item.count(request)
+        if n is None:
+            continue
+        url = item.url(request) if callable(item.url) else reverse(item.url)
+        shown.append(
+            {
+                "name": item.name,
+                "label": item.label,
+                "count": n,
+                "url": url,
+                "urgent": item.urgent,
+                "group": item.group,
+            }
+        )
+    return shown

@@ -2,7 +2,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 
 from wangge.core.access import scoped_view
-from wangge.core.home import home_panels
+from wangge.core.home import home_items, home_panels
 
 
 @scoped_view()
@@ -16,4 +16,11 @@ def home(request):
         context = panel.context(request)
         if context is not None:
             panels.append(render_to_string(panel.template, context, request=request))
-    return render(request, "core/home.html", {"root": scope.root, "panels": panels})
+    items = home_items(request)
+    context = {
+        "root": scope.root,
+        "panels": panels,
+        "todo": [i for i in items if i["count"]],
+        "done": [i for i in items if not i["count"]],
+    }
+    return render(request, "core/home.html", context)

@@ -17,7 +17,7 @@ class Config(AppConfig):
         from wangge.org.permissions import ORG_VIEW, PERMISSIONS
 
         register_permissions(PERMISSIONS)
-        register_menu([MenuEntry("org:tree", _("Tree"), ORG_VIEW, order=400)])
+        register_menu([MenuEntry("org:tree", _("Tree"), ORG_VIEW, order=400, group="org")])
         register_api_router("/units", api.router, order=20)
         register_reference(
             "unit",

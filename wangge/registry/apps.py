@@ -9,7 +9,6 @@ class Config(AppConfig):
     def ready(self) -> None:
         from wangge.core import masking
         from wangge.core.api import register_api_router
-        from wangge.core.home import HomePanel, register_home_panel
         from wangge.core.menu import MenuEntry, register_menu
         from wangge.core.paths import register_path_scoped
         from wangge.core.permissions import register_permissions
@@ -30,20 +29,38 @@ class Config(AppConfig):
         register_permissions(PERMISSIONS)
         register_menu(
             [
-                MenuEntry("registry:my_grid", _("My grid"), REGISTRY_VIEW, order=100),
-                MenuEntry("registry:people", _("People"), REGISTRY_VIEW, order=110),
-                MenuEntry("registry:buildings", _("Buildings"), REGISTRY_VIEW, order=120),
-                MenuEntry("registry:rental_list", _("Rentals and shops"), REGISTRY_VIEW, order=130),
-                MenuEntry("registry:unvisited", _("Visits"), REGISTRY_VIEW, order=140),
-                MenuEntry("registry:party_links", _("Party-member links"), REGISTRY_VIEW, order=150),
-                MenuEntry("registry:import_list", _("Imports"), REGISTRY_IMPORT, order=160),
+                MenuEntry("registry:my_grid", _("My grid"), REGISTRY_VIEW, order=100, group="registry"),
+                MenuEntry("registry:people", _("People"), REGISTRY_VIEW, order=110, group="registry"),
+                MenuEntry("registry:buildings", _("Buildings"), REGISTRY_VIEW, order=120, group="registry"),
+                MenuEntry(
+                    "registry:rental_list", _("Rentals and shops"), REGISTRY_VIEW, order=130, group="registry"
+                ),
+                MenuEntry("registry:unvisited", _("Visits"), REGISTRY_VIEW, order=140, group="registry"),
+                MenuEntry(
+                    "registry:party_links",
+                    _("Party-member links"),
+                    REGISTRY_VIEW,
+                    order=150,
+                    group="registry",
+                ),
+                MenuEntry("registry:import_list", _("Imports"), REGISTRY_IMPORT, order=160, group="registry"),
             ]
         )
-        from wangge.registry.imports import views_held
+        from wangge.core.home import HomeItem, register_home_item
+        from wangge.registry import home_items as items
 
-        register_home_panel(
-            HomePanel("registry-held", "registry/imports/_home_held.html", views_held.home_held, order=300)
-        )
+        for item in (
+            HomeItem("registry-follow-ups", _("Visits to follow up"), items.follow_ups, "registry:follow_ups",
+                     REGISTRY_VIEW, group="registry", order=300),
+            HomeItem("registry-late-reports", _("Rentals with a tenant reported late"), items.late_reports,
+                     items.late_reports_url, REGISTRY_VIEW, group="registry", order=310),
+            HomeItem("registry-unvisited", _("Households not visited for 30 days"), items.unvisited,
+                     "registry:unvisited", REGISTRY_VIEW, group="registry", order=320),
+            HomeItem("registry-held-rows", _("Rental-roll rows waiting for the village"), items.held_rows,
+                     "registry:held_index", REGISTRY_IMPORT, group="registry", order=330),
+        ):  # fmt: skip
+            register_home_item(item)
+
         register_api_router("/registry", api_places.router, order=100)
         register_api_router("/registry/codes", api_codes.router, order=110)
         register_api_router("/registry/rentals", api_rentals.router, order=120)

@@ -23,8 +23,8 @@ class Config(AppConfig):
         register_permissions(PERMISSIONS)
         register_menu(
             [
-                MenuEntry("roster:staff_list", _("Roster"), ROSTER_VIEW, order=410),
-                MenuEntry("roster:group_list", _("Working groups"), ROSTER_VIEW, order=420),
+                MenuEntry("roster:staff_list", _("Roster"), ROSTER_VIEW, order=410, group="org"),
+                MenuEntry("roster:group_list", _("Working groups"), ROSTER_VIEW, order=420, group="org"),
             ]
         )
         register_api_router("/roster", api.router, order=30)

@@ -396,11 +396,13 @@ def assignment_end(request, assignment_id):
 HOME_GAPS_SHOWN = 50
 
 
-def home_summary(request) -> dict:
-    """The jurisdiction at a glance: counts, the units under it, who answers for it, the gaps."""
+def home_summary(request) -> dict | None:
+    """The jurisdiction at a glance: counts, the units under it, who answers for it, the gaps.
+    Not for a role without the tree (a lab: its home is its items), nor for a single grid,
+    whose leader's home is the grid's work, not five counts of units it does not have."""
     scope = request.scope
-    if not has_permission(request.user, ORG_VIEW):
-        return {"no_org_view": True}
+    if not has_permission(request.user, ORG_VIEW) or scope.root.level >= Level.GRID:
+        return None
     root = scope.root
     summary = roster_selectors.tree_summary(scope, root, max_depth=1)
     grids = roster_selectors.grids_without_leader(scope).select_related("parent", "parent__parent")

@@ -7,6 +7,34 @@ class Config(AppConfig):
     label = "screening"
 
     def ready(self) -> None:
+        from wangge.core.home import HomeItem, register_home_item
+        from wangge.screening import home_items as items
+        from wangge.screening.permissions import (
+            SCREENING_APPROVE,
+            SCREENING_DECIDE,
+            SCREENING_FOLLOWUP,
+            SCREENING_SCREEN,
+        )
+
+        for item in (
+            HomeItem("screening-approve", _("Measures awaiting your approval"), items.to_approve,
+                     items.measures_url("awaiting_approval"), SCREENING_APPROVE, group="screening", urgent=True, order=100),
+            HomeItem("screening-decide", _("Proposed measures to decide"), items.to_decide,
+                     items.measures_url("proposed"), SCREENING_DECIDE, group="screening", urgent=True, order=110),
+            HomeItem("screening-findings", _("Findings not yet handled (fever, missed checks)"), items.findings,
+                     items.escalations_url, SCREENING_FOLLOWUP, group="screening", urgent=True, order=120),
+            HomeItem("screening-release-due", _("Measures at their last day: to release"), items.release_due,
+                     items.measures_url("release_due"), SCREENING_APPROVE, group="screening", order=125),
+            HomeItem("screening-self-reports", _("Self-reports to place in a grid"), items.self_reports,
+                     "screening:self_reports", SCREENING_SCREEN, group="screening", order=130),
+            HomeItem("screening-overdue-checks", _("Measures with checks overdue"), items.overdue_checks,
+                     "screening:overdue", SCREENING_FOLLOWUP, group="screening", urgent=True, order=140),
+            HomeItem("screening-tests-today", _("Measure tests due today"), items.tests_today,
+                     "screening:followup", SCREENING_FOLLOWUP, group="screening", order=150),
+            HomeItem("screening-overdue-tests", _("Measure tests overdue"), items.overdue_tests,
+                     "screening:overdue", SCREENING_FOLLOWUP, group="screening", urgent=True, order=160),
+        ):  # fmt: skip
+            register_home_item(item)
         from wangge.core.sections import RecordSection, register_record_section
         from wangge.screening import person_sections
 
@@ -55,13 +83,31 @@ class Config(AppConfig):
         )
         register_menu(
             [
-                MenuEntry("screening:overview", _("Key people"), SCREENING_VIEW, order=300),
-                MenuEntry("screening:records", _("Screening"), SCREENING_VIEW, order=310),
+                MenuEntry(
+                    "screening:overview", _("Key people"), SCREENING_VIEW, order=300, group="screening"
+                ),
+                MenuEntry("screening:records", _("Screening"), SCREENING_VIEW, order=310, group="screening"),
                 # Door-to-door volunteers may screen without seeing the lists: the form is their way in.
-                MenuEntry("screening:record_new", _("Screen a person"), SCREENING_SCREEN, order=320),
-                MenuEntry("screening:measures", _("Control measures"), SCREENING_VIEW, order=330),
-                MenuEntry("screening:followup", _("Follow-up"), SCREENING_FOLLOWUP, order=340),
-                MenuEntry("screening:categories", _("Categories and rules"), SCREENING_VIEW, order=350),
+                MenuEntry(
+                    "screening:record_new",
+                    _("Screen a person"),
+                    SCREENING_SCREEN,
+                    order=320,
+                    group="screening",
+                ),
+                MenuEntry(
+                    "screening:measures", _("Control measures"), SCREENING_VIEW, order=330, group="screening"
+                ),
+                MenuEntry(
+                    "screening:followup", _("Follow-up"), SCREENING_FOLLOWUP, order=340, group="screening"
+                ),
+                MenuEntry(
+                    "screening:categories",
+                    _("Categories and rules"),
+                    SCREENING_VIEW,
+                    order=350,
+                    group="screening",
+                ),
             ]
         )
         # All mounted at /screening; each part owns distinct paths.

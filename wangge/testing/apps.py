@@ -7,6 +7,19 @@ class Config(AppConfig):
     label = "testing"
 
     def ready(self) -> None:
+        from wangge.core.home import HomeItem, register_home_item
+        from wangge.testing import home_items as items
+        from wangge.testing.permissions import TESTING_REGISTER, TESTING_VIEW
+
+        for item in (
+            HomeItem("testing-alerts", _("Positive-pool alerts not yet acknowledged"), items.alerts,
+                     "testing:alerts", TESTING_VIEW, group="testing", urgent=True, order=50),
+            HomeItem("testing-untested", _("People not yet tested in the open round"), items.untested,
+                     items.untested_url, TESTING_VIEW, group="testing", order=60),
+            HomeItem("testing-table", _("Sampling sites open today: choose your table"), items.open_sites,
+                     "testing:table_pick", TESTING_REGISTER, group="testing", order=70),
+        ):  # fmt: skip
+            register_home_item(item)
         from wangge.core.sections import RecordSection, register_record_section
         from wangge.testing import person_sections
 
@@ -33,9 +46,13 @@ class Config(AppConfig):
         register_permissions(PERMISSIONS)
         register_menu(
             [
-                MenuEntry("testing:rounds", _("Testing rounds"), TESTING_VIEW, order=200),
-                MenuEntry("testing:table_pick", _("Sampling table"), TESTING_REGISTER, order=210),
-                MenuEntry("testing:alerts", _("Positive-pool alerts"), TESTING_VIEW, order=220),
+                MenuEntry("testing:rounds", _("Testing rounds"), TESTING_VIEW, order=200, group="testing"),
+                MenuEntry(
+                    "testing:table_pick", _("Sampling table"), TESTING_REGISTER, order=210, group="testing"
+                ),
+                MenuEntry(
+                    "testing:alerts", _("Positive-pool alerts"), TESTING_VIEW, order=220, group="testing"
+                ),
             ]
         )
         # All mounted at /testing; each part owns distinct paths (see each module's docstring).

@@ -145,11 +145,3 @@ def address_rules(request, village_id: int):
         "kinds": AddressRuleKind.choices,
     }
     return render(request, "registry/imports/address_rules.html", context)
-
-
-def home_held(request) -> dict | None:
-    """Home panel: villages with roll rows waiting, for those who place them."""
-    if not request.user.can(REGISTRY_IMPORT):
-        return None
-    villages = holding.waiting_by_village(request.user)
-    return {"villages": villages} if villages else None

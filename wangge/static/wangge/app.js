@@ -5,6 +5,8 @@
    form[data-confirm="question"]   asks before the form is sent
    [data-print]                    a button that prints the page
    [data-autosubmit]               a select or checkbox that sends its form when it changes
+   details.navgroup                the menus of the top bar: one open at a time, closed by a
+                                   click elsewhere
 */
 (function () {
   "use strict";
@@ -17,6 +19,19 @@
   document.addEventListener("click", function (event) {
     var button = event.target.closest ? event.target.closest("[data-print]") : null;
     if (button) { event.preventDefault(); window.print(); }
+  });
+
+  document.addEventListener("toggle", function (event) {
+    var opened = event.target;
+    if (!opened.matches || !opened.matches("details.navgroup") || !opened.open) { return; }
+    document.querySelectorAll("details.navgroup[open]").forEach(function (other) {
+      if (other !== opened) { other.open = false; }
+    });
+  }, true);
+
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("details.navgroup")) { return; }
+    document.querySelectorAll("details.navgroup[open]").forEach(function (menu) { menu.open = false; });
   });
 
   document.addEventListener("change", function (event) {
