@@ -68,9 +68,10 @@ def home_items(request: HttpRequest) -> list[dict[str, Any]]:
 
     from wangge.core.access import has_permission
 
+    viewer: Any = request.user  # an authenticated account (the home is a scoped view)
     shown = []
     for item in sorted(_items.values(), key=lambda i: i.order):
-        if item.permission and not has_permission(request.user, item.permission):
+        if item.permission and not has_permission(viewer, item.permission):
             continue
         n = item.count(request)
         if n is None:
