@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.urls import reverse
 
+from wangge.org.models import Level
 from wangge.testing.models import Alert, RoundStatus
 from wangge.testing.rounds import selectors
 
@@ -37,6 +38,9 @@ def alerts(request: HttpRequest) -> int | None:
 
 
 def open_sites(request: HttpRequest) -> int | None:
-    """A registrar's way to the table: the open round's sites they may sit at."""
+    """A registrar's way to the table: the open round's sites they may sit at (a district or an
+    office organises rounds; it does not sit at tables)."""
+    if request.scope.root.level < Level.VILLAGE:
+        return None
     n = selectors.sites(request.scope).filter(round__status=RoundStatus.OPEN).count()
     return n or None

@@ -1,0 +1,47 @@
+"""Every demo login, on a phone and on a desk: it lands on its own home, with its items and no
+error, and no home scrolls sideways."""
+
+import pytest
+from django.test import override_settings
+
+from tests.browser import chromium_page, screenshot
+from wangge.demo.builder import DEFAULT_SEED, build_demo
+from wangge.demo.logins import DEMO_LOGINS, DEMO_PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def login(page, base_url, username):
+    page.context.clear_cookies()
+    page.goto(base_url + "/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+
+
+@override_settings(PASSWORD_HASHERS=FAST_HASHERS)
+def test_every_demo_login_lands_on_its_home_on_a_phone_and_a_desk(live_server):
+    build_demo(seed=DEFAULT_SEED, people=3000)
+    problems = []
+    with chromium_page() as page:
+        for width, height in ((390, 844), (1280, 900)):
+            page.set_viewport_size({"width": width, "height": height})
+            for demo in DEMO_LOGINS:
+                if demo.unit_code is None:
+                    continue
+                login(page, live_server.url, demo.username)
+                text = page.inner_text("body")
+                if "Server Error" in text or "服务器错误" in text:
+                    problems.append(f"{demo.username}@{width}: server error")
+                    continue
+                if page.locator("[data-testid=home-today]").count() != 1:
+                    problems.append(f"{demo.username}@{width}: no 'today' on the home")
+                scroll = page.evaluate("document.documentElement.scrollWidth")
+                if scroll > width:
+                    problems.append(f"{demo.username}@{width}: the home is {scroll}px wide")
+                if width == 390:
+                    screenshot(page, f"home-{demo.username}-phone")
+    assert problems == []
