@@ -27,7 +27,9 @@ migrate: setup
 demo: migrate
 	$(DEV) $(PY) -m wangge seed-demo --if-empty
 
-run: demo
+run: migrate
+	@echo "Loading the demo district if the database is empty (first run only)…"
+	@$(DEV) $(PY) -m wangge seed-demo --if-empty --quiet
 	@$(DEV) $(PY) -m wangge demo-logins
 	@echo "Serving Wangge on http://$(HOST):$(PORT)/  (Ctrl-C stops)"
 	WANGGE_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
