@@ -434,7 +434,8 @@ def follow_up_done(request, visit_id: int):
 @scoped_view(REGISTRY_VIEW)
 def party_links(request):
     scope = request.scope
-    members = list(visit_services.party_members(scope))
+    # A district has thousands of members: a page at a time, like the uncovered households.
+    members = paginate(request, visit_services.party_members(scope), param="members")
     coverage = visit_services.coverage_by_grid(scope)
     uncovered = paginate(request, visit_services.uncovered_households(scope), param="uncovered")
     context = {
