@@ -507,3 +507,26 @@ def test_the_roll_template_can_be_filled_and_imported(world, cadre, client, rule
         .to_python()[0]
     )
     assert header[:3] == ["*房屋地址", "组别", "网格编码"]  # * marks a required column
+
+
+def test_hidden_rows_of_a_roll_are_imported_like_the_others(world, cadre, rules):
+    """A row someone hid in Excel is still the village's data: nothing is lost silently."""
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    sheet = book.add_worksheet("出租屋")
+    for c, h in enumerate(ROLL_HEADER):
+        sheet.write_string(0, c, h)
+    for r, row in enumerate(
+        [
+            roll_row("3组30号", "甲", rid(110, "19600101"), "空置"),
+            roll_row("3组31号", "乙", rid(111, "19600101"), "空置"),
+        ],
+        start=1,
+    ):
+        for c, v in enumerate(row):
+            sheet.write_string(r, c, v)
+    sheet.set_row(2, None, None, {"hidden": True})
+    book.close()
+    job = _job_for(cadre, out.getvalue(), "roll.xlsx")
+    assert job.error_rows == 0 and job.total_rows == 2
+    assert set(Building.objects.values_list("name", flat=True)) == {"3组30号", "3组31号"}
