@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from wangge.core.access import Scope
 from wangge.core.forms import DateInput
@@ -76,7 +77,9 @@ class StaffFilterForm(forms.Form):
     unit = forms.CharField(label=_("Unit"), required=False)
     department = forms.ModelChoiceField(label=_("Department"), required=False, queryset=None)
     kind = forms.ChoiceField(
-        label=_("Kind"), required=False, choices=[("", _("All kinds")), *StaffKind.choices]
+        label=pgettext_lazy("staff", "Kind"),
+        required=False,
+        choices=[("", _("All kinds")), *StaffKind.choices],
     )
     role = forms.ChoiceField(
         label=_("Current role"), required=False, choices=[("", _("Any role")), *AssignmentRole.choices]
@@ -122,7 +125,9 @@ class StaffFilterForm(forms.Form):
 class StaffForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=50)
     unit = UnitChoiceField(label=_("Home unit"), queryset=None)
-    kind = forms.ChoiceField(label=_("Kind"), choices=StaffKind.choices, initial=StaffKind.OTHER)
+    kind = forms.ChoiceField(
+        label=pgettext_lazy("staff", "Kind"), choices=StaffKind.choices, initial=StaffKind.OTHER
+    )
     title = forms.CharField(label=_("Title / post"), max_length=100, required=False)
     department = DepartmentChoiceField(label=_("Department"), queryset=None, required=False)
     phone = forms.CharField(

@@ -71,7 +71,9 @@ class StaffMember(PathScopedModel):
     name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices, blank=True, default="")
     phone = models.CharField(_("phone"), max_length=20, blank=True)
-    kind = models.CharField(_("kind"), max_length=32, choices=StaffKind.choices, default=StaffKind.OTHER)
+    kind = models.CharField(
+        pgettext_lazy("staff", "kind"), max_length=32, choices=StaffKind.choices, default=StaffKind.OTHER
+    )
     title = models.CharField(_("title / post"), max_length=100, blank=True)
     is_party_member = models.BooleanField(_("party member"), default=False)
     unit = models.ForeignKey(

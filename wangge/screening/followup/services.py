@@ -15,10 +15,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from wangge.audit import services as audit
@@ -176,7 +177,9 @@ def record_check(
     if fever:
         escalations.escalate(measure=measure, kind=EscalationKind.FEVER, detail=f"{t} °C", check=check)
     if found:
-        labels = ", ".join(str(Symptom(s).label) for s in found)
+        # Stored text is read by the district's staff: written in the platform's language.
+        with translation.override(settings.LANGUAGE_CODE):
+            labels = "、".join(str(Symptom(s).label) for s in found)
         escalations.escalate(measure=measure, kind=EscalationKind.SYMPTOMS, detail=labels, check=check)
     if not present:
         escalations.escalate(measure=measure, kind=EscalationKind.ABSENT, detail=check.note, check=check)

@@ -4,7 +4,10 @@ the office after the commit. Messages carry no names: the details are on the esc
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from wangge.screening.models import DailyCheck, Escalation, EscalationKind, MeasureTest
 
@@ -26,6 +29,12 @@ def escalate(
     return escalation
 
 
+def _stored_day(test: MeasureTest) -> str:
+    """ "第 3 天（2022-03-28）": stored text, so in the platform's language whoever triggered it."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _("day %(n)s (%(date)s)") % {"n": test.day_no, "date": test.on_date.isoformat()}
+
+
 def escalate_positive(test: MeasureTest) -> Escalation | None:
     """A positive test under a measure is told at once (once per test)."""
     if Escalation.objects.filter(test=test, kind=EscalationKind.POSITIVE_TEST).exists():
@@ -33,6 +42,6 @@ def escalate_positive(test: MeasureTest) -> Escalation | None:
     return escalate(
         measure=test.measure,
         kind=EscalationKind.POSITIVE_TEST,
-        detail=f"day {test.day_no} ({test.on_date.isoformat()})",
+        detail=_stored_day(test),
         test=test,
     )
