@@ -45,3 +45,43 @@ def test_every_demo_login_lands_on_its_home_on_a_phone_and_a_desk(live_server):
                 if width == 390:
                     screenshot(page, f"home-{demo.username}-phone")
     assert problems == []
+
+
+LIST_PAGES = [
+    "registry:people",
+    "registry:buildings",
+    "registry:rental_list",
+    "registry:follow_ups",
+    "registry:unvisited",
+    "registry:party_links",
+    "registry:my_grid",
+    "screening:measures",
+    "screening:records",
+    "testing:alerts",
+]
+
+
+@override_settings(PASSWORD_HASHERS=FAST_HASHERS)
+def test_the_lists_field_roles_use_fit_a_phone(live_server):
+    from django.urls import reverse
+
+    build_demo(seed=DEFAULT_SEED, people=3000)
+    problems = []
+    with chromium_page() as page:
+        page.set_viewport_size({"width": 390, "height": 844})
+        for username in ("wanggezhang", "wanggeyuan", "cunganbu"):
+            login(page, live_server.url, username)
+            for name in LIST_PAGES:
+                response = page.goto(live_server.url + reverse(name))
+                if response.status in (403, 404):
+                    continue  # not this role's list
+                if response.status != 200:
+                    problems.append(f"{username} {name}: HTTP {response.status}")
+                    continue
+                width = page.evaluate("document.documentElement.scrollWidth")
+                height = page.evaluate("document.documentElement.scrollHeight")
+                if width > 390:
+                    problems.append(f"{username} {name}: {width}px wide")
+                if height > 20 * 844:
+                    problems.append(f"{username} {name}: {height}px tall ({height / 844:.0f} screens)")
+    assert problems == []
