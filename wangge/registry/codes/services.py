@@ -5,6 +5,9 @@ django.core.signing and a salt of its own, so a code made for something else nev
 Revoking (services.revoke_code) bumps `code_version`: every printed card of the old version stops
 resolving. Resolution is always inside the actor's scope: a valid code of someone outside it
 answers exactly like an unknown code.
+
+Beside the token, every person has a short code printed under the QR for typing (codes/short.py);
+revoking replaces it too. `read_personal_code` takes either, as a resident gives it.
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from wangge.core.access import Scope
-from wangge.registry import selectors
+from wangge.registry import selectors, services
+from wangge.registry.codes import short
 from wangge.registry.identity import check_document
 from wangge.registry.models import IdType, Person
 
@@ -143,3 +147,46 @@ def resolve(scope: Scope, *, token: str = "", id_number: str = "", id_type: str 
     if id_number:
         return resolve_document(scope, id_number, id_type or IdType.RESIDENT_ID)
     raise ValidationError(_("Scan a code or type an ID number."))
+
+
+@dataclass(frozen=True)
+class PersonalCode:
+    """What someone typed or scanned as their personal code. `key` names the code (for rate
+    limits) when it is well formed; `mistyped` when it is a short code whose check character
+    (or length, or alphabet) is wrong: a typing mistake, not an unknown code."""
+
+    key: str = ""
+    token: tuple[int, int] | None = None
+    short_code: str = ""
+    mistyped: bool = False
+
+
+def read_personal_code(text: str) -> PersonalCode:
+    text = (text or "").strip()
+    if text.upper().startswith(PREFIX + ":"):
+        parsed = parse_token(text)
+        return PersonalCode(key=f"t:{parsed[0]}.{parsed[1]}", token=parsed) if parsed else PersonalCode()
+    outcome, canonical = short.parse(text)
+    if outcome != short.VALID:
+        return PersonalCode(mistyped=True)
+    return PersonalCode(key=f"s:{canonical}", short_code=canonical)
+
+
+def current_person(code: PersonalCode) -> Person | None:
+    """The active, unmerged person a well-formed code names (any jurisdiction: the caller asks
+    for a second proof, such as the end of the ID number), else None."""
+    people = Person.objects.filter(is_active=True, merged_into__isnull=True)
+    if code.token is not None:
+        pk, version = code.token
+        return people.filter(pk=pk, code_version=version).first()
+    if code.short_code:
+        return people.filter(short_code=code.short_code).first()
+    return None
+
+
+def short_code_of(person: Person) -> str:
+    """The person's short code as printed (XXXX-XXXX-XXXX). A row written without one (by raw
+    SQL elsewhere) is given one now, under the unique index."""
+    if not person.short_code:
+        services.give_short_code(person, only_if_missing=True)
+    return short.display(person.short_code)

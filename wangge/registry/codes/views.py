@@ -34,6 +34,7 @@ class Card:
         self.person = person
         self.token = codes.make_token(person)
         self.svg = codes.qr_svg(self.token)
+        self.short_code = codes.short_code_of(person)
         self.masked_id = mask_id(person.id_number)
         self.household = str(person.household) if person.household_id else ""
         self.grid = person.grid.name
