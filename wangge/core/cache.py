@@ -18,12 +18,16 @@ from django.utils.timezone import now as tz_now
 
 
 class AtomicDatabaseCache(DatabaseCache):
+    def __init__(self, table, params):
+        super().__init__(table, params)
+        self.table_name = table
+
     def incr(self, key, delta=1, version=None):
         key = self.make_and_validate_key(key, version=version)
         db = router.db_for_write(self.cache_model_class)
         connection = connections[db]
         quote = connection.ops.quote_name
-        table = quote(self._table)
+        table = quote(self.table_name)
         lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
         expression = models.Expression(output_field=models.DateTimeField())
         converters = connection.ops.get_db_converters(expression) + expression.get_db_converters(connection)

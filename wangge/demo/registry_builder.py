@@ -50,7 +50,6 @@ from stdnum.cn import ric
 
 from wangge.demo.meta import planned_people
 from wangge.org.models import OrgUnit
-from wangge.registry.codes.short import new_short_code
 from wangge.registry.models import (
     Building,
     BuildingKind,
@@ -70,6 +69,7 @@ from wangge.registry.models import (
     VisitOutcome,
 )
 from wangge.registry.services import initials
+from wangge.registry.shortcode import new_short_code
 from wangge.roster.models import AssignmentRole
 
 # IT产业园's dormitory grids are denser than the note's household count suggests.

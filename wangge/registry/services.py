@@ -23,7 +23,7 @@ from wangge.audit import services as audit
 from wangge.audit.models import Action
 from wangge.core.access import Actor, has_permission, require, require_path, scope_of, user_or_none
 from wangge.org.models import Level, OrgUnit
-from wangge.registry.codes import short
+from wangge.registry import shortcode as short
 from wangge.registry.identity import check_document, normalise_phone
 from wangge.registry.models import (
     Building,

@@ -6,7 +6,7 @@ Revoking (services.revoke_code) bumps `code_version`: every printed card of the 
 resolving. Resolution is always inside the actor's scope: a valid code of someone outside it
 answers exactly like an unknown code.
 
-Beside the token, every person has a short code printed under the QR for typing (codes/short.py);
+Beside the token, every person has a short code printed under the QR for typing (registry/shortcode.py);
 revoking replaces it too. `read_personal_code` takes either, as a resident gives it.
 """
 
@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from wangge.core.access import Scope
 from wangge.registry import selectors, services
-from wangge.registry.codes import short
+from wangge.registry import shortcode as short
 from wangge.registry.identity import check_document
 from wangge.registry.models import IdType, Person
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 
 def backfill(apps, schema_editor):
-    from wangge.registry.codes.short import backfill as fill
+    from wangge.registry.shortcode import backfill as fill
 
     fill(apps.get_model("registry", "Person"), schema_editor.connection)
 

@@ -2,7 +2,7 @@
 
 from django.db import migrations, models
 
-import wangge.registry.codes.short
+import wangge.registry.shortcode
 
 
 class Migration(migrations.Migration):
@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
             name="short_code",
             field=models.CharField(
                 blank=True,
-                default=wangge.registry.codes.short.new_short_code,
+                default=wangge.registry.shortcode.new_short_code,
                 editable=False,
                 max_length=12,
                 null=True,

@@ -123,9 +123,16 @@ class LookupForm(forms.Form):
     code = forms.CharField(
         label=_("Personal code"),
         max_length=120,
-        help_text=_("The 12 characters under the QR code on your card, such as 7KQ4-M2XD-9P3C; or scan the QR."),
+        help_text=_(
+            "The 12 characters under the QR code on your card, such as 7KQ4-M2XD-9P3C; or scan the QR."
+        ),
         widget=forms.TextInput(
-            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false", "class": "mono"}
+            attrs={
+                "autocomplete": "off",
+                "autocapitalize": "characters",
+                "spellcheck": "false",
+                "class": "mono",
+            }
         ),
     )
     id_tail = forms.CharField(

@@ -59,7 +59,7 @@ def my_measure(request):
         if code.mistyped and form.data.get("code", "").strip():
             form.add_error(
                 "code",
-                _("This code is not right: check the code on your card (a character may be mistyped or missing)."),
+                _("Check the code: a character is mistyped or missing."),
             )
             context["check_code"] = True
         elif valid:
