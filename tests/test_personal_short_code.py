@@ -307,3 +307,30 @@ def test_lookups_are_limited_per_code_across_addresses(screening):
     # another code from a fresh address goes through
     other = next(p for p in screening.people_a if p.pk != measure.person_id)
     assert look_up(Client(), other.short_code, "0000", REMOTE_ADDR="10.0.2.2").status_code == 200
+
+
+# --- staff: the short code resolves like the QR, in scope only ---------------------------------
+@pytest.mark.django_db
+def test_staff_resolve_a_typed_short_code_in_their_scope_only(world):
+    own = register(household_in(world.grid_a), "辛", 920)
+    foreign = register(household_in(world.grid_b, "外楼"), "壬", 921)
+    leader = make_user("leader_short", world.grid_a, "grid_leader")
+    client = client_for(leader)
+
+    def post(token):
+        return client.post(
+            "/api/v1/registry/codes/resolve", {"token": token}, content_type="application/json"
+        )
+
+    found = post(short.display(own.short_code).lower())
+    assert found.status_code == 200 and found.json()["id"] == own.pk
+    typo = own.short_code[:-1] + ("0" if own.short_code[-1] != "0" else "1")
+    mistyped = post(typo)
+    assert mistyped.status_code == 404 and "Check the code" in mistyped.json()["detail"]
+    assert (
+        post(foreign.short_code).json()
+        == post("garbage").json()
+        == {"detail": "Not found in your jurisdiction."}
+    )
+    registry.revoke_code(actor=SYSTEM, person=own)
+    assert post(own.short_code).status_code == 404  # the replaced code

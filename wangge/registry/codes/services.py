@@ -34,6 +34,7 @@ MAX_MERGE_HOPS = 5
 FOUND = "found"
 NOT_FOUND = "not_found"
 REVOKED = "revoked"
+MISTYPED = "mistyped"  # a typed short code whose check character (or shape) is wrong
 
 
 def _signer() -> signing.Signer:
@@ -76,7 +77,7 @@ def qr_svg(token: str, scale: int = 3) -> str:
 
 @dataclass(frozen=True)
 class Resolution:
-    outcome: str  # FOUND, NOT_FOUND or REVOKED
+    outcome: str  # FOUND, NOT_FOUND, REVOKED or MISTYPED
     person: Person | None = None
     via_merge: bool = False
 
@@ -86,7 +87,13 @@ class Resolution:
             return revoked_message()
         if self.outcome == NOT_FOUND:
             return not_found_message()
+        if self.outcome == MISTYPED:
+            return mistyped_message()
         return ""
+
+
+def mistyped_message() -> str:
+    return _("Check the code: a character is mistyped or missing.")
 
 
 def not_found_message() -> str:
@@ -120,10 +127,36 @@ def resolve_token(scope: Scope, token: str) -> Resolution:
             break
         target, via_merge = row["merged_into_id"], True
         row = Person.objects.filter(pk=target).values("merged_into_id").first()
-    person = _person_qs(scope).filter(pk=target).first()
+    return _found(scope, target, via_merge)
+
+
+def _found(scope: Scope, pk: int, via_merge: bool) -> Resolution:
+    person = _person_qs(scope).filter(pk=pk).first()
     if person is None:
         return Resolution(NOT_FOUND)
     return Resolution(FOUND, person, via_merge)
+
+
+def resolve_short_code(scope: Scope, text: str) -> Resolution:
+    """The person a typed short code names, within the scope: MISTYPED when its check
+    character fails; out of scope, unknown, malformed and replaced (revoked) codes answer alike
+    (so any garbage answers like a foreign code). A merged
+    record's code leads to the record it was merged into."""
+    outcome, code = short.parse(text)
+    if outcome == short.BAD_CHECK:
+        return Resolution(MISTYPED)
+    if outcome != short.VALID or scope.is_empty:
+        return Resolution(NOT_FOUND)
+    row = Person.objects.filter(short_code=code).values("pk", "merged_into_id", "path").first()
+    if row is None or not scope.covers_path(row["path"]):
+        return Resolution(NOT_FOUND)
+    target, via_merge = row["pk"], False
+    for _hop in range(MAX_MERGE_HOPS):
+        if row is None or row["merged_into_id"] is None:
+            break
+        target, via_merge = row["merged_into_id"], True
+        row = Person.objects.filter(pk=target).values("pk", "merged_into_id", "path").first()
+    return _found(scope, target, via_merge)
 
 
 def resolve_document(scope: Scope, id_number: str, id_type: str = IdType.RESIDENT_ID) -> Resolution:
@@ -144,7 +177,9 @@ def resolve_document(scope: Scope, id_number: str, id_type: str = IdType.RESIDEN
 def resolve(scope: Scope, *, token: str = "", id_number: str = "", id_type: str = "") -> Resolution:
     token, id_number = (token or "").strip(), (id_number or "").strip()
     if token:
-        return resolve_token(scope, token)
+        if token.upper().startswith(PREFIX + ":"):
+            return resolve_token(scope, token)
+        return resolve_short_code(scope, token)  # typed from under the QR
     if id_number:
         return resolve_document(scope, id_number, id_type or IdType.RESIDENT_ID)
     raise ValidationError(_("Scan a code or type an ID number."))

@@ -70,7 +70,10 @@ def my_measure(request):
             else:
                 service_form = _service_request(request, context, measure)
                 audit.record(
-                    actor=PUBLIC_ACTOR, action="view", obj=measure, after={"looked_up_by": "personal code"}
+                    actor=PUBLIC_ACTOR,
+                    action="view",
+                    obj=measure,
+                    after={"looked_up_by": "short code" if code.short_code else "personal code"},
                 )
                 context.update(
                     measure=measure,
