@@ -16,7 +16,7 @@ from tests.factories.registry import csv_bytes, rental_roll, rid, run
 from tests.factories.screening import proposed
 from wangge.core.access import SYSTEM
 from wangge.core.cache import AtomicDatabaseCache
-from wangge.core.ratelimit import hit, rate_limit
+from wangge.core.ratelimit import client_address, hit, rate_limit
 from wangge.registry import services as registry
 from wangge.registry import shortcode as short
 from wangge.registry.codes import services as codes
@@ -334,3 +334,14 @@ def test_staff_resolve_a_typed_short_code_in_their_scope_only(world):
     )
     registry.revoke_code(actor=SYSTEM, person=own)
     assert post(own.short_code).status_code == 404  # the replaced code
+
+
+def test_the_client_address_behind_trusted_proxies(settings, rf):
+    spoofed = "6.6.6.6, 203.0.113.7, 10.0.0.2"  # the client wrote 6.6.6.6 itself
+    request = rf.post("/s/my-measure/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=spoofed)
+    settings.WANGGE_PROXY_COUNT = 0
+    assert client_address(request) == "10.0.0.1"
+    settings.WANGGE_PROXY_COUNT = 2
+    assert client_address(request) == "203.0.113.7"
+    settings.WANGGE_PROXY_COUNT = 5  # fewer hops than proxies: the header is not trusted
+    assert client_address(request) == "10.0.0.1"

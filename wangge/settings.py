@@ -178,6 +178,10 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 100_000},
         },
     }
+# Reverse proxies in front of the application that append the client's address to
+# X-Forwarded-For (0: none, REMOTE_ADDR is the client). The public forms' rate limits count per
+# client address (wangge/core/ratelimit.py): behind a proxy, set this or every client is one.
+WANGGE_PROXY_COUNT = int(os.environ.get("WANGGE_PROXY_COUNT", "0"))
 # Notices and alerts (wangge/testing/channels.py): "outbox" keeps them for reading; "http_sms"
 # posts them to an SMS gateway; or a dotted path to a Channel class.
 WANGGE_NOTICE_CHANNEL = os.environ.get("WANGGE_NOTICE_CHANNEL", "outbox")

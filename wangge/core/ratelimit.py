@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 
+from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.base import BaseCache
 
@@ -51,5 +52,13 @@ def rate_limit(key: str, limit: int, window: int, *, cache: BaseCache | None = N
 
 
 def client_address(request) -> str:
-    """The client's address as the server saw it (a trusted proxy sets REMOTE_ADDR)."""
+    """The client's address. Behind reverse proxies (settings.WANGGE_PROXY_COUNT of them, each
+    appending to X-Forwarded-For) it is the entry the outermost trusted proxy added; what the
+    client itself put in that header is never believed. Without proxies: REMOTE_ADDR."""
+    proxies = getattr(settings, "WANGGE_PROXY_COUNT", 0)
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if proxies > 0 and forwarded:
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        if len(hops) >= proxies:
+            return hops[-proxies]
     return request.META.get("REMOTE_ADDR") or "unknown"
