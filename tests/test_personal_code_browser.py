@@ -120,6 +120,20 @@ def test_the_card_fits_a_phone_and_a_desk_and_prints_one_to_a_page(screening, wo
             else:  # under the QR and its code
                 assert holder["y"] >= code_box["y"] + code_box["height"] - 1
             screenshot(page, f"personal-code-card-{name}")
+            # the household's sheet: every card whole, the code under each QR
+            page.goto(
+                live_server.url
+                + reverse("registry:household_codes", kwargs={"household_id": person.household_id})
+            )
+            cards = page.locator("[data-testid=code-sheet] [data-testid=code-card]")
+            assert cards.count() >= 1
+            for i in range(cards.count()):
+                one = cards.nth(i).bounding_box()
+                assert one["x"] >= 0 and one["x"] + one["width"] <= width
+                assert cards.nth(i).locator(".holder .name").bounding_box()["height"] < 40
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            screenshot(page, f"personal-code-sheet-{name}")
+            page.goto(url)
             if name == "desk":
                 page.emulate_media(media="print")
                 style = page.evaluate(
