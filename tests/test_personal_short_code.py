@@ -345,3 +345,27 @@ def test_the_client_address_behind_trusted_proxies(settings, rf):
     assert client_address(request) == "203.0.113.7"
     settings.WANGGE_PROXY_COUNT = 5  # fewer hops than proxies: the header is not trusted
     assert client_address(request) == "10.0.0.1"
+
+
+@pytest.mark.django_db
+def test_the_staff_scan_page_takes_the_short_code_typed_in_the_number_field(world):
+    own = register(household_in(world.grid_a), "癸", 922)
+    client = client_for(make_user("leader_scan", world.grid_a, "grid_leader"))
+    url = reverse("registry:resolve")
+    found = client.post(
+        url, {"id_number": short.display(own.short_code), "id_type": "resident_id"}
+    ).content.decode()
+    assert 'data-outcome="found"' in found and own.name in found
+    typo = own.short_code[:2] + ("0" if own.short_code[2] != "0" else "1") + own.short_code[3:]
+    mistyped = client.post(url, {"id_number": typo, "id_type": "resident_id"}).content.decode()
+    assert 'data-outcome="mistyped"' in mistyped and "Check the code" in mistyped
+
+
+@pytest.mark.django_db
+def test_twelve_digits_on_the_scan_page_are_an_id_number_cut_short_not_a_code(world):
+    client = client_for(make_user("leader_cut", world.grid_a, "grid_leader"))
+    for digits in ("410184198503", "410184198504"):  # one of them has a matching check character
+        html = client.post(
+            reverse("registry:resolve"), {"id_number": digits, "id_type": "resident_id"}
+        ).content.decode()
+        assert 'data-outcome="mistyped"' not in html and 'data-outcome="invalid"' in html
