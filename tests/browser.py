@@ -34,14 +34,26 @@ def require_browser():
         pytest.skip(f"{CHROMIUM} is missing; run scripts/ensure-system-deps.sh")
 
 
+def fake_camera_args(video: Path) -> list[str]:
+    """Chromium flags that answer getUserMedia with `video` (a .y4m or .mjpeg file, looped) and
+    grant the camera without asking."""
+    return [
+        "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream",
+        f"--use-file-for-fake-video-capture={video}",
+    ]
+
+
 @contextmanager
-def chromium_page(locale: str = "zh-CN"):
+def chromium_page(locale: str = "zh-CN", extra_args: list[str] | None = None, viewport: dict | None = None):
     require_browser()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        context = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900})
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=ARGS + list(extra_args or [])
+        )
+        context = browser.new_context(locale=locale, viewport=viewport or {"width": 1280, "height": 900})
         # A script the Content-Security-Policy blocks fails silently: every page reports its
         # violations, and a test that saw one fails.
         violations: list[str] = []

@@ -96,9 +96,12 @@ def setting(world):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
-    """Rate limits and cached tokens live in the cache: each test starts with an empty one."""
-    from django.core.cache import cache
+def _fresh_cache(django_db_blocker):
+    """Rate limits and cached tokens live in the caches: each test starts with empty ones. The
+    shared cache is a database table that the transactional tests' flush leaves alone."""
+    from django.core.cache import cache, caches
 
     cache.clear()
+    with django_db_blocker.unblock():
+        caches["shared"].clear()
     yield

@@ -20,6 +20,7 @@ from wangge.demo.builder import DEFAULT_SEED, PAGE_PEOPLE, build_demo, demo_coun
 from wangge.demo.meta import PEOPLE_PER_SCALE, planned_people
 from wangge.demo.registry_builder import registry_digest
 from wangge.org.models import Level, OrgUnit
+from wangge.registry import shortcode
 from wangge.registry.identity import check_resident_id, normalise_phone
 from wangge.registry.models import (
     Building,
@@ -91,6 +92,13 @@ def test_no_active_document_twice_and_names_not_from_the_page(demo):
     assert not Person.objects.filter(name__in=PAGE_PEOPLE).exists()
     # a surname and a given name of one or two characters
     assert {len(n) for n in Person.objects.values_list("name", flat=True)} <= {2, 3, 4}
+
+
+@pytest.mark.django_db
+def test_every_person_has_a_unique_short_code(demo):
+    codes = list(Person.objects.values_list("short_code", flat=True))
+    assert len(codes) == PEOPLE and None not in codes and len(set(codes)) == len(codes)
+    assert all(shortcode.parse(c) == (shortcode.VALID, c) for c in codes)
 
 
 @pytest.mark.django_db

@@ -161,10 +161,27 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache and background work ---------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# "shared" holds what every worker process must see alike (the rate limits of the public forms,
+# wangge/core/ratelimit.py): Redis when there is one, else a table of the database (made by the
+# migration core 0001, or `manage.py createcachetable`) with an atomic increment.
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
+        "shared": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
+    }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "wangge"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "wangge"},
+        "shared": {
+            "BACKEND": "wangge.core.cache.AtomicDatabaseCache",
+            "LOCATION": "wangge_shared_cache",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        },
+    }
+# Reverse proxies in front of the application that append the client's address to
+# X-Forwarded-For (0: none, REMOTE_ADDR is the client). The public forms' rate limits count per
+# client address (wangge/core/ratelimit.py): behind a proxy, set this or every client is one.
+WANGGE_PROXY_COUNT = int(os.environ.get("WANGGE_PROXY_COUNT", "0"))
 # Notices and alerts (wangge/testing/channels.py): "outbox" keeps them for reading; "http_sms"
 # posts them to an SMS gateway; or a dotted path to a Channel class.
 WANGGE_NOTICE_CHANNEL = os.environ.get("WANGGE_NOTICE_CHANNEL", "outbox")

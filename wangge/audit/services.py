@@ -17,7 +17,7 @@ from wangge.core.access import Actor, user_or_none
 current_channel: contextvars.ContextVar[str] = contextvars.ContextVar("wangge_audit_channel", default="cli")
 current_request_id: contextvars.ContextVar[str] = contextvars.ContextVar("wangge_request_id", default="")
 
-NEVER_AUDITED = {"password", "key_hash"}
+NEVER_AUDITED = {"password", "key_hash", "short_code"}  # short_code: a key to a person's own page
 
 
 def jsonable(value: Any) -> Any:

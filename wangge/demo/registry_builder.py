@@ -69,6 +69,7 @@ from wangge.registry.models import (
     VisitOutcome,
 )
 from wangge.registry.services import initials
+from wangge.registry.shortcode import new_short_code
 from wangge.roster.models import AssignmentRole
 
 # IT产业园's dormitory grids are denser than the note's household count suggests.
@@ -133,7 +134,8 @@ VISIT_NOTES = {
 PERSON_COLUMNS = (
     "id", "name", "name_initials", "id_type", "id_number", "id_warning", "sex", "birth_date", "phone",
     "status", "hukou_place", "origin", "employer", "arrival_date", "departure_date", "household_id",
-    "relation", "grid_id", "path", "is_active", "code_version", "merged_into_id", "created_at", "updated_at",
+    "relation", "grid_id", "path", "is_active", "code_version", "short_code", "merged_into_id", "created_at",
+    "updated_at",
 )  # fmt: skip
 COLUMNS: dict[type, tuple[str, ...]] = {
     Building: ("id", "grid_id", "kind", "name", "address", "unit_count", "floor_count", "note", "path", "created_at"),
@@ -919,7 +921,7 @@ class RegistryBuilder:
                 rows.add(Person, (
                     p.id, p.name, self._initials(p.name), IdType.RESIDENT_ID, p.id_number, "", p.sex, p.birth,
                     p.phone, p.status, p.hukou_place, p.origin, p.employer, p.arrival, p.departed, hid,
-                    p.relation, grid.pk, path, p.departed is None, 1, None, now, now,
+                    p.relation, grid.pk, path, p.departed is None, 1, new_short_code(), None, now, now,
                 ))  # fmt: skip
                 if earlier and rng.random() < MOVED_SHARE:
                     # registered elsewhere in the grid first, then moved here (transfer_person)

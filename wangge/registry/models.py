@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from wangge.registry.shortcode import new_short_code
+
 
 class BuildingKind(models.TextChoices):
     RESIDENTIAL = "residential", _("Residential block")
@@ -168,6 +170,17 @@ class Person(models.Model):
     path = models.CharField(max_length=255, editable=False)
     is_active = models.BooleanField(_("active"), default=True)
     code_version = models.PositiveIntegerField(default=1, editable=False)
+    # The code a resident types (registry/shortcode.py): random, unique, replaced when the code is revoked.
+    # Nullable only for rows written by raw SQL elsewhere; those get one on first display.
+    short_code = models.CharField(
+        _("short code"),
+        max_length=12,
+        unique=True,
+        null=True,
+        blank=True,
+        editable=False,
+        default=new_short_code,
+    )
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )

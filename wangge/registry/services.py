@@ -23,6 +23,7 @@ from wangge.audit import services as audit
 from wangge.audit.models import Action
 from wangge.core.access import Actor, has_permission, require, require_path, scope_of, user_or_none
 from wangge.org.models import Level, OrgUnit
+from wangge.registry import shortcode as short
 from wangge.registry.identity import check_document, normalise_phone
 from wangge.registry.models import (
     Building,
@@ -477,8 +478,34 @@ def revoke_code(*, actor: Actor, person: Person) -> Person:
     before = audit.snapshot(person)
     person.code_version += 1
     person.save(update_fields=["code_version", "updated_at"])
+    give_short_code(person)  # the old short code stops working with the old QR
     audit.record(actor=actor, action=Action.UPDATE, obj=person, before=before, after=audit.snapshot(person))
     return person
+
+
+SHORT_CODE_ATTEMPTS = 5
+
+
+def give_short_code(person: Person, *, only_if_missing: bool = False) -> str:
+    """A fresh short code for the person, retried on the (astronomically rare) clash with the
+    unique index. `only_if_missing`: for rows written by raw SQL that have none yet (given on
+    first display); a concurrent first display keeps whichever code was stored first."""
+    for _attempt in range(SHORT_CODE_ATTEMPTS):
+        code = short.new_short_code()
+        rows = Person.objects.filter(pk=person.pk)
+        if only_if_missing:
+            rows = rows.filter(short_code__isnull=True)
+        try:
+            with transaction.atomic():
+                updated = rows.update(short_code=code)
+        except IntegrityError:
+            continue
+        if updated == 0:  # someone else gave it one meanwhile
+            person.short_code = Person.objects.values_list("short_code", flat=True).get(pk=person.pk)
+        else:
+            person.short_code = code
+        return person.short_code
+    raise IntegrityError("no free short code")  # pragma: no cover - 2^55 codes
 
 
 @transaction.atomic

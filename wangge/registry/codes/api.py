@@ -46,8 +46,10 @@ class Detail(Schema):
 @router.post("/resolve", response={200: PersonCodeOut, 404: Detail, 410: Detail})
 @api_operation(REGISTRY_VIEW)
 def resolve(request, payload: CodeResolveIn):
-    """A scanned code or typed document number → the person, in your jurisdiction only.
-    Unknown and out-of-scope codes answer alike (404); a revoked code in scope answers 410."""
+    """A scanned code (or the short code under it, typed) or a typed document number → the
+    person, in your jurisdiction only. Unknown and out-of-scope codes answer alike (404); a
+    revoked QR code in scope answers 410; a short code with a wrong check character answers 404
+    saying to check the code."""
     result = codes.resolve(
         request.scope, token=payload.token, id_number=payload.id_number, id_type=payload.id_type
     )

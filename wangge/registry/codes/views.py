@@ -17,7 +17,7 @@ from wangge.audit import services as audit
 from wangge.core.access import not_found, scoped_view
 from wangge.core.forms import paginate
 from wangge.core.masking import mask_id
-from wangge.registry import selectors, services
+from wangge.registry import selectors, services, shortcode
 from wangge.registry.codes import services as codes
 from wangge.registry.models import IdType, Person
 from wangge.registry.people import dedupe
@@ -34,6 +34,7 @@ class Card:
         self.person = person
         self.token = codes.make_token(person)
         self.svg = codes.qr_svg(self.token)
+        self.short_code = codes.short_code_of(person)
         self.masked_id = mask_id(person.id_number)
         self.household = str(person.household) if person.household_id else ""
         self.grid = person.grid.name
@@ -135,6 +136,15 @@ def resolve(request):
     token = request.POST.get("token", "")
     id_number = request.POST.get("id_number", "")
     id_type = request.POST.get("id_type", "") or IdType.RESIDENT_ID
+    if (
+        not token.strip()
+        and id_type == IdType.RESIDENT_ID
+        and any(c.isalpha() for c in id_number)
+        and shortcode.parse(id_number)[0] != shortcode.MALFORMED
+    ):
+        # Twelve characters of the code's alphabet, letters among them, are the code under the QR
+        # (a resident ID has 18 digits, or 17 and an X; twelve digits are a number cut short).
+        token, id_number = id_number, ""
     try:
         resolution = codes.resolve(request.scope, token=token, id_number=id_number, id_type=id_type)
     except ValidationError as exc:

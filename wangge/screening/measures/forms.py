@@ -120,8 +120,27 @@ class ApproveOrderForm(NoteForm):
 
 
 class LookupForm(forms.Form):
-    code = forms.CharField(label=_("Personal code"), max_length=120)
-    id_tail = forms.CharField(label=_("Last 4 characters of your ID number"), min_length=4, max_length=4)
+    code = forms.CharField(
+        label=_("Personal code"),
+        max_length=120,
+        help_text=_(
+            "The 12 characters under the QR code on your card, such as 7KQ4-M2XD-9P3C; or scan the QR."
+        ),
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "autocapitalize": "characters",
+                "spellcheck": "false",
+                "class": "mono",
+            }
+        ),
+    )
+    id_tail = forms.CharField(
+        label=_("Last 4 characters of your ID number"),
+        min_length=4,
+        max_length=4,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}),
+    )
 
 
 class PersonServiceForm(forms.Form):

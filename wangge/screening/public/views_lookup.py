@@ -1,7 +1,11 @@
 """A person's own measure, looked up with their personal code (no account): what the measure is,
-its basis, its phases and end date, its tests, and a way to ask for a service. The code alone is
-a card anyone may photograph, so the last four characters of the ID number are asked as well;
-a wrong pair answers like an unknown code. Rate-limited per address; every look-up is audited."""
+its basis, its phases and end date, its tests, and a way to ask for a service. The code is the
+short code under the QR (typed: any case, dashes or not, full-width folded) or the QR itself
+(scanned with the phone's camera). A short code whose check character fails is a typing mistake
+and is said so; otherwise the code alone is a card anyone may photograph, so the last four
+characters of the ID number are asked as well, and a wrong pair answers like an unknown code.
+Rate-limited per client address and per code in the shared cache (every worker counts alike);
+every look-up is audited."""
 
 from __future__ import annotations
 
@@ -13,27 +17,31 @@ from django.views.decorators.http import require_http_methods
 
 from wangge.audit import services as audit
 from wangge.core.access import PUBLIC_ACTOR, public_view
+from wangge.core.ratelimit import client_address, rate_limit
 from wangge.registry.codes import services as codes
 from wangge.registry.models import Person
 from wangge.screening.measures import selectors
 from wangge.screening.measures.forms import LookupForm, PersonServiceForm
-from wangge.screening.public.ratelimit import limited
 
-LOOKUPS_PER_WINDOW = 10
+LOOKUPS_PER_ADDRESS = 10  # per WINDOW_SECONDS, from one client address
 WINDOW_SECONDS = 600
+LOOKUPS_PER_CODE = 10  # per CODE_WINDOW_SECONDS, of one code from anywhere (guessing the ID's end)
+CODE_WINDOW_SECONDS = 3600
 
 
-def find_person(code: str, id_tail: str) -> Person | None:
-    parsed = codes.parse_token(code)
-    if parsed is None:
-        return None
-    pk, version = parsed
-    person = Person.objects.filter(
-        pk=pk, code_version=version, is_active=True, merged_into__isnull=True
-    ).first()
+def find_person(code: codes.PersonalCode, id_tail: str) -> Person | None:
+    person = codes.current_person(code)
     if person is None or person.id_number[-4:].upper() != (id_tail or "").strip().upper():
         return None
     return person
+
+
+def _too_many(request, window: int):
+    response = render(
+        request, "screening/public/too_many.html", {"minutes": max(1, window // 60)}, status=429
+    )
+    response["Retry-After"] = str(window)
+    return response
 
 
 @public_view
@@ -42,18 +50,30 @@ def my_measure(request):
     form = LookupForm(request.POST if request.method == "POST" else None)
     context = {"form": form, "measure": None, "not_found": False}
     if request.method == "POST":
-        if limited(request, "lookup", LOOKUPS_PER_WINDOW, WINDOW_SECONDS):
-            context["error"] = _("Too many look-ups from this address. Wait a few minutes and try again.")
-            return render(request, "screening/public/my_measure.html", context, status=429)
-        if form.is_valid():
-            person = find_person(form.cleaned_data["code"], form.cleaned_data["id_tail"])
+        if not rate_limit(f"lookup:ip:{client_address(request)}", LOOKUPS_PER_ADDRESS, WINDOW_SECONDS):
+            return _too_many(request, WINDOW_SECONDS)
+        code = codes.read_personal_code(form.data.get("code", ""))
+        if code.key and not rate_limit(f"lookup:code:{code.key}", LOOKUPS_PER_CODE, CODE_WINDOW_SECONDS):
+            return _too_many(request, CODE_WINDOW_SECONDS)
+        valid = form.is_valid()
+        if code.mistyped and form.data.get("code", "").strip():
+            form.add_error(
+                "code",
+                _("Check the code: a character is mistyped or missing."),
+            )
+            context["check_code"] = True
+        elif valid:
+            person = find_person(code, form.cleaned_data["id_tail"])
             measure = selectors.latest_for_person(person.pk) if person is not None else None
             if measure is None:
                 context["not_found"] = True
             else:
                 service_form = _service_request(request, context, measure)
                 audit.record(
-                    actor=PUBLIC_ACTOR, action="view", obj=measure, after={"looked_up_by": "personal code"}
+                    actor=PUBLIC_ACTOR,
+                    action="view",
+                    obj=measure,
+                    after={"looked_up_by": "short code" if code.short_code else "personal code"},
                 )
                 context.update(
                     measure=measure,

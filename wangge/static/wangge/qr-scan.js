@@ -1,6 +1,7 @@
-/* The camera scanners (html5-qrcode): the personal-code scan page and packing a box.
+/* The camera scanners (html5-qrcode): the personal-code scan page, packing a box, and a
+   resident's own look-up (/s/my-measure/).
 
-   <section data-qr-scan="code" | "tubes"
+   <section data-qr-scan="code" | "tubes" | "lookup"
             data-msg-no-scanner="..." data-msg-no-camera="...">   (translated messages)
      #reader, #scan-start, #scan-stop, #scan-status
 */
@@ -30,9 +31,13 @@
         .then(function () { startBtn.hidden = true; stopBtn.hidden = false; })
         .catch(function () { status.textContent = root.dataset.msgNoCamera; });
     });
-    stopBtn.addEventListener("click", function () {
-      if (reader) { reader.stop().finally(function () { startBtn.hidden = false; stopBtn.hidden = true; }); }
-    });
+    function stop() {
+      if (reader && reader.isScanning) {
+        reader.stop().finally(function () { startBtn.hidden = false; stopBtn.hidden = true; });
+      }
+    }
+    stopBtn.addEventListener("click", stop);
+    return { stop: stop };
   }
 
   /* The personal-code scan page: a scan or a typed ID number, looked up with htmx. */
@@ -67,7 +72,24 @@
     });
   }
 
+  /* A resident's look-up: the scanned QR goes into the code field; with the end of the ID number
+     typed already, the form is sent, else that field waits for it. */
+  function lookupPage(root) {
+    var form = document.getElementById("lookup-form");
+    var code = document.getElementById("id_code");
+    var tail = document.getElementById("id_id_tail");
+    var handle = scanner(root, { fps: 10, qrbox: 220 }, function (text, status) {
+      code.value = text;
+      handle.stop();
+      if (navigator.vibrate) { navigator.vibrate(80); }
+      if (tail.value.trim().length === 4) { form.requestSubmit(); return; }
+      status.textContent = root.dataset.msgRead;
+      tail.focus();
+    });
+  }
+
   var root = document.querySelector("[data-qr-scan]");
   if (!root) { return; }
-  if (root.dataset.qrScan === "code") { codePage(root); } else { tubesPage(root); }
+  var mode = root.dataset.qrScan;
+  if (mode === "code") { codePage(root); } else if (mode === "lookup") { lookupPage(root); } else { tubesPage(root); }
 })();

@@ -666,6 +666,7 @@ PERSON_COLUMNS = (
     "grid_id",
     "household_id",
     "code_version",
+    "short_code",  # read, so that building the instances draws no fresh code (the field's default)
     "merged_into_id",
     "is_active",
 )
