@@ -190,6 +190,7 @@ def tube_detail(request, tube_id: int):
         "removed": removed,
         "hidden": max(0, tube.filled - len(members)),
         "can_act": can_act,
+        "reports": list(tube.reports.select_related("recorded_by").order_by("recorded_at", "id")),
     }
     return render(request, "testing/table/tube_detail.html", context)
 
