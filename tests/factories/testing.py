@@ -101,6 +101,8 @@ def receive_at_lab(actor, *tubes, code: str = "") -> object:
     transport.handover(
         actor=actor, box=box, stage="site_to_transport", at=at, from_name="登记员", to_name="转运员"
     )
-    transport.handover(actor=actor, box=box, stage="transport_to_lab", at=at, from_name="转运员", to_name="收样员")
+    transport.handover(
+        actor=actor, box=box, stage="transport_to_lab", at=at, from_name="转运员", to_name="收样员"
+    )
     box.refresh_from_db()
     return box

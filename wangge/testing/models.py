@@ -555,7 +555,9 @@ class ResultReport(models.Model):
     resolution_note = models.CharField(_("how it was settled"), max_length=200, blank=True)
     # A result recorded for a tube the lab had not received (its box not handed over to the lab):
     # only by a role allowed to, and only with the reason.
-    unreceived_reason = models.CharField(_("recorded before the lab received the tube, because"), max_length=200, blank=True)
+    unreceived_reason = models.CharField(
+        _("recorded before the lab received the tube, because"), max_length=200, blank=True
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

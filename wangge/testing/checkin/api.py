@@ -239,7 +239,11 @@ def _tube_out(request, tube: Tube) -> dict:
         "filled": tube.filled,
         "status": tube.status,
         "members": [
-            {"client_id": str(s.client_id), "person_name": s.person.name, "person_id": mask_id(s.person.id_number)}
+            {
+                "client_id": str(s.client_id),
+                "person_name": s.person.name,
+                "person_id": mask_id(s.person.id_number),
+            }
             for s in members
         ],
     }

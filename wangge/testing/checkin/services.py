@@ -913,10 +913,13 @@ def open_tube(
     existing = Tube.objects.select_for_update().filter(round_id=rnd.pk, barcode=barcode).first()
     if existing is not None:
         if existing.site_id != site.pk:
-            raise ValidationError(_("Tube %(t)s was opened at another site. Take a new tube.") % {"t": barcode})
+            raise ValidationError(
+                _("Tube %(t)s was opened at another site. Take a new tube.") % {"t": barcode}
+            )
         if existing.table_no != table_no:
             raise ValidationError(
-                _("Tube %(t)s belongs to table %(n)s. Take a new tube.") % {"t": barcode, "n": existing.table_no}
+                _("Tube %(t)s belongs to table %(n)s. Take a new tube.")
+                % {"t": barcode, "n": existing.table_no}
             )
         return existing
     others = _others_open(site, table_no, None)

@@ -125,6 +125,7 @@ def _strings() -> dict:
         "camera_missing": _("The scanner could not load. Type the code or ID number instead."),
         "camera_failed": _("The camera is not available here. Type the code or ID number instead."),
         "server_error": _("The server refused the batch: %(m)s"),
+        "still_open": _("Tube %(t)s is still open with %(k)s people. Seal it before opening tube %(new)s?"),
     }
 
 

@@ -178,7 +178,9 @@ def record_results(
         if tube.box_id not in received:
             reason = (row.reason or unreceived_reason or "").strip()[:200]
             if not (reason and may_skip_receipt):
-                outcomes.append(ResultOutcome(barcode, ERROR, not_received_text(tube, may_skip_receipt), row.row_no))
+                outcomes.append(
+                    ResultOutcome(barcode, ERROR, not_received_text(tube, may_skip_receipt), row.row_no)
+                )
                 continue
         reported_at = row.reported_at or now
         report = ResultReport(
@@ -203,7 +205,8 @@ def record_results(
                 ResultOutcome(
                     barcode,
                     UNCHANGED,
-                    _("This conflicting result for tube %(t)s is already on the conflicts list.") % {"t": barcode},
+                    _("This conflicting result for tube %(t)s is already on the conflicts list.")
+                    % {"t": barcode},
                     row.row_no,
                     tube.filled,
                 )
@@ -266,9 +269,9 @@ def received_boxes(box_ids: set[int]) -> set[int]:
 
 
 def not_received_text(tube: Tube, may_skip_receipt: bool = False) -> str:
-    text = _(
-        "Tube %(t)s has not been received by the lab: record its box's handover to the lab first."
-    ) % {"t": tube.barcode}
+    text = _("Tube %(t)s has not been received by the lab: record its box's handover to the lab first.") % {
+        "t": tube.barcode
+    }
     if may_skip_receipt:
         text += " " + _("Or give the reason for recording it now.")
     return text

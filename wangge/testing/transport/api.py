@@ -11,8 +11,9 @@ from ninja import Field, Router, Schema, Status
 from wangge.core.access import api_operation
 from wangge.core.api_conventions import Id, Line, ValidationErrorOut, unprocessable
 from wangge.testing.models import Handover
-from wangge.testing.permissions import TESTING_TRANSPORT, TESTING_VIEW
+from wangge.testing.permissions import TESTING_RESULTS, TESTING_TRANSPORT, TESTING_VIEW
 from wangge.testing.rounds import selectors
+from wangge.testing.transport import lab_queue as queues
 from wangge.testing.transport import services as transport
 
 router = Router(tags=["testing: transport"])
@@ -58,6 +59,50 @@ class UnboxedOut(Schema):
 class LateOut(Schema):
     boxes: list[BoxOut]
     unboxed_tubes: list[UnboxedOut]
+
+
+class QueueBoxOut(Schema):
+    id: int
+    code: str
+    round_id: int
+    site_name: str
+    tube_count: int
+    left_site_at: datetime | None
+    received_at: datetime | None
+    age_minutes: int | None = None
+    late: bool = False
+    waiting: int | None = None
+    url: str
+
+
+class QueueTubeOut(Schema):
+    id: int
+    barcode: str
+    round_id: int
+    site_name: str
+    box_code: str
+    received_at: datetime | None
+    age_minutes: int | None
+    url: str
+    results_url: str
+
+
+class QueueConflictOut(Schema):
+    id: int
+    barcode: str
+    round_id: int
+    result: str
+    result_in_force: str
+    recorded_at: datetime
+    url: str
+
+
+class LabQueueOut(Schema):
+    counts: dict[str, int]
+    in_transit: list[QueueBoxOut]
+    received: list[QueueBoxOut]
+    awaiting: list[QueueTubeOut]
+    conflicts: list[QueueConflictOut]
 
 
 class BoxIn(Schema):
@@ -219,3 +264,76 @@ def handover(request, box_id: Id, payload: HandoverIn):
     except ValidationError as exc:
         return _error(exc)
     return _detail(request, box.pk)
+
+
+def _minutes(value) -> int | None:
+    return int(value.total_seconds() // 60) if value is not None else None
+
+
+@router.get("/lab/queue", response=LabQueueOut)
+@api_operation(TESTING_RESULTS)
+def lab_queue(request):
+    """The lab's queue in the caller's scope: boxes on the way (handed over, not received), boxes
+    received in the last day, received tubes waiting for a result (with their age) and open
+    conflicts; each with the page where it is dealt with."""
+    from django.urls import reverse
+
+    queue = queues.lab_queue(request.scope)
+    return {
+        "counts": queue.counts,
+        "in_transit": [
+            {
+                "id": b.pk,
+                "code": b.code,
+                "round_id": b.round_id,
+                "site_name": b.site.name,
+                "tube_count": b.tube_count,
+                "left_site_at": b.left_site_at,
+                "received_at": b.received_at,
+                "age_minutes": _minutes(b.age),
+                "late": b.late,
+                "url": reverse("testing:box", kwargs={"box_id": b.pk}),
+            }
+            for b in queue.in_transit
+        ],
+        "received": [
+            {
+                "id": b.pk,
+                "code": b.code,
+                "round_id": b.round_id,
+                "site_name": b.site.name,
+                "tube_count": b.tube_count,
+                "left_site_at": b.left_site_at,
+                "received_at": b.received_at,
+                "waiting": b.waiting,
+                "url": reverse("testing:box", kwargs={"box_id": b.pk}),
+            }
+            for b in queue.received
+        ],
+        "awaiting": [
+            {
+                "id": t.pk,
+                "barcode": t.barcode,
+                "round_id": t.round_id,
+                "site_name": t.site.name,
+                "box_code": t.box.code,
+                "received_at": t.box.received_at,
+                "age_minutes": _minutes(t.age),
+                "url": reverse("testing:tube", kwargs={"tube_id": t.pk}),
+                "results_url": reverse("testing:results", kwargs={"round_id": t.round_id}),
+            }
+            for t in queue.awaiting
+        ],
+        "conflicts": [
+            {
+                "id": r.pk,
+                "barcode": r.tube.barcode,
+                "round_id": r.tube.round_id,
+                "result": r.result,
+                "result_in_force": r.tube.result,
+                "recorded_at": r.recorded_at,
+                "url": reverse("testing:conflicts", kwargs={"round_id": r.tube.round_id}),
+            }
+            for r in queue.conflicts
+        ],
+    }

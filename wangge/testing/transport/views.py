@@ -18,8 +18,9 @@ from django.views.decorators.http import require_GET, require_POST
 from wangge.core.access import scoped_view
 from wangge.core.forms import add_service_error, post_data
 from wangge.testing.models import BoxStatus, Handover, HandoverStage, Tube, TubeStatus
-from wangge.testing.permissions import TESTING_TRANSPORT, TESTING_VIEW
+from wangge.testing.permissions import TESTING_RESULTS, TESTING_TRANSPORT, TESTING_VIEW
 from wangge.testing.rounds import selectors
+from wangge.testing.transport import lab_queue as queues
 from wangge.testing.transport import services as transport
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
@@ -211,3 +212,21 @@ def box_handover(request, box_id: int):
             return redirect("testing:box", box_id=box.pk)
     context = _box_context(request, box, handover_form=form)
     return render(request, "testing/transport/box_detail.html", context)
+
+
+# ------------------------------------------------------------------------------- the lab's queue
+
+
+@scoped_view(TESTING_RESULTS)
+@require_GET
+def lab_queue(request):
+    """What the lab received and what still waits, each linked to where it is dealt with."""
+    return render(request, "testing/transport/lab_queue.html", {"queue": queues.lab_queue(request.scope)})
+
+
+def home_lab_queue(request) -> dict | None:
+    """Home panel: the lab's counts, for those who record results, when something waits."""
+    if not request.user.can(TESTING_RESULTS):
+        return None
+    counts = queues.counts(request.scope)
+    return {"counts": counts} if any(counts.values()) else None
