@@ -11,9 +11,11 @@ report its tube's), so a lab sees the sites it serves and nothing else.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.core.cache import cache
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -23,6 +25,7 @@ from wangge.testing.transport import services as transport
 
 LIMIT = 50
 RECENT = timedelta(hours=24)
+HOME_CACHE_SECONDS = 30
 
 
 @dataclass
@@ -51,16 +54,27 @@ def _open_conflicts(scope: Scope):
 
 
 def counts(scope: Scope, now: datetime | None = None) -> dict[str, int]:
-    """How many of each (four queries): for the home panel."""
+    """How many of each (three queries)."""
     now = now or timezone.now()
+    boxes = scope.filter(Box.objects.filter(status__in=[BoxStatus.IN_TRANSIT, BoxStatus.RECEIVED])).aggregate(
+        in_transit=Count("id", filter=Q(status=BoxStatus.IN_TRANSIT)),
+        received=Count("id", filter=Q(status=BoxStatus.RECEIVED, received_at__gte=now - RECENT)),
+    )
     return {
-        "in_transit": scope.filter(Box.objects.filter(status=BoxStatus.IN_TRANSIT)).count(),
-        "received": scope.filter(
-            Box.objects.filter(status=BoxStatus.RECEIVED, received_at__gte=now - RECENT)
-        ).count(),
+        "in_transit": boxes["in_transit"] or 0,
+        "received": boxes["received"] or 0,
         "awaiting": _awaiting(scope).count(),
         "conflicts": _open_conflicts(scope).count(),
     }
+
+
+def cached_counts(scope: Scope) -> dict[str, int]:
+    """The counts for the home panel, kept for a short while per scope: the home page stays a
+    handful of queries; the queue page itself is always read afresh."""
+    if scope.is_empty:
+        return dict.fromkeys(("in_transit", "received", "awaiting", "conflicts"), 0)
+    key = "testing:lab-queue-counts:" + hashlib.sha256((scope.path or "").encode()).hexdigest()[:32]
+    return cache.get_or_set(key, lambda: counts(scope), HOME_CACHE_SECONDS)
 
 
 def lab_queue(scope: Scope, now: datetime | None = None) -> LabQueue:

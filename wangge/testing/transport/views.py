@@ -228,5 +228,5 @@ def home_lab_queue(request) -> dict | None:
     """Home panel: the lab's counts, for those who record results, when something waits."""
     if not request.user.can(TESTING_RESULTS):
         return None
-    counts = queues.counts(request.scope)
+    counts = queues.cached_counts(request.scope)
     return {"counts": counts} if any(counts.values()) else None
