@@ -13,7 +13,7 @@ from wangge.core.api_conventions import Id, Line, ValidationErrorOut, unprocessa
 from wangge.testing.models import Handover
 from wangge.testing.permissions import TESTING_RESULTS, TESTING_TRANSPORT, TESTING_VIEW
 from wangge.testing.rounds import selectors
-from wangge.testing.transport import lab_queue as queues
+from wangge.testing.transport import selectors as queues
 from wangge.testing.transport import services as transport
 
 router = Router(tags=["testing: transport"])
@@ -94,6 +94,7 @@ class QueueConflictOut(Schema):
     result: str
     result_in_force: str
     recorded_at: datetime
+    age_minutes: int | None = None
     url: str
 
 
@@ -266,10 +267,6 @@ def handover(request, box_id: Id, payload: HandoverIn):
     return _detail(request, box.pk)
 
 
-def _minutes(value) -> int | None:
-    return int(value.total_seconds() // 60) if value is not None else None
-
-
 @router.get("/lab/queue", response=LabQueueOut)
 @api_operation(TESTING_RESULTS)
 def lab_queue(request):
@@ -283,18 +280,18 @@ def lab_queue(request):
         "counts": queue.counts,
         "in_transit": [
             {
-                "id": b.pk,
-                "code": b.code,
-                "round_id": b.round_id,
-                "site_name": b.site.name,
-                "tube_count": b.tube_count,
-                "left_site_at": b.left_site_at,
-                "received_at": b.received_at,
-                "age_minutes": _minutes(b.age),
-                "late": b.late,
-                "url": reverse("testing:box", kwargs={"box_id": b.pk}),
+                "id": w.item.pk,
+                "code": w.item.code,
+                "round_id": w.item.round_id,
+                "site_name": w.item.site.name,
+                "tube_count": w.item.tube_count,
+                "left_site_at": w.item.left_site_at,
+                "received_at": w.item.received_at,
+                "age_minutes": w.age_minutes,
+                "late": w.late,
+                "url": reverse("testing:box", kwargs={"box_id": w.item.pk}),
             }
-            for b in queue.in_transit
+            for w in queue.in_transit
         ],
         "received": [
             {
@@ -312,28 +309,29 @@ def lab_queue(request):
         ],
         "awaiting": [
             {
-                "id": t.pk,
-                "barcode": t.barcode,
-                "round_id": t.round_id,
-                "site_name": t.site.name,
-                "box_code": t.box.code,
-                "received_at": t.box.received_at,
-                "age_minutes": _minutes(t.age),
-                "url": reverse("testing:tube", kwargs={"tube_id": t.pk}),
-                "results_url": reverse("testing:results", kwargs={"round_id": t.round_id}),
+                "id": w.item.pk,
+                "barcode": w.item.barcode,
+                "round_id": w.item.round_id,
+                "site_name": w.item.site.name,
+                "box_code": w.item.box.code,
+                "received_at": w.item.box.received_at,
+                "age_minutes": w.age_minutes,
+                "url": reverse("testing:tube", kwargs={"tube_id": w.item.pk}),
+                "results_url": reverse("testing:results", kwargs={"round_id": w.item.round_id}),
             }
-            for t in queue.awaiting
+            for w in queue.awaiting
         ],
         "conflicts": [
             {
-                "id": r.pk,
-                "barcode": r.tube.barcode,
-                "round_id": r.tube.round_id,
-                "result": r.result,
-                "result_in_force": r.tube.result,
-                "recorded_at": r.recorded_at,
-                "url": reverse("testing:conflicts", kwargs={"round_id": r.tube.round_id}),
+                "id": w.item.pk,
+                "barcode": w.item.tube.barcode,
+                "round_id": w.item.tube.round_id,
+                "result": w.item.result,
+                "result_in_force": w.item.tube.result,
+                "recorded_at": w.item.recorded_at,
+                "age_minutes": w.age_minutes,
+                "url": reverse("testing:conflicts", kwargs={"round_id": w.item.tube.round_id}),
             }
-            for r in queue.conflicts
+            for w in queue.conflicts
         ],
     }

@@ -20,7 +20,7 @@ from wangge.core.forms import add_service_error, post_data
 from wangge.testing.models import BoxStatus, Handover, HandoverStage, Tube, TubeStatus
 from wangge.testing.permissions import TESTING_RESULTS, TESTING_TRANSPORT, TESTING_VIEW
 from wangge.testing.rounds import selectors
-from wangge.testing.transport import lab_queue as queues
+from wangge.testing.transport import selectors as queues
 from wangge.testing.transport import services as transport
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]

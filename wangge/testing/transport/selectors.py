@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Count, Q
@@ -29,11 +30,29 @@ HOME_CACHE_SECONDS = 30
 
 
 @dataclass
+class Waiting:
+    """One item of the queue: a box, a tube or a conflicting report, with how long it has waited
+    (since the box left the site, since the lab received the tube, since the report came)."""
+
+    item: Any
+    age: timedelta | None
+    late: bool = False
+
+    @property
+    def age_text(self) -> str:
+        return transport.duration_text(self.age)
+
+    @property
+    def age_minutes(self) -> int | None:
+        return int(self.age.total_seconds() // 60) if self.age is not None else None
+
+
+@dataclass
 class LabQueue:
-    in_transit: list[Box] = field(default_factory=list)
-    received: list[Box] = field(default_factory=list)
-    awaiting: list[Tube] = field(default_factory=list)
-    conflicts: list[ResultReport] = field(default_factory=list)
+    in_transit: list[Waiting] = field(default_factory=list)
+    received: list[Box] = field(default_factory=list)  # annotated: tube_count, waiting
+    awaiting: list[Waiting] = field(default_factory=list)
+    conflicts: list[Waiting] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -74,7 +93,11 @@ def cached_counts(scope: Scope) -> dict[str, int]:
     if scope.is_empty:
         return dict.fromkeys(("in_transit", "received", "awaiting", "conflicts"), 0)
     key = "testing:lab-queue-counts:" + hashlib.sha256((scope.path or "").encode()).hexdigest()[:32]
-    return cache.get_or_set(key, lambda: counts(scope), HOME_CACHE_SECONDS)
+    found = cache.get(key)
+    if found is None:
+        found = counts(scope)
+        cache.set(key, found, HOME_CACHE_SECONDS)
+    return found
 
 
 def lab_queue(scope: Scope, now: datetime | None = None) -> LabQueue:
@@ -86,10 +109,13 @@ def lab_queue(scope: Scope, now: datetime | None = None) -> LabQueue:
         .annotate(tube_count=Count("tubes"))
         .order_by("left_site_at", "id")[:LIMIT]
     )
-    queue.in_transit = transport.mark_late(list(in_transit), now)
-    for box in queue.in_transit:
-        box.age = now - box.left_site_at if box.left_site_at else None
-        box.age_text = transport.duration_text(box.age)
+    boxes = transport.mark_late(list(in_transit), now)
+    queue.in_transit = [
+        Waiting(
+            box, now - box.left_site_at if box.left_site_at else None, late=bool(getattr(box, "late", False))
+        )
+        for box in boxes
+    ]
     received = (
         scope.filter(Box.objects.filter(status=BoxStatus.RECEIVED, received_at__gte=now - RECENT))
         .select_related("site", "round")
@@ -100,13 +126,10 @@ def lab_queue(scope: Scope, now: datetime | None = None) -> LabQueue:
     awaiting = (
         _awaiting(scope).select_related("box", "site", "round").order_by("box__received_at", "id")[:LIMIT]
     )
-    queue.awaiting = list(awaiting)
-    for tube in queue.awaiting:
-        tube.age = now - tube.box.received_at if tube.box and tube.box.received_at else None
-        tube.age_text = transport.duration_text(tube.age)
-    queue.conflicts = list(
-        _open_conflicts(scope).select_related("tube__round").order_by("recorded_at", "id")[:LIMIT]
-    )
-    for report in queue.conflicts:
-        report.age_text = transport.duration_text(now - report.recorded_at)
+    queue.awaiting = [
+        Waiting(tube, now - tube.box.received_at if tube.box and tube.box.received_at else None)
+        for tube in awaiting
+    ]
+    conflicts = _open_conflicts(scope).select_related("tube__round").order_by("recorded_at", "id")[:LIMIT]
+    queue.conflicts = [Waiting(report, now - report.recorded_at) for report in conflicts]
     return queue
