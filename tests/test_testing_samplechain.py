@@ -20,6 +20,7 @@ from wangge.testing.checkin import services as checkin
 from wangge.testing.checkin.services import ScanIn
 from wangge.testing.models import (
     Alert,
+    Box,
     Due,
     OutboxMessage,
     PersonResult,
@@ -357,3 +358,48 @@ def test_the_lab_queue_shows_what_it_received_and_what_waits_in_its_scope(testin
     assert 'data-testid="home-lab-queue"' not in other.get("/").content.decode()
     # a registrar has no lab queue
     assert client_for(testing.registrar).get("/testing/lab/").status_code in (403, 404)
+
+
+def test_the_lab_receives_a_box_on_the_way_and_its_tubes_then_take_results(testing):
+    sealed(testing, testing.people_a[:2], "R001", receive=False)
+    box = transport.create_box(actor=testing.manager, site=testing.site, code="ONWAY")
+    transport.add_tubes(actor=testing.manager, box=box, barcodes=["R001"])
+    lab = client_for(testing.lab)
+    # not yet left the site: the lab cannot receive it
+    url = f"/testing/boxes/{box.pk}/receive/"
+    at = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+    response = lab.post(url, {"from_name": "乙", "to_name": "收样员", "at": at}, follow=True)
+    assert "has not left the site" in response.content.decode()
+    assert Box.objects.get(pk=box.pk).status == "packing"
+    transport.handover(
+        actor=testing.manager,
+        box=box,
+        stage="site_to_transport",
+        at=timezone.now() - timedelta(minutes=30),
+        from_name="甲",
+        to_name="乙",
+    )
+    page = lab.get(f"/testing/boxes/{box.pk}/").content.decode()
+    assert 'data-testid="receive-form"' in page and 'data-testid="handover-form"' not in page
+    response = lab.post(url, {"from_name": "乙", "to_name": "收样员", "at": at})
+    assert response.status_code == 302
+    box.refresh_from_db()
+    assert box.status == "received"
+    assert AuditEvent.objects.filter(model="testing.box", object_id=str(box.pk)).exists()
+    [out] = record(testing, ("R001", "negative"))
+    assert out.status == "applied"
+    # a registrar (who packs and sends boxes) does not receive them for the lab
+    other = transport.create_box(actor=testing.manager, site=testing.site, code="TWO")
+    assert client_for(testing.registrar).post(f"/testing/boxes/{other.pk}/receive/", {}).status_code == 403
+    # the API: the same receipt sent twice answers the same
+    sealed(testing, testing.people_a[2:4], "R002", receive=False)
+    transport.add_tubes(actor=testing.manager, box=other, barcodes=["R002"])
+    transport.handover(
+        actor=testing.manager, box=other, stage="site_to_transport", at=None, from_name="甲", to_name="乙"
+    )
+    body = json.dumps({"from_name": "乙", "to_name": "收样员", "at": timezone.now().isoformat()})
+    for _ in range(2):
+        response = lab.post(
+            f"/api/v1/testing/boxes/{other.pk}/receive", body, content_type="application/json"
+        )
+        assert response.status_code == 200 and response.json()["status"] == "received"

@@ -267,6 +267,21 @@ def handover(request, box_id: Id, payload: HandoverIn):
     return _detail(request, box.pk)
 
 
+@router.post("/boxes/{box_id}/receive", response={200: BoxDetailOut, 422: Detail})
+@api_operation(TESTING_RESULTS)
+def receive(request, box_id: Id, payload: HandoverIn):
+    """The lab receives the box from the transporter (the second handover; `stage` is ignored).
+    Sent again with the same names and time, it answers the same."""
+    box = transport.get_box(request.scope, box_id)
+    try:
+        transport.receive_box(
+            actor=request.actor, box=box, at=payload.at, from_name=payload.from_name, to_name=payload.to_name
+        )
+    except ValidationError as exc:
+        return _error(exc)
+    return _detail(request, box.pk)
+
+
 @router.get("/lab/queue", response=LabQueueOut)
 @api_operation(TESTING_RESULTS)
 def lab_queue(request):

@@ -13,6 +13,7 @@ urlpatterns = [
     path("boxes/<int:box_id>/handover/", views_transport.box_handover, name="box_handover"),
     # the lab's queue
     path("lab/", views_transport.lab_queue, name="lab_queue"),
+    path("boxes/<int:box_id>/receive/", views_transport.box_receive, name="box_receive"),
     # results
     path("rounds/<int:round_id>/results/", views_results.results_page, name="results"),
     path("rounds/<int:round_id>/results/apply/", views_results.results_apply, name="results_apply"),

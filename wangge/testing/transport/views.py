@@ -58,6 +58,14 @@ class HandoverForm(forms.Form):
     at = forms.DateTimeField(label=gettext_lazy("Time"), input_formats=DATETIME_FORMATS, widget=DateTimeLocal)
 
 
+class ReceiveForm(forms.Form):
+    """The lab receives a box from the transporter."""
+
+    from_name = forms.CharField(label=gettext_lazy("Handed over by"), max_length=60)
+    to_name = forms.CharField(label=gettext_lazy("Received by"), max_length=60)
+    at = forms.DateTimeField(label=gettext_lazy("Time"), input_formats=DATETIME_FORMATS, widget=DateTimeLocal)
+
+
 def _now_local() -> str:
     return timezone.localtime().strftime("%Y-%m-%dT%H:%M")
 
@@ -133,6 +141,10 @@ def _box_context(request, box, **extra) -> dict:
         "can_pack": can_pack,
         "tubes_form": TubesForm(),
         "handover_form": HandoverForm(initial={"stage": next_stage, "at": _now_local()}),
+        "can_receive": next_stage == HandoverStage.TRANSPORT_TO_LAB
+        and not can_pack
+        and request.user.can(TESTING_RESULTS),
+        "receive_form": ReceiveForm(initial={"at": _now_local(), "to_name": str(request.user)}),
         "outcomes": [],
     }
     context.update(extra)
@@ -211,6 +223,31 @@ def box_handover(request, box_id: int):
             messages.success(request, _("Handover recorded."))
             return redirect("testing:box", box_id=box.pk)
     context = _box_context(request, box, handover_form=form)
+    return render(request, "testing/transport/box_detail.html", context)
+
+
+@scoped_view(TESTING_RESULTS)
+@require_POST
+def box_receive(request, box_id: int):
+    """The lab records that it received the box (from the lab's queue)."""
+    box = transport.get_box(request.scope, box_id)
+    form = ReceiveForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            transport.receive_box(
+                actor=request.user,
+                box=box,
+                at=data["at"],
+                from_name=data["from_name"],
+                to_name=data["to_name"],
+            )
+        except ValidationError as exc:
+            messages.error(request, "; ".join(exc.messages))
+        else:
+            messages.success(request, _("Box %(code)s received by the lab.") % {"code": box.code})
+        return redirect("testing:box", box_id=box.pk)
+    context = _box_context(request, box, receive_form=form)
     return render(request, "testing/transport/box_detail.html", context)
 
 
