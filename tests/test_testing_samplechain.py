@@ -266,12 +266,14 @@ def test_a_contradicting_positive_alerts_at_once_and_waits_until_settled(
     url = f"/api/v1/testing/rounds/{testing.round.pk}/results/conflicts?open_only=true"
     [listed] = lab.get(url).json()
     assert listed["barcode"] == "C001"
-    response = lab.post(
-        f"/api/v1/testing/results/{listed['id']}/resolve",
-        json.dumps({"accept": True, "note": "re-run on the lab's second machine"}),
-        content_type="application/json",
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = lab.post(
+            f"/api/v1/testing/results/{listed['id']}/resolve",
+            json.dumps({"accept": True, "note": "re-run on the lab's second machine"}),
+            content_type="application/json",
+        )
     assert response.status_code == 200
+    assert OutboxMessage.objects.count() == 1  # the leader was told once, when the positive came
     assert lab.get(url).json() == []
     report = ResultReport.objects.get(conflict=True)
     assert (report.result_kept, report.resolution_note) == ("positive", "re-run on the lab's second machine")

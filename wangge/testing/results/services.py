@@ -293,18 +293,20 @@ def _conflict_alerts(rnd: Round, tube: Tube, result: str) -> list[Alert]:
 
 
 def _raise_alerts(rnd: Round, tube: Tube, result: str, flagged: list[Sample]) -> list[Alert]:
-    """One alert per grid of the flagged members (the same path for pools and conflicts)."""
+    """One alert per grid of the flagged members (the same path for pools and conflicts).
+    Returns the alerts created now: a grid already alerted about this tube is not told twice."""
     alerts = []
     by_grid: dict[int, list[Sample]] = defaultdict(list)
     for sample in flagged:
         by_grid[sample.due.grid_id].append(sample)
     for grid_id, members in sorted(by_grid.items()):
-        alert, _created = Alert.objects.get_or_create(
+        alert, created = Alert.objects.get_or_create(
             tube=tube,
             grid_id=grid_id,
             defaults={"round": rnd, "result": result, "people": len(members), "path": members[0].due.path},
         )
-        alerts.append(alert)
+        if created:
+            alerts.append(alert)
     return alerts
 
 
