@@ -223,6 +223,7 @@ def test_todays_test_is_sampled_at_home_in_testing_and_its_result_comes_back(scr
     import uuid
 
     from tests.factories import make_user
+    from tests.factories.testing import receive_at_lab
     from wangge.testing.checkin import services as checkin
     from wangge.testing.models import Site, Tube
     from wangge.testing.results import services as results_services
@@ -247,6 +248,7 @@ def test_todays_test_is_sampled_at_home_in_testing_and_its_result_comes_back(scr
     assert outcome[0].status == "accepted", outcome[0].message
     tube = Tube.objects.get(barcode="HOME-0001")
     checkin.seal_tube(actor=registrar, tube=tube)
+    receive_at_lab(registrar, tube)  # the lab records results only for tubes it received
     lab = make_user("home_lab", world.district, "lab")
     results_services.record_results(
         actor=lab, round=site.round, rows=[results_services.ResultRow(barcode="HOME-0001", result="negative")]

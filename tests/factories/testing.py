@@ -87,3 +87,22 @@ def make_testing(world, admin_user) -> TestingSetup:
     registrar = make_user("registrar", world.village, "sampling_registrar")
     lab = make_user("lab", world.district, "lab")
     return TestingSetup(rnd, site, people_a, people_b, people_other, registrar, admin_user, lab)
+
+
+def receive_at_lab(actor, *tubes, code: str = "") -> object:
+    """Pack these sealed tubes (of one site) into a box and hand it over to the transporter, then to
+    the lab: the tubes are received and may have results."""
+    from wangge.testing.transport import services as transport
+
+    site = tubes[0].site
+    box = transport.create_box(actor=actor, site=site, code=code or f"BOX-{tubes[0].barcode}")
+    transport.add_tubes(actor=actor, box=box, barcodes=[tube.barcode for tube in tubes])
+    at = timezone.now()
+    transport.handover(
+        actor=actor, box=box, stage="site_to_transport", at=at, from_name="登记员", to_name="转运员"
+    )
+    transport.handover(
+        actor=actor, box=box, stage="transport_to_lab", at=at, from_name="转运员", to_name="收样员"
+    )
+    box.refresh_from_db()
+    return box

@@ -266,6 +266,7 @@ class TestingDemo:
         # Six of the pool's members re-sampled one by one and negative; the rest still to do.
         retests = list(rnd.retests.filter(status=RetestStatus.OPEN).select_related("person", "due")[:6])
         site = positive.site
+        barcodes = []
         for i, retest in enumerate(retests):
             barcode = f"RT{positive.pk:05d}{i:02d}"
             checkin.ingest(
@@ -277,6 +278,22 @@ class TestingDemo:
                 ],
             )
             checkin.seal_tube(actor=self.admin, tube=Tube.objects.get(round=rnd, barcode=barcode))
+            barcodes.append(barcode)
+        if barcodes:
+            # The re-test tubes go to the lab in their own box: the lab records results only for
+            # tubes it received.
+            from wangge.testing.transport import services as transport
+
+            box = transport.create_box(actor=self.admin, site=site, code=f"RTBOX{positive.pk:05d}")
+            transport.add_tubes(actor=self.admin, box=box, barcodes=barcodes)
+            for stage, at, names in (
+                ("site_to_transport", _at(day, 21), ("登记扫码员", "转运员")),
+                ("transport_to_lab", _at(day, 22), ("转运员", "检测机构收样员")),
+            ):
+                transport.handover(
+                    actor=self.admin, box=box, stage=stage, at=at, from_name=names[0], to_name=names[1]
+                )
+        for barcode in barcodes:
             results.record_results(
                 actor=self.admin,
                 round=rnd,

@@ -30,6 +30,7 @@ class Config(AppConfig):
             ),
         )
         from wangge.core.api import register_api_router
+        from wangge.core.home import HomePanel, register_home_panel
         from wangge.core.menu import MenuEntry, register_menu
         from wangge.core.paths import register_path_scoped
         from wangge.core.permissions import register_permissions
@@ -38,7 +39,7 @@ class Config(AppConfig):
         from wangge.testing.calling import api as api_calling
         from wangge.testing.checkin import api as api_checkin
         from wangge.testing.coverage import api as api_coverage
-        from wangge.testing.permissions import PERMISSIONS, TESTING_REGISTER, TESTING_VIEW
+        from wangge.testing.permissions import PERMISSIONS, TESTING_REGISTER, TESTING_RESULTS, TESTING_VIEW
         from wangge.testing.results import api as api_results
         from wangge.testing.rounds import api as api_rounds
         from wangge.testing.transport import api as api_transport
@@ -53,7 +54,18 @@ class Config(AppConfig):
                 MenuEntry(
                     "testing:alerts", _("Positive-pool alerts"), TESTING_VIEW, order=220, group="testing"
                 ),
+                MenuEntry("testing:lab_queue", _("Lab queue"), TESTING_RESULTS, order=230, group="testing"),
             ]
+        )
+        from wangge.testing.transport import views as views_transport
+
+        register_home_panel(
+            HomePanel(
+                "testing-lab-queue",
+                "testing/transport/_home_lab_queue.html",
+                views_transport.home_lab_queue,
+                order=250,
+            )
         )
         # All mounted at /testing; each part owns distinct paths (see each module's docstring).
         for order, part in enumerate(

@@ -550,6 +550,14 @@ class ResultReport(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
+    # How a conflict was settled: the result that stands and why.
+    result_kept = models.CharField(_("result that stands"), max_length=10, choices=Result.choices, blank=True)
+    resolution_note = models.CharField(_("how it was settled"), max_length=200, blank=True)
+    # A result recorded for a tube the lab had not received (its box not handed over to the lab):
+    # only by a role allowed to, and only with the reason.
+    unreceived_reason = models.CharField(
+        _("recorded before the lab received the tube, because"), max_length=200, blank=True
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -557,6 +565,12 @@ class ResultReport(models.Model):
 
     class Meta:
         ordering = ["tube", "recorded_at", "id"]
+        constraints = [
+            # A contradicting result is one conflict, however many times the same file comes back.
+            models.UniqueConstraint(
+                fields=["tube", "result"], condition=Q(conflict=True), name="report_one_conflict_per_result"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.tube_id}: {self.result}"

@@ -10,6 +10,7 @@ TESTING_REGISTER = "testing.register"
 TESTING_TRANSPORT = "testing.transport"
 TESTING_RESULTS = "testing.results"
 TESTING_EXPORT = "testing.export"
+TESTING_RESULTS_UNRECEIVED = "testing.results_unreceived"
 
 PERMISSIONS = [
     Permission(
@@ -49,6 +50,11 @@ PERMISSIONS = [
     ),
     Permission(
         TESTING_RESULTS, _("Upload and resolve lab results"), roles=("office_leader", "village_cadre", "lab")
+    ),
+    Permission(
+        TESTING_RESULTS_UNRECEIVED,
+        _("Record a result for a tube the lab has not received, with the reason"),
+        roles=("office_leader", "village_cadre"),
     ),
     Permission(
         TESTING_EXPORT,

@@ -1,10 +1,14 @@
 /* Wangge · the registrar's phone page at the sampling table (testing:table).
  *
- * Offline-safe: every action (scan, removal, seal) is first written to a queue kept in
+ * Offline-safe: every action (scan, removal, seal, opening a tube) is first written to a queue kept in
  * localStorage, then sent in batches to POST …/upload. An operation leaves the queue only
  * when the server has answered it; network errors and 5xx keep it (with backoff). Each scan
  * carries a UUID made here, so a re-sent batch is recognised by the server and never stored
  * twice. Plain ES5-ish script, no build step, no inline handlers.
+ *
+ * One open tube per table: taking a new tube while the open one holds people asks first, and
+ * "seal it and open the new one" queues one "open" action that the server runs in one
+ * transaction (seal the old tube, open the new one).
  */
 (function () {
   "use strict";
@@ -92,14 +96,34 @@
     var t = state.tube;
     return t ? Math.max(0, t.capacity - live(t).length) : 0;
   }
-  function openTube(raw) {
+  var pendingOpen = null;
+  function openTube(raw, confirmed) {
     var code = normBarcode(raw);
     if (!code) { say("refused", S.no_tube); return; }
     if (state.tube && state.tube.barcode === code) { render(); return; }
+    var prev = state.tube;
+    var prevLive = prev ? live(prev).length : 0;
+    if (prevLive && !confirmed) {
+      /* one open tube per table: ask before sealing the one that holds people */
+      pendingOpen = code;
+      $("tube-switch-text").textContent = fmt(S.still_open, { t: prev.barcode, k: prevLive, "new": code });
+      $("tube-switch").hidden = false;
+      $("tube-switch-seal").focus();
+      return;
+    }
+    pendingOpen = null;
+    $("tube-switch").hidden = true;
     var retest = !!state.retest;
+    var capacity = retest ? 1 : (parseInt($("pool-size").value, 10) || cfg.poolSize);
+    if (prevLive) {
+      enqueue({ kind: "open", tube: code, capacity: capacity, retest: retest, seal: prev.barcode });
+      state.sealed.unshift({ barcode: prev.barcode, count: prevLive, capacity: prev.capacity, at: new Date().toISOString() });
+      state.sealed = state.sealed.slice(0, 20);
+      flushSoon();
+    }
     state.tube = {
       barcode: code,
-      capacity: retest ? 1 : (parseInt($("pool-size").value, 10) || cfg.poolSize),
+      capacity: capacity,
       retest: retest,
       members: []
     };
@@ -214,11 +238,12 @@
     if (flushing || !state.queue.length) { renderStatus(); return Promise.resolve(); }
     if (navigator.onLine === false) { lastNet = "offline"; renderStatus(); return Promise.resolve(); }
     var batch = nextBatch();
-    var body = { table_no: cfg.table, scans: [], removals: [], seals: [] };
+    var body = { table_no: cfg.table, scans: [], removals: [], seals: [], opens: [] };
     batch.forEach(function (op) {
       if (op.kind === "scan") { body.scans.push(op.scan); }
       else if (op.kind === "removal") { body.removals.push({ client_id: op.client_id, reason: op.reason }); }
       else if (op.kind === "seal") { body.seals.push(op.barcode); }
+      else if (op.kind === "open") { body.opens.push({ tube: op.tube, capacity: op.capacity, retest: op.retest, seal: op.seal || "" }); }
     });
     flushing = true;
     return post(cfg.uploadUrl, body).then(function (resp) {
@@ -251,10 +276,11 @@
   }
 
   function apply(batch, data) {
-    var results = {}, removals = {}, seals = {};
+    var results = {}, removals = {}, seals = {}, opens = {};
     (data.results || []).forEach(function (r) { results[r.client_id] = r; });
     (data.removals || []).forEach(function (r) { removals[r.key] = r; });
     (data.seals || []).forEach(function (r) { seals[r.key] = r; });
+    (data.opens || []).forEach(function (r) { opens[r.key] = r; });
     var done = {};
     batch.forEach(function (op) {
       if (op.kind === "scan") {
@@ -272,6 +298,11 @@
         if (!sl) { return; }
         done[op.opid] = true;
         if (!sl.ok) { problem({ client_id: "", message: sl.message, name: "", tube: op.barcode }); }
+      } else if (op.kind === "open") {
+        var on = opens[normBarcode(op.tube)];
+        if (!on) { return; }
+        done[op.opid] = true;
+        if (!on.ok) { problem({ client_id: "", message: on.message, name: "", tube: op.tube }); }
       }
     });
     var before = state.queue.length;
@@ -331,7 +362,10 @@
            one this phone has just sealed (the seal may still be waiting to be sent) */
         var done = {};
         state.sealed.forEach(function (s) { done[s.barcode] = true; });
-        state.queue.forEach(function (op) { if (op.kind === "seal") { done[op.barcode] = true; } });
+        state.queue.forEach(function (op) {
+          if (op.kind === "seal") { done[op.barcode] = true; }
+          if (op.kind === "open" && op.seal) { done[op.seal] = true; }
+        });
         var open = tubes.filter(function (t) { return !done[t.barcode]; });
         if (open.length) {
           var last = open[open.length - 1];
@@ -513,6 +547,12 @@
   $("scan-person").addEventListener("click", function () { startCamera("person"); });
   $("scan-stop").addEventListener("click", stopCamera);
   $("seal-btn").addEventListener("click", sealTube);
+  $("tube-switch-seal").addEventListener("click", function () { if (pendingOpen) { openTube(pendingOpen, true); } });
+  $("tube-switch-keep").addEventListener("click", function () {
+    pendingOpen = null;
+    $("tube-switch").hidden = true;
+    $("person-input").focus();
+  });
   $("seal-next").addEventListener("click", function () { sealTube(); if (scanner && scanner.isScanning) { scanMode = "tube"; } });
   $("tube-members").addEventListener("click", function (e) {
     var b = e.target.closest(".ta-remove-btn");

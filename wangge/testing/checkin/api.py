@@ -45,11 +45,26 @@ class RemovalIn(Schema):
     reason: Text = Field(..., max_length=200)
 
 
+class OpenIn(Schema):
+    """Open a new tube at the table. `seal`: the tube still open there, to seal first (in the
+    same transaction); without it, opening is refused while another tube holds people."""
+
+    tube: str = Field(..., max_length=60)
+    capacity: int | None = None
+    retest: bool = False
+    seal: str = Field("", max_length=60)
+
+
+class OpenOneIn(OpenIn):
+    table_no: int = 1
+
+
 class UploadIn(Schema):
     table_no: int = 1
     scans: list[ScanSchema] = Field(default_factory=list, max_length=MAX_BATCH)
     removals: list[RemovalIn] = Field(default_factory=list, max_length=MAX_BATCH)
     seals: list[str] = Field(default_factory=list, max_length=MAX_BATCH)
+    opens: list[OpenIn] = Field(default_factory=list, max_length=MAX_BATCH)
 
 
 class OutcomeOut(Schema):
@@ -75,6 +90,7 @@ class UploadOut(Schema):
     results: list[OutcomeOut]
     removals: list[ActionOut]
     seals: list[ActionOut]
+    opens: list[ActionOut] = []
 
 
 class TubeMemberOut(Schema):
@@ -130,8 +146,9 @@ def scan_one(request, site_id: Id, payload: OneScanIn):
 @router.post("/sites/{site_id}/upload", response={200: UploadOut, 422: Detail})
 @api_operation(TESTING_REGISTER)
 def upload(request, site_id: Id, payload: UploadIn):
-    """A batch from a phone's queue: scans first, then removals, then seals, in that order.
-    Every part is idempotent: sending the same batch again changes nothing."""
+    """A batch from a phone's queue: scans first, then removals, then seals, then tubes opened
+    (each sealing the tube it replaces), in that order. Every part is idempotent: sending the
+    same batch again changes nothing."""
     site = checkin.site_for_registrar(request.actor, site_id)
     try:
         results = checkin.ingest(
@@ -141,7 +158,25 @@ def upload(request, site_id: Id, payload: UploadIn):
         return unprocessable(exc)
     removals = [_remove(request, site, r) for r in payload.removals]
     seals = [_seal(request, site, payload.table_no, barcode) for barcode in payload.seals]
-    return {"results": [r.as_dict() for r in results], "removals": removals, "seals": seals}
+    opens = [_open(request, site, payload.table_no, item) for item in payload.opens]
+    return {"results": [r.as_dict() for r in results], "removals": removals, "seals": seals, "opens": opens}
+
+
+def _open(request, site, table_no: int, item: OpenIn) -> dict:
+    code = "".join((item.tube or "").split()).upper()
+    try:
+        checkin.open_tube(
+            actor=request.actor,
+            site=site,
+            table_no=table_no,
+            barcode=item.tube,
+            capacity=item.capacity,
+            retest=item.retest,
+            seal=item.seal,
+        )
+    except ValidationError as exc:
+        return {"key": code, "ok": False, "message": "; ".join(exc.messages)}
+    return {"key": code, "ok": True}
 
 
 def _remove(request, site, item: RemovalIn) -> dict:
@@ -169,37 +204,57 @@ def _seal(request, site, table_no: int, barcode: str) -> dict:
     return {"key": code, "ok": True}
 
 
+@router.post("/sites/{site_id}/tubes/open", response={200: TubeOut, 422: Detail})
+@api_operation(TESTING_REGISTER)
+def open_one(request, site_id: Id, payload: OpenOneIn):
+    """Open a new tube at a table. Refused (422, naming the open tube) while another tube there
+    holds people, unless `seal` names it: then it is sealed and the new one opened together."""
+    site = checkin.site_for_registrar(request.actor, site_id)
+    try:
+        tube = checkin.open_tube(
+            actor=request.actor,
+            site=site,
+            table_no=payload.table_no,
+            barcode=payload.tube,
+            capacity=payload.capacity,
+            retest=payload.retest,
+            seal=payload.seal,
+        )
+    except ValidationError as exc:
+        return unprocessable(exc)
+    return _tube_out(request, tube)
+
+
+def _tube_out(request, tube: Tube) -> dict:
+    from wangge.core.masking import mask_id
+
+    members = request.scope.filter(
+        Sample.objects.filter(tube=tube, removed_at__isnull=True).select_related("person")
+    ).order_by("scanned_at", "id")
+    return {
+        "id": tube.pk,
+        "barcode": tube.barcode,
+        "kind": tube.kind,
+        "capacity": tube.capacity,
+        "filled": tube.filled,
+        "status": tube.status,
+        "members": [
+            {
+                "client_id": str(s.client_id),
+                "person_name": s.person.name,
+                "person_id": mask_id(s.person.id_number),
+            }
+            for s in members
+        ],
+    }
+
+
 @router.get("/sites/{site_id}/tubes", response=list[TubeOut])
 @api_operation(TESTING_REGISTER)
 def open_tubes(request, site_id: Id, table_no: int = 1):
     """The open tubes of a table with their members (masked IDs): what a reloaded phone shows."""
-    from wangge.core.masking import mask_id
-
     site = checkin.site_for_registrar(request.actor, site_id)
     tubes = Tube.objects.filter(site=site, table_no=table_no, status=TubeStatus.OPEN).order_by(
         "opened_at", "id"
     )
-    out = []
-    for tube in tubes:
-        members = request.scope.filter(
-            Sample.objects.filter(tube=tube, removed_at__isnull=True).select_related("person")
-        ).order_by("scanned_at", "id")
-        out.append(
-            {
-                "id": tube.pk,
-                "barcode": tube.barcode,
-                "kind": tube.kind,
-                "capacity": tube.capacity,
-                "filled": tube.filled,
-                "status": tube.status,
-                "members": [
-                    {
-                        "client_id": str(s.client_id),
-                        "person_name": s.person.name,
-                        "person_id": mask_id(s.person.id_number),
-                    }
-                    for s in members
-                ],
-            }
-        )
-    return out
+    return [_tube_out(request, tube) for tube in tubes]

@@ -6,6 +6,11 @@ never stored twice. The work is set-based (a handful of queries per batch, whate
 the tubes and the Due rows touched are locked in id order, the samples are inserted with
 ON CONFLICT DO NOTHING (a concurrent replay or a person checked in at two tables at once loses
 cleanly), and the Due rows, tube counts and coverage counters change in the same transaction.
+
+A table has one open tube at a time. `open_tube` refuses a new tube while another holds people,
+naming it, unless told to seal that one first (in the same transaction). A phone's queued scans
+that name a new tube (the registrar opened it while offline) mean the same: the table's other
+open tubes are sealed when the batch is stored, recorded in the audit, and no scan is lost.
 """
 
 from __future__ import annotations
@@ -104,6 +109,7 @@ class ScanOutcome:
 class _TubeState:
     tube: Tube
     added: list = field(default_factory=list)
+    created: bool = False  # opened by this batch
 
     @property
     def filled(self) -> int:
@@ -392,6 +398,15 @@ def _ingest(actor: Actor, rnd: Round, site: Site, table_no: int, scans: list[Sca
                     )
                 )
     _write_all(writes)
+    # One open tube per table: the batch opened a new tube (the registrar took the next tube, maybe
+    # while offline), so the tube it replaces is sealed, as they meant.
+    current = None
+    for _i, scan in pending:
+        state = tubes.get(scan.tube)
+        if isinstance(state, _TubeState):
+            current = state
+    if current is not None and current.created:
+        _seal_others(actor, site, table_no, current.tube)
     # A refused scan may be the replay of one stored earlier (even by a request still in flight
     # when this one started): answer it as a duplicate with what was stored.
     refused = [i for i, o in outcomes.items() if o.status == REFUSED]
@@ -595,7 +610,7 @@ def _lock_tubes(
                 % {"t": barcode, "n": tube.table_no},
             )
         else:
-            out[barcode] = _TubeState(tube)
+            out[barcode] = _TubeState(tube, created=barcode in missing)
     return out
 
 
@@ -837,6 +852,102 @@ def _write_all(writes: list[tuple[str, list]]) -> None:
 
 
 # ----------------------------------------------------------------------------- tube actions
+
+
+def _others_open(site: Site, table_no: int, keep: Tube | None) -> list[Tube]:
+    """The other open tubes with people in them at this table, locked."""
+    qs = Tube.objects.select_for_update().filter(
+        round_id=site.round_id, site_id=site.pk, table_no=table_no, status=TubeStatus.OPEN, filled__gt=0
+    )
+    if keep is not None:
+        qs = qs.exclude(pk=keep.pk)
+    return list(qs.order_by("id"))
+
+
+def _seal_for_new(actor: Actor, tube: Tube, new_barcode: str, how: str) -> None:
+    tube.status, tube.sealed_at = TubeStatus.SEALED, timezone.now()
+    tube.save(update_fields=["status", "sealed_at"])
+    audit.record(
+        actor=actor,
+        action=Action.CLOSE,
+        obj=tube,
+        after={"status": tube.status, "filled": tube.filled, "sealed_for_new_tube": new_barcode, "how": how},
+    )
+
+
+def _seal_others(actor: Actor, site: Site, table_no: int, keep: Tube) -> None:
+    for other in _others_open(site, table_no, keep):
+        _seal_for_new(actor, other, keep.barcode, "queued_scans")
+
+
+def open_tube_text(tube: Tube, new_barcode: str) -> str:
+    return _(
+        "Tube %(t)s is still open at table %(n)s with %(k)d people: seal it (or hand it over) "
+        "before opening tube %(new)s."
+    ) % {"t": tube.barcode, "n": tube.table_no, "k": tube.filled, "new": new_barcode}
+
+
+@transaction.atomic
+def open_tube(
+    *,
+    actor: Actor,
+    site: Site,
+    table_no: int,
+    barcode: str,
+    capacity: int | None = None,
+    retest: bool = False,
+    seal: str = "",
+) -> Tube:
+    """Open a new tube at a table. Refused while another tube there holds people, unless `seal`
+    names that tube: it is then sealed first, in the same transaction. Opening a tube that is
+    already open at this table changes nothing (a replayed request)."""
+    require(actor, perms.TESTING_REGISTER)
+    require_path(actor, site.path)
+    rnd = site.round
+    if rnd.status != RoundStatus.OPEN:
+        raise ValidationError(_("This round is not open for sampling."))
+    if not (1 <= int(table_no) <= max(site.tables, 1)):
+        raise ValidationError(_("This site has no table %(n)s.") % {"n": table_no})
+    table_no = int(table_no)
+    barcode = _barcode(barcode)
+    seal = "".join((seal or "").split()).upper()
+    existing = Tube.objects.select_for_update().filter(round_id=rnd.pk, barcode=barcode).first()
+    if existing is not None:
+        if existing.site_id != site.pk:
+            raise ValidationError(
+                _("Tube %(t)s was opened at another site. Take a new tube.") % {"t": barcode}
+            )
+        if existing.table_no != table_no:
+            raise ValidationError(
+                _("Tube %(t)s belongs to table %(n)s. Take a new tube.")
+                % {"t": barcode, "n": existing.table_no}
+            )
+        return existing
+    others = _others_open(site, table_no, None)
+    for other in others:
+        if other.barcode != seal:
+            raise ValidationError(open_tube_text(other, barcode), code="tube_open")
+    for other in others:
+        _seal_for_new(actor, other, barcode, "seal_and_open")
+    default = site.pool_size or rnd.default_pool_size
+    cap = 1 if retest else (capacity if capacity in POOL_SIZES else default)
+    tube = Tube.objects.create(
+        round_id=rnd.pk,
+        barcode=barcode,
+        site_id=site.pk,
+        table_no=table_no,
+        kind=TubeKind.RETEST if retest else (TubeKind.SINGLE if cap == 1 else TubeKind.POOL),
+        capacity=cap,
+        opened_by_id=actor.pk,
+        path=site.path,
+    )
+    audit.record(
+        actor=actor,
+        action=Action.CREATE,
+        obj=tube,
+        after={"table": table_no, "capacity": cap, "sealed_first": [o.barcode for o in others]},
+    )
+    return tube
 
 
 @transaction.atomic

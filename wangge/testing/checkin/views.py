@@ -125,6 +125,7 @@ def _strings() -> dict:
         "camera_missing": _("The scanner could not load. Type the code or ID number instead."),
         "camera_failed": _("The camera is not available here. Type the code or ID number instead."),
         "server_error": _("The server refused the batch: %(m)s"),
+        "still_open": _("Tube %(t)s is still open with %(k)s people. Seal it before opening tube %(new)s?"),
     }
 
 
@@ -190,6 +191,7 @@ def tube_detail(request, tube_id: int):
         "removed": removed,
         "hidden": max(0, tube.filled - len(members)),
         "can_act": can_act,
+        "reports": list(tube.reports.select_related("recorded_by").order_by("recorded_at", "id")),
     }
     return render(request, "testing/table/tube_detail.html", context)
 

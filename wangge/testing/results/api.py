@@ -34,6 +34,8 @@ class LabResultIn(Schema):
     barcode: str = Field("", max_length=60)
     result: str = Field("", max_length=20)
     reported_at: datetime | None = None
+    # Only for a tube the lab has not received, and only by a role allowed to.
+    unreceived_reason: str = Field("", max_length=200)
 
 
 class ResultsIn(Schema):
@@ -67,6 +69,8 @@ class ConflictOut(Schema):
     result_in_force: str
     resolved: bool
     applied: bool
+    result_kept: str = ""
+    resolution_note: str = ""
 
 
 class ConflictResolveIn(Schema):
@@ -125,7 +129,13 @@ def post_results(request, round_id: Id, payload: ResultsIn):
     """Results as rows [{barcode, result (阴性/阳性/无效 or negative/positive/invalid), reported_at?}]."""
     rnd = selectors.get_round(request.scope, round_id)
     rows = [
-        result_services.ResultRow(barcode=r.barcode, result=r.result, reported_at=r.reported_at, row_no=i)
+        result_services.ResultRow(
+            barcode=r.barcode,
+            result=r.result,
+            reported_at=r.reported_at,
+            row_no=i,
+            reason=r.unreceived_reason,
+        )
         for i, r in enumerate(payload.results, start=1)
     ]
     try:
@@ -145,6 +155,7 @@ def post_results_file(
     file: File[UploadedFile] = None,
     lab: Form[str] = "",
     mode: Form[str] = "valid_rows",
+    unreceived_reason: Form[str] = "",
 ):
     """A lab file (xlsx, xls or CSV in UTF-8/GBK) as multipart field `file`: the valid rows are
     applied, every other row is answered with its reason. `mode` "all_or_nothing": nothing is
@@ -163,6 +174,7 @@ def post_results_file(
             lab=lab or "",
             source=ResultSource.FILE,
             all_or_nothing=mode == "all_or_nothing",
+            unreceived_reason=(unreceived_reason or "")[:200],
         )
     except ValidationError as exc:
         return unprocessable(exc)
@@ -202,6 +214,8 @@ def list_conflicts(request, round_id: Id, open_only: bool = False):
             "result_in_force": r.tube.result,
             "resolved": r.resolved_at is not None,
             "applied": r.applied,
+            "result_kept": r.result_kept,
+            "resolution_note": r.resolution_note,
         }
         for r in qs[:1000]
     ]
@@ -231,6 +245,8 @@ def resolve(request, report_id: Id, payload: ConflictResolveIn):
         "result_in_force": report.tube.result,
         "resolved": True,
         "applied": report.applied,
+        "result_kept": report.result_kept,
+        "resolution_note": report.resolution_note,
     }
 
 

@@ -146,15 +146,22 @@ def table_mapping(headers: list[str]) -> dict[str, int]:
     return detect_mapping(FIELDS, headers)
 
 
-def check_rows(actor: Any, rnd: Round, rows: list[ParsedRow]) -> list[ParsedRow]:
-    """Add the problems that need the database (no writes): unknown or unsealed tubes, and the
-    same tube twice in the file with different results."""
+def check_rows(
+    actor: Any, rnd: Round, rows: list[ParsedRow], *, unreceived_reason: str = ""
+) -> list[ParsedRow]:
+    """Add the problems that need the database (no writes): unknown or unsealed tubes, tubes the
+    lab has not received (unless a role allowed to gives the reason), and the same tube twice in
+    the file with different results."""
     scope = scope_of(actor)
     codes = {r.barcode for r in rows if not r.error}
     tubes = {
         t.barcode: t
-        for t in scope.filter(Tube.objects.filter(round=rnd, barcode__in=codes)).only("barcode", "status")
+        for t in scope.filter(Tube.objects.filter(round=rnd, barcode__in=codes)).only(
+            "barcode", "status", "box_id"
+        )
     }
+    may_skip_receipt = results_services.can_record_unreceived(actor)
+    received = results_services.received_boxes({t.box_id for t in tubes.values() if t.box_id})
     results_by_code: dict[str, set[str]] = {}
     for row in rows:
         if not row.error:
@@ -169,6 +176,8 @@ def check_rows(actor: Any, rnd: Round, rows: list[ParsedRow]) -> list[ParsedRow]
             row.error = _("Tube %(t)s appears twice with different results.") % {"t": row.barcode}
         elif tube.status != TubeStatus.SEALED:
             row.error = _("Tube %(t)s has not been sealed at the site.") % {"t": row.barcode}
+        elif tube.box_id not in received and not (may_skip_receipt and unreceived_reason.strip()):
+            row.error = results_services.not_received_text(tube, may_skip_receipt)
     return rows
 
 
@@ -227,10 +236,11 @@ def apply_rows(
     lab: str = "",
     source: str = ResultSource.FILE,
     all_or_nothing: bool = False,
+    unreceived_reason: str = "",
 ) -> Applied:
     """Apply the valid rows in one call to record_results; report every other row with its reason.
     All or nothing: when any row is wrong, nothing is applied (a ValidationError)."""
-    rows = check_rows(actor, round, rows)
+    rows = check_rows(actor, round, rows, unreceived_reason=unreceived_reason)
     bad = sum(1 for r in rows if r.error)
     if all_or_nothing and bad:
         raise ValidationError(
@@ -245,6 +255,7 @@ def apply_rows(
             rows=[r.to_result_row() for r in valid],
             lab=lab_of(rows, lab),
             source=source,
+            unreceived_reason=unreceived_reason,
         )
         if valid
         else []

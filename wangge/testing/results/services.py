@@ -3,7 +3,14 @@
 A negative pool gives every member a negative result. A positive or invalid pool puts every
 member on the re-test list at once (one single-tube Retest each) and alerts the grid leaders of
 each member's grid. A result that differs from one already applied is kept and flagged, never
-applied over the earlier one; someone with the right resolves it.
+applied over the earlier one; someone with the right settles it (who, when, which result stands
+and why are kept on the report). A positive that contradicts a stored result alerts the grid
+leaders at once, as a positive pool does, while the conflict waits to be settled; the same
+contradicting result sent again (a re-uploaded file) is one conflict, never two.
+
+Results are recorded only for tubes the lab has received (their box handed over to the lab).
+A role allowed to may record one earlier, with the reason, which is kept on the report and in
+the audit.
 """
 
 from __future__ import annotations
@@ -13,17 +20,27 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wangge.audit import services as audit
 from wangge.audit.models import Action
-from wangge.core.access import Actor, not_found, require, require_path, scope_of, user_or_none
+from wangge.core.access import (
+    Actor,
+    has_permission,
+    not_found,
+    require,
+    require_path,
+    scope_of,
+    user_or_none,
+)
 from wangge.testing import counters
 from wangge.testing import permissions as perms
 from wangge.testing.models import (
     Alert,
+    Box,
+    BoxStatus,
     PersonResult,
     Result,
     ResultReport,
@@ -71,6 +88,8 @@ class ResultRow:
     result: str
     reported_at: datetime | None = None
     row_no: int | None = None
+    # Why a result is recorded for a tube the lab has not received (allowed roles only).
+    reason: str = ""
 
 
 @dataclass
@@ -93,13 +112,23 @@ class ResultOutcome:
 
 @transaction.atomic
 def record_results(
-    *, actor: Actor, round: Round, rows: list[ResultRow], lab: str = "", source: str = ResultSource.API
+    *,
+    actor: Actor,
+    round: Round,
+    rows: list[ResultRow],
+    lab: str = "",
+    source: str = ResultSource.API,
+    unreceived_reason: str = "",
 ) -> list[ResultOutcome]:
-    """Record a lab's results. Rows with errors are reported and the rest kept."""
+    """Record a lab's results. Rows with errors are reported and the rest kept.
+
+    `unreceived_reason` (or a row's own `reason`) lets a role allowed to record the result of a
+    tube the lab has not received; without it such rows are refused."""
     require(actor, perms.TESTING_RESULTS)
     require_path_or_ancestor(actor, round)
     scope = scope_of(actor)
     now = timezone.now()
+    may_skip_receipt = can_record_unreceived(actor)
     barcodes = {"".join((r.barcode or "").split()).upper() for r in rows}
     tubes = {
         t.barcode: t
@@ -107,6 +136,7 @@ def record_results(
             Tube.objects.select_for_update().filter(round=round, barcode__in=barcodes)
         ).order_by("id")
     }
+    received = received_boxes({t.box_id for t in tubes.values() if t.box_id})
     outcomes = []
     alerts: list[Alert] = []
     seen: dict[str, str] = {}
@@ -144,6 +174,14 @@ def record_results(
                 )
             )
             continue
+        reason = ""
+        if tube.box_id not in received:
+            reason = (row.reason or unreceived_reason or "").strip()[:200]
+            if not (reason and may_skip_receipt):
+                outcomes.append(
+                    ResultOutcome(barcode, ERROR, not_received_text(tube, may_skip_receipt), row.row_no)
+                )
+                continue
         reported_at = row.reported_at or now
         report = ResultReport(
             tube=tube,
@@ -152,11 +190,26 @@ def record_results(
             lab=lab[:100],
             source=source,
             recorded_by=user_or_none(actor),
+            unreceived_reason=reason,
         )
         if tube.result == result:
             report.save()
             outcomes.append(
                 ResultOutcome(barcode, UNCHANGED, _("Already recorded."), row.row_no, tube.filled)
+            )
+            continue
+        if tube.result and _conflict_known(tube, result):
+            # The same contradicting result again (a file uploaded twice): it is already on the
+            # conflicts list, or was settled there.
+            outcomes.append(
+                ResultOutcome(
+                    barcode,
+                    UNCHANGED,
+                    _("This conflicting result for tube %(t)s is already on the conflicts list.")
+                    % {"t": barcode},
+                    row.row_no,
+                    tube.filled,
+                )
             )
             continue
         if tube.result:
@@ -168,8 +221,12 @@ def record_results(
                 action=Action.UPDATE,
                 obj=tube,
                 before={"result": tube.result},
-                after={"conflicting_result": result},
+                after={"conflicting_result": result, **({"unreceived_reason": reason} if reason else {})},
             )
+            if result == Result.POSITIVE:
+                # A positive against a stored result: the grid leaders are told now, not when
+                # someone settles the conflict.
+                alerts.extend(_conflict_alerts(round, tube, result))
             outcomes.append(
                 ResultOutcome(
                     barcode,
@@ -182,6 +239,13 @@ def record_results(
             continue
         report.applied = True
         report.save()
+        if reason:
+            audit.record(
+                actor=actor,
+                action=Action.UPDATE,
+                obj=tube,
+                after={"result": result, "unreceived_reason": reason},
+            )
         members, new_alerts = _apply(actor, round, tube, result, reported_at)
         alerts.extend(new_alerts)
         outcomes.append(ResultOutcome(barcode, APPLIED, "", row.row_no, members))
@@ -191,6 +255,59 @@ def record_results(
         ids = [a.pk for a in alerts]
         transaction.on_commit(lambda: send_alerts(ids))
     return outcomes
+
+
+def can_record_unreceived(actor: Actor) -> bool:
+    return has_permission(actor, perms.TESTING_RESULTS_UNRECEIVED)
+
+
+def received_boxes(box_ids: set[int]) -> set[int]:
+    """Of these boxes, the ones the lab has received."""
+    if not box_ids:
+        return set()
+    return set(Box.objects.filter(pk__in=box_ids, status=BoxStatus.RECEIVED).values_list("pk", flat=True))
+
+
+def not_received_text(tube: Tube, may_skip_receipt: bool = False) -> str:
+    text = _("Tube %(t)s has not been received by the lab: record its box's handover to the lab first.") % {
+        "t": tube.barcode
+    }
+    if may_skip_receipt:
+        text += " " + _("Or give the reason for recording it now.")
+    return text
+
+
+def _conflict_known(tube: Tube, result: str) -> bool:
+    """This contradicting result was sent before: a conflict (open or settled), or a result that
+    stood once and was replaced when a conflict was settled."""
+    return (
+        ResultReport.objects.filter(tube=tube, result=result)
+        .filter(models.Q(conflict=True) | models.Q(applied=True))
+        .exists()
+    )
+
+
+def _conflict_alerts(rnd: Round, tube: Tube, result: str) -> list[Alert]:
+    samples = list(Sample.objects.filter(tube=tube, removed_at__isnull=True).select_related("due"))
+    return _raise_alerts(rnd, tube, result, samples)
+
+
+def _raise_alerts(rnd: Round, tube: Tube, result: str, flagged: list[Sample]) -> list[Alert]:
+    """One alert per grid of the flagged members (the same path for pools and conflicts).
+    Returns the alerts created now: a grid already alerted about this tube is not told twice."""
+    alerts = []
+    by_grid: dict[int, list[Sample]] = defaultdict(list)
+    for sample in flagged:
+        by_grid[sample.due.grid_id].append(sample)
+    for grid_id, members in sorted(by_grid.items()):
+        alert, created = Alert.objects.get_or_create(
+            tube=tube,
+            grid_id=grid_id,
+            defaults={"round": rnd, "result": result, "people": len(members), "path": members[0].due.path},
+        )
+        if created:
+            alerts.append(alert)
+    return alerts
 
 
 def require_path_or_ancestor(actor: Actor, rnd: Round) -> None:
@@ -270,19 +387,8 @@ def _apply(actor: Actor, rnd: Round, tube: Tube, result: str, at: datetime) -> t
         obj=tube,
         after={"result": result, "members": len(samples), "retests": len(needs_retest)},
     )
-    alerts = []
     flagged = needs_retest + positives if result != Result.NEGATIVE else []
-    by_grid: dict[int, list[Sample]] = defaultdict(list)
-    for sample in flagged:
-        by_grid[sample.due.grid_id].append(sample)
-    for grid_id, members in sorted(by_grid.items()):
-        alert, _created = Alert.objects.get_or_create(
-            tube=tube,
-            grid_id=grid_id,
-            defaults={"round": rnd, "result": result, "people": len(members), "path": members[0].due.path},
-        )
-        alerts.append(alert)
-    return len(samples), alerts
+    return len(samples), _raise_alerts(rnd, tube, result, flagged)
 
 
 @transaction.atomic
@@ -297,9 +403,11 @@ def resolve_conflict(*, actor: Actor, report: ResultReport, accept: bool, note: 
         raise ValidationError(_("This result has no open conflict."))
     if not (note or "").strip():
         raise ValidationError({"note": _("Say how the conflict was settled.")})
-    report.resolved_at, report.resolved_by = timezone.now(), actor
-    report.save(update_fields=["resolved_at", "resolved_by"])
     before = tube.result
+    report.resolved_at, report.resolved_by = timezone.now(), user_or_none(actor)
+    report.result_kept = report.result if accept else before
+    report.resolution_note = note.strip()[:200]
+    report.save(update_fields=["resolved_at", "resolved_by", "result_kept", "resolution_note"])
     alerts = []
     if accept:
         _unapply(tube)
@@ -313,7 +421,11 @@ def resolve_conflict(*, actor: Actor, report: ResultReport, accept: bool, note: 
         action=Action.UPDATE,
         obj=tube,
         before={"result": before},
-        after={"result": report.result if accept else before, "conflict_settled": note.strip()[:200]},
+        after={
+            "result": report.result_kept,
+            "conflict_settled": report.resolution_note,
+            "report": report.pk,
+        },
     )
     if alerts:
         from wangge.testing.notify import send_alerts

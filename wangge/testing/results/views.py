@@ -45,9 +45,31 @@ MAX_UPLOAD = 10 * 1024 * 1024
 PREVIEW_LIMIT = 500
 
 
-class UploadForm(forms.Form):
+def _reason_field() -> forms.CharField:
+    return forms.CharField(
+        label=gettext_lazy("Reason, for tubes the lab has not received"),
+        help_text=gettext_lazy("Only when a result must be recorded before the box's handover to the lab."),
+        max_length=200,
+        required=False,
+    )
+
+
+class _MayRecordUnreceived(forms.Form):
+    """The reason field is there only for a role allowed to record results of tubes not received."""
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user is None or not result_services.can_record_unreceived(user):
+            del self.fields["unreceived_reason"]
+
+    def reason(self) -> str:
+        return (self.cleaned_data.get("unreceived_reason") or "").strip()
+
+
+class UploadForm(_MayRecordUnreceived):
     file = forms.FileField(label=gettext_lazy("Lab file (xlsx, xls or CSV)"))
     lab = forms.CharField(label=gettext_lazy("Lab"), max_length=100, required=False)
+    unreceived_reason = _reason_field()
 
     def clean_file(self):
         f = self.cleaned_data["file"]
@@ -56,9 +78,10 @@ class UploadForm(forms.Form):
         return f
 
 
-class OneResultForm(forms.Form):
+class OneResultForm(_MayRecordUnreceived):
     barcode = forms.CharField(label=gettext_lazy("Tube barcode"), max_length=40)
     result = forms.ChoiceField(label=gettext_lazy("Result"), choices=Result.choices)
+    unreceived_reason = _reason_field()
 
 
 class ResolveForm(forms.Form):
@@ -81,8 +104,8 @@ def _results_context(request, rnd, **extra) -> dict:
     summary = session.get(_key("summary", rnd.pk))
     context = {
         "round": rnd,
-        "upload_form": UploadForm(),
-        "one_form": OneResultForm(),
+        "upload_form": UploadForm(user=request.user),
+        "one_form": OneResultForm(user=request.user),
         "preview": None,
         "summary": summary,
         "has_errors_file": bool(session.get(_key("errors", rnd.pk))),
@@ -93,6 +116,7 @@ def _results_context(request, rnd, **extra) -> dict:
         context["preview"] = {
             "name": preview.get("name", ""),
             "lab": preview.get("lab", ""),
+            "unreceived_reason": preview.get("unreceived_reason", ""),
             "rows": rows[:PREVIEW_LIMIT],
             "more": max(0, len(rows) - PREVIEW_LIMIT),
             "total": len(rows),
@@ -115,12 +139,12 @@ def results_page(request, round_id: int):
     rnd = selectors.get_round(request.scope, round_id)
     if request.method != "POST":
         return render(request, "testing/results/results.html", _results_context(request, rnd))
-    form = UploadForm(request.POST, request.FILES)
+    form = UploadForm(request.POST, request.FILES, user=request.user)
     if form.is_valid():
         upload = form.cleaned_data["file"]
         try:
             rows = results_import.parse_file(upload.file, upload.name)
-            rows = results_import.check_rows(request.user, rnd, rows)
+            rows = results_import.check_rows(request.user, rnd, rows, unreceived_reason=form.reason())
         except ValidationError as exc:
             add_service_error(form, exc)
         else:
@@ -130,6 +154,7 @@ def results_page(request, round_id: int):
                 request.session[_key("preview", rnd.pk)] = {
                     "name": upload.name[:100],
                     "lab": results_import.lab_of(rows, form.cleaned_data["lab"]),
+                    "unreceived_reason": form.reason(),
                     "rows": [r.as_dict() for r in rows],
                 }
                 request.session.pop(_key("summary", rnd.pk), None)
@@ -155,6 +180,7 @@ def results_apply(request, round_id: int):
             lab=preview.get("lab", ""),
             source=ResultSource.FILE,
             all_or_nothing=request.POST.get("mode") == "all_or_nothing",
+            unreceived_reason=preview.get("unreceived_reason", ""),
         )
     except ValidationError as exc:
         messages.error(request, "; ".join(exc.messages))
@@ -198,7 +224,7 @@ def results_template(request):
 @require_POST
 def result_one(request, round_id: int):
     rnd = selectors.get_round(request.scope, round_id)
-    form = OneResultForm(request.POST)
+    form = OneResultForm(request.POST, user=request.user)
     if form.is_valid():
         try:
             [outcome] = result_services.record_results(
@@ -206,7 +232,9 @@ def result_one(request, round_id: int):
                 round=rnd,
                 rows=[
                     result_services.ResultRow(
-                        barcode=form.cleaned_data["barcode"], result=form.cleaned_data["result"]
+                        barcode=form.cleaned_data["barcode"],
+                        result=form.cleaned_data["result"],
+                        reason=form.reason(),
                     )
                 ],
                 source=ResultSource.WEB,

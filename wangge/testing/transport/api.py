@@ -11,8 +11,9 @@ from ninja import Field, Router, Schema, Status
 from wangge.core.access import api_operation
 from wangge.core.api_conventions import Id, Line, ValidationErrorOut, unprocessable
 from wangge.testing.models import Handover
-from wangge.testing.permissions import TESTING_TRANSPORT, TESTING_VIEW
+from wangge.testing.permissions import TESTING_RESULTS, TESTING_TRANSPORT, TESTING_VIEW
 from wangge.testing.rounds import selectors
+from wangge.testing.transport import selectors as queues
 from wangge.testing.transport import services as transport
 
 router = Router(tags=["testing: transport"])
@@ -58,6 +59,51 @@ class UnboxedOut(Schema):
 class LateOut(Schema):
     boxes: list[BoxOut]
     unboxed_tubes: list[UnboxedOut]
+
+
+class QueueBoxOut(Schema):
+    id: int
+    code: str
+    round_id: int
+    site_name: str
+    tube_count: int
+    left_site_at: datetime | None
+    received_at: datetime | None
+    age_minutes: int | None = None
+    late: bool = False
+    waiting: int | None = None
+    url: str
+
+
+class QueueTubeOut(Schema):
+    id: int
+    barcode: str
+    round_id: int
+    site_name: str
+    box_code: str
+    received_at: datetime | None
+    age_minutes: int | None
+    url: str
+    results_url: str
+
+
+class QueueConflictOut(Schema):
+    id: int
+    barcode: str
+    round_id: int
+    result: str
+    result_in_force: str
+    recorded_at: datetime
+    age_minutes: int | None = None
+    url: str
+
+
+class LabQueueOut(Schema):
+    counts: dict[str, int]
+    in_transit: list[QueueBoxOut]
+    received: list[QueueBoxOut]
+    awaiting: list[QueueTubeOut]
+    conflicts: list[QueueConflictOut]
 
 
 class BoxIn(Schema):
@@ -219,3 +265,88 @@ def handover(request, box_id: Id, payload: HandoverIn):
     except ValidationError as exc:
         return _error(exc)
     return _detail(request, box.pk)
+
+
+@router.post("/boxes/{box_id}/receive", response={200: BoxDetailOut, 422: Detail})
+@api_operation(TESTING_RESULTS)
+def receive(request, box_id: Id, payload: HandoverIn):
+    """The lab receives the box from the transporter (the second handover; `stage` is ignored).
+    Sent again with the same names and time, it answers the same."""
+    box = transport.get_box(request.scope, box_id)
+    try:
+        transport.receive_box(
+            actor=request.actor, box=box, at=payload.at, from_name=payload.from_name, to_name=payload.to_name
+        )
+    except ValidationError as exc:
+        return _error(exc)
+    return _detail(request, box.pk)
+
+
+@router.get("/lab/queue", response=LabQueueOut)
+@api_operation(TESTING_RESULTS)
+def lab_queue(request):
+    """The lab's queue in the caller's scope: boxes on the way (handed over, not received), boxes
+    received in the last day, received tubes waiting for a result (with their age) and open
+    conflicts; each with the page where it is dealt with."""
+    from django.urls import reverse
+
+    queue = queues.lab_queue(request.scope)
+    return {
+        "counts": queue.counts,
+        "in_transit": [
+            {
+                "id": w.item.pk,
+                "code": w.item.code,
+                "round_id": w.item.round_id,
+                "site_name": w.item.site.name,
+                "tube_count": w.item.tube_count,
+                "left_site_at": w.item.left_site_at,
+                "received_at": w.item.received_at,
+                "age_minutes": w.age_minutes,
+                "late": w.late,
+                "url": reverse("testing:box", kwargs={"box_id": w.item.pk}),
+            }
+            for w in queue.in_transit
+        ],
+        "received": [
+            {
+                "id": b.pk,
+                "code": b.code,
+                "round_id": b.round_id,
+                "site_name": b.site.name,
+                "tube_count": b.tube_count,
+                "left_site_at": b.left_site_at,
+                "received_at": b.received_at,
+                "waiting": b.waiting,
+                "url": reverse("testing:box", kwargs={"box_id": b.pk}),
+            }
+            for b in queue.received
+        ],
+        "awaiting": [
+            {
+                "id": w.item.pk,
+                "barcode": w.item.barcode,
+                "round_id": w.item.round_id,
+                "site_name": w.item.site.name,
+                "box_code": w.item.box.code,
+                "received_at": w.item.box.received_at,
+                "age_minutes": w.age_minutes,
+                "url": reverse("testing:tube", kwargs={"tube_id": w.item.pk}),
+                "results_url": reverse("testing:results", kwargs={"round_id": w.item.round_id}),
+            }
+            for w in queue.awaiting
+        ],
+        "conflicts": [
+            {
+                "id": w.item.pk,
+                "barcode": w.item.tube.barcode,
+                "round_id": w.item.tube.round_id,
+                "result": w.item.result,
+                "result_in_force": w.item.tube.result,
+                "recorded_at": w.item.recorded_at,
+                "age_minutes": w.age_minutes,
+                "url": reverse("testing:conflicts", kwargs={"round_id": w.item.tube.round_id}),
+            }
+            for w in queue.conflicts
+        ],
+    }

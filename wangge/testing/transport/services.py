@@ -247,6 +247,27 @@ def handover(
     """Record one handover of the box. The same stage twice is refused unless identical (then the
     first record is returned); the lab cannot receive a box that has not left the site."""
     require(actor, perms.TESTING_TRANSPORT)
+    return _handover(actor=actor, box=box, stage=stage, at=at, from_name=from_name, to_name=to_name)
+
+
+@transaction.atomic
+def receive_box(*, actor: Actor, box: Box, at: datetime | None, from_name: str, to_name: str) -> Handover:
+    """The lab receives a box from the transporter (the second handover), recorded by the lab
+    itself: those who record results may do this, not pack or send boxes."""
+    require(actor, perms.TESTING_RESULTS)
+    return _handover(
+        actor=actor,
+        box=box,
+        stage=HandoverStage.TRANSPORT_TO_LAB,
+        at=at,
+        from_name=from_name,
+        to_name=to_name,
+    )
+
+
+def _handover(
+    *, actor: Actor, box: Box, stage: str, at: datetime | None, from_name: str, to_name: str
+) -> Handover:
     require_path(actor, box.path)
     box = _lock(box)
     if stage not in STAGE_ORDER:

@@ -11,6 +11,9 @@ urlpatterns = [
     path("boxes/<int:box_id>/add/", views_transport.box_tubes_add, name="box_tubes_add"),
     path("boxes/<int:box_id>/remove/", views_transport.box_tube_remove, name="box_tube_remove"),
     path("boxes/<int:box_id>/handover/", views_transport.box_handover, name="box_handover"),
+    # the lab's queue
+    path("lab/", views_transport.lab_queue, name="lab_queue"),
+    path("boxes/<int:box_id>/receive/", views_transport.box_receive, name="box_receive"),
     # results
     path("rounds/<int:round_id>/results/", views_results.results_page, name="results"),
     path("rounds/<int:round_id>/results/apply/", views_results.results_apply, name="results_apply"),

@@ -18,8 +18,9 @@ from django.views.decorators.http import require_GET, require_POST
 from wangge.core.access import scoped_view
 from wangge.core.forms import add_service_error, post_data
 from wangge.testing.models import BoxStatus, Handover, HandoverStage, Tube, TubeStatus
-from wangge.testing.permissions import TESTING_TRANSPORT, TESTING_VIEW
+from wangge.testing.permissions import TESTING_RESULTS, TESTING_TRANSPORT, TESTING_VIEW
 from wangge.testing.rounds import selectors
+from wangge.testing.transport import selectors as queues
 from wangge.testing.transport import services as transport
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
@@ -52,6 +53,14 @@ class TubesForm(forms.Form):
 
 class HandoverForm(forms.Form):
     stage = forms.ChoiceField(choices=HandoverStage.choices, widget=forms.HiddenInput)
+    from_name = forms.CharField(label=gettext_lazy("Handed over by"), max_length=60)
+    to_name = forms.CharField(label=gettext_lazy("Received by"), max_length=60)
+    at = forms.DateTimeField(label=gettext_lazy("Time"), input_formats=DATETIME_FORMATS, widget=DateTimeLocal)
+
+
+class ReceiveForm(forms.Form):
+    """The lab receives a box from the transporter."""
+
     from_name = forms.CharField(label=gettext_lazy("Handed over by"), max_length=60)
     to_name = forms.CharField(label=gettext_lazy("Received by"), max_length=60)
     at = forms.DateTimeField(label=gettext_lazy("Time"), input_formats=DATETIME_FORMATS, widget=DateTimeLocal)
@@ -132,6 +141,10 @@ def _box_context(request, box, **extra) -> dict:
         "can_pack": can_pack,
         "tubes_form": TubesForm(),
         "handover_form": HandoverForm(initial={"stage": next_stage, "at": _now_local()}),
+        "can_receive": next_stage == HandoverStage.TRANSPORT_TO_LAB
+        and not can_pack
+        and request.user.can(TESTING_RESULTS),
+        "receive_form": ReceiveForm(initial={"at": _now_local(), "to_name": str(request.user)}),
         "outcomes": [],
     }
     context.update(extra)
@@ -211,3 +224,46 @@ def box_handover(request, box_id: int):
             return redirect("testing:box", box_id=box.pk)
     context = _box_context(request, box, handover_form=form)
     return render(request, "testing/transport/box_detail.html", context)
+
+
+@scoped_view(TESTING_RESULTS)
+@require_POST
+def box_receive(request, box_id: int):
+    """The lab records that it received the box (from the lab's queue)."""
+    box = transport.get_box(request.scope, box_id)
+    form = ReceiveForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            transport.receive_box(
+                actor=request.user,
+                box=box,
+                at=data["at"],
+                from_name=data["from_name"],
+                to_name=data["to_name"],
+            )
+        except ValidationError as exc:
+            messages.error(request, "; ".join(exc.messages))
+        else:
+            messages.success(request, _("Box %(code)s received by the lab.") % {"code": box.code})
+        return redirect("testing:box", box_id=box.pk)
+    context = _box_context(request, box, receive_form=form)
+    return render(request, "testing/transport/box_detail.html", context)
+
+
+# ------------------------------------------------------------------------------- the lab's queue
+
+
+@scoped_view(TESTING_RESULTS)
+@require_GET
+def lab_queue(request):
+    """What the lab received and what still waits, each linked to where it is dealt with."""
+    return render(request, "testing/transport/lab_queue.html", {"queue": queues.lab_queue(request.scope)})
+
+
+def home_lab_queue(request) -> dict | None:
+    """Home panel: the lab's counts, for those who record results, when something waits."""
+    if not request.user.can(TESTING_RESULTS):
+        return None
+    counts = queues.cached_counts(request.scope)
+    return {"counts": counts} if any(counts.values()) else None
