@@ -11,7 +11,7 @@ from typing import Any
 from django.db import models
 
 from wangge.audit.models import Action, AuditEvent
-from wangge.core.access import Actor, user_or_none
+from wangge.core.access import Actor, scope_of, user_or_none
 
 # Set per request by middleware: "web" or "api"; commands leave "cli".
 current_channel: contextvars.ContextVar[str] = contextvars.ContextVar("wangge_audit_channel", default="cli")
@@ -74,6 +74,25 @@ def record(
         path=path or getattr(obj, "path", "") or "",
         before=before,
         after=after,
+        channel=current_channel.get(),
+        request_id=current_request_id.get(),
+    )
+
+
+def record_reveal(*, actor: Actor, kind: str, model: str, masked: str, page: str) -> AuditEvent:
+    """A full ID number or phone shown on demand: what kind, whose table, which page. The number
+    itself is never written here, only its masked form."""
+    actor_obj = _account_of(actor)
+    return AuditEvent.objects.create(
+        actor=actor_obj,
+        actor_name=(actor_obj.get_username() if actor_obj else "system"),
+        action=Action.VIEW,
+        model=(model.rstrip(".") or "core.personal_number")[:100],
+        object_id="",
+        object_repr=f"{kind} {masked}"[:200],
+        # Under the viewer's own jurisdiction: those who oversee them see what they revealed.
+        path=scope_of(actor).path,
+        after={"revealed": kind, "masked": masked, "page": page},
         channel=current_channel.get(),
         request_id=current_request_id.get(),
     )

@@ -3,14 +3,22 @@
 Rows are scoped by the path of the record they are about, like everything else.
 """
 
+from urllib.parse import urlparse
+
 from django.conf import settings
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from wangge.audit import display, selectors
+from wangge.audit import display, selectors, services
 from wangge.audit.forms import EventFilterForm
 from wangge.audit.permissions import AUDIT_VIEW
+from wangge.core import masking
+from wangge.core import reveal as reveal_store
 from wangge.core.access import scoped_view
 
 
@@ -52,3 +60,23 @@ def event_detail(request, event_id: int):
         "has_after": event.after is not None,
     }
     return render(request, "audit/event_detail.html", context)
+
+
+@require_POST
+@scoped_view()
+def reveal(request):
+    """One full number of a page the viewer saw, for a role that may see it, audited first."""
+    item = reveal_store.take(request.user, request.POST.get("t", ""))
+    if item is None:
+        return HttpResponse(
+            format_html('<span class="muted">{}</span>', _("Reload the page to show this number.")),
+            status=410,
+        )
+    if not masking.may_reveal(request.user, item.kind, item.model):
+        return HttpResponse(status=403)
+    masked = masking.mask(item.kind, item.value)
+    services.record_reveal(actor=request.user, kind=item.kind, model=item.model, masked=masked,
+                           page=urlparse(request.headers.get("Referer", "")).path[:200])  # fmt: skip
+    if item.kind == masking.PHONE:
+        return HttpResponse(format_html('<a class="revealed" href="tel:{0}">{0}</a>', item.value))
+    return HttpResponse(format_html('<span class="revealed">{}</span>', item.value))

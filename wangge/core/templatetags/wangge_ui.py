@@ -1,10 +1,14 @@
-"""Small template helpers shared by the pages: personal numbers masked by role, pagination links."""
+"""Small template helpers shared by the pages: personal numbers masked for everyone and revealed
+on demand by roles that may (see core/reveal.py), pagination links."""
 
 from typing import Any
 
 from django import template
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
-from wangge.core import masking
+from wangge.core import masking, reveal
 
 register = template.Library()
 
@@ -13,22 +17,45 @@ def _viewer(context) -> Any:
     return getattr(context.get("request"), "user", None)
 
 
+def _masked_with_reveal(context, kind: str, value: str, model: str) -> str:
+    """Masked for everyone; with a "show" button where the viewer's role may see it in full."""
+    if not value:
+        return ""
+    masked = masking.mask(kind, value)
+    request = context.get("request")
+    viewer = _viewer(context)
+    if request is None or not masking.may_reveal(viewer, kind, model):
+        return masked
+    token = reveal.offer(request, kind, value, model)
+    return format_html(
+        '<span class="revealable">{}<button type="button" class="link reveal" hx-post="{}" '
+        'hx-vals=\'{{"t": "{}"}}\' hx-target="closest .revealable" hx-swap="outerHTML" '
+        'title="{}">{}</button></span>',
+        masked,
+        reverse("audit:reveal"),
+        token,
+        _("Show this number in full (recorded in the audit log)"),
+        _("show"),
+    )
+
+
 @register.simple_tag(takes_context=True)
 def contact_phone(context, phone: str) -> str:
-    """A roster phone: in full for roles allowed to see contacts, masked for everyone else."""
-    return masking.shown(_viewer(context), masking.PHONE, phone, "roster.")
+    """A roster phone: masked; roles allowed to see contacts may reveal it, one at a time."""
+    return _masked_with_reveal(context, masking.PHONE, phone, "roster.")
 
 
 @register.simple_tag(takes_context=True)
 def phone(context, value: str, model: str = "") -> str:
-    """A phone as the viewer may see it (the registry's rule unless a model label says otherwise)."""
-    return masking.shown(_viewer(context), masking.PHONE, value, model)
+    """A phone, masked; a role allowed to see it in full reveals it (the registry's rule unless
+    a model label says otherwise)."""
+    return _masked_with_reveal(context, masking.PHONE, value, model)
 
 
 @register.simple_tag(takes_context=True)
 def id_number(context, value: str, model: str = "") -> str:
-    """An ID number as the viewer may see it."""
-    return masking.shown(_viewer(context), masking.ID, value, model)
+    """An ID number, masked; a role allowed to see it in full reveals it, one at a time."""
+    return _masked_with_reveal(context, masking.ID, value, model)
 
 
 @register.filter
