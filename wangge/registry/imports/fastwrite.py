@@ -49,17 +49,34 @@ def update_column(model: type[models.Model], column: str, pairs: list[tuple[int,
         return
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
+    field = next(f for f in model._meta.concrete_fields if f.column == column)
+    cast = field.cast_db_type(connection)
+    pk_cast = model._meta.pk.cast_db_type(connection)
     for start in range(0, len(pairs), 1000):
         part = pairs[start : start + 1000]
-        values = ", ".join(["(%s, %s)"] * len(part))
+        # The casts type the VALUES list (a NULL alone would be read as text); a join, not a
+        # subquery per row, which scanned the whole list for every row updated.
+        values = ", ".join([f"(CAST(%s AS {pk_cast}), CAST(%s AS {cast}))"] * len(part))
         params = [x for pair in part for x in pair]
         sql = (
             f"WITH v(id, val) AS (VALUES {values}) "  # noqa: S608 - names from the model
-            f"UPDATE {table} SET {quote(column)} = (SELECT v.val FROM v WHERE v.id = {table}.id) "
-            f"WHERE {table}.id IN (SELECT v.id FROM v)"
+            f"UPDATE {table} SET {quote(column)} = v.val FROM v WHERE {table}.id = v.id"
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
+
+
+def copy_rows(model: type[models.Model], columns: list[str], rows: list[tuple]) -> None:
+    """PostgreSQL only: COPY ready rows (values in the order of `columns`) into a model's table.
+    Columns left out take their database default (the id from its sequence)."""
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(c) for c in columns)
+    sql = f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN"  # noqa: S608 - names from the model
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def insert(objs: list[models.Model]) -> None:

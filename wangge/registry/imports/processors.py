@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import datetime
 import functools
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Q
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
@@ -27,7 +29,7 @@ from wangge.audit.services import jsonable as jsonable
 from wangge.core.access import Scope, user_or_none
 from wangge.org.models import Level, OrgUnit
 from wangge.registry.identity import check_document, normalise_phone
-from wangge.registry.imports.fastwrite import insert, update_column
+from wangge.registry.imports.fastwrite import copy_rows, insert, update_column
 from wangge.registry.imports.fields import NO, YES, normalise_header, parse_choice
 from wangge.registry.models import (
     Building,
@@ -197,7 +199,7 @@ class Context:
             for key in {normalise_header(g.code), normalise_header(g.name)}:
                 self.grids_by_key.setdefault(key, []).append(g)
         self.only_grid = grids[0] if len(grids) == 1 else None
-        self.audit_rows: list[AuditEvent] = []
+        self.audit_rows: list[tuple] = []  # see audit()
         self.now = timezone.now()
         # Places already seen in this import (they repeat from chunk to chunk).
         self.building_cache: dict[tuple, Building] = {}
@@ -234,29 +236,77 @@ class Context:
         return self.scope.covers_path(path)
 
     def audit(self, action: str, obj: Any, *, before: dict | None = None, after: dict | None = None) -> None:
+        # The event's varying columns only; flush() adds the shared ones and writes them.
         self.audit_rows.append(
-            AuditEvent(
-                at=self.now,
-                actor=self.user,
-                actor_name=self.actor_name,
-                action=action,
-                model=obj._meta.label_lower,
-                object_id=str(obj.pk),
-                object_repr=str(obj)[:200],
-                path=getattr(obj, "path", "") or "",
-                before=before,
-                after=after,
-                channel="import",
-                request_id=self.job_ref,
+            (
+                action,
+                obj._meta.label_lower,
+                str(obj.pk),
+                str(obj)[:200],
+                getattr(obj, "path", "") or "",
+                before,
+                after,
             )
         )
 
     def flush(self) -> None:
         if self.audit_rows:
-            insert(self.audit_rows)
+            write_audit(self, self.audit_rows)
         self.audit_rows = []
         if len(self.room_cache) > CACHE_LIMIT:
             self.room_cache.clear()
+
+
+AUDIT_COLUMNS = ["at", "actor_id", "actor_name", "action", "model", "object_id", "object_repr", "path",
+                 "before", "after", "channel", "request_id"]  # fmt: skip
+
+
+def write_audit(ctx: Context, rows: list[tuple]) -> None:
+    """The audit rows of ctx.audit(): with COPY on PostgreSQL (no model instances), else bulk_create."""
+    actor_id = ctx.user.pk if ctx.user is not None else None
+    if connection.vendor != "postgresql":
+        AuditEvent.objects.bulk_create(
+            [
+                AuditEvent(
+                    at=ctx.now,
+                    actor=ctx.user,
+                    actor_name=ctx.actor_name,
+                    action=action,
+                    model=model,
+                    object_id=object_id,
+                    object_repr=object_repr,
+                    path=path,
+                    before=before,
+                    after=after,
+                    channel="import",
+                    request_id=ctx.job_ref,
+                )
+                for action, model, object_id, object_repr, path, before, after in rows
+            ],
+            batch_size=1000,
+        )
+        return
+    dumps = json.JSONEncoder(ensure_ascii=False).encode  # as the JSONField (no encoder) writes it
+    shared = (ctx.now, actor_id, ctx.actor_name)
+    tail = ("import", ctx.job_ref)
+    copy_rows(
+        AuditEvent,
+        AUDIT_COLUMNS,
+        [
+            (
+                *shared,
+                action,
+                model,
+                object_id,
+                object_repr,
+                path,
+                None if before is None else dumps(before),
+                None if after is None else dumps(after),
+                *tail,
+            )
+            for action, model, object_id, object_repr, path, before, after in rows
+        ],
+    )
 
 
 @functools.cache
@@ -264,12 +314,17 @@ def _snapshot_fields(model: type) -> tuple[str, ...]:
     return tuple(f.attname for f in model._meta.concrete_fields if f.name not in NEVER_AUDITED)
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def snap(obj: Any) -> dict:
     """What audit.snapshot records (field values by attname, JSON-ready), files as their names."""
     data = {}
     for attname in _snapshot_fields(type(obj)):
         value = getattr(obj, attname)
-        if isinstance(value, datetime.date):  # datetimes too
+        if type(value) in _PLAIN:  # most values: nothing to convert
+            pass
+        elif isinstance(value, datetime.date):  # datetimes too
             value = value.isoformat()
         elif isinstance(value, FieldFile):
             value = value.name or ""
@@ -326,6 +381,7 @@ class Places:
         self.ctx = ctx
         self.buildings: dict[tuple, Building] = {}
         self.rooms: dict[tuple, Room] = {}
+        self.new_room_ids: set[int] = set()  # rooms created here: no household is there yet
         self.find_grids(rows)
         wanted = [r for r in rows if not r.errors and r.data.get("grid") and r.data.get("building")]
         bkeys = {(r.data["grid"].pk, r.data["building"]) for r in wanted}
@@ -363,15 +419,17 @@ class Places:
         self.rooms = {k: rooms_known[k] for k in rkeys if k in rooms_known}
         if write and create:
             by_pk = {b.pk: b for b in self.buildings.values()}
-            new_rooms = [
-                Room(building=by_pk[b], unit_label=u, number=n, floor=floor_of(n), path=by_pk[b].path)
-                for b, u, n in sorted(rkeys - set(self.rooms))
-            ]
+            new_rooms = []
+            for b, u, n in sorted(rkeys - set(self.rooms)):
+                room = Room(building_id=b, unit_label=u, number=n, floor=floor_of(n), path=by_pk[b].path)
+                room._state.fields_cache["building"] = by_pk[b]  # as Room(building=…) would
+                new_rooms.append(room)
             if new_rooms:
                 insert(new_rooms)
                 for room in new_rooms:
                     key = (room.building_id, room.unit_label, room.number)
                     self.rooms[key] = rooms_known[key] = room
+                    self.new_room_ids.add(room.pk)
                     ctx.audit(Action.CREATE, room, after=snap(room))
 
     def find_grids(self, rows: list[Row]) -> None:
@@ -425,12 +483,16 @@ def households_at(rooms: list[Room]) -> dict[int, list[Household]]:
 
 
 def new_households(ctx: Context, rooms: list[Room]) -> dict[int, Household]:
-    made = [
-        Household(
-            room=r, path=r.path, address=address_of(r.building, r.unit_label, r.number), created_at=ctx.now
+    made = []
+    for r in rooms:
+        h = Household(
+            room_id=r.pk,
+            path=r.path,
+            address=address_of(r.building, r.unit_label, r.number),
+            created_at=ctx.now,
         )
-        for r in rooms
-    ]
+        h._state.fields_cache["room"] = r  # as Household(room=r) would
+        made.append(h)
     if made:
         insert(made)
     return {h.room_id: h for h in made}
@@ -591,6 +653,8 @@ class PeopleWriter:
         self.stats = Stats()
 
     def create(self, *, checked, name: str, grid: OrgUnit, household: Household | None, **values) -> Person:
+        # Foreign keys by their ids, with the objects cached as assigning them would (the
+        # descriptors' checks cost more than the rest of the instance).
         p = Person(
             name=name,
             name_initials=initials(name),
@@ -599,23 +663,27 @@ class PeopleWriter:
             id_warning=checked.warning,
             sex=checked.sex,
             birth_date=checked.birth_date,
-            household=household,
-            grid=grid,
+            household_id=household.pk if household is not None else None,
+            grid_id=grid.pk,
             path=household.path if household else grid.path,
             created_at=self.ctx.now,
             **{k: v for k, v in values.items() if v not in (None, "")},
         )
-        self.new.append(p)
-        self.moves.append(
-            PersonMove(
-                person=p,
-                to_household=household,
-                to_path=p.path,
-                kind="arrive",
-                at=self.ctx.now,
-                actor=self.ctx.user,
-            )
+        cached = p._state.fields_cache
+        cached["household"], cached["grid"] = household, grid
+        user = self.ctx.user
+        m = PersonMove(
+            person_id=None,  # set from the person when written
+            to_household_id=p.household_id,
+            to_path=p.path,
+            kind="arrive",
+            at=self.ctx.now,
+            actor_id=user.pk if user is not None else None,
         )
+        cached = m._state.fields_cache
+        cached["person"], cached["to_household"], cached["actor"] = p, household, user
+        self.new.append(p)
+        self.moves.append(m)
         return p
 
     def change(
@@ -722,7 +790,7 @@ class PeopleProcessor(Processor):
         places = Places(ctx, rows, write=True, create=True, kind=BuildingKind.RESIDENTIAL)
         rows = [r for r in rows if not r.errors]
         rooms = {places.room(r).pk: places.room(r) for r in rows if places.room(r) is not None}
-        existing = households_at(list(rooms.values()))
+        existing = households_at([room for pk, room in rooms.items() if pk not in places.new_room_ids])
         households = {room_id: hs[0] for room_id, hs in existing.items()}
         made = new_households(ctx, [room for pk, room in rooms.items() if pk not in households])
         households.update(made)
