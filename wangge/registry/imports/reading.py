@@ -9,7 +9,7 @@ import datetime
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -68,6 +68,7 @@ class Table:
     encoding: str = ""
     header_row: int = 1  # 1-based, as the user sees it in Excel
     headers: list[str] = field(default_factory=list)
+    _sheet: Any = field(default=None, repr=False)
 
     def _raw_rows(self) -> Iterator[list]:
         self.raw.seek(0)
@@ -84,9 +85,9 @@ class Table:
         from python_calamine import CalamineError, CalamineWorkbook
 
         try:
-            book = CalamineWorkbook.from_filelike(self.raw)
-            sheet = book.get_sheet_by_index(0)
-            yield from sheet.iter_rows()
+            if self._sheet is None:  # parsed once: the header search, the count and the rows share it
+                self._sheet = CalamineWorkbook.from_filelike(self.raw).get_sheet_by_index(0)
+            yield from self._sheet.iter_rows()
         except (CalamineError, ValueError, OSError, IndexError) as exc:
             raise ValidationError(_("This file cannot be read as a spreadsheet.")) from exc
 
@@ -125,7 +126,16 @@ class Table:
             yield number, cells
 
     def count(self) -> int:
-        return sum(1 for _ in self.rows())
+        """The number of rows rows() yields, without converting every cell: a row counts when a
+        cell of it, within the header's width, is neither empty nor blank text."""
+        width = len(self.headers)
+        total = 0
+        for number, row in enumerate(self._raw_rows(), start=1):
+            if number > self.header_row and any(
+                c is not None and (not isinstance(c, str) or c.strip()) for c in row[:width]
+            ):
+                total += 1
+        return total
 
 
 def open_table(raw: IO[bytes], name: str, kind: str) -> Table:
