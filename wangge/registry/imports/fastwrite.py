@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import json
+import operator
 
 from django.db import connection, models
 
@@ -41,6 +42,38 @@ def _converter(field: models.Field):
 @functools.cache
 def _converters(model: type[models.Model]) -> tuple:
     return tuple(_converter(f) for f in model._meta.concrete_fields)
+
+
+def _read_as_is(field: models.Field) -> bool:
+    """Whether _converter() reads the attribute as it is."""
+    if isinstance(field, models.JSONField | models.FileField):
+        return False
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        return False
+    return isinstance(field, models.CharField | models.TextField | models.IntegerField | models.BooleanField
+                      | models.DateField | models.ForeignKey)  # fmt: skip
+
+
+@functools.cache
+def _row_reader(model: type[models.Model]):
+    """obj → its COPY row, the values of _converters(): the plain attributes in one attrgetter
+    call, the others (auto_now, JSON, files) through their converters, in field order."""
+    fields = model._meta.concrete_fields
+    read_all = operator.attrgetter(*[f.attname for f in fields])
+    special = [
+        (i, c) for i, (f, c) in enumerate(zip(fields, _converters(model), strict=True)) if not _read_as_is(f)
+    ]
+    if len(fields) < 2 or len(special) == len(fields):
+        converters = _converters(model)
+        return lambda obj: [c(obj) for c in converters]
+
+    def read(obj):
+        values = list(read_all(obj))
+        for i, convert in special:
+            values[i] = convert(obj)
+        return values
+
+    return read
 
 
 def update_column(model: type[models.Model], column: str, pairs: list[tuple[int, int | None]]) -> None:
@@ -103,6 +136,6 @@ def insert(objs: list[models.Model]) -> None:
             obj._state.db = connection.alias
         columns = ", ".join(quote(f.column) for f in fields)
         with cursor.cursor.copy(f"COPY {quote(table)} ({columns}) FROM STDIN") as copy:  # noqa: S608 - names from the model
-            converters = _converters(model)
+            read = _row_reader(model)
             for obj in objs:
-                copy.write_row([c(obj) for c in converters])
+                copy.write_row(read(obj))
