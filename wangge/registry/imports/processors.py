@@ -18,7 +18,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Q
+from django.db.models import BooleanField, Q
+from django.db.models.expressions import RawSQL
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -503,10 +504,15 @@ def existing_people(keys: set[tuple[str, str]]) -> dict[tuple[str, str], Person]
     to keep one person one record; callers reveal nothing outside the actor's scope)."""
     found: dict[tuple[str, str], Person] = {}
     if keys:
-        qs = Person.objects.filter(id_number__in={k[1] for k in keys}, merged_into__isnull=True).order_by(
-            "-is_active", "-updated_at"
-        )
-        for p in qs:
+        numbers = {k[1] for k in keys}
+        if connection.vendor == "postgresql":  # one array parameter, not thousands to bind and parse
+            qs = Person.objects.filter(
+                RawSQL(f"{Person._meta.db_table}.id_number = ANY(%s)", (sorted(numbers),), BooleanField()),  # noqa: S611 - the numbers are bound
+                merged_into__isnull=True,
+            )
+        else:
+            qs = Person.objects.filter(id_number__in=numbers, merged_into__isnull=True)
+        for p in qs.order_by("-is_active", "-updated_at"):
             found.setdefault((p.id_type, p.id_number), p)
     return found
 
