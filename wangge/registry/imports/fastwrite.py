@@ -112,8 +112,24 @@ def copy_rows(model: type[models.Model], columns: list[str], rows: list[tuple]) 
             copy.write_row(row)
 
 
+def reserve_ids(objs: list[models.Model]) -> None:
+    """PostgreSQL only: give new instances their primary keys from the table's sequence, before
+    insert() writes them (so that rows written earlier can refer to them)."""
+    if not objs:
+        return
+    meta = type(objs[0])._meta
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, meta.pk.column, len(objs)],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    for obj, pk in zip(objs, ids, strict=True):
+        obj.pk = pk
+
+
 def insert(objs: list[models.Model]) -> None:
-    """Insert new instances and set their primary keys."""
+    """Insert new instances and set their primary keys (those given by reserve_ids() are kept)."""
     if not objs:
         return
     model = type(objs[0])
@@ -124,14 +140,9 @@ def insert(objs: list[models.Model]) -> None:
     table = meta.db_table
     fields = list(meta.concrete_fields)
     quote = connection.ops.quote_name
+    reserve_ids([obj for obj in objs if obj.pk is None])
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [table, meta.pk.column, len(objs)],
-        )
-        ids = [row[0] for row in cursor.fetchall()]
-        for obj, pk in zip(objs, ids, strict=True):
-            obj.pk = pk
+        for obj in objs:
             obj._state.adding = False
             obj._state.db = connection.alias
         columns = ", ".join(quote(f.column) for f in fields)

@@ -30,7 +30,7 @@ from wangge.audit.services import jsonable as jsonable
 from wangge.core.access import Scope, user_or_none
 from wangge.org.models import Level, OrgUnit
 from wangge.registry.identity import check_document, normalise_phone
-from wangge.registry.imports.fastwrite import copy_rows, insert, update_column
+from wangge.registry.imports.fastwrite import copy_rows, insert, reserve_ids, update_column
 from wangge.registry.imports.fields import NO, YES, normalise_header, parse_choice
 from wangge.registry.models import (
     Building,
@@ -483,7 +483,8 @@ def households_at(rooms: list[Room]) -> dict[int, list[Household]]:
     return found
 
 
-def new_households(ctx: Context, rooms: list[Room]) -> dict[int, Household]:
+def new_households(ctx: Context, rooms: list[Room], *, write: bool = True) -> dict[int, Household]:
+    """A new household in each room, inserted now or (write=False) left for the caller."""
     made = []
     for r in rooms:
         h = Household(
@@ -494,7 +495,7 @@ def new_households(ctx: Context, rooms: list[Room]) -> dict[int, Household]:
         )
         h._state.fields_cache["room"] = r  # as Household(room=r) would
         made.append(h)
-    if made:
+    if made and write:
         insert(made)
     return {h.room_id: h for h in made}
 
@@ -798,7 +799,14 @@ class PeopleProcessor(Processor):
         rooms = {places.room(r).pk: places.room(r) for r in rows if places.room(r) is not None}
         existing = households_at([room for pk, room in rooms.items() if pk not in places.new_room_ids])
         households = {room_id: hs[0] for room_id, hs in existing.items()}
-        made = new_households(ctx, [room for pk, room in rooms.items() if pk not in households])
+        # On PostgreSQL foreign keys are checked at commit: new households get their ids now and
+        # go in after the people, with their heads, instead of being updated afterwards.
+        heads_first = connection.vendor == "postgresql"
+        made = new_households(
+            ctx, [room for pk, room in rooms.items() if pk not in households], write=not heads_first
+        )
+        if heads_first:
+            reserve_ids(list(made.values()))
         households.update(made)
         writer = PeopleWriter(ctx)
         heads: list[tuple[Household, Person]] = []
@@ -824,7 +832,13 @@ class PeopleProcessor(Processor):
             if hh is not None and d["relation"] == Relation.HEAD:
                 heads.append((hh, p))
         writer.flush()
-        set_heads(ctx, heads, {h.pk for h in made.values()})
+        created = {h.pk for h in made.values()}
+        if heads_first:
+            for h, p in heads:  # as set_heads() would: the first head row of a household
+                if h.pk in created and h.head_id is None:
+                    h.head = p
+            insert(list(made.values()))
+        set_heads(ctx, heads, created)
         for h in made.values():
             ctx.audit(Action.CREATE, h, after=snap(h))
         return writer.stats
