@@ -76,6 +76,22 @@ def _row_reader(model: type[models.Model]):
     return read
 
 
+@functools.cache
+def _init_plan(model: type[models.Model]) -> tuple[tuple[tuple[str, object], ...], frozenset[str]]:
+    fields = model._meta.concrete_fields
+    return tuple((f.attname, f.get_default) for f in fields), frozenset(f.attname for f in fields)
+
+
+def build(model: type[models.Model], values: dict):
+    """model(**values) for values given by attname (foreign keys as ids), built the way Django
+    builds loaded rows: positionally, the other fields from their defaults. Several times
+    cheaper than keyword arguments, which is felt over hundreds of thousands of rows."""
+    plan, names = _init_plan(model)
+    if not names.issuperset(values):
+        raise TypeError(f"{model.__name__} has no field {sorted(set(values) - names)}")
+    return model(*[values[name] if name in values else default() for name, default in plan])
+
+
 def update_column(model: type[models.Model], column: str, pairs: list[tuple[int, int | None]]) -> None:
     """Set one column of many rows in one statement: UPDATE … FROM (VALUES …)."""
     if not pairs:

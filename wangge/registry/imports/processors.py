@@ -30,7 +30,7 @@ from wangge.audit.services import jsonable as jsonable
 from wangge.core.access import Scope, user_or_none
 from wangge.org.models import Level, OrgUnit
 from wangge.registry.identity import check_document, normalise_phone
-from wangge.registry.imports.fastwrite import copy_rows, insert, reserve_ids, update_column
+from wangge.registry.imports.fastwrite import build, copy_rows, insert, reserve_ids, update_column
 from wangge.registry.imports.fields import NO, YES, normalise_header, parse_choice
 from wangge.registry.models import (
     Building,
@@ -393,6 +393,7 @@ class Places:
             for b in ctx.scope.filter(qs):
                 known[(b.grid_id, b.name)] = b
         self.buildings = {k: known[k] for k in bkeys if k in known}
+        new_buildings: set[int] = set()  # created here: they have no rooms yet
         if write and create:
             grids = {r.data["grid"].pk: r.data["grid"] for r in wanted}
             new = [
@@ -403,6 +404,7 @@ class Places:
                 insert(new)
                 for b in new:
                     self.buildings[(b.grid_id, b.name)] = known[(b.grid_id, b.name)] = b
+                    new_buildings.add(b.pk)
                     ctx.audit(Action.CREATE, b, after=snap(b))
         rkeys = set()
         for r in wanted:
@@ -410,9 +412,16 @@ class Places:
             if b is not None and r.data.get("room"):
                 rkeys.add((b.pk, r.data.get("unit", ""), r.data["room"]))
         rooms_known = ctx.room_cache
-        ask = {k for k in rkeys if k not in rooms_known}
+        ask = {k for k in rkeys if k not in rooms_known and k[0] not in new_buildings}
         if ask:
-            qs = Room.objects.filter(_keyed("building_id", "number", {(k[0], k[2]) for k in ask}))
+            pairs = sorted({(k[0], k[2]) for k in ask})
+            if connection.vendor == "postgresql":  # two array parameters instead of thousands
+                table = Room._meta.db_table
+                sql = f"({table}.building_id, {table}.number) IN (SELECT * FROM unnest(%s::bigint[], %s::text[]))"  # noqa: S608 - the table's name
+                bound = ([b for b, _n in pairs], [n for _b, n in pairs])
+                qs = Room.objects.filter(RawSQL(sql, bound, BooleanField()))  # noqa: S611 - values bound
+            else:
+                qs = Room.objects.filter(_keyed("building_id", "number", set(pairs)))
             by_pk = {b.pk: b for b in self.buildings.values()}
             for room in qs.select_related(None):
                 room.building = by_pk[room.building_id]  # every room found is of a building found
@@ -422,7 +431,16 @@ class Places:
             by_pk = {b.pk: b for b in self.buildings.values()}
             new_rooms = []
             for b, u, n in sorted(rkeys - set(self.rooms)):
-                room = Room(building_id=b, unit_label=u, number=n, floor=floor_of(n), path=by_pk[b].path)
+                room = build(
+                    Room,
+                    {
+                        "building_id": b,
+                        "unit_label": u,
+                        "number": n,
+                        "floor": floor_of(n),
+                        "path": by_pk[b].path,
+                    },
+                )
                 room._state.fields_cache["building"] = by_pk[b]  # as Room(building=…) would
                 new_rooms.append(room)
             if new_rooms:
@@ -487,11 +505,14 @@ def new_households(ctx: Context, rooms: list[Room], *, write: bool = True) -> di
     """A new household in each room, inserted now or (write=False) left for the caller."""
     made = []
     for r in rooms:
-        h = Household(
-            room_id=r.pk,
-            path=r.path,
-            address=address_of(r.building, r.unit_label, r.number),
-            created_at=ctx.now,
+        h = build(
+            Household,
+            {
+                "room_id": r.pk,
+                "path": r.path,
+                "address": address_of(r.building, r.unit_label, r.number),
+                "created_at": ctx.now,
+            },
         )
         h._state.fields_cache["room"] = r  # as Household(room=r) would
         made.append(h)
@@ -661,31 +682,38 @@ class PeopleWriter:
 
     def create(self, *, checked, name: str, grid: OrgUnit, household: Household | None, **values) -> Person:
         # Foreign keys by their ids, with the objects cached as assigning them would (the
-        # descriptors' checks cost more than the rest of the instance).
-        p = Person(
-            name=name,
-            name_initials=initials(name),
-            id_type=checked.id_type,
-            id_number=checked.number,
-            id_warning=checked.warning,
-            sex=checked.sex,
-            birth_date=checked.birth_date,
-            household_id=household.pk if household is not None else None,
-            grid_id=grid.pk,
-            path=household.path if household else grid.path,
-            created_at=self.ctx.now,
-            **{k: v for k, v in values.items() if v not in (None, "")},
-        )
+        # descriptors' checks cost more than the rest of the instance); built positionally.
+        fields = {
+            "name": name,
+            "name_initials": initials(name),
+            "id_type": checked.id_type,
+            "id_number": checked.number,
+            "id_warning": checked.warning,
+            "sex": checked.sex,
+            "birth_date": checked.birth_date,
+            "household_id": household.pk if household is not None else None,
+            "grid_id": grid.pk,
+            "path": household.path if household else grid.path,
+            "created_at": self.ctx.now,
+        }
+        extra = {k: v for k, v in values.items() if v not in (None, "")}
+        if not fields.keys().isdisjoint(extra):
+            raise TypeError(f"create() got values twice: {sorted(fields.keys() & extra.keys())}")
+        fields.update(extra)
+        p = build(Person, fields)
         cached = p._state.fields_cache
         cached["household"], cached["grid"] = household, grid
         user = self.ctx.user
-        m = PersonMove(
-            person_id=None,  # set from the person when written
-            to_household_id=p.household_id,
-            to_path=p.path,
-            kind="arrive",
-            at=self.ctx.now,
-            actor_id=user.pk if user is not None else None,
+        m = build(
+            PersonMove,
+            {
+                "person_id": None,  # set from the person when written
+                "to_household_id": p.household_id,
+                "to_path": p.path,
+                "kind": "arrive",
+                "at": self.ctx.now,
+                "actor_id": user.pk if user is not None else None,
+            },
         )
         cached = m._state.fields_cache
         cached["person"], cached["to_household"], cached["actor"] = p, household, user
