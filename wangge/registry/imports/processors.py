@@ -810,6 +810,7 @@ class PeopleProcessor(Processor):
         if not e:
             c = d["checked"]
             self.once((c.id_type, c.number), row, _("This ID number is already on row %(row)s of this file."))
+            initials(d["name"])  # cached for PeopleWriter.create(): computed here, in the reading thread
 
     def run_chunk(self, rows, *, write):
         ctx = self.ctx
