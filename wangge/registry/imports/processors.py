@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import functools
 import json
+import operator
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +22,8 @@ from django.db import connection
 from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
 from django.db.models.fields.files import FieldFile
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+from django.db.models.query_utils import DeferredAttribute
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -318,11 +321,31 @@ def _snapshot_fields(model: type) -> tuple[str, ...]:
 _PLAIN = frozenset({str, int, float, bool, type(None)})
 
 
+_PLAIN_DESCRIPTORS = (DeferredAttribute, ForeignKeyDeferredAttribute)  # not FileDescriptor, a subclass
+
+
+@functools.cache
+def _snapshot_reader(model: type):
+    """Reads the snapshot's values straight from the instance's __dict__ when every field is a
+    plain attribute there (no file or other descriptor of its own), else None."""
+    fields = [f for f in model._meta.concrete_fields if f.name not in NEVER_AUDITED]
+    if len(fields) < 2 or not all(f.descriptor_class in _PLAIN_DESCRIPTORS for f in fields):
+        return None
+    return operator.itemgetter(*[f.attname for f in fields])
+
+
 def snap(obj: Any) -> dict:
     """What audit.snapshot records (field values by attname, JSON-ready), files as their names."""
     data = {}
-    for attname in _snapshot_fields(type(obj)):
-        value = getattr(obj, attname)
+    names = _snapshot_fields(type(obj))
+    read = _snapshot_reader(type(obj))
+    try:
+        values = read(obj.__dict__) if read is not None else None
+    except KeyError:  # a deferred field: loaded by getattr
+        values = None
+    if values is None:
+        values = [getattr(obj, attname) for attname in names]
+    for attname, value in zip(names, values, strict=True):
         if type(value) in _PLAIN:  # most values: nothing to convert
             pass
         elif isinstance(value, datetime.date):  # datetimes too
