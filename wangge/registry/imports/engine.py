@@ -11,8 +11,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import queue
 import tempfile
-from collections.abc import Iterator, Sequence
+import threading
+from collections.abc import Callable, Generator, Iterator, Sequence
 from typing import Any
 
 import xlsxwriter
@@ -320,8 +322,55 @@ class ErrorBook:
                 os.unlink(self.tmp.name)
 
 
-def _chunks(job: ImportJob, table, processor) -> Iterator[tuple[list[Row], list[Row]]]:
-    """(rows that passed the row checks, every row) per chunk, in file order."""
+def _chunks(job: ImportJob, table, processor) -> Generator[tuple[list[Row], list[Row]], None, None]:
+    """(rows that passed the row checks, every row) per chunk, in file order. The next chunk is
+    read and checked in a second thread while the database writes the last one."""
+    return _ahead(lambda: _checked_chunks(job, table, processor))
+
+
+def _ahead(make: Callable[[], Iterator[Any]]) -> Generator[Any, None, None]:
+    """The items of make(), produced one ahead by a worker thread (in the caller's language).
+    The worker must not query the database: its connection would be another transaction."""
+    ready: queue.Queue = queue.Queue(maxsize=1)
+    stop = threading.Event()
+    language = translation.get_language()
+
+    def put(item: tuple) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def work() -> None:
+        try:
+            with translation.override(language):
+                for item in make():
+                    if not put(("item", item)):
+                        return
+            put(("done", None))
+        except BaseException as exc:  # handed to the consumer, raised there
+            put(("error", exc))
+
+    worker = threading.Thread(target=work, name="import-reader", daemon=True)
+    worker.start()
+    try:
+        while True:
+            kind, value = ready.get()
+            if kind == "item":
+                yield value
+            elif kind == "error":
+                raise value
+            else:
+                return
+    finally:
+        stop.set()
+        worker.join()
+
+
+def _checked_chunks(job: ImportJob, table, processor) -> Iterator[tuple[list[Row], list[Row]]]:
     mapping = {k: int(v) for k, v in job.mapping.get("fields", {}).items()}
     # Text of a column that also holds certainly mangled numbers: a zero-tailed ID is refused too.
     suspect = [c for c in job.mapping.get("mangled_columns", []) if c in mapping.values()]
@@ -403,8 +452,9 @@ def run_import(job: ImportJob) -> ImportJob:
 def _valid_rows(job, table, processor, ctx) -> ImportJob:
     book = ErrorBook(table.headers)
     stats, processed, bad, warned = Stats(), 0, 0, 0
+    chunks = _chunks(job, table, processor)
     try:
-        for good, batch in _chunks(job, table, processor):
+        for good, batch in chunks:
             try:
                 with transaction.atomic():
                     chunk_stats = processor.run_chunk(good, write=True)
@@ -438,6 +488,7 @@ def _valid_rows(job, table, processor, ctx) -> ImportJob:
             _progress(job, processed, stats, bad)
         book.save_to(job)
     except BaseException:
+        chunks.close()  # stops the reading thread now
         book.discard()
         raise
     message = _(
@@ -477,8 +528,9 @@ def _with_warnings(message: str, warned: int) -> str:
 def _all_or_nothing(job, table, processor, ctx) -> ImportJob:
     book = ErrorBook(table.headers)
     processed, bad = 0, 0
+    chunks = _chunks(job, table, processor)
     try:
-        for good, batch in _chunks(job, table, processor):
+        for good, batch in chunks:
             processor.run_chunk(good, write=False)
             for r in batch:
                 bad += bool(r.errors)
@@ -496,6 +548,7 @@ def _all_or_nothing(job, table, processor, ctx) -> ImportJob:
             return _finish(job, ImportStatus.REJECTED, message, Stats(), bad, processed)
         book.discard()
     except BaseException:
+        chunks.close()  # stops the reading thread now
         book.discard()
         raise
     processor.reset()

@@ -11,11 +11,17 @@ from __future__ import annotations
 
 import datetime
 import functools
+import json
+import operator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q
+from django.db import connection
+from django.db.models import BooleanField, Q
+from django.db.models.expressions import RawSQL
 from django.db.models.fields.files import FieldFile
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+from django.db.models.query_utils import DeferredAttribute
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,7 +30,7 @@ from wangge.audit.services import NEVER_AUDITED
 from wangge.audit.services import jsonable as jsonable
 from wangge.core.access import Scope, user_or_none
 from wangge.org.models import Level, OrgUnit
-from wangge.registry.imports.fastwrite import insert, update_column
+from wangge.registry.imports.fastwrite import build, copy_rows, insert, reserve_ids, update_column
 from wangge.registry.imports.fields import normalise_header
 from wangge.registry.imports.values import choice as choice  # the value parsers, importable from here too
 from wangge.registry.imports.values import document as document
@@ -95,7 +101,7 @@ class Context:
             for key in {normalise_header(g.code), normalise_header(g.name)}:
                 self.grids_by_key.setdefault(key, []).append(g)
         self.only_grid = grids[0] if len(grids) == 1 else None
-        self.audit_rows: list[AuditEvent] = []
+        self.audit_rows: list[tuple] = []  # see audit()
         self.now = timezone.now()
         # Places already seen in this import (they repeat from chunk to chunk).
         self.building_cache: dict[tuple, Building] = {}
@@ -132,29 +138,77 @@ class Context:
         return self.scope.covers_path(path)
 
     def audit(self, action: str, obj: Any, *, before: dict | None = None, after: dict | None = None) -> None:
+        # The event's varying columns only; flush() adds the shared ones and writes them.
         self.audit_rows.append(
-            AuditEvent(
-                at=self.now,
-                actor=self.user,
-                actor_name=self.actor_name,
-                action=action,
-                model=obj._meta.label_lower,
-                object_id=str(obj.pk),
-                object_repr=str(obj)[:200],
-                path=getattr(obj, "path", "") or "",
-                before=before,
-                after=after,
-                channel="import",
-                request_id=self.job_ref,
+            (
+                action,
+                obj._meta.label_lower,
+                str(obj.pk),
+                str(obj)[:200],
+                getattr(obj, "path", "") or "",
+                before,
+                after,
             )
         )
 
     def flush(self) -> None:
         if self.audit_rows:
-            insert(self.audit_rows)
+            write_audit(self, self.audit_rows)
         self.audit_rows = []
         if len(self.room_cache) > CACHE_LIMIT:
             self.room_cache.clear()
+
+
+AUDIT_COLUMNS = ["at", "actor_id", "actor_name", "action", "model", "object_id", "object_repr", "path",
+                 "before", "after", "channel", "request_id"]  # fmt: skip
+
+
+def write_audit(ctx: Context, rows: list[tuple]) -> None:
+    """The audit rows of ctx.audit(): with COPY on PostgreSQL (no model instances), else bulk_create."""
+    actor_id = ctx.user.pk if ctx.user is not None else None
+    if connection.vendor != "postgresql":
+        AuditEvent.objects.bulk_create(
+            [
+                AuditEvent(
+                    at=ctx.now,
+                    actor=ctx.user,
+                    actor_name=ctx.actor_name,
+                    action=action,
+                    model=model,
+                    object_id=object_id,
+                    object_repr=object_repr,
+                    path=path,
+                    before=before,
+                    after=after,
+                    channel="import",
+                    request_id=ctx.job_ref,
+                )
+                for action, model, object_id, object_repr, path, before, after in rows
+            ],
+            batch_size=1000,
+        )
+        return
+    dumps = json.JSONEncoder(ensure_ascii=False).encode  # as the JSONField (no encoder) writes it
+    shared = (ctx.now, actor_id, ctx.actor_name)
+    tail = ("import", ctx.job_ref)
+    copy_rows(
+        AuditEvent,
+        AUDIT_COLUMNS,
+        [
+            (
+                *shared,
+                action,
+                model,
+                object_id,
+                object_repr,
+                path,
+                None if before is None else dumps(before),
+                None if after is None else dumps(after),
+                *tail,
+            )
+            for action, model, object_id, object_repr, path, before, after in rows
+        ],
+    )
 
 
 @functools.cache
@@ -162,12 +216,37 @@ def _snapshot_fields(model: type) -> tuple[str, ...]:
     return tuple(f.attname for f in model._meta.concrete_fields if f.name not in NEVER_AUDITED)
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
+_PLAIN_DESCRIPTORS = (DeferredAttribute, ForeignKeyDeferredAttribute)  # not FileDescriptor, a subclass
+
+
+@functools.cache
+def _snapshot_reader(model: type):
+    """Reads the snapshot's values straight from the instance's __dict__ when every field is a
+    plain attribute there (no file or other descriptor of its own), else None."""
+    fields = [f for f in model._meta.concrete_fields if f.name not in NEVER_AUDITED]
+    if len(fields) < 2 or not all(f.descriptor_class in _PLAIN_DESCRIPTORS for f in fields):
+        return None
+    return operator.itemgetter(*[f.attname for f in fields])
+
+
 def snap(obj: Any) -> dict:
     """What audit.snapshot records (field values by attname, JSON-ready), files as their names."""
     data = {}
-    for attname in _snapshot_fields(type(obj)):
-        value = getattr(obj, attname)
-        if isinstance(value, datetime.date):  # datetimes too
+    names = _snapshot_fields(type(obj))
+    read = _snapshot_reader(type(obj))
+    try:
+        values = read(obj.__dict__) if read is not None else None
+    except KeyError:  # a deferred field: loaded by getattr
+        values = None
+    if values is None:
+        values = [getattr(obj, attname) for attname in names]
+    for attname, value in zip(names, values, strict=True):
+        if type(value) in _PLAIN:  # most values: nothing to convert
+            pass
+        elif isinstance(value, datetime.date):  # datetimes too
             value = value.isoformat()
         elif isinstance(value, FieldFile):
             value = value.name or ""
@@ -224,6 +303,7 @@ class Places:
         self.ctx = ctx
         self.buildings: dict[tuple, Building] = {}
         self.rooms: dict[tuple, Room] = {}
+        self.new_room_ids: set[int] = set()  # rooms created here: no household is there yet
         self.find_grids(rows)
         wanted = [r for r in rows if not r.errors and r.data.get("grid") and r.data.get("building")]
         bkeys = {(r.data["grid"].pk, r.data["building"]) for r in wanted}
@@ -234,6 +314,7 @@ class Places:
             for b in ctx.scope.filter(qs):
                 known[(b.grid_id, b.name)] = b
         self.buildings = {k: known[k] for k in bkeys if k in known}
+        new_buildings: set[int] = set()  # created here: they have no rooms yet
         if write and create:
             grids = {r.data["grid"].pk: r.data["grid"] for r in wanted}
             new = [
@@ -244,6 +325,7 @@ class Places:
                 insert(new)
                 for b in new:
                     self.buildings[(b.grid_id, b.name)] = known[(b.grid_id, b.name)] = b
+                    new_buildings.add(b.pk)
                     ctx.audit(Action.CREATE, b, after=snap(b))
         rkeys = set()
         for r in wanted:
@@ -251,9 +333,16 @@ class Places:
             if b is not None and r.data.get("room"):
                 rkeys.add((b.pk, r.data.get("unit", ""), r.data["room"]))
         rooms_known = ctx.room_cache
-        ask = {k for k in rkeys if k not in rooms_known}
+        ask = {k for k in rkeys if k not in rooms_known and k[0] not in new_buildings}
         if ask:
-            qs = Room.objects.filter(_keyed("building_id", "number", {(k[0], k[2]) for k in ask}))
+            pairs = sorted({(k[0], k[2]) for k in ask})
+            if connection.vendor == "postgresql":  # two array parameters instead of thousands
+                table = Room._meta.db_table
+                sql = f"({table}.building_id, {table}.number) IN (SELECT * FROM unnest(%s::bigint[], %s::text[]))"  # noqa: S608 - the table's name
+                bound = ([b for b, _n in pairs], [n for _b, n in pairs])
+                qs = Room.objects.filter(RawSQL(sql, bound, BooleanField()))  # noqa: S611 - values bound
+            else:
+                qs = Room.objects.filter(_keyed("building_id", "number", set(pairs)))
             by_pk = {b.pk: b for b in self.buildings.values()}
             for room in qs.select_related(None):
                 room.building = by_pk[room.building_id]  # every room found is of a building found
@@ -261,15 +350,26 @@ class Places:
         self.rooms = {k: rooms_known[k] for k in rkeys if k in rooms_known}
         if write and create:
             by_pk = {b.pk: b for b in self.buildings.values()}
-            new_rooms = [
-                Room(building=by_pk[b], unit_label=u, number=n, floor=floor_of(n), path=by_pk[b].path)
-                for b, u, n in sorted(rkeys - set(self.rooms))
-            ]
+            new_rooms = []
+            for b, u, n in sorted(rkeys - set(self.rooms)):
+                room = build(
+                    Room,
+                    {
+                        "building_id": b,
+                        "unit_label": u,
+                        "number": n,
+                        "floor": floor_of(n),
+                        "path": by_pk[b].path,
+                    },
+                )
+                room._state.fields_cache["building"] = by_pk[b]  # as Room(building=…) would
+                new_rooms.append(room)
             if new_rooms:
                 insert(new_rooms)
                 for room in new_rooms:
                     key = (room.building_id, room.unit_label, room.number)
                     self.rooms[key] = rooms_known[key] = room
+                    self.new_room_ids.add(room.pk)
                     ctx.audit(Action.CREATE, room, after=snap(room))
 
     def find_grids(self, rows: list[Row]) -> None:
@@ -322,14 +422,22 @@ def households_at(rooms: list[Room]) -> dict[int, list[Household]]:
     return found
 
 
-def new_households(ctx: Context, rooms: list[Room]) -> dict[int, Household]:
-    made = [
-        Household(
-            room=r, path=r.path, address=address_of(r.building, r.unit_label, r.number), created_at=ctx.now
+def new_households(ctx: Context, rooms: list[Room], *, write: bool = True) -> dict[int, Household]:
+    """A new household in each room, inserted now or (write=False) left for the caller."""
+    made = []
+    for r in rooms:
+        h = build(
+            Household,
+            {
+                "room_id": r.pk,
+                "path": r.path,
+                "address": address_of(r.building, r.unit_label, r.number),
+                "created_at": ctx.now,
+            },
         )
-        for r in rooms
-    ]
-    if made:
+        h._state.fields_cache["room"] = r  # as Household(room=r) would
+        made.append(h)
+    if made and write:
         insert(made)
     return {h.room_id: h for h in made}
 
@@ -339,10 +447,15 @@ def existing_people(keys: set[tuple[str, str]]) -> dict[tuple[str, str], Person]
     to keep one person one record; callers reveal nothing outside the actor's scope)."""
     found: dict[tuple[str, str], Person] = {}
     if keys:
-        qs = Person.objects.filter(id_number__in={k[1] for k in keys}, merged_into__isnull=True).order_by(
-            "-is_active", "-updated_at"
-        )
-        for p in qs:
+        numbers = {k[1] for k in keys}
+        if connection.vendor == "postgresql":  # one array parameter, not thousands to bind and parse
+            qs = Person.objects.filter(
+                RawSQL(f"{Person._meta.db_table}.id_number = ANY(%s)", (sorted(numbers),), BooleanField()),  # noqa: S611 - the numbers are bound
+                merged_into__isnull=True,
+            )
+        else:
+            qs = Person.objects.filter(id_number__in=numbers, merged_into__isnull=True)
+        for p in qs.order_by("-is_active", "-updated_at"):
             found.setdefault((p.id_type, p.id_number), p)
     return found
 
@@ -489,31 +602,44 @@ class PeopleWriter:
         self.stats = Stats()
 
     def create(self, *, checked, name: str, grid: OrgUnit, household: Household | None, **values) -> Person:
-        p = Person(
-            name=name,
-            name_initials=initials(name),
-            id_type=checked.id_type,
-            id_number=checked.number,
-            id_warning=checked.warning,
-            sex=checked.sex,
-            birth_date=checked.birth_date,
-            household=household,
-            grid=grid,
-            path=household.path if household else grid.path,
-            created_at=self.ctx.now,
-            **{k: v for k, v in values.items() if v not in (None, "")},
+        # Foreign keys by their ids, with the objects cached as assigning them would (the
+        # descriptors' checks cost more than the rest of the instance); built positionally.
+        fields = {
+            "name": name,
+            "name_initials": initials(name),
+            "id_type": checked.id_type,
+            "id_number": checked.number,
+            "id_warning": checked.warning,
+            "sex": checked.sex,
+            "birth_date": checked.birth_date,
+            "household_id": household.pk if household is not None else None,
+            "grid_id": grid.pk,
+            "path": household.path if household else grid.path,
+            "created_at": self.ctx.now,
+        }
+        extra = {k: v for k, v in values.items() if v not in (None, "")}
+        if not fields.keys().isdisjoint(extra):
+            raise TypeError(f"create() got values twice: {sorted(fields.keys() & extra.keys())}")
+        fields.update(extra)
+        p = build(Person, fields)
+        cached = p._state.fields_cache
+        cached["household"], cached["grid"] = household, grid
+        user = self.ctx.user
+        m = build(
+            PersonMove,
+            {
+                "person_id": None,  # set from the person when written
+                "to_household_id": p.household_id,
+                "to_path": p.path,
+                "kind": "arrive",
+                "at": self.ctx.now,
+                "actor_id": user.pk if user is not None else None,
+            },
         )
+        cached = m._state.fields_cache
+        cached["person"], cached["to_household"], cached["actor"] = p, household, user
         self.new.append(p)
-        self.moves.append(
-            PersonMove(
-                person=p,
-                to_household=household,
-                to_path=p.path,
-                kind="arrive",
-                at=self.ctx.now,
-                actor=self.ctx.user,
-            )
-        )
+        self.moves.append(m)
         return p
 
     def change(
@@ -605,6 +731,7 @@ class PeopleProcessor(Processor):
         if not e:
             c = d["checked"]
             self.once((c.id_type, c.number), row, _("This ID number is already on row %(row)s of this file."))
+            initials(d["name"])  # cached for PeopleWriter.create(): computed here, in the reading thread
 
     def run_chunk(self, rows, *, write):
         ctx = self.ctx
@@ -620,9 +747,16 @@ class PeopleProcessor(Processor):
         places = Places(ctx, rows, write=True, create=True, kind=BuildingKind.RESIDENTIAL)
         rows = [r for r in rows if not r.errors]
         rooms = {places.room(r).pk: places.room(r) for r in rows if places.room(r) is not None}
-        existing = households_at(list(rooms.values()))
+        existing = households_at([room for pk, room in rooms.items() if pk not in places.new_room_ids])
         households = {room_id: hs[0] for room_id, hs in existing.items()}
-        made = new_households(ctx, [room for pk, room in rooms.items() if pk not in households])
+        # On PostgreSQL foreign keys are checked at commit: new households get their ids now and
+        # go in after the people, with their heads, instead of being updated afterwards.
+        heads_first = connection.vendor == "postgresql"
+        made = new_households(
+            ctx, [room for pk, room in rooms.items() if pk not in households], write=not heads_first
+        )
+        if heads_first:
+            reserve_ids(list(made.values()))
         households.update(made)
         writer = PeopleWriter(ctx)
         heads: list[tuple[Household, Person]] = []
@@ -648,7 +782,13 @@ class PeopleProcessor(Processor):
             if hh is not None and d["relation"] == Relation.HEAD:
                 heads.append((hh, p))
         writer.flush()
-        set_heads(ctx, heads, {h.pk for h in made.values()})
+        created = {h.pk for h in made.values()}
+        if heads_first:
+            for h, p in heads:  # as set_heads() would: the first head row of a household
+                if h.pk in created and h.head_id is None:
+                    h.head = p
+            insert(list(made.values()))
+        set_heads(ctx, heads, created)
         for h in made.values():
             ctx.audit(Action.CREATE, h, after=snap(h))
         return writer.stats

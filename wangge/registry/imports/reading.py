@@ -158,6 +158,7 @@ class Table:
     sheet_names: list[str] = field(default_factory=list)
     needs: tuple[str, ...] = ()  # field keys a header row must name
     min_fields: int = 2
+    _sheet: Any = field(default=None, repr=False)  # parsed once: header search, count and rows share it
 
     def _raw_rows(self) -> Iterator[list]:
         self.raw.seek(0)
@@ -172,9 +173,11 @@ class Table:
             return
         from python_calamine import CalamineError
 
-        book = _book(self.raw)
+        book = _book(self.raw) if self._sheet is None else None
         try:
-            sheet = book.get_sheet_by_name(self.sheet) if self.sheet else book.get_sheet_by_index(0)
+            if self._sheet is None:
+                self._sheet = book.get_sheet_by_name(self.sheet) if self.sheet else book.get_sheet_by_index(0)
+            sheet = self._sheet
             ranges = sheet.merged_cell_ranges or []  # None for ods and xlsb
             rows = sheet.iter_rows()
             if ranges:
@@ -226,7 +229,16 @@ class Table:
             yield number, cells
 
     def count(self) -> int:
-        return sum(1 for _ in self.rows())
+        """The number of rows rows() yields, without converting every cell: a row counts when a
+        cell of it, within the header's width, is neither empty nor blank text."""
+        width = len(self.headers)
+        total = 0
+        for number, row in enumerate(self._raw_rows(), start=1):
+            if number > self.header_row and any(
+                c is not None and (not isinstance(c, str) or c.strip()) for c in row[:width]
+            ):
+                total += 1
+        return total
 
     def scan(self, columns: Sequence[int] = ()) -> tuple[int, list[int]]:
         """(the number of data rows, those of `columns` that hold a number certainly mangled by a
