@@ -9,6 +9,7 @@ from django.urls import reverse
 from stdnum.cn import ric
 
 from tests.factories import make_user
+from tests.factories.reveal import revealed
 from wangge.audit.models import Action, AuditEvent
 from wangge.core.access import SYSTEM
 from wangge.registry import services
@@ -73,9 +74,13 @@ def test_people_list_is_scoped_and_masked_per_permission(world, town, worker_a, 
     assert "张海婷" in text and "李四" in text
     assert "王五" not in text and "乙网格" not in text
     assert MASKED_A in text and ID_A not in text  # no REGISTRY_VIEW_IDS
-    assert PHONE in text  # grid workers may see phones
-    text = client_for(grid_leader_a).get(reverse("registry:people")).content.decode()
-    assert ID_A in text and PHONE in text
+    worker = client_for(worker_a)
+    assert PHONE not in text and PHONE in revealed(worker, text)  # grid workers may see phones
+    leader = client_for(grid_leader_a)
+    text = leader.get(reverse("registry:people")).content.decode()
+    assert ID_A not in text and PHONE not in text  # masked for every role, revealed on demand
+    shown = revealed(leader, text)
+    assert ID_A in shown and PHONE in shown
 
 
 def test_people_list_masks_phones_without_the_permission(world, town):
@@ -134,10 +139,11 @@ def test_people_list_queries_do_not_grow_with_rows(world, town, grid_leader_a):
 
 def test_person_detail_is_audited_and_shows_history(world, town, grid_leader_a):
     zht = town["zht"]
-    response = client_for(grid_leader_a).get(reverse("registry:person_detail", kwargs={"person_id": zht.pk}))
+    leader = client_for(grid_leader_a)
+    response = leader.get(reverse("registry:person_detail", kwargs={"person_id": zht.pk}))
     text = response.content.decode()
     assert response.status_code == 200
-    assert ID_A in text and "李四" in text  # the household's other member
+    assert ID_A not in text and ID_A in revealed(leader, text) and "李四" in text
     assert 'data-testid="moves-table"' in text
     assert AuditEvent.objects.filter(
         action=Action.VIEW, model="registry.person", object_id=str(zht.pk), actor=grid_leader_a

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from tests.factories import make_user
 from tests.factories import testing_rid as rid
+from tests.factories.reveal import revealed
 from wangge.audit.models import AuditEvent
 from wangge.registry.models import Person, ResidentStatus
 from wangge.screening.intake import lists as imports
@@ -210,8 +211,9 @@ def test_list_masks_ids_unless_the_role_allows(screening, world):
             arrival_date=yesterday(),
         ),
     )
-    leader = client_for(screening.grid_leader).get("/screening/records/").content.decode()
-    assert person.id_number in leader
+    leader_client = client_for(screening.grid_leader)
+    leader = leader_client.get("/screening/records/").content.decode()
+    assert person.id_number not in leader and person.id_number in revealed(leader_client, leader)
     worker = make_user("screen_worker", world.grid_a, "grid_worker")
     body = client_for(worker).get("/screening/records/").content.decode()
     assert person.name in body and person.id_number not in body and person.id_number[-4:] in body
@@ -243,8 +245,9 @@ def test_record_detail_is_audited_and_scoped(screening, world):
             name=person.name, id_number=person.id_number, came_from="北京市朝阳区", arrival_date=yesterday()
         ),
     )
-    r = client_for(screening.grid_leader).get(f"/screening/records/{outcome.record.pk}/")
-    assert r.status_code == 200 and person.id_number in r.content.decode()
+    leader = client_for(screening.grid_leader)
+    r = leader.get(f"/screening/records/{outcome.record.pk}/")
+    assert r.status_code == 200 and person.id_number in revealed(leader, r.content.decode())
     assert AuditEvent.objects.filter(
         action="view",
         model__icontains="screeningrecord",

@@ -13,6 +13,7 @@ from django.utils import timezone
 from python_calamine import CalamineWorkbook
 
 from tests.factories import make_user
+from tests.factories.reveal import revealed
 from wangge.audit.models import AuditEvent
 from wangge.registry.codes.services import make_token
 from wangge.testing import counters
@@ -225,8 +226,8 @@ def test_untested_list_leaves_out_the_sampled_and_the_exempt(client, sampled, wo
     body = response.content.decode()
     for p in t.people_a[:7]:
         assert p.name not in body
-    # Grid workers may call: full numbers as tel: links.
-    assert f'href="tel:{t.people_a[7].phone}"' in body
+    # Grid workers may call: the number is revealed on demand as a tel: link (audited).
+    assert f'href="tel:{t.people_a[7].phone}"' in revealed(client, body)
 
     exempt_page = client.get(reverse("testing:untested", kwargs={"round_id": t.round.pk}), {"list": "exempt"})
     assert {d.person_id for d in exempt_page.context["page_obj"].object_list} == {
