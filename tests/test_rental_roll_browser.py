@@ -127,5 +127,14 @@ def test_a_cadre_imports_a_roll_and_places_its_houses_on_a_phone(world, live_ser
         text = page.inner_text("main")
         assert "王小明" in text and "李娜" in text
         assert rid(2, "19950505") not in text  # masked for the cadre
+        assert rid(1, "19600101") not in text  # the landlord's too, until asked for
+        page.locator("[data-testid=landlord] button.reveal").first.click()
+        page.wait_for_selector("[data-testid=landlord] .revealed")
+        assert rid(1, "19600101") in page.inner_text("[data-testid=landlord]")
         screenshot(page, "roll-rental-phone")
     assert Rental.objects.get(building__name="8组5号").building.grid == world.grid_b
+    from wangge.audit.models import AuditEvent
+
+    assert AuditEvent.objects.filter(
+        action="view", object_repr__startswith="id ", actor__username="cadre_phone"
+    ).exists()
