@@ -123,6 +123,7 @@ def copy_floor(rows: list[dict]) -> float:
     from wangge.demo.registry_builder import PERSON_COLUMNS, copy_text
     from wangge.registry.identity import check_resident_id
     from wangge.registry.services import initials
+    from wangge.registry.shortcode import new_short_code
 
     status = {"户籍": "registered", "流动人口": "migrant", "租户": "tenant"}
     cols = [c for c in PERSON_COLUMNS if c != "id"]
@@ -133,7 +134,8 @@ def copy_floor(rows: list[dict]) -> float:
         checked = check_resident_id(r["id_number"])
         out.append((r["name"], initials(r["name"]), "resident_id", checked.number, checked.warning, checked.sex,
                     checked.birth_date, r["phone"], status[r["status"]], r["hukou"], "", r["employer"],
-                    r["arrival"], None, None, "", r["grid_id"], r["path"], True, 1, None, now, now))  # fmt: skip
+                    r["arrival"], None, None, "", r["grid_id"], r["path"], True, 1, new_short_code(), None, now,
+                    now))  # fmt: skip
     text = copy_text(out)
     with transaction.atomic(), connection.cursor() as cur:
         with cur.cursor.copy(f"COPY registry_person ({', '.join(cols)}) FROM STDIN") as copy:

@@ -108,6 +108,7 @@ def copy_floor(people: list[tuple[str, str]], grid_id: int, path: str) -> float:
     from wangge.demo.registry_builder import PERSON_COLUMNS, copy_text
     from wangge.registry.identity import check_resident_id
     from wangge.registry.services import initials
+    from wangge.registry.shortcode import new_short_code
 
     cols = [c for c in PERSON_COLUMNS if c != "id"]
     now = timezone.now()
@@ -117,7 +118,7 @@ def copy_floor(people: list[tuple[str, str]], grid_id: int, path: str) -> float:
         checked = check_resident_id(number)
         out.append((name, initials(name), "resident_id", checked.number, checked.warning, checked.sex,
                     checked.birth_date, "", "tenant", "", "", "", None, None, None, "", grid_id, path,
-                    True, 1, None, now, now))  # fmt: skip
+                    True, 1, new_short_code(), None, now, now))  # fmt: skip
     text = copy_text(out)
     with transaction.atomic(), connection.cursor() as cur:
         with cur.cursor.copy(f"COPY registry_person ({', '.join(cols)}) FROM STDIN") as copy:
