@@ -251,7 +251,10 @@ class TestingDemo:
         )
         if not tubes:
             return
-        positive = next((t for t in tubes if t.site.name.startswith("冢刘村") and t.filled >= 8), tubes[0])
+        # The positive pool is one the lab received: a result for a tube still on the way is refused.
+        received = results.received_boxes({t.box_id for t in tubes if t.box_id})
+        at_lab = [t for t in tubes if t.box_id in received] or tubes
+        positive = next((t for t in at_lab if t.site.name.startswith("冢刘村") and t.filled >= 8), at_lab[0])
         rows = [
             results.ResultRow(
                 barcode=t.barcode,
