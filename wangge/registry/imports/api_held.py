@@ -67,7 +67,7 @@ def _village(request, village_id: int) -> OrgUnit:
 def _placed(result) -> dict:
     return {
         "placed": result.placed,
-        "requeued": getattr(result, "requeued", 0),
+        "requeued": result.requeued,
         "errors": [{"id": h.pk, "error": e} for h, e in result.errors],
     }
 

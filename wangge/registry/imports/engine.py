@@ -421,9 +421,9 @@ def run_import(job: ImportJob) -> ImportJob:
         scope = scope_of(actor)
         if scope.is_empty or not has_permission(actor, REGISTRY_IMPORT):
             return _finish(job, ImportStatus.FAILED, _("Your account may no longer import."), Stats(), 0)
-        ctx = Context(actor=actor, scope=scope, job_ref=f"import-{job.pk}")
-        ctx.unit = job.scope_unit  # type: ignore[attr-defined]
-        ctx.job_id = job.pk  # type: ignore[attr-defined]
+        ctx = Context(
+            actor=actor, scope=scope, job_ref=f"import-{job.pk}", unit=job.scope_unit, job_id=job.pk
+        )
         if not scope.covers_path(job.scope_unit.path):
             return _finish(job, ImportStatus.FAILED, _("Your account may no longer import."), Stats(), 0)
         processor = PROCESSORS[job.kind](ctx)

@@ -32,6 +32,7 @@ from wangge.registry.places.addressing import normalise_street
 class PlaceResult:
     placed: int = 0
     errors: list[tuple[HeldRow, str]] = field(default_factory=list)
+    requeued: int = 0  # placed, but the tenant now waits as a transfer
 
 
 # --- reads -------------------------------------------------------------------------------------
@@ -115,9 +116,7 @@ def _replay(actor: Actor, village: OrgUnit, held: list[HeldRow], *, grid=None, c
     result = PlaceResult()
     if not held:
         return result
-    ctx = Context(actor=actor, scope=scope_of(actor), job_ref=f"held-{village.pk}")
-    ctx.unit = village  # type: ignore[attr-defined]
-    ctx.job_id = None  # type: ignore[attr-defined]
+    ctx = Context(actor=actor, scope=scope_of(actor), job_ref=f"held-{village.pk}", unit=village)
     processor = RollProcessor(ctx)
     processor.forced_grid = grid
     processor.confirm_transfers = confirm
@@ -145,7 +144,7 @@ def _replay(actor: Actor, village: OrgUnit, held: list[HeldRow], *, grid=None, c
         )
         result.placed += 1
     ctx.flush()
-    result.requeued = requeued  # type: ignore[attr-defined]
+    result.requeued = requeued
     return result
 
 

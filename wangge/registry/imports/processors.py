@@ -89,8 +89,18 @@ CACHE_LIMIT = 200_000
 class Context:
     """What every row of one import shares: the actor, the scope, its grids, the audit rows."""
 
-    def __init__(self, *, actor: Any, scope: Scope, job_ref: str = ""):
+    def __init__(
+        self,
+        *,
+        actor: Any,
+        scope: Scope,
+        job_ref: str = "",
+        unit: OrgUnit | None = None,
+        job_id: int | None = None,
+    ):
         self.actor = actor
+        self.unit = unit  # the unit the import was chosen for (a village for a rental roll)
+        self.job_id = job_id  # None when rows are replayed outside a job (held rows)
         self.scope = scope
         self.user = user_or_none(actor)
         self.actor_name = self.user.get_username() if self.user else "system"
@@ -643,9 +653,19 @@ class PeopleWriter:
         return p
 
     def change(
-        self, p: Person, *, grid: OrgUnit | None, household: Household | None, move: bool, **values
+        self,
+        p: Person,
+        *,
+        grid: OrgUnit | None,
+        household: Household | None,
+        move: bool,
+        transfer: bool = False,
+        reason: str = "",
+        **values,
     ) -> bool:
-        """Apply the row to an existing record; a departed person comes back. True if changed."""
+        """Apply the row to an existing record; a departed person comes back. True if changed.
+
+        A confirmed `transfer` is always a move, out of any household, even within one grid."""
         before = snap(p)
         from_household_id, from_path = p.household_id, p.path
         kind = ""
@@ -654,8 +674,10 @@ class PeopleWriter:
         if move and household is not None and p.household_id != household.pk:
             p.household, p.grid_id, p.path = household, household.room.building.grid_id, household.path
             kind = kind or "move"
-        elif move and household is None and grid is not None and p.grid_id != grid.pk:
-            p.household, p.grid, p.path = None, grid, grid.path
+        elif move and household is None and grid is not None and (p.grid_id != grid.pk or transfer):
+            p.household, p.grid_id, p.path = None, grid.pk, grid.path
+            if transfer:
+                p.relation = ""
             kind = kind or "move"
         diff = changed(p, values)
         if "name" in values and values["name"]:
@@ -676,6 +698,7 @@ class PeopleWriter:
                     kind=kind,
                     at=self.ctx.now,
                     actor=self.ctx.user,
+                    reason=reason,
                 )
             )
         return True

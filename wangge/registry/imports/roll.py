@@ -50,7 +50,6 @@ from wangge.registry.models import (
     HeldRowStatus,
     ImportKind,
     Person,
-    PersonMove,
     Rental,
     RentalKind,
     RentalStatus,
@@ -80,7 +79,7 @@ class RollProcessor(Processor):
 
     def __init__(self, ctx: Context):
         super().__init__(ctx)
-        village = getattr(ctx, "unit", None)
+        village = ctx.unit
         if village is None:
             raise ValueError("a rental roll is imported for one village")
         self.village: OrgUnit = village
@@ -354,7 +353,7 @@ class RollProcessor(Processor):
         if not held:
             return
         ctx = self.ctx
-        job_id = getattr(ctx, "job_id", None)
+        job_id = ctx.job_id
         made = {}
         for r, reason in held:
             values = r.data["values"]
@@ -447,6 +446,22 @@ class RollProcessor(Processor):
         today = timezone.localdate()
         ended: list[tuple[Tenancy, dict]] = []
         created_rows: set[int] = set()
+        # Open tenancies of the people whose move the village confirmed, in one query.
+        open_tenancies: dict[int, list[Tenancy]] = {}
+        if self.confirm_transfers and moving:
+            movers = {
+                found[key].pk
+                for r in rows
+                if r.number in moving and r.data["tenant"] is not None
+                for key in [(r.data["tenant"]["checked"].id_type, r.data["tenant"]["checked"].number)]
+                if key in found
+            }
+            for old in (
+                Tenancy.objects.filter(person_id__in=movers)
+                .exclude(move_out__lt=today)
+                .select_related("rental")
+            ):
+                open_tenancies.setdefault(old.person_id, []).append(old)
         for r in rows:
             t = r.data["tenant"]
             if t is None or (r.number in moving and not self.confirm_transfers):
@@ -464,15 +479,22 @@ class RollProcessor(Processor):
             if r.number in moving and existing is not None and key not in people:
                 # Confirmed by the village: the old tenancies end the day before, and the
                 # person moves (out of a household, if registered in one) to the house's grid.
-                for old in (
-                    Tenancy.objects.filter(person=existing)
-                    .exclude(move_out__lt=today)
-                    .exclude(rental__building_id=b.pk)
-                ):
+                for old in open_tenancies.get(existing.pk, []):
+                    if old.rental.building_id == b.pk:
+                        continue
                     before = snap(old)
                     old.move_out = max(old.move_in, t["move_in"] - datetime.timedelta(days=1))
                     ended.append((old, before))
-                self._move(writer, existing, b, values)
+                writer.change(
+                    existing,
+                    grid=OrgUnit(pk=b.grid_id, path=b.path),
+                    household=None,
+                    move=True,
+                    transfer=True,
+                    reason=_("Tenant of %(address)s (rental roll)") % {"address": b.address[:150]},
+                    status=ResidentStatus.TENANT,
+                    **values,
+                )
                 people[key] = existing
             else:
                 person_for(
@@ -588,29 +610,6 @@ class RollProcessor(Processor):
                 stats.updated += 1
             else:
                 stats.unchanged += 1
-
-    def _move(self, writer: PeopleWriter, p: Person, house: Building, values: dict) -> None:
-        """A confirmed transfer: out of the household or grid they were in, into the house's grid."""
-        before = snap(p)
-        from_household_id, from_path = p.household_id, p.path
-        p.household, p.relation = None, ""
-        p.grid_id, p.path, p.status = house.grid_id, house.path, ResidentStatus.TENANT
-        changed(p, values)
-        p.updated_at = self.ctx.now
-        writer.updates.append((p, before))
-        writer.moves.append(
-            PersonMove(
-                person=p,
-                from_household_id=from_household_id,
-                from_path=from_path,
-                to_household_id=None,
-                to_path=p.path,
-                kind="move",
-                at=self.ctx.now,
-                actor=self.ctx.user,
-                reason=_("Tenant of %(address)s (rental roll)") % {"address": house.address[:150]},
-            )
-        )
 
     def _co_landlords(self, links: list[tuple[Rental, Person]]) -> None:
         if not links:

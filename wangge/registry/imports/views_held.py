@@ -33,7 +33,7 @@ def _ids(request) -> list[int]:
 def _report(request, result: holding.PlaceResult, done_message: str) -> None:
     if result.placed:
         messages.success(request, done_message % {"n": result.placed})
-    requeued = getattr(result, "requeued", 0)
+    requeued = result.requeued
     if requeued:
         messages.info(
             request,
