@@ -187,7 +187,7 @@ def test_api_upload_is_idempotent_and_returns_per_scan_outcomes(testing):
         assert response.status_code == 200, response.content
     data = response.json()
     assert [r["status"] for r in data["results"]] == ["duplicate"] * 3
-    assert data["seals"] == [{"key": "A001", "ok": True, "message": ""}]
+    assert data["seals"] == [{"key": "A001", "ok": True, "message": "", "retry": False}]
     assert Sample.objects.count() == 3
     assert Tube.objects.get().status == TubeStatus.SEALED
 

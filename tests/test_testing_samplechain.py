@@ -121,7 +121,7 @@ def test_the_phone_queue_seal_and_open_action_goes_through_upload(testing):
     for _ in range(2):  # replayed: the same answer, nothing twice
         response = client.post(url, json.dumps(payload), content_type="application/json")
         assert response.status_code == 200, response.content
-        assert response.json()["opens"] == [{"key": "B001", "ok": True, "message": ""}]
+        assert response.json()["opens"] == [{"key": "B001", "ok": True, "message": "", "retry": False}]
     assert Tube.objects.get(barcode="A001").status == TubeStatus.SEALED
     assert Tube.objects.get(barcode="B001").status == TubeStatus.OPEN
     # an open that names no tube to seal, while one holds people, is refused with its name

@@ -94,6 +94,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Probes before the session and the user: /healthz answers while the database is away.
+    "wangge.core.health.HealthCheckMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -107,6 +109,8 @@ MIDDLEWARE = [
     "wangge.audit.services.AuditContextMiddleware",
     "wangge.core.access.ScopeDeclarationMiddleware",
     "axes.middleware.AxesMiddleware",
+    # 503 with Retry-After when a view meets an unavailable database or Redis.
+    "wangge.core.unavailable.UnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "wangge.urls"
@@ -134,8 +138,12 @@ TEMPLATES = [
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {
+        # Health checks: a kept connection that a database restart broke is replaced at the
+        # start of the next request, instead of failing it.
         "default": dj_database_url.parse(
-            DATABASE_URL, conn_max_age=int(os.environ.get("WANGGE_CONN_MAX_AGE", "60"))
+            DATABASE_URL,
+            conn_max_age=int(os.environ.get("WANGGE_CONN_MAX_AGE", "60")),
+            conn_health_checks=True,
         )
     }
 else:
@@ -250,6 +258,7 @@ CONTENT_SECURITY_POLICY = {
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("WANGGE_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]  # a load balancer probes over plain HTTP
     SECURE_HSTS_SECONDS = int(os.environ.get("WANGGE_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("WANGGE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_bool("WANGGE_HSTS_PRELOAD", True)
@@ -287,7 +296,11 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # An outage is logged as one line per request, without a traceback (wangge/core/unavailable.py).
+    "filters": {"quiet_unavailable": {"()": "wangge.core.unavailable.QuietUnavailable"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["quiet_unavailable"]}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("WANGGE_LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "ERROR"}},  # axes would log usernames and addresses
 }

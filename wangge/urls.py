@@ -1,6 +1,7 @@
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from wangge.core import health
 from wangge.core.access import public_view
 from wangge.core.api import build_api
 
@@ -19,4 +20,9 @@ urlpatterns = [
     path("s/", include("wangge.screening.public.urls")),
     path("i18n/setlang/", public_view(set_language), name="set_language"),
     path("api/v1/", api.urls),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
 ]
+
+# A database or Redis outage met in a middleware answers 503, not a 500 page.
+handler500 = "wangge.core.unavailable.server_error"

@@ -40,6 +40,7 @@ from ninja.responses import Status
 from pydantic import Field
 
 from wangge.core.access import public_view
+from wangge.core.unavailable import UNAVAILABLE_ERRORS, log, unavailable_response
 
 # --- numbers ----------------------------------------------------------------------------------
 
@@ -194,6 +195,13 @@ def install_error_handlers(api: NinjaAPI) -> None:
         return invalid(
             api, request, [{"loc": [], "msg": _("A value is out of range."), "type": "data_error"}]
         )
+
+    def unavailable(request, exc):
+        log.warning("503 for %s %s: %s", request.method, request.path_info, type(exc).__name__)
+        return unavailable_response(request)
+
+    for error in UNAVAILABLE_ERRORS:  # a database or Redis outage: 503 with Retry-After
+        api.add_exception_handler(error, unavailable)
 
     @api.exception_handler(IntegrityError)
     def conflict(request, exc):

@@ -242,6 +242,21 @@ def _snapshot_reader(model: type):
     return operator.itemgetter(*[f.attname for f in fields])
 
 
+_last_isoformat: tuple[Any, str] = (None, "")
+
+
+def _isoformat(value: datetime.date) -> str:
+    """value.isoformat(), remembered for the last object: an import stamps every row with one
+    `now`, formatted once instead of once per audit snapshot."""
+    global _last_isoformat
+    last = _last_isoformat
+    if last[0] is value:
+        return last[1]
+    text = value.isoformat()
+    _last_isoformat = (value, text)
+    return text
+
+
 def snap(obj: Any) -> dict:
     """What audit.snapshot records (field values by attname, JSON-ready), files as their names."""
     data = {}
@@ -257,7 +272,7 @@ def snap(obj: Any) -> dict:
         if type(value) in _PLAIN:  # most values: nothing to convert
             pass
         elif isinstance(value, datetime.date):  # datetimes too
-            value = value.isoformat()
+            value = _isoformat(value)
         elif isinstance(value, FieldFile):
             value = value.name or ""
         elif not isinstance(value, str | int | float | bool | type(None)):

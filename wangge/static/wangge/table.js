@@ -290,17 +290,17 @@
         scanAnswered(op, r);
       } else if (op.kind === "removal") {
         var rm = removals[op.client_id];
-        if (!rm) { return; }
+        if (!rm || rm.retry) { return; }  /* an outage met this action alone: kept, sent again */
         done[op.opid] = true;
         if (!rm.ok) { problem({ client_id: op.client_id, message: rm.message, name: "", tube: "" }); }
       } else if (op.kind === "seal") {
         var sl = seals[normBarcode(op.barcode)];
-        if (!sl) { return; }
+        if (!sl || sl.retry) { return; }
         done[op.opid] = true;
         if (!sl.ok) { problem({ client_id: "", message: sl.message, name: "", tube: op.barcode }); }
       } else if (op.kind === "open") {
         var on = opens[normBarcode(op.tube)];
-        if (!on) { return; }
+        if (!on || on.retry) { return; }
         done[op.opid] = true;
         if (!on.ok) { problem({ client_id: "", message: on.message, name: "", tube: op.tube }); }
       }

@@ -1,19 +1,24 @@
 """Check-ins over the API (mounted at /api/v1/testing): what the registrar's phone page and
 site apps call. Every scan carries a client-generated id; uploads are idempotent and batched."""
 
+import logging
 import uuid
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
 from wangge.core.access import api_operation
 from wangge.core.api_conventions import Id, Line, Text, ValidationErrorOut, unprocessable
+from wangge.core.unavailable import UNAVAILABLE_ERRORS
 from wangge.testing.checkin import services as checkin
 from wangge.testing.checkin.services import MAX_BATCH, ScanIn
 from wangge.testing.models import Sample, Tube, TubeStatus
 from wangge.testing.permissions import TESTING_REGISTER
+
+log = logging.getLogger(__name__)
 
 router = Router(tags=["testing: at the table"])
 
@@ -84,6 +89,8 @@ class ActionOut(Schema):
     key: str
     ok: bool
     message: str = ""
+    # The database was unavailable for this action alone: send it again (its scans stand).
+    retry: bool = False
 
 
 class UploadOut(Schema):
@@ -156,14 +163,33 @@ def upload(request, site_id: Id, payload: UploadIn):
         )
     except ValidationError as exc:
         return unprocessable(exc)
-    removals = [_remove(request, site, r) for r in payload.removals]
-    seals = [_seal(request, site, payload.table_no, barcode) for barcode in payload.seals]
-    opens = [_open(request, site, payload.table_no, item) for item in payload.opens]
+    # Each action has its own outcome: one that meets an outage after the scans were stored is
+    # answered "send again", never turning the stored scans' answer into an error.
+    removals = [_own_outcome(str(r.client_id), _remove, request, site, r) for r in payload.removals]
+    seals = [_own_outcome(_code(b), _seal, request, site, payload.table_no, b) for b in payload.seals]
+    opens = [_own_outcome(_code(i.tube), _open, request, site, payload.table_no, i) for i in payload.opens]
     return {"results": [r.as_dict() for r in results], "removals": removals, "seals": seals, "opens": opens}
 
 
+def _code(barcode: str | None) -> str:
+    return "".join((barcode or "").split()).upper()
+
+
+def _own_outcome(key: str, action, *args) -> dict:
+    try:
+        return action(*args)
+    except UNAVAILABLE_ERRORS as exc:
+        log.warning("upload action %s met an outage: %s", action.__name__, type(exc).__name__)
+        return {
+            "key": key,
+            "ok": False,
+            "message": str(_("Not saved yet; it will be sent again.")),
+            "retry": True,
+        }
+
+
 def _open(request, site, table_no: int, item: OpenIn) -> dict:
-    code = "".join((item.tube or "").split()).upper()
+    code = _code(item.tube)
     try:
         checkin.open_tube(
             actor=request.actor,
@@ -192,10 +218,10 @@ def _remove(request, site, item: RemovalIn) -> dict:
 
 
 def _seal(request, site, table_no: int, barcode: str) -> dict:
-    code = "".join((barcode or "").split()).upper()
+    code = _code(barcode)
     tube = Tube.objects.filter(site=site, round=site.round, barcode=code).first()
     if tube is None:
-        return {"key": code, "ok": False, "message": "unknown tube"}
+        return {"key": code, "ok": False, "message": str(_("No tube with this barcode at this site."))}
     try:
         with transaction.atomic():
             checkin.seal_tube(actor=request.actor, tube=tube)
