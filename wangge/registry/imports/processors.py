@@ -304,6 +304,7 @@ def address_of(building: Building, unit: str, number: str) -> str:
     return " ".join(p for p in parts if p)
 
 
+@functools.lru_cache(maxsize=4096)  # room numbers repeat from building to building
 def floor_of(number: str) -> int:
     digits = "".join(ch for ch in number if ch.isdigit())
     return int(digits[:-2]) if len(digits) > 2 else 1
