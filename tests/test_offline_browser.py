@@ -8,8 +8,9 @@ import uuid
 import pytest
 from django.urls import reverse
 
-from tests.browser import chromium_page, screenshot
+from tests.browser import chromium_page, chromium_profile, screenshot
 from tests.test_testing_table_browser import login, queue_count, type_person, wait_queue_empty
+from wangge.core import offline
 from wangge.testing.models import Sample, Tube
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -157,3 +158,86 @@ def test_a_queue_written_by_the_previous_version_of_the_page_is_carried_over_and
         page.reload()
         page.wait_for_selector("#net-status[data-state=online]")
         assert queue_count(page) == 0 and Sample.objects.count() == 2
+
+
+def test_scans_made_offline_after_a_browser_restart_are_sent_once_when_the_network_returns(
+    testing, live_server, tmp_path
+):
+    """The whole browser closes (the phone killed it in the background) and starts again with no
+    network: the table page opens from the worker, scans are queued, the browser closes again,
+    and when it next opens with the network the queue is sent once."""
+    profile = tmp_path / "profile"
+    url = table_url(live_server.url, testing.site, table=2)
+    people = testing.people_a[3:5]
+    with chromium_profile(profile, viewport=PHONE) as context:
+        page = context.pages[0] if context.pages else context.new_page()
+        login(page, live_server.url, "registrar")
+        page.goto(url)
+        page.wait_for_selector("html[data-offline-ready='1']")
+
+    with chromium_profile(profile, viewport=PHONE) as context:  # restarted, no network
+        context.set_offline(True)
+        page = context.new_page()
+        assert page.goto(url).from_service_worker
+        page.wait_for_selector("#net-status[data-state=offline]")
+        page.fill("#tube-input", "RESTART-01")
+        page.press("#tube-input", "Enter")
+        for p in people:
+            type_person(page, p.id_number)
+        assert queue_count(page) == 2
+        sent = page.evaluate(
+            "window.wanggeTable.state().queue.map(function (op) { return op.scan.client_id; })"
+        )
+    assert Sample.objects.count() == 0
+
+    with chromium_profile(profile, viewport=PHONE) as context:  # restarted, the network is back
+        page = context.new_page()
+        page.goto(url)
+        wait_queue_empty(page)
+        page.wait_for_selector("#tube-members li[data-status=accepted] >> nth=1")
+        assert page.inner_text("#tube-barcode") == "RESTART-01"
+    samples = list(Sample.objects.filter(tube__barcode="RESTART-01"))
+    assert sorted(str(s.client_id) for s in samples) == sorted(sent)
+    assert Sample.objects.count() == 2 and Tube.objects.get(barcode="RESTART-01").filled == 2
+
+
+def test_a_new_version_replaces_the_caches_and_keeps_the_pages(testing, live_server, tmp_path, monkeypatch):
+    """A deploy that changes a precached file gives a new worker: it installs a new cache,
+    carries the kept pages over and deletes the old caches."""
+    url = table_url(live_server.url, testing.site)
+    with chromium_page(viewport=PHONE) as page:
+        login(page, live_server.url, "registrar")
+        page.goto(url)
+        page.wait_for_selector("html[data-offline-ready='1']")
+        first = page.get_attribute("html", "data-offline-version")
+        names = page.evaluate("caches.keys()")
+        assert sorted(names) == [f"wangge-pages-{first}", f"wangge-shell-{first}"]
+
+        # the deploy: app.js changed (the live server runs in this process)
+        asset = tmp_path / "app.js"
+        asset.write_text("/* the next version */")
+        real = offline._source_file
+        monkeypatch.setattr(
+            offline, "_source_file", lambda n: str(asset) if n == "wangge/app.js" else real(n)
+        )
+        second = offline.version()
+        assert second != first
+        page.evaluate("navigator.serviceWorker.getRegistration().then(function (r) { return r.update(); })")
+        for _ in range(100):  # the new worker installs, then activates and cleans up
+            if sorted(page.evaluate("caches.keys()")) == [f"wangge-pages-{second}", f"wangge-shell-{second}"]:
+                break
+            page.wait_for_timeout(200)
+        assert sorted(page.evaluate("caches.keys()")) == [f"wangge-pages-{second}", f"wangge-shell-{second}"]
+        kept = page.evaluate(
+            "(v) => caches.open('wangge-pages-' + v).then(function (c) { return c.keys(); })"
+            ".then(function (rs) { return rs.map(function (r) { return r.url; }); })",
+            second,
+        )
+        assert url in kept
+
+        page.context.set_offline(True)
+        other = page.context.new_page()
+        assert other.goto(url).from_service_worker
+        other.wait_for_selector("#net-status[data-state=offline]")
+        other.close()
+        page.context.set_offline(False)
