@@ -241,3 +241,40 @@ def test_a_new_version_replaces_the_caches_and_keeps_the_pages(testing, live_ser
         other.wait_for_selector("#net-status[data-state=offline]")
         other.close()
         page.context.set_offline(False)
+
+
+def test_a_failing_server_shows_the_kept_page_and_logging_out_forgets_the_kept_pages(
+    testing, live_server, monkeypatch
+):
+    url = table_url(live_server.url, testing.site)
+    with chromium_page(viewport=PHONE) as page:
+        login(page, live_server.url, "registrar")
+        page.goto(url)
+        page.wait_for_selector("html[data-offline-ready='1']")
+        page.wait_for_function("navigator.serviceWorker.controller !== null")
+
+        # The server answers 500 (its database is down, say): the kept copy is better than an error.
+        def broken():
+            raise RuntimeError("the database is down")
+
+        monkeypatch.setattr("wangge.testing.checkin.views._strings", broken)
+        response = page.goto(url)
+        assert response.from_service_worker and response.status == 200
+        page.wait_for_selector("#tube-form")
+        monkeypatch.undo()
+
+        # Logging out: the login page tells the worker to drop the kept pages.
+        page.goto(live_server.url + "/")
+        page.click("label.nav-toggle-label")  # the phone's menu
+        page.click("[data-testid=who]")
+        page.click("form[action$='/logout/'] button")
+        page.wait_for_selector("#id_username")
+        for _ in range(50):
+            kept = page.evaluate(
+                "caches.keys().then(function (k) { return k.filter(function (n) { return n.indexOf('wangge-pages-') === 0; }); })"
+            )
+            if not kept:
+                break
+            page.wait_for_timeout(100)
+        assert kept == []
+        assert len(page.evaluate("caches.keys()")) == 1  # the app shell stays
