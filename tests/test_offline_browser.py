@@ -3,6 +3,8 @@ sampling table's page, which then opens with no network in a new tab; scans made
 server exactly once when the network returns; a queue written by the page's previous version is
 carried over and sent; a page that is not offline-capable shows a short message instead."""
 
+import threading
+import time
 import uuid
 
 import pytest
@@ -11,6 +13,7 @@ from django.urls import reverse
 from tests.browser import chromium_page, chromium_profile, screenshot
 from tests.test_testing_table_browser import login, queue_count, type_person, wait_queue_empty
 from wangge.core import offline
+from wangge.testing.checkin import views
 from wangge.testing.models import Sample, Tube
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -257,10 +260,28 @@ def test_a_failing_server_shows_the_kept_page_and_logging_out_forgets_the_kept_p
         def broken():
             raise RuntimeError("the database is down")
 
-        monkeypatch.setattr("wangge.testing.checkin.views._strings", broken)
+        monkeypatch.setattr(views, "_strings", broken)
         response = page.goto(url)
         assert response.from_service_worker and response.status == 200
         page.wait_for_selector("#tube-form")
+        monkeypatch.undo()
+
+        # The server is silent (overloaded): after a few seconds the kept copy answers.
+        release = threading.Event()
+        real = views._strings
+
+        def slow():
+            release.wait(30)
+            return real()
+
+        monkeypatch.setattr(views, "_strings", slow)
+        started = time.monotonic()
+        response = page.goto(url)
+        waited = time.monotonic() - started
+        assert response.from_service_worker and response.status == 200
+        assert 5 < waited < 12, waited
+        page.wait_for_selector("#tube-form")
+        release.set()
         monkeypatch.undo()
 
         # Logging out: the login page tells the worker to drop the kept pages.

@@ -6,7 +6,8 @@
  *   cache, take the open pages.
  * - a page (a navigation) goes to the network first. An answer that declares itself
  *   offline-capable (header X-Wangge-Offline: 1) is kept; when the network is down (or the server
- *   fails with a 5xx), the kept copy is shown, or else the "no network" page.
+ *   fails with a 5xx, or is silent for 6 s), the kept copy is shown, or else (network down) the
+ *   "no network" page.
  * - a precached asset is answered from the cache; anything else (the API, POSTs, other static
  *   files) goes to the network untouched: the pages' own scripts keep their queues.
  * - messages from a page: {type: "keep-page", url} keeps that page now (its first visit came
@@ -22,6 +23,7 @@ var PAGES = PREFIX + "pages-" + CONFIG.version;
 var ASSETS = {};
 CONFIG.assets.forEach(function (url) { ASSETS[new URL(url, self.location.href).pathname] = true; });
 var MATCH = { ignoreVary: true };
+var NAV_TIMEOUT_MS = 6000;
 var pending = {};  /* url -> promise of a page being put in the cache */
 
 function keepable(resp) {
@@ -95,20 +97,34 @@ function offlineAnswer(req) {
   });
 }
 
+function keptPage(req) {
+  return caches.open(PAGES).then(function (cache) { return cache.match(keyOf(req.url), MATCH); });
+}
+
+/* Network first. The kept copy of an offline-capable page answers instead when the network is
+   down, when the server fails (5xx), or when the server has not answered in NAV_TIMEOUT_MS (a
+   round's morning: a registrar should not stare at a blank page); a late answer still refreshes
+   the kept copy. */
 function navigate(event) {
   var req = event.request;
-  return fetch(req).then(function (resp) {
-    if (keepable(resp)) {
-      event.waitUntil(put(req.url, resp.clone()));
-      return resp;
-    }
-    if (resp.status >= 500) {
-      /* the server is failing: a kept copy of the page is better than an error */
-      return caches.open(PAGES).then(function (cache) { return cache.match(keyOf(req.url), MATCH); })
-        .then(function (kept) { return kept || resp; });
-    }
-    return resp;
-  }, function () { return offlineAnswer(req); });
+  var network = fetch(req);
+  event.waitUntil(network.then(function (resp) {
+    return keepable(resp) ? put(req.url, resp.clone()) : null;
+  })["catch"](function () {}));
+  return new Promise(function (resolve) {
+    var settled = false;
+    function answer(resp) { if (!settled) { settled = true; clearTimeout(timer); resolve(resp); } }
+    var timer = setTimeout(function () {
+      keptPage(req).then(function (kept) { if (kept) { answer(kept); } });
+    }, NAV_TIMEOUT_MS);
+    network.then(function (resp) {
+      if (resp.status >= 500) {
+        keptPage(req).then(function (kept) { answer(kept || resp); }, function () { answer(resp); });
+      } else {
+        answer(resp);
+      }
+    }, function () { offlineAnswer(req).then(answer); });
+  });
 }
 
 self.addEventListener("fetch", function (event) {
