@@ -299,3 +299,16 @@ def test_a_failing_server_shows_the_kept_page_and_logging_out_forgets_the_kept_p
             page.wait_for_timeout(100)
         assert kept == []
         assert len(page.evaluate("caches.keys()")) == 1  # the app shell stays
+
+
+def test_the_site_is_installable_to_the_home_screen(testing, live_server, tmp_path):
+    with chromium_profile(tmp_path / "profile", viewport=PHONE) as context:  # not incognito
+        page = context.new_page()
+        login(page, live_server.url, "registrar")
+        page.goto(table_url(live_server.url, testing.site))
+        page.wait_for_selector("html[data-offline-ready='1']")
+        cdp = context.new_cdp_session(page)
+        manifest = cdp.send("Page.getAppManifest")
+        assert manifest["url"].endswith("/manifest.webmanifest")
+        assert manifest["errors"] == []
+        assert cdp.send("Page.getInstallabilityErrors")["installabilityErrors"] == []
