@@ -55,6 +55,8 @@ def test_the_table_page_opens_with_no_network_and_its_scans_are_stored_exactly_o
         assert queue_count(page) == 3
         status = page.inner_text("#queue-count")
         assert status.startswith("3 条待上传，最早 ") and ":" in status, status
+        assert page.inner_text("#queue-detail") == "待上传：扫码 3 条，移出 0 条，封管或开管 0 条"
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
         assert Sample.objects.count() == 0
         screenshot(page, "offline-table-queued")
 

@@ -503,7 +503,9 @@
     var oldest = n ? state.queue.reduce(function (a, op) { return op.at && op.at < a ? op.at : a; }, state.queue[0].at || "") : "";
     q.dataset.since = oldest;
     q.textContent = n ? fmt(S.waiting_since, { n: n, t: hhmm(oldest) }) : S.all_sent;
-    q.title = n ? queueSummary() : "";
+    var detail = $("queue-detail");
+    detail.textContent = n ? queueSummary() : "";
+    detail.hidden = !n;
   }
 
   function hhmm(iso) {
