@@ -69,6 +69,33 @@ def chromium_page(locale: str = "zh-CN", extra_args: list[str] | None = None, vi
             browser.close()
 
 
+@contextmanager
+def chromium_profile(user_data_dir: Path, locale: str = "zh-CN", viewport: dict | None = None):
+    """A browser with a profile kept in `user_data_dir`: close it and open it again with the same
+    folder, and it is the same phone after a restart (cookies, storage, service workers)."""
+    require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            str(user_data_dir),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=ARGS,
+            locale=locale,
+            viewport=viewport or {"width": 1280, "height": 900},
+        )
+        violations: list[str] = []
+        context.expose_function("__wanggeCspViolation", lambda text: violations.append(text))
+        context.add_init_script(CSP_LISTENER)
+        context.set_default_timeout(15000)
+        try:
+            yield context
+            assert violations == [], f"Content-Security-Policy violations: {violations}"
+        finally:
+            context.close()
+
+
 def screenshot(page, name: str) -> Path:
     SHOTS.mkdir(parents=True, exist_ok=True)
     path = SHOTS / f"{name}.png"

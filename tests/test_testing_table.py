@@ -91,7 +91,9 @@ def test_table_page_carries_its_settings_in_data_attributes(testing, world):
     assert 'data-table="2"' in html
     assert f'data-round-id="{testing.round.pk}"' in html
     assert f'data-upload-url="/api/v1/testing/sites/{site.pk}/upload"' in html
-    assert f'data-storage-key="wangge.table.v1.{site.pk}.2"' in html
+    assert f'data-storage-key="wangge.table.v2.{site.pk}.2"' in html
+    assert f'data-legacy-keys="wangge.table.v1.{site.pk}.2"' in html  # an older page's queue is carried over
+    assert r["X-Wangge-Offline"] == "1"  # the service worker keeps it for when the network is down
     assert 'data-pool-size="10"' in html and 'data-open="1"' in html
     csrf = r.cookies.get("csrftoken") or c.cookies.get("csrftoken")
     assert csrf is not None and 'data-csrf="' in html

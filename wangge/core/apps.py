@@ -8,6 +8,7 @@ class Config(AppConfig):
 
     def ready(self) -> None:
         from wangge.core.menu import MenuEntry, MenuGroup, register_menu, register_menu_group
+        from wangge.core.offline import register_offline_assets
 
         register_menu([MenuEntry("core:home", _("Home"), order=0)])
         # The task groups of the navigation; a later part adds its own (venues, gatherings …).
@@ -19,3 +20,12 @@ class Config(AppConfig):
             MenuGroup("system", _("System"), order=900),
         ):
             register_menu_group(group)
+        # The app shell every page loads; a part adds the scripts of its offline-capable pages.
+        register_offline_assets(
+            "wangge/app.css",
+            "wangge/app.js",
+            "wangge/offline.js",
+            "vendor/htmx-2.0.11.min.js",
+            "wangge/icons/icon-192.png",
+            "wangge/icons/apple-touch-icon.png",
+        )

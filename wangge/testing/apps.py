@@ -8,8 +8,12 @@ class Config(AppConfig):
 
     def ready(self) -> None:
         from wangge.core.home import HomeItem, register_home_item
+        from wangge.core.offline import register_offline_assets
         from wangge.testing import home_items as items
         from wangge.testing.permissions import TESTING_REGISTER, TESTING_VIEW
+
+        # The sampling table's page opens with no network (its views are @offline_page).
+        register_offline_assets("wangge/table.js", "vendor/html5-qrcode-2.3.8.min.js")
 
         for item in (
             HomeItem("testing-alerts", _("Positive-pool alerts not yet acknowledged"), items.alerts,

@@ -6,6 +6,13 @@
  * carries a UUID made here, so a re-sent batch is recognised by the server and never stored
  * twice. Plain ES5-ish script, no build step, no inline handlers.
  *
+ * Kept across reloads, tab discards and browser restarts: the queue, the open tube and the page's
+ * context (site, table, round, tube) live in localStorage under a versioned key
+ * (wangge.table.v2.<site>.<table>). A queue written under an older key (v1, by an older version
+ * of this page, perhaps from the service worker's copy) is carried over, never dropped: see
+ * loadState(). With the service worker (wangge/core/sw.js) the page itself opens with no network.
+ * Only one tab sends a table's queue at a time (Web Locks), reading it afresh from storage.
+ *
  * One open tube per table: taking a new tube while the open one holds people asks first, and
  * "seal it and open the new one" queues one "open" action that the server runs in one
  * transaction (seal the old tube, open the new one).
@@ -23,8 +30,14 @@
     uploadUrl: app.dataset.uploadUrl,
     tubesUrl: app.dataset.tubesUrl,
     key: app.dataset.storageKey,
+    legacyKeys: (app.dataset.legacyKeys || "").split(/\s+/).filter(Boolean),
+    roundId: app.dataset.roundId,
+    siteName: app.dataset.siteName || "",
+    roundName: app.dataset.roundName || "",
     poolSize: parseInt(app.dataset.poolSize, 10) || 10
   };
+  var FORMAT = 2;  /* of the stored state; see upgrade() */
+  var LAST_KEY = "wangge.field.last";  /* the last table this phone worked at */
   var BATCH = 200;
   var TICK_MS = 3000;
   var MAX_BACKOFF_MS = 60000;
@@ -57,32 +70,77 @@
 
   /* ---------------------------------------------------------------- state */
 
-  var state = load();
+  var state = loadState();
   var flushing = false, failures = 0, nextTryAt = 0, lastNet = "unknown";
   /* Counts upload answers applied, so that a tube list asked for before one of them (and so
      possibly read before the server stored those scans) is known to be stale. */
   var answersApplied = 0;
 
   function blank() {
-    return { queue: [], tube: null, problems: [], sealed: [], retest: false, poolSize: cfg.poolSize };
+    return { format: FORMAT, queue: [], tube: null, problems: [], sealed: [], retest: false, poolSize: cfg.poolSize, ctx: null };
   }
-  function load() {
+  function read(key) {
     try {
-      var raw = window.localStorage.getItem(cfg.key);
-      if (raw) {
-        var s = JSON.parse(raw);
-        var b = blank();
-        for (var k in b) { if (s[k] === undefined) { s[k] = b[k]; } }
-        return s;
-      }
-    } catch (e) { /* unreadable: start afresh, never throw at page load */ }
-    return blank();
+      var raw = window.localStorage.getItem(key);
+      return raw ? JSON.parse(raw) : null;
+    } catch (e) { return null; }  /* unreadable: start afresh, never throw at page load */
+  }
+  /* A stored state of any known format, brought to the current one.
+     v1 (no "format"): actions had no time of queueing; take the scan's own time, or now. */
+  function upgrade(s) {
+    if (!s || typeof s !== "object") { return null; }
+    var b = blank();
+    for (var k in b) { if (s[k] === undefined || s[k] === null && k !== "tube" && k !== "ctx") { s[k] = b[k]; } }
+    if (!(s.queue instanceof Array)) { s.queue = []; }
+    var now = new Date().toISOString();
+    s.queue.forEach(function (op) {
+      if (!op.opid) { op.opid = uuid4(); }
+      if (!op.at) { op.at = (op.scan && op.scan.scanned_at) || now; }
+    });
+    s.format = FORMAT;
+    return s;
+  }
+  /* This table's state: the current key, plus whatever an older version of the page left under
+     an older key (its actions go first: they were queued before). The merged state is written
+     under the current key before the old key is removed, so a failure loses nothing. */
+  function loadState() {
+    var s = upgrade(read(cfg.key)), moved = false;
+    cfg.legacyKeys.forEach(function (k) {
+      var old = upgrade(read(k));
+      if (!old) { return; }
+      moved = true;
+      if (!s) { s = old; return; }
+      var have = {};
+      s.queue.forEach(function (op) { have[op.opid] = true; });
+      s.queue = old.queue.filter(function (op) { return !have[op.opid]; }).concat(s.queue);
+      if (!s.tube && old.tube) { s.tube = old.tube; }
+      s.problems = s.problems.concat(old.problems).slice(0, 100);
+      s.sealed = s.sealed.concat(old.sealed).slice(0, 20);
+    });
+    s = s || blank();
+    if (moved) {
+      try {
+        window.localStorage.setItem(cfg.key, JSON.stringify(s));
+        cfg.legacyKeys.forEach(function (k) { window.localStorage.removeItem(k); });
+      } catch (e) { /* storage full: keep the old key, try again next time */ }
+    }
+    return s;
+  }
+  function context() {
+    return {
+      site: cfg.siteId, siteName: cfg.siteName, table: cfg.table, round: cfg.roundId, roundName: cfg.roundName,
+      tube: state.tube ? state.tube.barcode : null, url: location.pathname + location.search, at: new Date().toISOString()
+    };
   }
   function save() {
+    state.format = FORMAT;
+    state.ctx = context();
     window.localStorage.setItem(cfg.key, JSON.stringify(state));
+    try { window.localStorage.setItem(LAST_KEY, JSON.stringify(state.ctx)); } catch (e) { /* only a hint */ }
   }
   function enqueue(op) {
     op.opid = uuid4();
+    op.at = new Date().toISOString();
     state.queue.push(op);
     save();  /* persisted before any network call */
   }
@@ -234,7 +292,22 @@
 
   function flushSoon() { nextTryAt = 0; setTimeout(flush, 0); }
 
+  /* One tab at a time sends this table's queue (another tab, or an older page, may hold the same
+     queue): the lock's holder reads the queue afresh from storage. The server knows each scan by
+     its client_id, so even a batch sent twice is stored once. */
   function flush() {
+    if (flushing) { return Promise.resolve(); }
+    if (navigator.locks && navigator.locks.request) {
+      return navigator.locks.request("wangge.upload." + cfg.key, { ifAvailable: true }, function (lock) {
+        if (!lock) { return null; }
+        state = loadState();
+        return flushNow();
+      })["catch"](function () { return flushNow(); });
+    }
+    return flushNow();
+  }
+
+  function flushNow() {
     if (flushing || !state.queue.length) { renderStatus(); return Promise.resolve(); }
     if (navigator.onLine === false) { lastNet = "offline"; renderStatus(); return Promise.resolve(); }
     var batch = nextBatch();
@@ -427,7 +500,26 @@
     var n = state.queue.length;
     var q = $("queue-count");
     q.dataset.count = String(n);
-    q.textContent = n ? fmt(S.waiting, { n: n }) : S.all_sent;
+    var oldest = n ? state.queue.reduce(function (a, op) { return op.at && op.at < a ? op.at : a; }, state.queue[0].at || "") : "";
+    q.dataset.since = oldest;
+    q.textContent = n ? fmt(S.waiting_since, { n: n, t: hhmm(oldest) }) : S.all_sent;
+    var detail = $("queue-detail");
+    detail.textContent = n ? queueSummary() : "";
+    detail.hidden = !n;
+  }
+
+  function hhmm(iso) {
+    var d = new Date(iso);
+    if (isNaN(d.getTime())) { return "?"; }
+    var two = function (v) { return (v < 10 ? "0" : "") + v; };
+    var day = new Date();
+    var same = d.getFullYear() === day.getFullYear() && d.getMonth() === day.getMonth() && d.getDate() === day.getDate();
+    return (same ? "" : (d.getMonth() + 1) + "-" + d.getDate() + " ") + two(d.getHours()) + ":" + two(d.getMinutes());
+  }
+  function queueSummary() {
+    var by = { scan: 0, removal: 0, seal: 0, open: 0 };
+    state.queue.forEach(function (op) { by[op.kind] = (by[op.kind] || 0) + 1; });
+    return fmt(S.queue_kinds, { scans: by.scan, removals: by.removal, seals: by.seal + by.open });
   }
 
   function el(tag, cls, text) {
@@ -597,16 +689,24 @@
 
   window.addEventListener("online", function () { failures = 0; nextTryAt = 0; lastNet = "online"; renderStatus(); flush(); refreshTubes(); });
   window.addEventListener("offline", function () { lastNet = "offline"; renderStatus(); });
-  window.addEventListener("storage", function (e) { if (e.key === cfg.key) { state = load(); render(); } });
+  window.addEventListener("storage", function (e) {
+    if (e.key === cfg.key || cfg.legacyKeys.indexOf(e.key) >= 0) { state = loadState(); render(); }
+  });
+  /* back from the background (or a discarded tab restored): send what waits */
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible" && state.queue.length) { nextTryAt = 0; flush(); }
+  });
   setInterval(function () { if (state.queue.length && Date.now() >= nextTryAt) { flush(); } }, TICK_MS);
 
   /* Exposed for diagnosis (and the browser tests): the queue and a way to send it now. */
   window.wanggeTable = {
     state: function () { return state; },
+    storageKey: cfg.key,
     flush: function () { nextTryAt = 0; return flush(); },
     post: function (body) { return post(cfg.uploadUrl, body).then(function (r) { return r.json(); }); }
   };
 
+  save();  /* the context of this visit, and a carried-over queue in the current format */
   render();
   flush();
   refreshTubes();

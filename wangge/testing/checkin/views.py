@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from wangge.core.access import scoped_view
 from wangge.core.forms import paginate
+from wangge.core.offline import offline_page
 from wangge.org.models import Level, OrgUnit
 from wangge.registry.models import IdType
 from wangge.testing.checkin import services as checkin
@@ -50,6 +51,7 @@ def _walk_in_grids(scope, site: Site) -> list[OrgUnit]:
 
 
 @require_GET
+@offline_page
 @scoped_view(TESTING_REGISTER)
 def table_pick(request):
     """Choose where you sit: an open round's site in your area, and a table."""
@@ -64,6 +66,7 @@ def table_pick(request):
 
 
 @require_GET
+@offline_page
 @scoped_view(TESTING_REGISTER)
 def table(request, site_id: int):
     """The registrar's phone page: tube, then people, offline-safe (see static/wangge/table.js)."""
@@ -86,7 +89,9 @@ def table(request, site_id: int):
         "id_types": IdType.choices,
         "upload_url": f"{base}/upload",
         "tubes_url": f"{base}/tubes?table_no={table_no}",
-        "storage_key": f"wangge.table.v1.{site.pk}.{table_no}",
+        # v2: actions carry the time they were queued; the page carries over a v1 queue.
+        "storage_key": f"wangge.table.v2.{site.pk}.{table_no}",
+        "legacy_storage_keys": f"wangge.table.v1.{site.pk}.{table_no}",
         "tube_list_url": reverse("testing:tubes", kwargs={"site_id": site.pk}) + f"?table={table_no}",
         "strings": _strings(),
     }
@@ -100,7 +105,8 @@ def _strings() -> dict:
         "offline": _("Offline: scans are kept on this phone"),
         "unreachable": _("Server not reachable: scans are kept on this phone"),
         "login": _("Your session has ended: log in again to send the scans"),
-        "waiting": _("%(n)s waiting to send"),
+        "waiting_since": _("%(n)s waiting to send, oldest %(t)s"),
+        "queue_kinds": _("Waiting: %(scans)s scans, %(removals)s removals, %(seals)s tube seals or openings"),
         "all_sent": _("Everything sent"),
         "places": _("Places left: %(left)s of %(n)s"),
         "no_tube": _("Scan or type the tube's barcode first."),
