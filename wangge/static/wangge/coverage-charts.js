@@ -85,7 +85,7 @@
         useUTC: true,
         tooltip: timeTooltip(),
         legend: { bottom: 0 },
-        grid: { left: 48, right: 16, top: 24, bottom: 56 },
+        grid: { left: 48, right: 24, top: 24, bottom: 56 },
         xAxis: timeAxis(times),
         yAxis: { type: "value", minInterval: 1 },
         series: [
@@ -93,7 +93,7 @@
           {
             name: ds.labelTotal, type: "line", step: "end", data: pairs(times, data.cumulative),
             markLine: { symbol: "none", data: [{ yAxis: data.due, name: ds.labelDue }],
-                        label: { formatter: ds.labelDue + " {c}" } }
+                        label: { position: "insideEndTop", formatter: ds.labelDue + " {c}" } }
           }
         ]
       });
@@ -105,7 +105,7 @@
         useUTC: true,
         tooltip: timeTooltip(),
         legend: { bottom: 0, type: "scroll" },
-        grid: { left: 48, right: 16, top: 24, bottom: 56 },
+        grid: { left: 48, right: 24, top: 24, bottom: 56 },
         xAxis: timeAxis(times),
         yAxis: { type: "value", minInterval: 1 },
         series: data.sites.map(function (s) {
@@ -138,13 +138,15 @@
       var labelWidth = Math.min(Math.max(widest(labels) * (fontSize + 1), 48), Math.floor(tablesEl.clientWidth * 0.4));
       tablesEl.style.height = Math.max(240, 28 * labels.length + 110) + "px";
       tables.resize();
+      // A cell's count is written in it only where the cell is wide enough to hold it.
+      var cellWidth = (tablesEl.clientWidth - labelWidth - 48) / columns.length;
       tables.setOption({
         tooltip: {
           formatter: function (p) {
             return data.tables[p.value[1]].name + "<br>" + hourLabel(columns[p.value[0]]) + ": " + p.value[2];
           }
         },
-        grid: { left: labelWidth + 16, right: 16, top: 16, bottom: 72 },
+        grid: { left: labelWidth + 16, right: 32, top: 16, bottom: 72 },
         xAxis: {
           type: "category", data: columns.map(hourLabel), splitArea: { show: true },
           axisLabel: { hideOverlap: true }
@@ -154,7 +156,7 @@
           axisLabel: { width: labelWidth, overflow: "truncate", fontSize: fontSize }
         },
         visualMap: { min: 0, max: Math.max(max, 1), calculable: true, orient: "horizontal", left: "center", bottom: 0 },
-        series: [{ name: tablesEl.dataset.labelSamples, type: "heatmap", data: cells, label: { show: true } }]
+        series: [{ name: tablesEl.dataset.labelSamples, type: "heatmap", data: cells, label: { show: cellWidth >= 22 } }]
       });
     }
   }
