@@ -59,7 +59,9 @@ class BootstrapBoundField(BoundField):
 
     @property
     def template_name(self):
-        if not self.field.template_name and isinstance(self.field.widget, forms.CheckboxInput):
+        if not getattr(self.field, "template_name", None) and isinstance(
+            self.field.widget, forms.CheckboxInput
+        ):
             return "forms/field_check.html"
         return super().template_name
 
