@@ -238,7 +238,7 @@ def test_the_page_shows_the_figure_and_links_down(day, world, admin_user, client
     response = client.get(reverse("screening:overview"), {"unit": world.village.pk})
     body = response.content.decode()
     assert world.grid_a.name in body and world.grid_b.name in body and world.other_grid.name not in body
-    assert 'id="chart-kinds"' in body
+    assert 'id="chart-trend"' in body
 
 
 def test_the_api_gives_the_same_figures(day, world, admin_user, client):
@@ -262,3 +262,29 @@ def test_without_the_view_permission_the_page_is_refused(world, client):
     if nobody.can("screening.view"):
         pytest.skip("this role may view screening")
     assert client.get(reverse("screening:overview")).status_code == 403
+
+
+def test_the_trend_counts_each_day_in_force_by_kind_and_the_screened(day, world, admin_user, client):
+    """The chart is a day-by-day trend (not the table of today again): 14 real dates up to today;
+    the measure released today was in force every day of its span, the overdue one since its
+    start; yesterday's and today's screenings each on their day."""
+    import datetime as dt
+
+    scope = scope_of(admin_user)
+    today = timezone.localdate()
+    trend = overview.trend(scope, world.district, today=today)
+    assert len(trend.days) == overview.TREND_DAYS and trend.days[-1] == today
+    assert [b - a for a, b in zip(trend.days, trend.days[1:], strict=False)] == [dt.timedelta(days=1)] * 13
+    totals = [sum(values[i] for values in trend.in_force.values()) for i in range(len(trend.days))]
+    # Today: the totals row of the table (in force now); yesterday also the one released (its
+    # last day was yesterday).
+    assert totals[-1] == overview.overview(scope, world.district).totals.under_measures
+    assert totals[-2] >= 2
+    # A week ago only the released one (started 7 days ago) was in force.
+    assert totals[-8] == 1 and totals[-9] == 0
+    assert trend.screened[-2] >= 1 and trend.screened[-1] == 3
+    client.force_login(admin_user)
+    response = client.get(reverse("screening:overview"))
+    chart = response.context["chart"]
+    assert chart["days"] == [d.isoformat() for d in trend.days]
+    assert {s["kind"] for s in chart["series"]} == set(overview.KINDS)

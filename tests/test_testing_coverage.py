@@ -378,6 +378,64 @@ def test_chart_json_has_throughput_per_site_and_table(client, sampled, world):
     assert {r["table_no"]: sum(r["samples"]) for r in api_data["tables"]} == {1: 5, 2: 2}
 
 
+def test_short_site_names_drop_what_all_share_and_cut_at_a_place_word():
+    from wangge.testing.coverage.selectors import short_site_names
+
+    names = ["冢刘村核酸采样点", "王庄村核酸采样点", "阳光社区核酸采样点"]
+    assert short_site_names(names) == {
+        "冢刘村核酸采样点": "冢刘村",
+        "王庄村核酸采样点": "王庄村",
+        "阳光社区核酸采样点": "阳光社区",
+    }
+    # Never cut inside a place's name: "阳光社区" and "阳明社区" share "阳" and "社区…".
+    assert set(short_site_names(["阳光社区采样点", "阳明社区采样点"]).values()) == {"阳光社区", "阳明社区"}
+    # One site keeps its name; a name that would be left empty keeps its whole.
+    assert short_site_names(["冢刘村核酸采样点"]) == {"冢刘村核酸采样点": "冢刘村核酸采样点"}
+    assert short_site_names(["采样点", "东村采样点"]) == {"采样点": "采样点", "东村采样点": "东村"}
+
+
+@pytest.mark.chinese_default
+def test_chart_labels_are_short_and_unique_and_hours_are_real_times(client, sampled, world):
+    """The heatmap's rows are told apart by a short label (the full name is in the data for the
+    tooltip), and the hours are real times, so that 17:00 one day is not drawn next to 11:00 the
+    next (the time axis shows the night between)."""
+    from datetime import datetime
+
+    from wangge.testing.models import Site, ThroughputCounter
+
+    t = sampled
+    other = Site.objects.create(
+        round=t.round,
+        name="冢刘村文化广场西",
+        unit=world.village,
+        path=world.village.path,
+        tables=3,
+        opens_at=t.site.opens_at,
+        closes_at=t.site.closes_at,
+    )
+    evening = timezone.localtime().replace(hour=17, minute=0, second=0, microsecond=0) - timedelta(days=1)
+    morning = evening + timedelta(hours=18)
+    ThroughputCounter.objects.create(round=t.round, site=other, table_no=3, hour=evening, samples=4)
+    ThroughputCounter.objects.create(round=t.round, site=other, table_no=1, hour=morning, samples=2)
+    client_for(client, t.manager)
+    response = client.get(
+        reverse("testing:progress", kwargs={"round_id": t.round.pk}), {"unit": world.village.pk}
+    )
+    data = response.context["progress"]
+    labels = [row["short"] for row in data["tables"]]
+    assert len(set(labels)) == len(labels) == 4
+    assert all(len(label) <= 12 for label in labels), labels
+    assert all(row["name"].startswith(("冢刘村文化广场", "冢刘村文化广场西")) for row in data["tables"])
+    assert {s["short"] for s in data["sites"]} == {"文化广场", "文化广场西"}
+    times = [datetime.fromisoformat(x) for x in data["times"]]
+    assert all(x.tzinfo is not None for x in times) and times == sorted(times)
+    assert len(times) == len(data["hours"]) == len(data["sampled"])
+    at = times.index(evening)
+    assert times[at + 1] - times[at] == timedelta(hours=18)
+    api_data = api(client, f"{t.round.pk}/progress", unit_id=world.village.pk).json()
+    assert api_data["times"] == data["times"] and [r["short"] for r in api_data["tables"]] == labels
+
+
 def test_sites_outside_the_scope_are_not_charted(client, sampled, world, grid_leader_a):
     t = sampled
     client_for(client, grid_leader_a)

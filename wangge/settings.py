@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",
     "django_htmx",
     "csp",
     "ninja",
@@ -116,6 +117,8 @@ MIDDLEWARE = [
 ROOT_URLCONF = "wangge.urls"
 WSGI_APPLICATION = "wangge.wsgi.application"
 
+# Every form with Bootstrap's classes (wangge/core/forms_renderer.py), from the project's engine.
+FORM_RENDERER = "wangge.core.forms_renderer.BootstrapRenderer"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",

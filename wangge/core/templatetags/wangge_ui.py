@@ -28,7 +28,7 @@ def _masked_with_reveal(context, kind: str, value: str, model: str) -> str:
         return masked
     token = reveal.offer(request, kind, value, model)
     return format_html(
-        '<span class="revealable">{}<button type="button" class="link reveal" hx-post="{}" '
+        '<span class="revealable">{}<button type="button" class="link reveal btn btn-link btn-sm p-0 align-baseline" hx-post="{}" '
         'hx-vals=\'{{"t": "{}"}}\' hx-target="closest .revealable" hx-swap="outerHTML" '
         'title="{}">{}</button></span>',
         masked,

@@ -1,5 +1,6 @@
 """The overview page (/screening/): the day's figure, a row per child unit (office → village →
-grid) with links to drill down, people under measures by category, and a bar of them by kind.
+grid) with links to drill down, people under measures by category and by kind, and a day-by-day trend of the last two weeks
+(people under measures by kind, people screened).
 `?unit=` outside the actor's scope answers 404 like a missing unit."""
 
 from __future__ import annotations
@@ -40,9 +41,13 @@ def _crumbs(scope, unit: OrgUnit) -> list[OrgUnit]:
 def overview_page(request):
     unit = ov.focus_unit(request.scope, request.GET.get("unit"))
     data = ov.overview(request.scope, unit)
+    trend = ov.trend(request.scope, unit).as_dict()
     chart = {
-        "labels": [str(ov.SHORT_KIND[k]) for k in ov.KINDS],
-        "values": [data.totals.by_kind[k] for k in ov.KINDS],
+        "days": trend["days"],
+        "series": [
+            {"kind": k, "name": str(ov.SHORT_KIND[k]), "values": trend["in_force"][k]} for k in ov.KINDS
+        ],
+        "screened": trend["screened"],
     }
     return render(
         request,

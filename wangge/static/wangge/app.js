@@ -1,37 +1,46 @@
 /* Behaviour shared by every page. The Content-Security-Policy allows no inline script and no
    inline handlers (onclick=, onchange=, ...), so pages mark elements with data attributes and
-   this file, loaded by base.html, does the rest.
+   this file, loaded by base.html after Bootstrap's bundle, does the rest.
 
-   form[data-confirm="question"]   asks before the form is sent
+   form[data-confirm="question"]   asks before the form is sent (Bootstrap's dialog
+                                   #confirm-dialog of base.html; the browser's own without it)
    [data-print]                    a button that prints the page
    [data-autosubmit]               a select or checkbox that sends its form when it changes
-   details.navgroup                the menus of the top bar: one open at a time, closed by a
-                                   click elsewhere
+   The menus of the top bar are Bootstrap's (dropdowns, and an offcanvas panel on a phone).
 */
 (function () {
   "use strict";
 
+  var confirmed = null;  // the form the dialog said yes to: its next submit goes through
+
+  function ask(form, submitter) {
+    var el = document.getElementById("confirm-dialog");
+    if (!el || !window.bootstrap) { return window.confirm(form.dataset.confirm); }
+    el.querySelector("[data-confirm-text]").textContent = form.dataset.confirm;
+    var dialog = window.bootstrap.Modal.getOrCreateInstance(el);
+    var ok = el.querySelector("[data-confirm-ok]");
+    var fresh = ok.cloneNode(true);  // one listener: the form asked about now
+    ok.parentNode.replaceChild(fresh, ok);
+    fresh.addEventListener("click", function () {
+      dialog.hide();
+      confirmed = form;
+      if (form.requestSubmit) { form.requestSubmit(submitter || undefined); } else { form.submit(); }
+    });
+    el.addEventListener("shown.bs.modal", function () { fresh.focus(); }, { once: true });
+    dialog.show();
+    return false;
+  }
+
   document.addEventListener("submit", function (event) {
     var form = event.target.closest ? event.target.closest("form[data-confirm]") : null;
-    if (form && !window.confirm(form.dataset.confirm)) { event.preventDefault(); }
+    if (!form) { return; }
+    if (confirmed === form) { confirmed = null; return; }
+    if (!ask(form, event.submitter)) { event.preventDefault(); }
   }, true);
 
   document.addEventListener("click", function (event) {
     var button = event.target.closest ? event.target.closest("[data-print]") : null;
     if (button) { event.preventDefault(); window.print(); }
-  });
-
-  document.addEventListener("toggle", function (event) {
-    var opened = event.target;
-    if (!opened.matches || !opened.matches("details.navgroup") || !opened.open) { return; }
-    document.querySelectorAll("details.navgroup[open]").forEach(function (other) {
-      if (other !== opened) { other.open = false; }
-    });
-  }, true);
-
-  document.addEventListener("click", function (event) {
-    if (event.target.closest && event.target.closest("details.navgroup")) { return; }
-    document.querySelectorAll("details.navgroup[open]").forEach(function (menu) { menu.open = false; });
   });
 
   document.addEventListener("change", function (event) {

@@ -562,7 +562,7 @@
       var label = { queued: S.queued, accepted: S.accepted, duplicate: S.duplicate, refused: S.refused, removed: S.removed }[m.status] || m.status;
       li.appendChild(el("span", "ta-st", label + (m.message ? " · " + m.message : "")));
       if (m.status === "queued" || m.status === "accepted" || m.status === "duplicate") {
-        var b = el("button", "secondary ta-remove-btn", S.remove);
+        var b = el("button", "secondary ta-remove-btn btn btn-outline-primary btn-sm", S.remove);
         b.type = "button";
         b.dataset.clientId = m.client_id;
         li.appendChild(b);
@@ -575,7 +575,7 @@
       var li = el("li", "ta-problem");
       li.dataset.problemId = p.id;
       li.appendChild(el("span", "", [p.tube, p.name, p.message].filter(Boolean).join(" · ")));
-      var b = el("button", "secondary ta-dismiss", S.dismiss);
+      var b = el("button", "secondary ta-dismiss btn btn-outline-primary btn-sm", S.dismiss);
       b.type = "button";
       b.dataset.problemId = p.id;
       li.appendChild(b);

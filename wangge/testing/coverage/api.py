@@ -6,7 +6,7 @@ progress series. Paths: /rounds/{round_id}/coverage…, /rounds/{round_id}/untes
 from datetime import datetime
 
 from django.http import Http404
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from wangge.core import masking
 from wangge.core.access import api_operation
@@ -102,6 +102,7 @@ class PeoplePage(Schema):
 class SiteSeries(Schema):
     id: int
     name: str
+    short: str = Field(description="The name without what all the sites' names share, for a chart's legend.")
     samples: list[int]
 
 
@@ -109,6 +110,7 @@ class TableSeries(Schema):
     site_id: int
     table_no: int
     name: str
+    short: str = Field(description="A label that fits a chart's axis (the site's short name and the table).")
     samples: list[int]
 
 
@@ -116,6 +118,7 @@ class ProgressOut(Schema):
     round_id: int
     unit_id: int
     hours: list[str]
+    times: list[str] = Field(description="The same hours as ISO 8601 local times, for a time axis.")
     sampled: list[int]
     cumulative: list[int]
     due: int

@@ -16,6 +16,7 @@ from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from wangge.audit import services as audit
 from wangge.audit.models import Action
@@ -216,19 +217,62 @@ def _hour_label(hour) -> str:
     )
 
 
+def _hour_iso(hour) -> str:
+    """The hour as a real time (ISO 8601 with its UTC offset, local time) for a time axis."""
+    moment = timezone.localtime(hour) if timezone.is_aware(hour) else hour
+    return moment.replace(minute=0, second=0, microsecond=0).isoformat()
+
+
+# Where a place name may be cut: after the name of a unit (村, 社区, 街道 …) or a separator.
+_CUT_AFTER = set("省市区县镇乡道村组路号楼栋幢 ·,，、-—_/()（）")
+
+
+def short_site_names(names: list[str]) -> dict[str, str]:
+    """Each name without what every name has in common at its start and end (a district's
+    sites are all "…村核酸采样点"), cut only where a place name may be cut, so that labels on a
+    chart axis tell the sites apart. A name that would be left empty keeps its whole."""
+    distinct = sorted(set(names))
+    if len(distinct) < 2:
+        return {n: n for n in distinct}
+    prefix = 0
+    shortest = min(len(n) for n in distinct)
+    while prefix < shortest and len({n[prefix] for n in distinct}) == 1:
+        prefix += 1
+    while prefix and distinct[0][prefix - 1] not in _CUT_AFTER:
+        prefix -= 1
+    suffix = 0
+    while suffix < shortest - prefix and len({n[-1 - suffix] for n in distinct}) == 1:
+        suffix += 1
+    # The common end starts right after a cut (e.g. "村|核酸采样点"), or is not taken off.
+    while suffix and distinct[0][-1 - suffix] not in _CUT_AFTER:
+        suffix -= 1
+    out = {}
+    for n in distinct:
+        middle = n[prefix : len(n) - suffix].strip(" ·,，、-—_/")
+        out[n] = middle or n
+    if len(set(out.values())) < len(out):
+        return {n: n for n in distinct}
+    return out
+
+
 @dataclass
 class Progress:
     hours: list[str] = field(default_factory=list)
+    # The same hours as real times (ISO 8601, local), so a time axis shows the gaps between them.
+    times: list[str] = field(default_factory=list)
     sampled: list[int] = field(default_factory=list)  # per hour
     cumulative: list[int] = field(default_factory=list)
     due: int = 0
     source: str = "sites"  # "sites": ThroughputCounter of the sites in the unit; "people": Due rows
-    sites: list[dict] = field(default_factory=list)  # [{"id", "name", "samples": [per hour]}]
-    tables: list[dict] = field(default_factory=list)  # [{"site_id", "table_no", "name", "samples": [...]}]
+    # [{"id", "name", "short", "samples": [per hour]}]; "short": the name told apart from the others
+    sites: list[dict] = field(default_factory=list)
+    # [{"site_id", "table_no", "name", "short", "samples": [...]}]; "short": a label that fits an axis
+    tables: list[dict] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {
             "hours": self.hours,
+            "times": self.times,
             "sampled": self.sampled,
             "cumulative": self.cumulative,
             "due": self.due,
@@ -269,13 +313,25 @@ def progress(scope: Scope, rnd: Round, unit: OrgUnit) -> Progress:
             per_site[site_id][i] += samples
             per_table.setdefault((site_id, table_no), [0] * len(hours))[i] += samples
         out.hours = [_hour_label(h) for h in hours]
+        out.times = [_hour_iso(h) for h in hours]
         out.sampled = per_hour
-        out.sites = [{"id": sid, "name": names[sid], "samples": per_site[sid]} for sid in names]
+        short = short_site_names(list(names.values()))
+        one_site = len({sid for sid, _no in per_table}) == 1
+        out.sites = [
+            {"id": sid, "name": names[sid], "short": short[names[sid]], "samples": per_site[sid]}
+            for sid in names
+        ]
         out.tables = [
             {
                 "site_id": sid,
                 "table_no": no,
                 "name": _("%(site)s, table %(no)s") % {"site": names[sid], "no": no},
+                "short": (
+                    pgettext("chart label", "Table %(no)s") % {"no": no}
+                    if one_site
+                    else pgettext("chart label", "%(site)s · table %(no)s")
+                    % {"site": short[names[sid]], "no": no}
+                ),
                 "samples": values,
             }
             for (sid, no), values in sorted(per_table.items(), key=lambda kv: (names[kv[0][0]], kv[0][1]))
@@ -292,6 +348,7 @@ def progress(scope: Scope, rnd: Round, unit: OrgUnit) -> Progress:
         )
         rows = [(r["h"], r["n"]) for r in per_hour]
         out.hours = [_hour_label(h) for h, _n in rows]
+        out.times = [_hour_iso(h) for h, _n in rows]
         out.sampled = [n for _h, n in rows]
     running = 0
     for n in out.sampled:
