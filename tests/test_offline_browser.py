@@ -288,7 +288,8 @@ def test_a_failing_server_shows_the_kept_page_and_logging_out_forgets_the_kept_p
 
         # Logging out: the login page tells the worker to drop the kept pages.
         page.goto(live_server.url + "/")
-        page.click("label.nav-toggle-label")  # the phone's menu
+        page.click(".navbar-toggler")  # the phone's menu
+        page.wait_for_selector("#nav-panel.show")
         page.click("[data-testid=who]")
         page.click("form[action$='/logout/'] button")
         page.wait_for_selector("#id_username")
