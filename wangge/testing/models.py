@@ -162,7 +162,9 @@ class PersonResult(models.TextChoices):
 class Due(models.Model):
     """One person due in a round. The coverage of a round is the set of these rows."""
 
-    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="dues")
+    # No index of its own: round_id leads the unique (round, person) and both indexes below.
+    # A district's population is a million rows written at once; each index is felt.
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="dues", db_index=False)
     person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="testing_dues")
     grid = models.ForeignKey("org.OrgUnit", on_delete=models.PROTECT, related_name="+")
     building = models.ForeignKey(
@@ -172,7 +174,9 @@ class Due(models.Model):
     floor = models.SmallIntegerField(_("floor"), null=True, blank=True)
     pool_size = models.PositiveSmallIntegerField(_("pool size"), default=10)
     source = models.CharField(_("why due"), max_length=16, choices=DueSource.choices, default=DueSource.AREA)
-    group = models.ForeignKey(RoundGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    group = models.ForeignKey(
+        RoundGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )  # indexed where set only (due_group): most people are due by area, with no group
     status = models.CharField(_("status"), max_length=8, choices=DueStatus.choices, default=DueStatus.DUE)
     exempt_reason = models.CharField(_("reason"), max_length=20, choices=ExemptReason.choices, blank=True)
     exempt_note = models.CharField(_("note"), max_length=200, blank=True)
@@ -196,6 +200,7 @@ class Due(models.Model):
                 opclasses=["", "varchar_pattern_ops", ""],
             ),
             models.Index(fields=["round", "building"], name="due_round_building"),
+            models.Index(fields=["group"], name="due_group", condition=models.Q(group__isnull=False)),
         ]
 
     def __str__(self) -> str:
