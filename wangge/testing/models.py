@@ -165,7 +165,14 @@ class Due(models.Model):
     # No index of its own: round_id leads the unique (round, person) and both indexes below.
     # A district's population is a million rows written at once; each index is felt.
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="dues", db_index=False)
-    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="testing_dues")
+    # No foreign-key constraint in the database: checking it locks every person row of the
+    # district while a round's population is built (more than half of that build's time at a
+    # million people). The rows are selected from the people themselves, the platform never
+    # deletes a person (they depart or are merged, and PROTECT refuses it in the ORM), and on
+    # PostgreSQL a trigger refuses deleting a person who is due (migration 0007).
+    person = models.ForeignKey(
+        "registry.Person", on_delete=models.PROTECT, related_name="testing_dues", db_constraint=False
+    )
     grid = models.ForeignKey("org.OrgUnit", on_delete=models.PROTECT, related_name="+")
     building = models.ForeignKey(
         "registry.Building", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
