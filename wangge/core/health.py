@@ -1,5 +1,6 @@
 """Probes for a load balancer: /healthz (the process answers) and /readyz (it can serve: the
-database answers, its migrations are applied, and Redis answers when configured).
+database answers and its migrations are applied; Redis, when configured, is reported as well but
+does not make the worker unready).
 
 HealthCheckMiddleware answers both before the session middleware, so a probe needs no
 session and no user, and /healthz stays 200 while the database is away.
@@ -64,13 +65,17 @@ def readyz(request: HttpRequest) -> JsonResponse:
     checks = {"database": _database()}
     if checks["database"] == "ok":
         checks["migrations"] = _migrations()
+    ready = all(state == "ok" for state in checks.values())
+    body: dict = {"status": "ready" if ready else "unavailable", "checks": checks}
+    # Redis is reported, not required: check-ins and pages work without it (only rate-limited
+    # public forms and background work wait), and a balancer that took every worker out of
+    # service for a Redis outage would stop the sampling tables too.
     redis_state = _redis()
     if redis_state is not None:
         checks["redis"] = redis_state
-    ready = all(state == "ok" for state in checks.values())
-    response = JsonResponse(
-        {"status": "ready" if ready else "unavailable", "checks": checks}, status=200 if ready else 503
-    )
+        if redis_state != "ok":
+            body["degraded"] = ["redis"]
+    response = JsonResponse(body, status=200 if ready else 503)
     if not ready:
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     response["Cache-Control"] = "no-store"
