@@ -361,6 +361,11 @@ def main() -> int:
         fault_report(faults, end)
         say("\nRequests per web worker (gunicorn access log), by segment of the run:")
         worker_report(stack, faults)
+        pong = stack.celery_answers()
+        say(
+            "\nCelery worker after Redis came back: "
+            + (f"answers a ping ({pong:.1f} s)" if pong is not None else "DOES NOT answer a ping within 30 s")
+        )
         result = exactness(stack, world_file)
         say(
             f"\nExactness: scans sent {result['sent']}, answered {result['answers']}; rows stored {result['stored']} "

@@ -230,6 +230,23 @@ class Stack:
             start_new_session=True,
         )
 
+    def celery_answers(self, timeout: float = 30) -> float | None:
+        """Seconds until the Celery worker answers a ping through Redis (None: it did not)."""
+        started = time.monotonic()
+        while time.monotonic() < started + timeout:
+            done = subprocess.run(  # noqa: S603
+                [sys.executable, "-m", "celery", "-A", "wangge", "inspect", "ping", "-t", "3"],
+                cwd=str(ROOT),
+                env=self.env(),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                check=False,
+            )
+            if done.returncode == 0 and b"pong" in done.stdout:
+                return time.monotonic() - started
+            time.sleep(1)
+        return None
+
     # ---------------------------------------------------------------- the end
 
     @staticmethod
