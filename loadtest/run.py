@@ -231,7 +231,7 @@ def worker_report(stack: Stack, faults: Faults) -> None:
             with contextlib.suppress(ValueError):
                 stamp = line[line.rindex("[") + 1 : line.rindex("]")]
                 first_served = datetime.strptime(stamp, "%d/%b/%Y:%H:%M:%S %z").timestamp()
-    labels = ["before the faults"] + [name for name, _at in faults.events]
+    labels = ["before the faults"] + [f"after {name}" for name, _at in faults.events]
     kill_at = dict(faults.events).get("web worker SIGKILL")
     if first_served and kill_at:
         say(
@@ -255,7 +255,7 @@ def worker_report(stack: Stack, faults: Faults) -> None:
         for pid, n in counts[key].most_common():
             tag = " (killed)" if pid == killed else " (replacement)" if pid == replacement else ""
             parts.append(f"{pid}{tag} {n} ({100 * n / total:.0f}%)")
-        say(f"  {phase:<9} after {label}: " + ", ".join(parts))
+        say(f"  {phase:<9} {label}: " + ", ".join(parts))
 
 
 def exactness(stack: Stack, world_file: Path) -> dict:
