@@ -383,6 +383,7 @@ def main() -> int:
         return 1 if result["problems"] else 0
     except KeyboardInterrupt:
         say("loadtest interrupted: stopping everything it started")
+        failed = False  # nothing to look into: remove the folder too (unless LOADTEST_KEEP)
         return 130
     finally:
         SHARED.running = False

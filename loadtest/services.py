@@ -263,8 +263,8 @@ class Stack:
             proc.wait(timeout=10)
 
     def close(self, keep: bool = False) -> None:
-        """Stop everything this stack started; remove its folder unless `keep` (for the logs)."""
-        self._stop(self.gunicorn)
+        """Stop everything this stack started; remove its folder, or with `keep` all but its logs."""
+        self._stop(self.gunicorn, signal.SIGINT)  # quick shutdown: no keep-alive linger
         self._stop(self.celery)
         self._stop(self.redis)
         if self.pg_started:
@@ -273,5 +273,9 @@ class Stack:
             self.pg_started = False
         for fh in self._logs:
             fh.close()
-        if not keep:
+        if keep:  # the logs only: the cluster's data is of no use once stopped
+            with contextlib.suppress(OSError):
+                shutil.copy(self.pg_data / "server.log", self.dir / "postgres.log")
+            shutil.rmtree(self.pg_data, ignore_errors=True)
+        else:
             shutil.rmtree(self.dir, ignore_errors=True)
