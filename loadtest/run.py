@@ -387,9 +387,14 @@ def main() -> int:
         return 130
     finally:
         SHARED.running = False
+        stopping = time.time()
         if env is not None and env.runner is not None:
             env.runner.quit()
+        quit_s = time.time() - stopping
         stack.close(keep=KEEP or failed)
+        say(
+            f"stopped the clients in {quit_s:.1f} s and the services in {time.time() - stopping - quit_s:.1f} s"
+        )
         if KEEP or failed:
             say(f"logs kept in {stack.dir}")
 

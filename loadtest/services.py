@@ -264,9 +264,15 @@ class Stack:
 
     def close(self, keep: bool = False) -> None:
         """Stop everything this stack started; remove its folder, or with `keep` all but its logs."""
-        self._stop(self.gunicorn, signal.SIGINT)  # quick shutdown: no keep-alive linger
-        self._stop(self.celery)
-        self._stop(self.redis)
+        for name, proc, sig in (
+            ("gunicorn", self.gunicorn, signal.SIGINT),  # quick shutdown: no keep-alive linger
+            ("celery", self.celery, signal.SIGTERM),
+            ("redis", self.redis, signal.SIGTERM),
+        ):
+            started = time.monotonic()
+            self._stop(proc, sig)
+            if time.monotonic() - started > 3:
+                print(f"  {name} took {time.monotonic() - started:.0f} s to stop", flush=True)
         if self.pg_started:
             with contextlib.suppress(subprocess.CalledProcessError, OSError):
                 self.pg_ctl("stop", "-m", "immediate")
