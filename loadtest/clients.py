@@ -13,7 +13,8 @@ comes again. An answer other than 200, or no answer, keeps the batch queued and 
 retries when the back-off has passed. So a scan is sent with the same client_id until answered.
 
 DashboardUser polls a round's coverage and progress; LookupUser searches the registry and
-resolves personal codes, as staff at a desk do.
+resolves personal codes, as staff at a desk do; ProbeUser asks /readyz every second, as a load
+balancer would.
 
 The run's shared state (phase, rate, records) lives in `Shared`; run.py drives it.
 """
@@ -326,8 +327,9 @@ class TableUser(_Browser):
                     op.get("client_id")
                     or "".join((op.get("barcode") or op.get("tube") or "").split()).upper()
                 )
-                if key not in keyed[op["kind"]]:
-                    continue
+                answer = keyed[op["kind"]].get(key)
+                if answer is None or answer.get("retry"):
+                    continue  # not answered, or met an outage on its own: kept, sent again
             done.add(op["opid"])
         before = len(self.queue)
         self.queue = [op for op in self.queue if op["opid"] not in done]
@@ -373,3 +375,14 @@ class LookupUser(_Browser):
             json={"token": person["code"]},
             headers={"X-CSRFToken": self.csrf},
         )
+
+
+class ProbeUser(_Browser):
+    """A load balancer's readiness probe: GET /readyz every second (no session)."""
+
+    fixed_count = 0
+    wait_time = staticmethod(lambda: 1)
+
+    @task
+    def probe(self) -> None:
+        self.request("GET", "/readyz", "readyz")

@@ -32,7 +32,7 @@ from pathlib import Path
 import gevent
 from locust.env import Environment
 
-from loadtest.clients import CONNECTS, SHARED, DashboardUser, LookupUser, TableUser
+from loadtest.clients import CONNECTS, SHARED, DashboardUser, LookupUser, ProbeUser, TableUser
 from loadtest.services import Stack
 
 SHORT = os.environ.get("LOADTEST_SHORT", "") not in ("", "0")
@@ -59,6 +59,7 @@ REDIS_DOWN_S = setting("LOADTEST_REDIS_DOWN_S", 30, 30)
 DRAIN_MAX_S = setting("LOADTEST_DRAIN_MAX_S", 150, 90)
 DASHBOARDS = int(setting("LOADTEST_DASHBOARDS", 3, 1))
 LOOKUPS = int(setting("LOADTEST_LOOKUPS", 3, 1))
+PROBES = int(setting("LOADTEST_PROBES", 1, 1))
 WORKERS = int(setting("LOADTEST_WORKERS", 2, 2))
 THREADS = int(setting("LOADTEST_THREADS", 4, 4))
 KEEP = os.environ.get("LOADTEST_KEEP", "") not in ("", "0")
@@ -171,7 +172,7 @@ def phase_report(name: str, start: float, end: float) -> None:
         f"errors {dict(sorted(errors.items())) or 'none'}  TCP connections opened {CONNECTS.get(name, 0)} "
         f"({100 * CONNECTS.get(name, 0) / max(1, len(recs)):.1f} per 100 requests)"
     )
-    for kind in ("coverage", "lookup", "login", "page"):
+    for kind in ("coverage", "lookup", "login", "page", "readyz"):
         rs = [r for r in recs if r.kind == kind]
         if not rs:
             continue
@@ -187,7 +188,8 @@ def fault_report(faults: Faults, end: float) -> None:
     for i, (name, at) in enumerate(faults.events):
         until = faults.events[i + 1][1] if i + 1 < len(faults.events) else end
         window = [r for r in SHARED.records if at <= r.done < until]
-        bad = [r for r in window if r.status == 0 or r.status >= 500]
+        probes = [r for r in window if r.kind == "readyz"]
+        bad = [r for r in window if (r.status == 0 or r.status >= 500) and r.kind != "readyz"]
         by_status = Counter(r.status for r in bad)
         by_kind = Counter(r.kind for r in bad)
         line = f"  {name}: errors {dict(sorted(by_status.items())) or 'none'}"
@@ -209,6 +211,18 @@ def fault_report(faults: Faults, end: float) -> None:
         if name in faults.notes:
             line += f"; {faults.notes[name]}"
         say(line)
+        not_ready = [r for r in probes if r.status != 200]
+        if not_ready:
+            last = max(r.done for r in not_ready)
+            ready = [r.done for r in probes if r.status == 200 and r.at >= last]
+            say(
+                f"      /readyz: {len(not_ready)} of {len(probes)} probes not ready "
+                f"{dict(Counter(r.status for r in not_ready))}, from +{min(r.done for r in not_ready) - at:.1f} s "
+                f"to +{last - at:.1f} s; ready again "
+                + (f"+{min(ready) - at:.1f} s" if ready else "not before the next fault")
+            )
+        elif probes:
+            say(f"      /readyz: ready in all {len(probes)} probes")
 
 
 def worker_report(stack: Stack, faults: Faults) -> None:
@@ -317,13 +331,15 @@ def main() -> int:
         TableUser.fixed_count = TABLES
         DashboardUser.fixed_count = DASHBOARDS
         LookupUser.fixed_count = LOOKUPS
+        ProbeUser.fixed_count = PROBES
         host = f"http://127.0.0.1:{stack.web_port}"
-        for cls in (TableUser, DashboardUser, LookupUser):
+        for cls in (TableUser, DashboardUser, LookupUser, ProbeUser):
             cls.host = host
-        env = Environment(user_classes=[TableUser, DashboardUser, LookupUser], host=host)
+        env = Environment(user_classes=[TableUser, DashboardUser, LookupUser, ProbeUser], host=host)
         runner = env.create_local_runner()
         SHARED.phase = "warmup"
-        runner.start(TABLES + DASHBOARDS + LOOKUPS, spawn_rate=TABLES + DASHBOARDS + LOOKUPS)
+        users = TABLES + DASHBOARDS + LOOKUPS + PROBES
+        runner.start(users, spawn_rate=users)
         deadline = time.time() + 300
         while time.time() < deadline and not (
             len(SHARED.tables) == TABLES and all(hasattr(t, "flusher") for t in SHARED.tables)
@@ -357,7 +373,7 @@ def main() -> int:
         say(
             f"  drain took {drained:.1f} s{' (gave up: queues still held scans)' if any(t.queue for t in SHARED.tables) else ''}"
         )
-        say("\nFaults (errors = 5xx and no answer, any client, until the next fault):")
+        say("\nFaults (errors = 5xx and no answer, any client but the /readyz probe, until the next fault):")
         fault_report(faults, end)
         say("\nRequests per web worker (gunicorn access log), by segment of the run:")
         worker_report(stack, faults)
