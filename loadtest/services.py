@@ -264,13 +264,14 @@ class Stack:
 
     def close(self, keep: bool = False) -> None:
         """Stop everything this stack started; remove its folder, or with `keep` all but its logs."""
-        for name, proc, sig in (
-            ("gunicorn", self.gunicorn, signal.SIGINT),  # quick shutdown: no keep-alive linger
-            ("celery", self.celery, signal.SIGTERM),
-            ("redis", self.redis, signal.SIGTERM),
+        for name, proc, sig, wait in (
+            # quick shutdown, then SIGKILL to the whole group (workers too) after 5 s
+            ("gunicorn", self.gunicorn, signal.SIGINT, 5),
+            ("celery", self.celery, signal.SIGTERM, 20),
+            ("redis", self.redis, signal.SIGTERM, 20),
         ):
             started = time.monotonic()
-            self._stop(proc, sig)
+            self._stop(proc, sig, timeout=wait)
             if time.monotonic() - started > 3:
                 print(f"  {name} took {time.monotonic() - started:.0f} s to stop", flush=True)
         if self.pg_started:
