@@ -10,7 +10,7 @@ BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/wangge_bench
 # debug unless a key is given; debug keeps a random key of this checkout in var/secret_key.
 DEV    := $(if $(WANGGE_SECRET_KEY),,WANGGE_DEBUG=1)
 
-.PHONY: run test fuzz setup migrate demo lint bench messages system-deps clean
+.PHONY: run test fuzz setup migrate demo lint bench loadtest loadtest-ci messages system-deps clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -48,8 +48,8 @@ fuzz: setup
 	WANGGE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) WANGGE_FUZZ_SECONDS=$(FUZZ_SECONDS) $(PY) -m pytest -q -s -m fuzz tests/test_api_fuzz.py
 
 lint: setup
-	$(VENV)/bin/ruff check wangge tests bench
-	$(VENV)/bin/ruff format --check wangge tests bench
+	$(VENV)/bin/ruff check wangge tests bench loadtest gunicorn.conf.py
+	$(VENV)/bin/ruff format --check wangge tests bench loadtest gunicorn.conf.py
 	$(VENV)/bin/lint-imports
 	$(PY) scripts/check_private_imports.py
 	$(VENV)/bin/mypy
@@ -61,6 +61,17 @@ messages: setup
 bench: setup
 	@bash scripts/ensure-postgres.sh
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/run.py
+
+# A round's morning with faults, on its own PostgreSQL, Redis, gunicorn and Celery worker
+# (loadtest/README.md): its figures are printed; non-zero when a scan was lost or stored twice.
+loadtest: setup
+	@bash scripts/ensure-loadtest-deps.sh
+	$(PY) -m loadtest.run
+
+# The same, short (under 3 minutes), for CI.
+loadtest-ci: setup
+	@bash scripts/ensure-loadtest-deps.sh
+	LOADTEST_SHORT=1 $(PY) -m loadtest.run
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
