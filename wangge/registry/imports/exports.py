@@ -205,6 +205,11 @@ def base_queryset(scope: Scope, list_name: str, *, include_departed: bool = Fals
     raise ValueError(list_name)
 
 
+# What a list's columns read from related rows that a join cannot give (the tenants living in a
+# rental now), fetched once per chunk of rows.
+PREFETCHES: dict[str, Callable[[], Prefetch]] = {"rentals": lambda: _current_tenancies()}
+
+
 def prepare(list_name: str, qs: QuerySet) -> QuerySet:
     """Joins the columns need, for a queryset another page has filtered."""
     joins = {
@@ -274,8 +279,9 @@ def _rows(list_name: str, qs: QuerySet, actor: Any) -> Iterator[list[tuple[str, 
     show_ids = has_permission(actor, REGISTRY_VIEW_IDS)
     show_phones = has_permission(actor, REGISTRY_VIEW_PHONES)
     columns = COLUMNS[list_name]
-    if list_name == "rentals":  # the tenants living there now, in one query per chunk
-        qs = qs.prefetch_related(None).prefetch_related(_current_tenancies())
+    prefetch = PREFETCHES.get(list_name)
+    if prefetch is not None:  # one query per chunk of rows, in place of whatever a page prefetched
+        qs = qs.prefetch_related(None).prefetch_related(prefetch())
     for obj in qs.iterator(chunk_size=2000):
         cells: list[tuple[str, Any]] = []
         for _header, kind, get in columns:
