@@ -27,6 +27,11 @@ class Config(AppConfig):
         from wangge.registry.rentals import api as api_rentals
 
         register_permissions(PERMISSIONS)
+        from django.utils.translation import pgettext_lazy
+
+        from wangge.audit.display import register_labels
+
+        register_labels("registry.personmove", pgettext_lazy("record type", "move of a person"))
         register_menu(
             [
                 MenuEntry("registry:my_grid", _("My grid"), REGISTRY_VIEW, order=100, group="registry"),
