@@ -75,3 +75,11 @@ def page_url(context, number: int, param: str = "page") -> str:
     query = context["request"].GET.copy()
     query[param] = number
     return "?" + query.urlencode()
+
+
+@register.filter
+def unit_number(value: str) -> str:
+    """A stored unit label without the word 单元 ('2单元' → '2'): the phrase around it adds the
+    word in the reader's language ("unit 2", "2单元"), so it is never said twice."""
+    text = (value or "").strip()
+    return text.removesuffix("单元").strip()
