@@ -56,6 +56,7 @@ def visits_of(*, household: Household | None = None, rental: Rental | None = Non
 def open_follow_ups(scope: Scope) -> QuerySet[Visit]:
     return (
         visits(scope)
+        .select_related("household__head", "rental__landlord")
         .filter(follow_up_needed=True, follow_up_done_at__isnull=True)
         .order_by("path", "visited_at")
     )
