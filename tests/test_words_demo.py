@@ -21,6 +21,7 @@ from django.test import Client
 from django.test.utils import override_settings
 from django.utils import translation
 
+from tests.factories import make_user
 from wangge.demo.builder import DEFAULT_SEED, build_demo
 from wangge.demo.logins import DEMO_LOGINS
 
@@ -269,3 +270,21 @@ def test_no_destructive_action_is_a_page_s_main_button(site):
                 if any(word in text for word in DESTRUCTIVE):
                     bad.append(f"{username} {url}: {text!r}")
     assert not bad, "Destructive main buttons:\n" + "\n".join(sorted(set(bad)))
+
+
+@pytest.mark.django_db
+def test_a_reveal_reads_in_chinese_in_the_audit_log(client, world, screening):
+    from tests.factories.reveal import revealed
+    from wangge.audit.models import AuditEvent
+    person = screening.people_a[0]
+    client.force_login(screening.cadre)
+    page = client.get(f"/registry/people/{person.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert revealed(client, page)
+    admin = make_user("audit_zh", world.district, "district_admin")
+    client.force_login(admin)
+    event = AuditEvent.objects.filter(action="view", after__has_key="revealed").latest("pk")
+    for url in ("/audit/", f"/audit/{event.pk}/"):
+        parser = Visible()
+        parser.feed(client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode())
+        found = latin_leftovers(parser.text, {"audit_zh", screening.cadre.username})
+        assert found == [], url + "\n" + "\n".join(found)

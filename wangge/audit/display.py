@@ -58,7 +58,7 @@ def masked_snapshot(model: str, snapshot: dict | None, viewer: Any) -> dict | No
 
 
 # Bookkeeping fields left out of the compact diff (the detail page shows them).
-NOISE_FIELDS = {"id", "updated_at", "path", "depth", "created_at"}
+NOISE_FIELDS = {"id", "updated_at", "path", "depth", "created_at", "name_initials", "code_version"}
 
 EMPTY = (None, "", [], {})
 
@@ -133,6 +133,11 @@ COMMON_FIELD_LABELS: dict[str, Any] = {
     "handover": pgettext_lazy("audit field", "hand-over"),
     "at": pgettext_lazy("audit field", "at"),
     "source": pgettext_lazy("audit field", "source"),
+    "name_initials": pgettext_lazy("audit field", "initials of the name (for search)"),
+    "code_version": pgettext_lazy("audit field", "version of the personal code"),
+    "revealed": pgettext_lazy("audit field", "number shown"),
+    "masked": pgettext_lazy("audit field", "number (masked)"),
+    "page": pgettext_lazy("audit field", "page"),
 }
 # Values a service writes into a snapshot as codes, in words.
 COMMON_VALUE_LABELS: dict[str, Any] = {
@@ -158,6 +163,9 @@ def register_value_labels(values: dict[str, Any]) -> None:
 def model_label(label: str) -> str:
     if label in _model_labels:
         return str(_model_labels[label])
+    if label == "core.personal_number" or (label and "." not in label):
+        # A reveal names the number's owner only by its part ("registry", "roster").
+        return str(pgettext_lazy("record type", "personal number"))
     model = _model(label)
     return str(model._meta.verbose_name) if model is not None else label
 
@@ -265,6 +273,8 @@ def _show(model: str, field: str, value: Any, *, viewer: Any, names: dict) -> st
         choices = dict(model_field.flatchoices)
         if value in choices and value not in ("", None):
             return str(choices[value])
+    if field == "revealed" and value in REVEALED_KINDS:
+        return str(REVEALED_KINDS[value])
     if isinstance(value, str) and value in COMMON_VALUE_LABELS:
         return str(COMMON_VALUE_LABELS[value])
     if model_field is not None and model_field.is_relation and isinstance(value, int):
@@ -313,6 +323,30 @@ def object_url(event: AuditEvent) -> str | None:
     return url_of(int(event.object_id), event.after or event.before or {})
 
 
+REVEALED_KINDS = {
+    masking.ID: pgettext_lazy("revealed number", "ID number"),
+    masking.PHONE: pgettext_lazy("revealed number", "phone"),
+}
+
+
+def is_reveal(event: AuditEvent) -> bool:
+    return isinstance(event.after, dict) and event.after.get("revealed") in REVEALED_KINDS
+
+
+def event_label(event: AuditEvent) -> str:
+    """The record type a row is about; a reveal is about a personal number, whatever its table."""
+    if is_reveal(event):
+        return str(pgettext_lazy("record type", "personal number"))
+    return model_label(event.model)
+
+
+def event_repr(event: AuditEvent) -> str:
+    """What the row names: a reveal says which kind of number, in the reader's language."""
+    if is_reveal(event):
+        return f"{REVEALED_KINDS[event.after['revealed']]} {event.after.get('masked', '')}".strip()
+    return event.object_repr or event.object_id
+
+
 @dataclass
 class EventRow:
     event: AuditEvent
@@ -322,6 +356,7 @@ class EventRow:
     url: str | None
     changes: list[Change]
     more: int
+    repr: str = ""
 
 
 def rows(scope: Scope, events: Iterable[AuditEvent], *, viewer: Any, limit: int = 4) -> list[EventRow]:
@@ -333,7 +368,8 @@ def rows(scope: Scope, events: Iterable[AuditEvent], *, viewer: Any, limit: int 
         out.append(
             EventRow(
                 event=event,
-                model_label=model_label(event.model),
+                model_label=event_label(event),
+                repr=event_repr(event),
                 action_label=str(event.get_action_display()),
                 channel_label=channel_label(event.channel),
                 url=object_url(event),

@@ -52,7 +52,8 @@ def event_detail(request, event_id: int):
     names = display.reference_names(scope, [event])
     context = {
         "event": event,
-        "model_label": display.model_label(event.model),
+        "model_label": display.event_label(event),
+        "event_repr": display.event_repr(event),
         "channel_label": display.channel_label(event.channel),
         "url": display.object_url(event),
         "fields": display.changes(event, viewer=request.user, names=names, all_fields=True),
