@@ -155,3 +155,15 @@ def test_every_list_a_field_role_uses_comes_a_page_at_a_time(client, testing, wo
         ]
         assert pages, f"{name} is not paginated"
         assert all(p.paginator.per_page <= 100 for p in pages), name
+
+
+def test_grids_of_one_name_are_told_apart_on_the_unvisited_list(client, world, admin_user):
+    from wangge.org.models import OrgUnit
+
+    OrgUnit.objects.filter(pk=world.other_grid.pk).update(name=world.grid_a.name)
+    make_household(world.grid_a, "甲1楼", "101")
+    make_household(world.other_grid, "丙1楼", "101")
+    client.force_login(admin_user)
+    body = client.get(reverse("registry:unvisited")).content.decode()
+    assert f"{world.workstation.name} {world.grid_a.name}" in body
+    assert f"{world.other_village.name} {world.grid_a.name}" in body

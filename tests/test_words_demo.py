@@ -276,6 +276,7 @@ def test_no_destructive_action_is_a_page_s_main_button(site):
 def test_a_reveal_reads_in_chinese_in_the_audit_log(client, world, screening):
     from tests.factories.reveal import revealed
     from wangge.audit.models import AuditEvent
+
     person = screening.people_a[0]
     client.force_login(screening.cadre)
     page = client.get(f"/registry/people/{person.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()

@@ -116,7 +116,9 @@ def repeated_names(items, attr: str = "name") -> set:
     seen: set = set()
     repeated: set = set()
     for item in items:
-        name = getattr(item, attr, None)
+        name = item
+        for part in attr.split("."):  # "room.building.grid.name"
+            name = getattr(name, part, None)
         if name in seen:
             repeated.add(name)
         seen.add(name)

@@ -102,7 +102,7 @@ def unvisited_households(
 def unvisited_rentals(
     scope: Scope, *, days: int = DEFAULT_UNVISITED_DAYS, under_path: str = "", sort: str = "grid"
 ) -> QuerySet[Rental]:
-    qs = scope.filter(Rental.objects.select_related("building__grid", "landlord")).annotate(
+    qs = scope.filter(Rental.objects.select_related("building__grid__parent", "landlord")).annotate(
         last_visit=_last_visit("rental")
     )
     if under_path:
@@ -113,7 +113,9 @@ def unvisited_rentals(
 
 def registry_households(scope: Scope) -> QuerySet[Household]:
     return scope.filter(
-        Household.objects.filter(closed_at__isnull=True).select_related("room__building__grid", "head")
+        Household.objects.filter(closed_at__isnull=True).select_related(
+            "room__building__grid__parent", "head"
+        )
     )
 
 
