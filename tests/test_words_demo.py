@@ -289,3 +289,23 @@ def test_a_reveal_reads_in_chinese_in_the_audit_log(client, world, screening):
         parser.feed(client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode())
         found = latin_leftovers(parser.text, {"audit_zh", screening.cadre.username})
         assert found == [], url + "\n" + "\n".join(found)
+
+
+@pytest.mark.django_db
+def test_one_english_word_two_chinese_meanings_each_has_its_context():
+    """Words that mean different things in different places are translated per context."""
+    from wangge.audit.models import Action
+    from wangge.screening.models import ServiceStatus
+    from wangge.testing.models import RoundStatus, TubeStatus
+
+    with translation.override("zh-hans"):
+        labels = {
+            str(ServiceStatus.OPEN.label),  # a service request waiting
+            str(TubeStatus.OPEN.label),  # a tube in use at a table
+            str(translation.pgettext("org unit", "Open")),  # a unit not closed
+        }
+        assert len(labels) == 3, labels
+        assert str(RoundStatus.CLOSED.label) != str(Action.CLOSE.label)  # a round ends; a unit is closed
+        assert translation.pgettext("put in a grid", "Place") != translation.pgettext("place", "From")
+        assert translation.pgettext("put in a grid", "Place") != translation.gettext("Place")
+        assert translation.pgettext("phone", "Call") != translation.gettext("Calling batch")
