@@ -1,8 +1,9 @@
 """Words for the testing part's records in the audit log (its models carry no verbose names)."""
 
+from django.urls import reverse
 from django.utils.translation import pgettext_lazy
 
-from wangge.audit.display import register_labels
+from wangge.audit.display import register_labels, register_object_url
 
 LABELS = {
     "testing.checklistitem": pgettext_lazy("record type", "site checklist item"),
@@ -28,6 +29,15 @@ LABELS = {
 }
 
 
+PAGES = {
+    "testing.round": ("testing:round", "round_id"),
+    "testing.tube": ("testing:tube", "tube_id"),
+    "testing.box": ("testing:box", "box_id"),
+}
+
+
 def register() -> None:
     for model, label in LABELS.items():
         register_labels(model, label)
+    for model, (name, kwarg) in PAGES.items():
+        register_object_url(model, lambda pk, snap, name=name, kwarg=kwarg: reverse(name, kwargs={kwarg: pk}))
