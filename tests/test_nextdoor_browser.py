@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from tests.browser import chromium_page, screenshot
 from tests.factories import make_user
-from tests.test_registry_visits import make_household
+from tests.factories.visits import make_household
 from wangge.registry.models import Visit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from tests.factories import make_user
-from tests.test_registry_visits import make_household, visit
+from tests.factories.visits import make_household, visit
 from wangge.audit.models import AuditEvent
 from wangge.registry.models import Building
 from wangge.testing.models import Due

@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
-from tests.test_registry_visits import make_household, visit
+from tests.factories.visits import make_household, visit
 
 pytestmark = pytest.mark.django_db
 
