@@ -52,3 +52,21 @@ def test_a_grid_leader_visits_and_goes_next_door_on_a_phone(world, live_server):
         page.click("form.card.form button[type=submit]")
         page.wait_for_selector("[data-testid=next-door-none]")
     assert set(Visit.objects.values_list("household_id", flat=True)) == {first.pk, second.pk}
+
+
+def test_the_untested_cards_with_their_actions_fit_a_phone(world, live_server, testing):
+    make_user("manager_phone", world.village, "district_admin")
+    base = live_server.url
+    url = (
+        base
+        + reverse("testing:untested", kwargs={"round_id": testing.round.pk})
+        + f"?unit={world.village.pk}"
+    )
+    with chromium_page() as page:
+        page.set_viewport_size({"width": 390, "height": 844})
+        login(page, base, "manager_phone")
+        page.goto(url)
+        page.wait_for_selector("[data-testid=row-actions] [data-testid=call]")
+        no_sideways_scroll(page, "the untested list")
+        assert page.locator("[data-testid=grid-filter]").is_visible()
+        screenshot(page, "untested-actions-phone")
