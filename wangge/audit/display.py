@@ -14,9 +14,10 @@ from typing import Any
 
 from django.apps import apps
 from django.db.models import QuerySet
+from django.utils.functional import Promise
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from wangge.audit.models import AuditEvent
 from wangge.core import masking
@@ -57,7 +58,7 @@ def masked_snapshot(model: str, snapshot: dict | None, viewer: Any) -> dict | No
 
 
 # Bookkeeping fields left out of the compact diff (the detail page shows them).
-NOISE_FIELDS = {"id", "updated_at", "path", "depth", "created_at"}
+NOISE_FIELDS = {"id", "updated_at", "path", "depth", "created_at", "name_initials", "code_version"}
 
 EMPTY = (None, "", [], {})
 
@@ -75,7 +76,96 @@ def _model(label: str):
         return None
 
 
+# Words for records and fields whose model gives none in the reader's language (a model or a
+# field without an explicit verbose name, or a key a service adds to a snapshot). Each part
+# registers its own (register_labels); the common field names are here.
+_model_labels: dict[str, Any] = {}
+_field_labels: dict[tuple[str, str], Any] = {}
+COMMON_FIELD_LABELS: dict[str, Any] = {
+    "id": pgettext_lazy("audit field", "record number"),
+    "path": pgettext_lazy("audit field", "place in the tree"),
+    "depth": pgettext_lazy("audit field", "depth in the tree"),
+    "created_at": pgettext_lazy("audit field", "created at"),
+    "updated_at": pgettext_lazy("audit field", "updated at"),
+    "created_by": pgettext_lazy("audit field", "created by"),
+    "person": pgettext_lazy("audit field", "person"),
+    "people": pgettext_lazy("audit field", "people"),
+    "grid": pgettext_lazy("audit field", "grid"),
+    "unit": pgettext_lazy("audit field", "org unit"),
+    "round": pgettext_lazy("audit field", "testing round"),
+    "site": pgettext_lazy("audit field", "sampling site"),
+    "tube": pgettext_lazy("audit field", "sample tube"),
+    "box": pgettext_lazy("audit field", "transport box"),
+    "measure": pgettext_lazy("audit field", "control measure"),
+    "screening": pgettext_lazy("audit field", "screening record"),
+    "bulk": pgettext_lazy("audit field", "bulk order"),
+    "category": pgettext_lazy("audit field", "category"),
+    "policy": pgettext_lazy("audit field", "measure rule"),
+    "status": pgettext_lazy("audit field", "status"),
+    "confining": pgettext_lazy("audit field", "confining"),
+    "proposed_by": pgettext_lazy("audit field", "proposed by"),
+    "proposed_at": pgettext_lazy("audit field", "proposed at"),
+    "decided_by": pgettext_lazy("audit field", "decided by"),
+    "decided_at": pgettext_lazy("audit field", "decided at"),
+    "approved_by": pgettext_lazy("audit field", "approved by"),
+    "approved_at": pgettext_lazy("audit field", "approved at"),
+    "closed_by": pgettext_lazy("audit field", "closed by"),
+    "closed_at": pgettext_lazy("audit field", "closed at"),
+    "checked_through": pgettext_lazy("audit field", "checked through"),
+    "rejected_reason": pgettext_lazy("audit field", "reason for rejecting"),
+    "name": pgettext_lazy("audit field", "name"),
+    "receipt": pgettext_lazy("audit field", "receipt number"),
+    "id_type": pgettext_lazy("audit field", "type of ID document"),
+    "merged": pgettext_lazy("audit field", "merged reports"),
+    "skipped": pgettext_lazy("audit field", "skipped"),
+    "population_built_at": pgettext_lazy("audit field", "list of people built at"),
+    "population_added": pgettext_lazy("audit field", "people added to the list"),
+    "measure_dues": pgettext_lazy("audit field", "tests due under measures"),
+    "areas": pgettext_lazy("audit field", "areas"),
+    "calling_plan": pgettext_lazy("audit field", "calling plan"),
+    "added": pgettext_lazy("audit field", "samples added"),
+    "added_tubes": pgettext_lazy("audit field", "tubes added"),
+    "tubes": pgettext_lazy("audit field", "tubes"),
+    "members": pgettext_lazy("audit field", "people in the tube"),
+    "retests": pgettext_lazy("audit field", "re-tests"),
+    "how": pgettext_lazy("audit field", "how"),
+    "sealed_for_new_tube": pgettext_lazy("audit field", "sealed to open a new tube"),
+    "handover": pgettext_lazy("audit field", "hand-over"),
+    "at": pgettext_lazy("audit field", "at"),
+    "source": pgettext_lazy("audit field", "source"),
+    "name_initials": pgettext_lazy("audit field", "initials of the name (for search)"),
+    "code_version": pgettext_lazy("audit field", "version of the personal code"),
+    "revealed": pgettext_lazy("audit field", "number shown"),
+    "masked": pgettext_lazy("audit field", "number (masked)"),
+    "page": pgettext_lazy("audit field", "page"),
+}
+# Values a service writes into a snapshot as codes, in words.
+COMMON_VALUE_LABELS: dict[str, Any] = {
+    "resident_id": pgettext_lazy("ID document", "resident identity card"),
+    "site_to_transport": pgettext_lazy("hand-over", "site to transport"),
+    "transport_to_lab": pgettext_lazy("hand-over", "transport to lab"),
+    "queued_scans": pgettext_lazy("audit value", "scans queued offline"),
+}
+
+
+def register_labels(model: str, label: Any = None, fields: dict[str, Any] | None = None) -> None:
+    """Words for a record type ("testing.tube") and for fields or snapshot keys of it."""
+    if label is not None:
+        _model_labels[model] = label
+    for key, text in (fields or {}).items():
+        _field_labels[(model, key)] = text
+
+
+def register_value_labels(values: dict[str, Any]) -> None:
+    COMMON_VALUE_LABELS.update(values)
+
+
 def model_label(label: str) -> str:
+    if label in _model_labels:
+        return str(_model_labels[label])
+    if label == "core.personal_number" or (label and "." not in label):
+        # A reveal names the number's owner only by its part ("registry", "roster").
+        return str(pgettext_lazy("record type", "personal number"))
     model = _model(label)
     return str(model._meta.verbose_name) if model is not None else label
 
@@ -90,7 +180,17 @@ def _field(label: str, attname: str):
 
 
 def field_label(label: str, attname: str) -> str:
+    key = attname.removesuffix("_id") if attname.endswith("_id") and attname != "id" else attname
+    if (label, attname) in _field_labels:
+        return capfirst(str(_field_labels[(label, attname)]))
+    if (label, key) in _field_labels:
+        return capfirst(str(_field_labels[(label, key)]))
     field = _field(label, attname)
+    # An explicit verbose name is a translatable (lazy) string; Django's own is the field's name.
+    if field is not None and isinstance(field.verbose_name, Promise):
+        return capfirst(str(field.verbose_name))
+    if key in COMMON_FIELD_LABELS:
+        return capfirst(str(COMMON_FIELD_LABELS[key]))
     return capfirst(str(field.verbose_name)) if field is not None else attname
 
 
@@ -173,6 +273,12 @@ def _show(model: str, field: str, value: Any, *, viewer: Any, names: dict) -> st
         choices = dict(model_field.flatchoices)
         if value in choices and value not in ("", None):
             return str(choices[value])
+    if field == "revealed" and value in REVEALED_KINDS:
+        return str(REVEALED_KINDS[value])
+    if isinstance(value, str) and value in COMMON_VALUE_LABELS:
+        return str(COMMON_VALUE_LABELS[value])
+    if model_field is not None and model_field.is_relation and isinstance(value, int):
+        return f"#{value}"  # a record outside the viewer's scope, or of a kind without names
     return format_value(masked(model, field, value, viewer))
 
 
@@ -217,6 +323,30 @@ def object_url(event: AuditEvent) -> str | None:
     return url_of(int(event.object_id), event.after or event.before or {})
 
 
+REVEALED_KINDS = {
+    masking.ID: pgettext_lazy("revealed number", "ID number"),
+    masking.PHONE: pgettext_lazy("revealed number", "phone"),
+}
+
+
+def is_reveal(event: AuditEvent) -> bool:
+    return isinstance(event.after, dict) and event.after.get("revealed") in REVEALED_KINDS
+
+
+def event_label(event: AuditEvent) -> str:
+    """The record type a row is about; a reveal is about a personal number, whatever its table."""
+    if is_reveal(event):
+        return str(pgettext_lazy("record type", "personal number"))
+    return model_label(event.model)
+
+
+def event_repr(event: AuditEvent) -> str:
+    """What the row names: a reveal says which kind of number, in the reader's language."""
+    if is_reveal(event):
+        return f"{REVEALED_KINDS[event.after['revealed']]} {event.after.get('masked', '')}".strip()
+    return event.object_repr or event.object_id
+
+
 @dataclass
 class EventRow:
     event: AuditEvent
@@ -226,6 +356,7 @@ class EventRow:
     url: str | None
     changes: list[Change]
     more: int
+    repr: str = ""
 
 
 def rows(scope: Scope, events: Iterable[AuditEvent], *, viewer: Any, limit: int = 4) -> list[EventRow]:
@@ -237,7 +368,8 @@ def rows(scope: Scope, events: Iterable[AuditEvent], *, viewer: Any, limit: int 
         out.append(
             EventRow(
                 event=event,
-                model_label=model_label(event.model),
+                model_label=event_label(event),
+                repr=event_repr(event),
                 action_label=str(event.get_action_display()),
                 channel_label=channel_label(event.channel),
                 url=object_url(event),

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Action(models.TextChoices):
@@ -9,7 +10,7 @@ class Action(models.TextChoices):
     UPDATE = "update", _("Changed")
     DELETE = "delete", _("Deleted")
     MOVE = "move", _("Moved")
-    CLOSE = "close", _("Closed")
+    CLOSE = "close", pgettext_lazy("audit action", "Closed")
     REOPEN = "reopen", _("Reopened")
     VIEW = "view", _("Viewed full record")
     LOGIN = "login", _("Logged in")

@@ -7,4 +7,5 @@ urlpatterns = [
     path("", views.event_list, name="event_list"),
     path("<int:event_id>/", views.event_detail, name="event_detail"),
     path("reveal/", views.reveal, name="reveal"),
+    path("call/", views.call, name="call"),
 ]

@@ -7,7 +7,7 @@ from urllib.parse import urlparse
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.utils.html import format_html
@@ -52,7 +52,8 @@ def event_detail(request, event_id: int):
     names = display.reference_names(scope, [event])
     context = {
         "event": event,
-        "model_label": display.model_label(event.model),
+        "model_label": display.event_label(event),
+        "event_repr": display.event_repr(event),
         "channel_label": display.channel_label(event.channel),
         "url": display.object_url(event),
         "fields": display.changes(event, viewer=request.user, names=names, all_fields=True),
@@ -80,3 +81,23 @@ def reveal(request):
     if item.kind == masking.PHONE:
         return HttpResponse(format_html('<a class="revealed" href="tel:{0}">{0}</a>', item.value))
     return HttpResponse(format_html('<span class="revealed">{}</span>', item.value))
+
+
+class _DialRedirect(HttpResponseRedirect):
+    allowed_schemes = ["tel"]
+
+
+@require_POST
+@scoped_view()
+def call(request):
+    """The call button of a list row: dials a number the page only showed masked. Calling reveals
+    the number to the caller's phone, so it is audited like pressing "show" first."""
+    item = reveal_store.take(request.user, request.POST.get("t", ""))
+    if item is None or item.kind != masking.PHONE:
+        return HttpResponse(_("Reload the page to call this number."), status=410)
+    if not masking.may_reveal(request.user, item.kind, item.model):
+        return HttpResponse(status=403)
+    services.record_reveal(actor=request.user, kind=item.kind, model=item.model,
+                           masked=masking.mask(item.kind, item.value),
+                           page=urlparse(request.headers.get("Referer", "")).path[:200])  # fmt: skip
+    return _DialRedirect("tel:" + "".join(c for c in item.value if c.isdigit() or c == "+"))

@@ -670,7 +670,7 @@ class ScreeningDemo:
             escalations.escalate(
                 measure=fever_measure,
                 kind=EscalationKind.FEVER,
-                detail=f"{check.temperature} °C, fever, cough",
+                detail=f"{check.temperature} °C · " + _symptom_words(["fever", "cough"]),
                 check=check,
             )
         # Services for people under quarantine.
@@ -762,3 +762,14 @@ def build_screening_demo(*, seed: int) -> ScreeningDemo:
     demo = ScreeningDemo(seed=seed)
     demo.build()
     return demo
+
+
+def _symptom_words(codes: list[str]) -> str:
+    """Symptoms as the daily check stores them in a finding: in the platform's language."""
+    from django.conf import settings
+    from django.utils import translation
+
+    from wangge.screening.models import Symptom
+
+    with translation.override(settings.LANGUAGE_CODE):
+        return "、".join(str(Symptom(c).label) for c in codes)

@@ -26,6 +26,7 @@ class Config(AppConfig):
             "parent_id",
             "office_id",
             "jurisdiction_id",
+            "grid_id",
         )
         register_object_url(
             "org.orgunit", lambda pk, snap: reverse("org:unit_detail", kwargs={"unit_id": pk})

@@ -27,6 +27,14 @@ class Config(AppConfig):
         from wangge.registry.rentals import api as api_rentals
 
         register_permissions(PERMISSIONS)
+        from django.utils.translation import pgettext_lazy
+
+        from wangge.audit.display import register_labels
+
+        register_labels("registry.personmove", pgettext_lazy("record type", "move of a person"))
+        from wangge.registry import audit_links
+
+        audit_links.register()
         register_menu(
             [
                 MenuEntry("registry:my_grid", _("My grid"), REGISTRY_VIEW, order=100, group="registry"),

@@ -10,7 +10,8 @@ from wangge.registry.models import Building, Household, Person, Room
 
 
 def buildings(scope: Scope) -> QuerySet[Building]:
-    return scope.filter(Building.objects.select_related("grid"))
+    # The grid's parent (village or workstation) tells apart two buildings of one name.
+    return scope.filter(Building.objects.select_related("grid__parent"))
 
 
 def get_building(scope: Scope, building_id) -> Building:

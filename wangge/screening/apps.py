@@ -7,6 +7,9 @@ class Config(AppConfig):
     label = "screening"
 
     def ready(self) -> None:
+        from wangge.screening import audit_labels
+
+        audit_labels.register()
         from wangge.core.home import HomeItem, register_home_item
         from wangge.screening import home_items as items
         from wangge.screening.permissions import (

@@ -316,7 +316,7 @@ class ScreeningRecord(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"screening {self.pk}"
+        return str(_("Screening record #%(pk)s") % {"pk": self.pk})
 
 
 class ScreeningSighting(models.Model):
@@ -338,7 +338,7 @@ class ScreeningSighting(models.Model):
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
-        return f"sighting {self.pk}"
+        return str(_("Sighting #%(pk)s") % {"pk": self.pk})
 
 
 class SelfReport(models.Model):
@@ -596,7 +596,10 @@ class MeasureTest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"test day {self.day_no} of {self.measure_id}"
+        return str(
+            _("Test on day %(day)s of measure #%(measure)s")
+            % {"day": self.day_no, "measure": self.measure_id}
+        )
 
 
 class Symptom(models.TextChoices):
@@ -695,7 +698,7 @@ class ServiceKind(models.TextChoices):
 
 
 class ServiceStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("service request", "Open")
     ASSIGNED = "assigned", _("Assigned")
     DONE = "done", _("Done")
     CANCELLED = "cancelled", _("Cancelled")
@@ -727,7 +730,7 @@ class ServiceRequest(models.Model):
     done_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    outcome = models.CharField(_("outcome"), max_length=300, blank=True)
+    outcome = models.CharField(pgettext_lazy("service request", "outcome"), max_length=300, blank=True)
     path = models.CharField(max_length=255, editable=False)
 
     class Meta:

@@ -7,6 +7,9 @@ class Config(AppConfig):
     label = "testing"
 
     def ready(self) -> None:
+        from wangge.testing import audit_labels
+
+        audit_labels.register()
         from wangge.core.home import HomeItem, register_home_item
         from wangge.core.offline import register_offline_assets
         from wangge.testing import home_items as items

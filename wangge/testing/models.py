@@ -60,7 +60,7 @@ class RoundKind(models.TextChoices):
 class RoundStatus(models.TextChoices):
     PLANNING = "planning", _("Planning")
     OPEN = "open", _("Sampling")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("round status", "Closed")
 
 
 class Round(models.Model):
@@ -211,7 +211,10 @@ class Due(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"due {self.person_id} in round {self.round_id}"
+        return str(
+            _("Person #%(person)s due in round #%(round)s")
+            % {"person": self.person_id, "round": self.round_id}
+        )
 
 
 class CoverageCounter(models.Model):
@@ -409,7 +412,7 @@ class TubeKind(models.TextChoices):
 
 
 class TubeStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("tube", "Open")
     SEALED = "sealed", _("Sealed")
 
 
@@ -617,7 +620,7 @@ class Retest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"re-test {self.person_id}"
+        return str(_("Re-test of person #%(person)s") % {"person": self.person_id})
 
 
 class Alert(models.Model):
@@ -641,7 +644,9 @@ class Alert(models.Model):
         constraints = [models.UniqueConstraint(fields=["tube", "grid"], name="alert_once_per_grid")]
 
     def __str__(self) -> str:
-        return f"alert {self.tube_id}/{self.grid_id}"
+        return str(
+            _("Alert on tube #%(tube)s in grid #%(grid)s") % {"tube": self.tube_id, "grid": self.grid_id}
+        )
 
 
 class OutboxMessage(models.Model):

@@ -11,7 +11,7 @@ from wangge.core.access import scoped_view
 from wangge.core.forms import paginate
 from wangge.registry import selectors
 from wangge.registry.models import Person, Visit
-from wangge.registry.permissions import REGISTRY_VIEW
+from wangge.registry.permissions import REGISTRY_EDIT, REGISTRY_VIEW
 
 UNVISITED_DAYS = 30
 
@@ -61,5 +61,6 @@ def my_grid(request):
         "total": totals["total"],
         "unvisited_count": totals["total"] - totals["visited"],
         "people": people,
+        "can_edit": request.user.can(REGISTRY_EDIT),
     }
     return render(request, "registry/my_grid.html", context)

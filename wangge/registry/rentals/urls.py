@@ -16,6 +16,7 @@ urlpatterns = [
     path("<int:rental_id>/tenants/add/", views.tenant_add, name="tenant_add"),
     path("tenancies/<int:tenancy_id>/end/", views.tenancy_end, name="tenancy_end"),
     path("visits/new/", views.visit_create, name="visit_create"),
+    path("visits/done/", views.visit_done, name="visit_done"),
     path("visits/unvisited/", views.unvisited, name="unvisited"),
     path("visits/follow-ups/", views.follow_ups, name="follow_ups"),
     path("visits/<int:visit_id>/follow-up-done/", views.follow_up_done, name="follow_up_done"),

@@ -39,6 +39,7 @@ from wangge.registry.rentals.forms import (
     UnvisitedFilterForm,
     VisitForm,
 )
+from wangge.registry.visits import selectors as visit_selectors
 from wangge.registry.visits import services as visit_services
 from wangge.roster import selectors as roster_selectors
 
@@ -368,11 +369,8 @@ def visit_create(request):
         except ValidationError as exc:
             add_service_error(form, exc)
         else:
-            messages.success(request, _("The visit was recorded."))
-            nxt = request.GET.get("next", "")
-            if nxt == "unvisited":
-                return redirect("registry:unvisited")
-            return redirect(_place_url(household, rental))
+            # Straight on to the next door: the page after a visit offers it with one tap.
+            return redirect(_visit_done_url(household, rental, request.GET.get("next", "")))
     context = {
         "form": form,
         "household": household,
@@ -381,6 +379,49 @@ def visit_create(request):
         "back_url": _place_url(household, rental),
     }
     return render(request, "registry/rentals/visit_form.html", context)
+
+
+def _visit_done_url(household, rental, nxt: str) -> str:
+    query = f"household={household.pk}" if household is not None else f"rental={rental.pk}"
+    if nxt == "unvisited":
+        query += "&next=unvisited"
+    return reverse("registry:visit_done") + "?" + query
+
+
+@scoped_view(REGISTRY_EDIT)
+@require_GET
+def visit_done(request):
+    """After a visit: the next unvisited door in the same building (else the same grid), one tap away."""
+    household, rental = _visit_target(request)
+    if household is not None:
+        next_place = visit_selectors.next_household(request.scope, household)
+        param = "household"
+    else:
+        next_place = visit_selectors.next_rental(request.scope, rental)
+        param = "rental"
+    nxt = "unvisited" if request.GET.get("next", "") == "unvisited" else ""
+    next_url = ""
+    if next_place is not None:
+        next_url = (
+            reverse("registry:visit_create")
+            + f"?{param}={next_place.pk}"
+            + ("&next=unvisited" if nxt else "")
+        )
+    context = {
+        "household": household,
+        "rental": rental,
+        "place": household or rental,
+        "next_place": next_place,
+        "next_url": next_url,
+        "same_building": next_place is not None
+        and (
+            next_place.room.building_id == household.room.building_id
+            if household is not None
+            else next_place.building_id == rental.building_id
+        ),
+        "back_url": reverse("registry:unvisited") if nxt else _place_url(household, rental),
+    }
+    return render(request, "registry/rentals/visit_done.html", context)
 
 
 @scoped_view(REGISTRY_VIEW)

@@ -56,6 +56,7 @@ def visits_of(*, household: Household | None = None, rental: Rental | None = Non
 def open_follow_ups(scope: Scope) -> QuerySet[Visit]:
     return (
         visits(scope)
+        .select_related("household__head", "rental__landlord")
         .filter(follow_up_needed=True, follow_up_done_at__isnull=True)
         .order_by("path", "visited_at")
     )
@@ -101,7 +102,7 @@ def unvisited_households(
 def unvisited_rentals(
     scope: Scope, *, days: int = DEFAULT_UNVISITED_DAYS, under_path: str = "", sort: str = "grid"
 ) -> QuerySet[Rental]:
-    qs = scope.filter(Rental.objects.select_related("building__grid", "landlord")).annotate(
+    qs = scope.filter(Rental.objects.select_related("building__grid__parent", "landlord")).annotate(
         last_visit=_last_visit("rental")
     )
     if under_path:
@@ -112,7 +113,9 @@ def unvisited_rentals(
 
 def registry_households(scope: Scope) -> QuerySet[Household]:
     return scope.filter(
-        Household.objects.filter(closed_at__isnull=True).select_related("room__building__grid", "head")
+        Household.objects.filter(closed_at__isnull=True).select_related(
+            "room__building__grid__parent", "head"
+        )
     )
 
 

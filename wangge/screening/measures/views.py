@@ -67,6 +67,7 @@ def measure_list(request):
         else None,
         "release_due": selectors.release_due(scope).count(),
         "can_order": request.user.can(SCREENING_DECIDE),
+        "can_check": request.user.can(SCREENING_FOLLOWUP),
     }
     return render(request, "screening/measures/measure_list.html", context)
 

@@ -21,7 +21,7 @@ from django.utils.translation import pgettext
 from wangge.audit import services as audit
 from wangge.audit.models import Action
 from wangge.core.access import Actor, Scope, not_found, require, scope_of
-from wangge.org.models import OrgUnit
+from wangge.org.models import Level, OrgUnit
 from wangge.testing import counters
 from wangge.testing import permissions as perms
 from wangge.testing.models import (
@@ -105,13 +105,43 @@ def people(
 
 
 def buildings_of(scope: Scope, rnd: Round, unit: OrgUnit) -> list[dict]:
-    """The buildings of `unit` that have people due in this round, for the building filter."""
-    return list(
+    """The buildings of `unit` that have people due in this round, for the building filter. Two
+    buildings of one name (every village has its 1号楼) are told apart by their grid, and by
+    their village when the grids share a name too (`label`)."""
+    rows = list(
         selectors.dues(scope, rnd)
         .filter(path__startswith=unit.path, building__isnull=False)
-        .values("building_id", "building__name")
+        .values("building_id", "building__name", "grid__name", "grid__parent__name")
         .annotate(n=Count("id"))
-        .order_by("building__name")
+        .order_by("building__name", "grid__name", "building_id")
+    )
+    names: dict[str, int] = {}
+    with_grid: dict[tuple[str, str], int] = {}
+    for r in rows:
+        names[r["building__name"]] = names.get(r["building__name"], 0) + 1
+        key = (r["building__name"], r["grid__name"])
+        with_grid[key] = with_grid.get(key, 0) + 1
+    for r in rows:
+        label = r["building__name"]
+        if names[label] > 1:
+            if with_grid[(label, r["grid__name"])] > 1:
+                label = f"{label} · {r['grid__parent__name']} {r['grid__name']}"
+            else:
+                label = f"{label} · {r['grid__name']}"
+        r["label"] = label
+    return rows
+
+
+def grids_of(scope: Scope, rnd: Round, unit: OrgUnit) -> list[dict]:
+    """The grids of `unit` that have people due in this round, for the grid filter."""
+    if unit.level == Level.GRID:
+        return []
+    return list(
+        selectors.dues(scope, rnd)
+        .filter(path__startswith=unit.path)
+        .values("grid_id", "grid__name", "grid__parent__name")
+        .annotate(n=Count("id"))
+        .order_by("grid__parent__name", "grid__name", "grid_id")
     )
 
 

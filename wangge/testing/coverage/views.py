@@ -106,6 +106,13 @@ def _mask(request, dues, rnd) -> None:
 def _list_args(request, rnd):
     scope = request.scope
     unit = coverage.unit_in_round(scope, rnd, request.GET.get("unit"))
+    grid_id = request.GET.get("grid")
+    if grid_id:
+        # The grid filter narrows the list to one grid under the unit.
+        grid = coverage.unit_in_round(scope, rnd, grid_id)
+        if grid.level != Level.GRID or not grid.path.startswith(unit.path):
+            raise not_found()
+        unit = grid
     building = coverage.building_in_scope(scope, request.GET.get("building"))
     if building is not None and not building.path.startswith(unit.path):
         raise not_found()
@@ -113,6 +120,16 @@ def _list_args(request, rnd):
     reason = request.GET.get("reason") if request.GET.get("reason") in ExemptReason.values else ""
     qs = coverage.people(scope, rnd, unit, kind=kind, building=building, reason=reason)
     return unit, building, kind, reason, qs
+
+
+def _list_unit(request, rnd, unit):
+    """The unit the list was opened for (above a chosen grid) and its grids, for the grid filter."""
+    base = unit
+    if request.GET.get("grid") and request.GET.get("unit"):
+        base = coverage.unit_in_round(request.scope, rnd, request.GET.get("unit"))
+    elif request.GET.get("grid"):
+        base = coverage.unit_in_round(request.scope, rnd, None)
+    return {"unit": base, "grids": coverage.grids_of(request.scope, rnd, base)}
 
 
 @require_GET
@@ -130,6 +147,8 @@ def untested(request, round_id: int):
         building=building,
         reason=reason,
         buildings=coverage.buildings_of(request.scope, rnd, unit),
+        list_unit=_list_unit(request, rnd, unit),
+        can_edit=request.user.can(TESTING_MANAGE),
         reasons=coverage.exempt_by_reason(request.scope, rnd, unit),
         reason_choices=ExemptReason.choices,
         show_phones=has_permission(request.user, REGISTRY_VIEW_PHONES),

@@ -288,7 +288,9 @@ def due_list(request, round_id: int):
 def _back_to_dues(request, due: Due):
     target = request.POST.get("next", "")
     prefix = reverse("testing:dues", kwargs={"round_id": due.round_id})
-    if target.startswith(prefix):
+    # Back to the list the action was taken from: the round's people or its untested list.
+    untested = reverse("testing:untested", kwargs={"round_id": due.round_id})
+    if target.startswith(prefix) or target.startswith(untested):
         return redirect(target)
     return redirect(prefix)
 

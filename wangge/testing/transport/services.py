@@ -102,7 +102,7 @@ def duration_text(value: timedelta | None) -> str:
     if value is None:
         return ""
     minutes = max(0, int(value.total_seconds() // 60))
-    return f"{minutes // 60}h{minutes % 60:02d}m"
+    return _("%(h)dh%(m)02dm") % {"h": minutes // 60, "m": minutes % 60}
 
 
 @dataclass
