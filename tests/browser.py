@@ -101,3 +101,13 @@ def screenshot(page, name: str) -> Path:
     path = SHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def login(page, base_url: str, username: str, password: str = "pass-word-123") -> None:
+    """Log in through the login form (as the person would), starting from no session."""
+    page.context.clear_cookies()
+    page.goto(base_url + "/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")

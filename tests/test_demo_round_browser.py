@@ -2,11 +2,14 @@
 opens it and sends the notices, 冢刘村's registrar fills and seals a tube and ships it, the lab's
 file says positive, the re-test list and the alert appear, and coverage shows who is missing."""
 
+import functools
+
 import pytest
 from django.test import override_settings
 from django.urls import reverse
 
 from tests.browser import chromium_page, screenshot
+from tests.browser import login as login_as
 from wangge.demo.builder import DEFAULT_SEED, build_demo
 from wangge.demo.logins import DEMO_PASSWORD
 from wangge.testing.models import (
@@ -28,13 +31,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, seria
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-def login(page, base_url, username):
-    page.context.clear_cookies()
-    page.goto(base_url + "/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
+login = functools.partial(login_as, password=DEMO_PASSWORD)
 
 
 @override_settings(PASSWORD_HASHERS=FAST_HASHERS)

@@ -1,10 +1,13 @@
 """Every demo login, on a phone and on a desk: it lands on its own home, with its items and no
 error, and no home scrolls sideways."""
 
+import functools
+
 import pytest
 from django.test import override_settings
 
 from tests.browser import chromium_page, screenshot
+from tests.browser import login as login_as
 from wangge.demo.builder import DEFAULT_SEED, build_demo
 from wangge.demo.logins import DEMO_LOGINS, DEMO_PASSWORD
 
@@ -13,13 +16,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, seria
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-def login(page, base_url, username):
-    page.context.clear_cookies()
-    page.goto(base_url + "/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
+login = functools.partial(login_as, password=DEMO_PASSWORD)
 
 
 @override_settings(PASSWORD_HASHERS=FAST_HASHERS)

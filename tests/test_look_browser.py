@@ -6,19 +6,10 @@ carry Bootstrap's classes from the form renderer."""
 import pytest
 from django.urls import reverse
 
-from tests.browser import chromium_page, screenshot
+from tests.browser import chromium_page, login, screenshot
 from tests.factories import make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-def login(page, base_url, username, password="pass-word-123"):
-    page.context.clear_cookies()
-    page.goto(base_url + "/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
 
 
 def test_the_top_bar_on_a_phone_and_a_desk(world, live_server):

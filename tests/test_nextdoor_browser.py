@@ -4,21 +4,12 @@ and reaches the next door of the same building with one tap; no page scrolls sid
 import pytest
 from django.urls import reverse
 
-from tests.browser import chromium_page, screenshot
+from tests.browser import chromium_page, login, screenshot
 from tests.factories import make_user
 from tests.factories.visits import make_household
 from wangge.registry.models import Visit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-def login(page, base_url, username, password="pass-word-123"):
-    page.context.clear_cookies()
-    page.goto(base_url + "/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
 
 
 def no_sideways_scroll(page, where: str) -> None:

@@ -8,7 +8,7 @@ import pytest
 import xlsxwriter
 from django.urls import reverse
 
-from tests.browser import chromium_page, screenshot
+from tests.browser import chromium_page, login, screenshot
 from tests.factories import make_user
 from tests.factories.registry import rid
 from wangge.registry.models import AddressRule, AddressRuleKind, HeldRow, Rental, Tenancy
@@ -72,15 +72,6 @@ def roll_xlsx() -> bytes:
             sheet.write_string(r, c, v)
     book.close()
     return out.getvalue()
-
-
-def login(page, base_url, username, password="pass-word-123"):
-    page.context.clear_cookies()
-    page.goto(base_url + "/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
 
 
 def test_a_cadre_imports_a_roll_and_places_its_houses_on_a_phone(world, live_server, tmp_path):

@@ -9,21 +9,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.browser import chromium_page, screenshot
+from tests.browser import chromium_page, login, screenshot
 from tests.factories import testing_rid as rid
 from wangge.screening.models import DailyCheck, Measure, MeasureStatus, MeasureTest, SelfReport
 from wangge.testing.models import Due
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-def login(page, base_url, username, password="pass-word-123"):
-    page.context.clear_cookies()
-    page.goto(base_url + "/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
 
 
 def test_a_returnee_goes_from_self_report_to_release_in_the_browser(screening, world, live_server):

@@ -5,7 +5,7 @@ pool's members land on the re-test list with an alert, and the coverage page sho
 import pytest
 from django.urls import reverse
 
-from tests.browser import chromium_page, screenshot
+from tests.browser import chromium_page, login, screenshot
 from wangge.testing.models import (
     Alert,
     Box,
@@ -18,15 +18,6 @@ from wangge.testing.models import (
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-def login(page, base_url, username, password="pass-word-123"):
-    page.context.clear_cookies()
-    page.goto(base_url + "/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
 
 
 def test_a_round_runs_from_plan_to_results_in_the_browser(testing, live_server, tmp_path):

@@ -7,21 +7,13 @@ import uuid
 import pytest
 from django.urls import reverse
 
-from tests.browser import chromium_page, screenshot
+from tests.browser import chromium_page, login, screenshot
 from tests.factories.testing import receive_at_lab
 from wangge.registry.codes.services import make_token
 from wangge.testing.checkin import services as checkin
 from wangge.testing.models import Sample, Tube, TubeStatus
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-def login(page, base_url, username, password="pass-word-123"):
-    page.goto(base_url + "/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
 
 
 def type_into(page, selector, text):

@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 from stdnum.cn import ric
 
-from tests.browser import chromium_page, screenshot
+from tests.browser import chromium_page, login, screenshot
 from wangge.registry.codes.services import make_token
 from wangge.testing.models import Due, DueStatus, Sample, SampleMethod, Tube, TubeStatus
 
@@ -13,14 +13,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, seria
 
 API = "**/api/v1/testing/**"
 WALK_IN_ID = "41018419900101900" + ric.calc_check_digit("41018419900101900" + "0")
-
-
-def login(page, base_url, username, password="pass-word-123"):
-    page.goto(base_url + "/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
 
 
 def open_table(page, base_url, site, table=1):
