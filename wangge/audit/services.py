@@ -63,36 +63,57 @@ def record(
     before: dict | None = None,
     after: dict | None = None,
 ) -> AuditEvent:
-    actor_obj = _account_of(actor)
-    return AuditEvent.objects.create(
-        actor=actor_obj,
-        actor_name=(actor_obj.get_username() if actor_obj else "system"),
+    return _event(
+        actor=actor,
         action=action,
         model=obj._meta.label_lower,
         object_id=str(obj.pk),
-        object_repr=str(obj)[:200],
+        object_repr=str(obj),
         path=path or getattr(obj, "path", "") or "",
         before=before,
         after=after,
-        channel=current_channel.get(),
-        request_id=current_request_id.get(),
     )
 
 
 def record_reveal(*, actor: Actor, kind: str, model: str, masked: str, page: str) -> AuditEvent:
     """A full ID number or phone shown on demand: what kind, whose table, which page. The number
     itself is never written here, only its masked form."""
+    return _event(
+        actor=actor,
+        action=Action.VIEW,
+        model=model.rstrip(".") or "core.personal_number",
+        object_id="",
+        object_repr=f"{kind} {masked}",
+        # Under the viewer's own jurisdiction: those who oversee them see what they revealed.
+        path=scope_of(actor).path,
+        before=None,
+        after={"revealed": kind, "masked": masked, "page": page},
+    )
+
+
+def _event(
+    *,
+    actor: Actor,
+    action: str,
+    model: str,
+    object_id: str,
+    object_repr: str,
+    path: str,
+    before: dict | None,
+    after: dict | None,
+) -> AuditEvent:
+    """One audit row, with the request's channel and id."""
     actor_obj = _account_of(actor)
     return AuditEvent.objects.create(
         actor=actor_obj,
         actor_name=(actor_obj.get_username() if actor_obj else "system"),
-        action=Action.VIEW,
-        model=(model.rstrip(".") or "core.personal_number")[:100],
-        object_id="",
-        object_repr=f"{kind} {masked}"[:200],
-        # Under the viewer's own jurisdiction: those who oversee them see what they revealed.
-        path=scope_of(actor).path,
-        after={"revealed": kind, "masked": masked, "page": page},
+        action=action,
+        model=model[:100],
+        object_id=object_id,
+        object_repr=object_repr[:200],
+        path=path,
+        before=before,
+        after=after,
         channel=current_channel.get(),
         request_id=current_request_id.get(),
     )

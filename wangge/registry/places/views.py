@@ -153,10 +153,7 @@ def person_detail(request, person_id: int):
     can_edit = user.can(REGISTRY_EDIT)
     context = {
         "person": person,
-        "shown_id": selectors.shown_id(user, person.id_number),
-        "shown_phone": selectors.shown_phone(user, person.phone),
         "full_id": has_permission(user, REGISTRY_VIEW_IDS),
-        "full_phone": has_permission(user, REGISTRY_VIEW_PHONES),
         "household": household,
         "members": members,
         "moves": moves,
