@@ -577,3 +577,55 @@ class HeldRow(models.Model):
 
     def __str__(self) -> str:
         return self.address
+
+
+class DuplicateScanStatus(models.TextChoices):
+    RUNNING = "running", _("Computing")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class DuplicateScan(models.Model):
+    """One search for likely duplicates of one kind over the whole registry, run in the
+    background (people/candidates.py). Pages read its members within the reader's scope, so
+    the million-row GROUP BYs run once per refresh instead of once per page view."""
+
+    kind = models.CharField(max_length=16)
+    status = models.CharField(
+        max_length=10, choices=DuplicateScanStatus.choices, default=DuplicateScanStatus.RUNNING
+    )
+    started_at = models.DateTimeField(default=timezone.now, editable=False)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    groups = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["kind", "status", "-finished_at"], name="dupscan_kind_status")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class DuplicateMember(models.Model):
+    """A person in a group of likely duplicates found by a scan. `path` and `is_active` are the
+    person's when the scan ran: a reader counts a group's members under its own scope with them,
+    then fetches the people themselves through the scope (so a stale row never shows anyone)."""
+
+    scan = models.ForeignKey(DuplicateScan, on_delete=models.CASCADE, related_name="members")
+    group = models.PositiveIntegerField()  # 0 is the biggest group of the scan
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    path = models.CharField(max_length=255)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["path"], name="dupmember_path", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["scan", "group"], name="dupmember_scan_group"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scan_id}/{self.group}: {self.person_id}"
