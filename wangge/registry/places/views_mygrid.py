@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 from wangge.core.access import scoped_view
 from wangge.core.forms import paginate
 from wangge.core.paging import bounded_count
+from wangge.org.models import Level
 from wangge.registry import selectors
 from wangge.registry.models import Person, Visit
 from wangge.registry.permissions import REGISTRY_VIEW
@@ -57,12 +58,18 @@ def my_grid(request):
         household.unvisited = household.last_visit is None or household.last_visit < since
     # The figures are counted up to a cap: exact for a grid or a village, "more than" above.
     total, total_capped = bounded_count(selectors.households(scope), SUMMARY_CAP)
-    unvisited_count, unvisited_capped = bounded_count(
-        selectors.households(scope).exclude(
-            pk__in=Visit.objects.filter(visited_at__gte=since, household__isnull=False).values("household_id")
-        ),
-        SUMMARY_CAP,
-    )
+    unvisited_count: int | None = None
+    unvisited_capped = False
+    if scope.root is None or scope.root.level >= Level.VILLAGE:
+        # Above a village this is a report (the unvisited list), not a figure for a phone page.
+        unvisited_count, unvisited_capped = bounded_count(
+            selectors.households(scope).exclude(
+                pk__in=Visit.objects.filter(visited_at__gte=since, household__isnull=False).values(
+                    "household_id"
+                )
+            ),
+            SUMMARY_CAP,
+        )
     people, people_capped = bounded_count(selectors.people(scope), SUMMARY_CAP)
     context = {
         "page": page,
