@@ -40,20 +40,31 @@ def my_grid(request):
         .annotate(n=Count("pk"))
         .values("n")
     )
-    households = selectors.households(scope).annotate(
-        member_count=Coalesce(Subquery(members, output_field=IntegerField()), 0),
-        last_visit=Subquery(
-            Visit.objects.filter(household=OuterRef("pk")).order_by("-visited_at").values("visited_at")[:1]
-        ),
-        head_phone=Subquery(head_phone),
+    last_visit = Subquery(
+        Visit.objects.filter(household=OuterRef("pk")).order_by("-visited_at").values("visited_at")[:1]
     )
+    households = selectors.households(scope)
     only_unvisited = request.GET.get("unvisited") == "1"
     if only_unvisited:
-        households = households.filter(Q(last_visit__isnull=True) | Q(last_visit__lt=since))
+        households = households.annotate(last_visit=last_visit).filter(
+            Q(last_visit__isnull=True) | Q(last_visit__lt=since)
+        )
     # Grid by grid (one grid: the same order as before), so that a village or an office opening
-    # this page never sorts every household it holds.
+    # this page never sorts every household it holds; the figures of each row are then fetched
+    # for the page's rows only.
     order = ("room__building__name", "room__unit_label", "room__number", "id")
     page = paginate(request, visit_services.by_path(scope, households, order))
+    annotated = {
+        h.pk: h
+        for h in selectors.households(scope)
+        .filter(pk__in=[h.pk for h in page.object_list])
+        .annotate(
+            member_count=Coalesce(Subquery(members, output_field=IntegerField()), 0),
+            last_visit=last_visit,
+            head_phone=Subquery(head_phone),
+        )
+    }
+    page.object_list = [annotated[h.pk] for h in page.object_list if h.pk in annotated]
     for household in page:
         household.unvisited = household.last_visit is None or household.last_visit < since
     # The figures are counted up to a cap: exact for a grid or a village, "more than" above.
