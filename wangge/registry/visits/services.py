@@ -20,6 +20,7 @@ from wangge.audit.models import Action
 from wangge.core.access import Actor, Scope, is_system, user_or_none
 from wangge.core.paging import PathChain, ordered_by_path
 from wangge.org import selectors as org_selectors
+from wangge.org.models import Level
 from wangge.registry import services as registry
 from wangge.registry.models import Household, PartyLink, Rental, Visit, VisitOutcome
 from wangge.roster import selectors as roster_selectors
@@ -111,7 +112,8 @@ def by_path(scope: Scope, qs: QuerySet, order: tuple, under_path: str = "") -> Q
     grid (one path) at a time (core.paging.PathChain)."""
 
     def paths() -> list[str]:
-        units = org_selectors.units(scope, include_closed=True)
+        # Places belong to level-3 grids only (registry.services): no other path holds a row.
+        units = org_selectors.units(scope, include_closed=True).filter(level=Level.GRID)
         if under_path:
             units = units.filter(path__startswith=under_path)
         return list(units.order_by("path").values_list("path", flat=True))
