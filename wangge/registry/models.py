@@ -398,6 +398,14 @@ class Visit(models.Model):
             models.Index(
                 fields=["path", "visited_at"], name="visit_path_at", opclasses=["varchar_pattern_ops", ""]
             ),
+            # Open follow-ups (a few among hundreds of thousands of visits): the home counts them
+            # and their list pages through them from this small index.
+            models.Index(
+                fields=["path", "visited_at"],
+                name="visit_open_follow_up",
+                opclasses=["varchar_pattern_ops", ""],
+                condition=Q(follow_up_needed=True, follow_up_done_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:

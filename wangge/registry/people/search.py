@@ -148,7 +148,13 @@ def search(scope: Scope, q: str, *, limit: int = 30, include_departed: bool = Tr
             }
             people = list(base.filter(pk__in=first_ids).order_by(*order)[: limit + 1])
         else:
-            people = list(filter_people(base, q).order_by(*order)[: limit + 1])
+            # The page's ids first, without the joins (a common initials prefix matches thousands:
+            # joining them all to their household, building and grid before sorting costs more
+            # than the search), then the rows of that page.
+            first_ids = list(
+                filter_people(base, q).order_by(*order).values_list("pk", flat=True)[: limit + 1]
+            )
+            people = list(base.filter(pk__in=first_ids).order_by(*order))
         if kind == TEXT:
             households = list(
                 filter_households(selectors.households(scope), q).order_by("address", "id")[: limit + 1]
