@@ -335,21 +335,14 @@ def flag_counts_by_grid(scope: Scope, *, unvisited_days: int = 30, on: date | No
     ):
         if path in rows:
             rows[path]["late"] = n
-    # Over-occupied: current tenants above the limit (rooms × the policy's people per room, or the capacity).
+    # Over-occupied: current tenants above the limit (rooms × the policy's people per room, or the
+    # capacity). Tenants per rental from the tenancies alone, compared here: a GROUP BY joined to
+    # the rentals cost twice as much.
+    tenants = dict(current.values("rental").annotate(n=Count("pk")).values_list("rental", "n"))
     per_room = current_policy(on).max_people_per_room
-    limit = (
-        ExpressionWrapper(F("rental__rooms") * Value(per_room), output_field=IntegerField())
-        if per_room
-        else F("rental__capacity")
-    )
-    over = (
-        current.values("rental", "path", "rental__rooms", "rental__capacity")
-        .annotate(n=Count("pk"))
-        .filter(n__gt=limit)
-        .values_list("path", flat=True)
-    )
-    for path in over:
-        if path in rows:
+    for pk, path, rooms, capacity in base.values_list("pk", "path", "rooms", "capacity"):
+        n = tenants.get(pk, 0)
+        if n and n > (rooms * per_room if per_room else capacity):
             rows[path]["over"] += 1
     visited = scope.filter(Visit.objects.filter(rental__isnull=False, visited_at__gte=since))
     for path, n in (
