@@ -534,3 +534,31 @@ def test_district_sets_a_new_rule_version_and_it_applies_from_its_date(
     assert rules.current_policy(date(2022, 4, 1)).report_within_working_days == 2
     assert rules.current_policy(date(2022, 7, 1)).report_within_working_days == 1
     assert RentalPolicy.objects.get(name="2022年3月规定").valid_to == date(2022, 5, 31)
+
+
+def test_per_grid_flag_counts_and_the_home_late_count_agree_with_each_rentals_flags(place, office_leader):
+    """The per-grid summary and the home's late count are counted from the tenancies' side (for
+    a district of a million); they must say what the per-rental flags say."""
+    RentalPolicy.objects.create(
+        name="宽松", report_within_working_days=3, valid_from=date(2026, 1, 1), valid_to=date(2026, 10, 31)
+    )
+    household = place[2]
+    crowded = make_rental(place, name="一", capacity=1)
+    tenancy(crowded, make_person(household, "甲"), FRIDAY, TUESDAY)  # late
+    tenancy(crowded, make_person(household, "乙"), MONDAY, MONDAY)  # and over its capacity of one
+    risky = make_rental(place, name="二")
+    tenancy(
+        risky, make_person(household, "丙"), MONDAY, TUESDAY, risk=True
+    )  # late: same day from a risk area
+    lenient = make_rental(place, name="三")
+    tenancy(lenient, make_person(household, "丁"), date(2026, 10, 23), date(2026, 10, 28))  # on time then
+    make_rental(place, name="四")
+    scope = scope_of(office_leader)
+    flagged = list(rentals.with_flags(rentals.rentals(scope)))
+    assert rentals.late_rental_count(scope) == sum(r.late_report for r in flagged) == 2
+    (row,) = [r for r in rentals.flag_counts_by_grid(scope) if r["path"] == place[0].path]
+    assert row["total"] == len(flagged) == 4
+    assert row["late"] == 2
+    assert row["over"] == sum(r.over_occupied for r in flagged) == 1
+    assert row["unvisited"] == 4
+    assert row["no_pledge"] == 4

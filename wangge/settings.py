@@ -312,3 +312,6 @@ LOGGING = {
 }
 
 WANGGE_PAGE_SIZE = 50
+# Lists count at most this many rows, then say "more than …" (wangge/core/paging.py): an exact
+# count over a district of a million people costs more than the page itself.
+WANGGE_COUNT_CAP = int(os.environ.get("WANGGE_COUNT_CAP", "1000"))

@@ -5,8 +5,6 @@ Rows are scoped by the path of the record they are about, like everything else.
 
 from urllib.parse import urlparse
 
-from django.conf import settings
-from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
@@ -20,6 +18,7 @@ from wangge.audit.permissions import AUDIT_VIEW
 from wangge.core import masking
 from wangge.core import reveal as reveal_store
 from wangge.core.access import scoped_view
+from wangge.core.forms import paginate
 
 
 @scoped_view(AUDIT_VIEW)
@@ -27,9 +26,7 @@ def event_list(request):
     scope = request.scope
     form = EventFilterForm(request.GET, scope=scope)
     filters = form.filters()
-    page = Paginator(selectors.events(scope, **filters), settings.WANGGE_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = paginate(request, selectors.events(scope, **filters))
     context = {
         "form": form,
         "page_obj": page,

@@ -3,7 +3,9 @@
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
+
+from wangge.core.paging import CappedPaginator
 
 
 def add_service_error(form: forms.Form, exc: ValidationError) -> None:
@@ -15,8 +17,11 @@ def add_service_error(form: forms.Form, exc: ValidationError) -> None:
         form.add_error(None, exc.messages)
 
 
-def paginate(request, qs, param: str = "page", per_page: int | None = None) -> Page:
-    return Paginator(qs, per_page or settings.WANGGE_PAGE_SIZE).get_page(request.GET.get(param))
+def paginate(request, qs, param: str = "page", per_page: int | None = None, cap: int | None = None) -> Page:
+    """One page of `qs`, counted up to `cap` rows only (settings.WANGGE_COUNT_CAP): see core/paging.py."""
+    return CappedPaginator(qs, per_page or settings.WANGGE_PAGE_SIZE, cap=cap).get_page(
+        request.GET.get(param)
+    )
 
 
 class DateInput(forms.DateInput):

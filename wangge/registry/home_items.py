@@ -17,8 +17,7 @@ def follow_ups(request: HttpRequest) -> int | None:
 
 
 def late_reports(request: HttpRequest) -> int | None:
-    qs = rentals.filter_flag(rentals.with_flags(rentals.rentals(request.scope)), rentals.Flags.LATE)
-    return qs.count()
+    return rentals.late_rental_count(request.scope)
 
 
 def unvisited(request: HttpRequest) -> int | None:

@@ -94,7 +94,14 @@ class Household(models.Model):
         verbose_name = _("household")
         verbose_name_plural = _("households")
         ordering = ["path", "address"]
-        indexes = [models.Index(fields=["path"], name="household_path", opclasses=["varchar_pattern_ops"])]
+        indexes = [
+            models.Index(fields=["path"], name="household_path", opclasses=["varchar_pattern_ops"]),
+            # Open households per grid (party-link coverage, my grid, the unvisited list read grid
+            # by grid): counted from the index alone.
+            models.Index(
+                fields=["path", "id"], name="household_open_path", condition=Q(closed_at__isnull=True)
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.address or str(self.room)
@@ -208,6 +215,14 @@ class Person(models.Model):
             models.Index(fields=["id_number"], name="person_id_number"),
             models.Index(fields=["phone"], name="person_phone"),
             models.Index(fields=["name"], name="person_name"),
+            # The active people under a path, from the index: the people list counts them (up
+            # to a cap) for an office without walking the table to the office's first row.
+            models.Index(
+                fields=["path"],
+                name="person_active_path",
+                opclasses=["varchar_pattern_ops"],
+                condition=Q(is_active=True, merged_into__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -382,6 +397,14 @@ class Visit(models.Model):
         indexes = [
             models.Index(
                 fields=["path", "visited_at"], name="visit_path_at", opclasses=["varchar_pattern_ops", ""]
+            ),
+            # Open follow-ups (a few among hundreds of thousands of visits): the home counts them
+            # and their list pages through them from this small index.
+            models.Index(
+                fields=["path", "visited_at"],
+                name="visit_open_follow_up",
+                opclasses=["varchar_pattern_ops", ""],
+                condition=Q(follow_up_needed=True, follow_up_done_at__isnull=True),
             ),
         ]
 
@@ -577,3 +600,55 @@ class HeldRow(models.Model):
 
     def __str__(self) -> str:
         return self.address
+
+
+class DuplicateScanStatus(models.TextChoices):
+    RUNNING = "running", _("Computing")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class DuplicateScan(models.Model):
+    """One search for likely duplicates of one kind over the whole registry, run in the
+    background (people/candidates.py). Pages read its members within the reader's scope, so
+    the million-row GROUP BYs run once per refresh instead of once per page view."""
+
+    kind = models.CharField(max_length=16)
+    status = models.CharField(
+        max_length=10, choices=DuplicateScanStatus.choices, default=DuplicateScanStatus.RUNNING
+    )
+    started_at = models.DateTimeField(default=timezone.now, editable=False)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    groups = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["kind", "status", "-finished_at"], name="dupscan_kind_status")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class DuplicateMember(models.Model):
+    """A person in a group of likely duplicates found by a scan. `path` and `is_active` are the
+    person's when the scan ran: a reader counts a group's members under its own scope with them,
+    then fetches the people themselves through the scope (so a stale row never shows anyone)."""
+
+    scan = models.ForeignKey(DuplicateScan, on_delete=models.CASCADE, related_name="members")
+    group = models.PositiveIntegerField()  # 0 is the biggest group of the scan
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    path = models.CharField(max_length=255)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["path"], name="dupmember_path", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["scan", "group"], name="dupmember_scan_group"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scan_id}/{self.group}: {self.person_id}"

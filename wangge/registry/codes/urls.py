@@ -12,5 +12,6 @@ urlpatterns = [
     path("scan/", views.scan, name="scan"),
     path("resolve/", views.resolve, name="resolve"),
     path("duplicates/", views.duplicates, name="duplicates"),
+    path("duplicates/refresh/", views.duplicates_refresh, name="duplicates_refresh"),
     path("merge/", views.merge, name="merge"),
 ]

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -19,8 +20,8 @@ from wangge.core.forms import paginate
 from wangge.core.masking import mask_id
 from wangge.registry import selectors, services, shortcode
 from wangge.registry.codes import services as codes
-from wangge.registry.models import IdType, Person
-from wangge.registry.people import dedupe
+from wangge.registry.models import DuplicateScanStatus, IdType, Person
+from wangge.registry.people import candidates, dedupe
 from wangge.registry.permissions import REGISTRY_EDIT, REGISTRY_VIEW
 
 SHEET_PAGE_SIZE = 96  # cards per web page of a building sheet (12 printed pages of 8)
@@ -170,58 +171,48 @@ def _query_id(request, name: str) -> int:
     return int(value)
 
 
-class LightPage:
-    """A page of a list whose total is not counted (counting means grouping everything twice)."""
+def _duplicates_kind(data) -> str:
+    kind = data.get("kind", dedupe.SAME_NAME_BIRTH)
+    return kind if kind in dedupe.KINDS else dedupe.SAME_NAME_BIRTH
 
-    def __init__(self, request, items, per_page: int):
-        number = request.GET.get("page", "")
-        self.number = int(number) if number.isdigit() and int(number) > 0 else 1
-        start = (self.number - 1) * per_page
-        rows = list(items[start : start + per_page + 1])
-        self.object_list = rows[:per_page]
-        self.has_next = len(rows) > per_page
-        self.has_previous = self.number > 1
-        self.next_page_number = self.number + 1
-        self.previous_page_number = self.number - 1
+
+def _page_number(request) -> int:
+    number = request.GET.get("page", "")
+    return int(number) if number.isdigit() and int(number) > 0 else 1
 
 
 @scoped_view(REGISTRY_VIEW)
 def duplicates(request):
+    """Likely duplicates as the last background scan found them (people/candidates.py), read
+    within the scope; the page says when they were computed. The very first view of a kind
+    starts a scan (done before the page answers when there is no Redis)."""
     scope = request.scope
-    kind = request.GET.get("kind", dedupe.SAME_NAME_BIRTH)
-    if kind not in dedupe.KINDS:
-        kind = dedupe.SAME_NAME_BIRTH
+    kind = _duplicates_kind(request.GET)
     include_departed = request.GET.get("departed") == "1"
+    scan = candidates.latest_scan(kind)
+    running = candidates.running_scan(kind)
+    if scan is None and running is None:
+        candidates.request_refresh(kind, actor=request.user)
+        scan, running = candidates.latest_scan(kind), candidates.running_scan(kind)
     groups: list[dedupe.Group] = []
-    if kind == dedupe.NEAR_ID:
-        pairs = dedupe.near_id_pairs(scope, include_departed=include_departed)
-        page = LightPage(request, pairs, DUPLICATE_GROUPS_PER_PAGE)
-        ids = {pk for pair in page.object_list for pk in pair}
-        people = {
-            p.pk: p
-            for p in selectors.people(scope, include_departed=include_departed)
-            .filter(pk__in=ids)
-            .select_related("household", "grid")
-        }
-        for a, b in page.object_list:
-            if a in people and b in people:
-                groups.append(dedupe.Group(kind, "", [people[a], people[b]]))
-    else:
-        with dedupe.roomy_queries():
-            page = LightPage(
-                request,
-                dedupe.exact_groups(scope, kind, include_departed=include_departed),
-                DUPLICATE_GROUPS_PER_PAGE,
-            )
-        members = dedupe.members_of_groups(scope, kind, page.object_list, include_departed=include_departed)
-        for g in page.object_list:
-            people = members.get(dedupe.group_key(kind, g), [])
+    page = None
+    if scan is not None:
+        page = candidates.group_page(
+            scan,
+            scope,
+            include_departed=include_departed,
+            number=_page_number(request),
+            per_page=DUPLICATE_GROUPS_PER_PAGE,
+        )
+        for people in page.groups:
+            first = people[0]
             if kind == dedupe.SAME_NAME_BIRTH:
-                label = f"{g['k_name']} · {g['k_birth']:%Y-%m-%d}"
+                label = f"{first.name} · {first.birth_date:%Y-%m-%d}" if first.birth_date else first.name
+            elif kind == dedupe.SAME_PHONE:
+                label = selectors.shown_phone(request.user, first.phone)
             else:
-                label = selectors.shown_phone(request.user, g["k_phone"])
-            if len(people) > 1:
-                groups.append(dedupe.Group(kind, label, people))
+                label = ""
+            groups.append(dedupe.Group(kind, label, people))
     return render(
         request,
         "registry/dedupe/duplicates.html",
@@ -231,9 +222,26 @@ def duplicates(request):
             "include_departed": include_departed,
             "groups": groups,
             "page_obj": page,
+            "scan": scan,
+            "running": running,
             "can_merge": request.user.can(REGISTRY_EDIT),
         },
     )
+
+
+@scoped_view(REGISTRY_EDIT)
+@require_POST
+def duplicates_refresh(request):
+    """Compute the candidates of one kind again (in the background when Redis is configured)."""
+    kind = _duplicates_kind(request.POST)
+    scan = candidates.request_refresh(kind, actor=request.user)
+    if scan.status == DuplicateScanStatus.DONE:
+        messages.success(request, _("The likely duplicates have been computed again."))
+    else:
+        messages.info(
+            request, _("The likely duplicates are being computed again; reload the page in a minute.")
+        )
+    return redirect(f"{reverse('registry:duplicates')}?kind={kind}")
 
 
 MERGE_ROWS = (

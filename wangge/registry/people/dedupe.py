@@ -36,7 +36,7 @@ from wangge.audit.models import Action
 from wangge.core.access import Scope, user_or_none
 from wangge.registry import selectors
 from wangge.registry.identity import check_resident_id
-from wangge.registry.models import Household, IdType, Person, PersonMove
+from wangge.registry.models import DuplicateMember, Household, IdType, Person, PersonMove
 from wangge.registry.services import in_scope, initials, require_edit
 from wangge.registry.signals import people_moved
 
@@ -150,7 +150,7 @@ def _pairs_in(group: list[tuple[int, str, str]], pairs: set[tuple[int, int]]) ->
                     pairs.add((min(p1, p2), max(p1, p2)))
 
 
-def _resident_candidates(base) -> Iterable[list[tuple[int, str, str]]]:
+def _resident_candidates(base, max_groups: int = MAX_GROUPS) -> Iterable[list[tuple[int, str, str]]]:
     """Groups of resident IDs worth comparing. A single change or adjacent swap in the body
     leaves either the birth date intact (so name and birth date are shared) or, when it falls in
     the birth date or on its edges, the first five and the last two digits of the body intact
@@ -165,7 +165,7 @@ def _resident_candidates(base) -> Iterable[list[tuple[int, str, str]]]:
             .annotate(n=Count("id"))
             .filter(n__gt=1)
             .values_list("k_name", "k_birth"),
-            MAX_GROUPS,
+            max_groups,
         )
     )
     by_edges = set(
@@ -178,7 +178,7 @@ def _resident_candidates(base) -> Iterable[list[tuple[int, str, str]]]:
             .annotate(n=Count("id"))
             .filter(n__gt=1)
             .values_list("k_name", "k_head", "k_tail"),
-            MAX_GROUPS,
+            max_groups,
         )
     )
     names = sorted({k[0] for k in by_birth} | {k[0] for k in by_edges})
@@ -213,16 +213,23 @@ def _other_candidates(base) -> Iterable[list[tuple[int, str, str]]]:
     yield from by_birth.values()
 
 
-def near_id_pairs(scope: Scope, *, include_departed: bool = False) -> list[tuple[int, int]]:
-    """(older pk, newer pk) of records whose document numbers are near-identical, sorted."""
+def near_id_pairs(
+    scope: Scope,
+    *,
+    include_departed: bool = False,
+    max_pairs: int = MAX_PAIRS,
+    max_groups: int = MAX_GROUPS,
+) -> list[tuple[int, int]]:
+    """(older pk, newer pk) of records whose document numbers are near-identical, sorted.
+    The background scan (people/candidates.py) raises the caps: it runs once for everyone."""
     base = _base(scope, include_departed).order_by()
     pairs: set[tuple[int, int]] = set()
     with roomy_queries():
-        for group in _resident_candidates(base):
+        for group in _resident_candidates(base, max_groups):
             _pairs_in(group, pairs)
         for group in _other_candidates(base):
             _pairs_in(group, pairs)
-    return sorted(pairs)[:MAX_PAIRS]
+    return sorted(pairs)[:max_pairs]
 
 
 @contextmanager
@@ -299,8 +306,8 @@ def _person_relations():
     for rel in Person._meta.get_fields(include_hidden=True):
         if not rel.auto_created or rel.concrete or not (rel.one_to_many or rel.one_to_one):
             continue
-        if rel.related_model is Person or rel.field is head:
-            continue
+        if rel.related_model in (Person, DuplicateMember) or rel.field is head:
+            continue  # DuplicateMember is a cache of a scan: the dropped record simply leaves it
         yield rel.related_model, rel.field
 
 

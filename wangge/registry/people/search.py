@@ -135,7 +135,26 @@ def search(scope: Scope, q: str, *, limit: int = 30, include_departed: bool = Tr
         base = selectors.people(scope, include_departed=include_departed).select_related(
             "household__room__building", "grid"
         )
-        people = list(filter_people(base, q).order_by("-is_active", "name", "id")[: limit + 1])
+        order = ("-is_active", "name", "id")
+        if kind == TEXT and len(q) >= MIN_TRIGRAM:
+            # A name or an address: the first page of each branch on its own index, then the
+            # first page of both. One query over `pk IN (names UNION addresses)` would have
+            # PostgreSQL hash the union against every person of a district when an address
+            # matches a whole estate (thousands of people): a second and more.
+            first_ids = {
+                pk
+                for branch in (Q(name__icontains=q), Q(household__address__icontains=q))
+                for pk in base.filter(branch).order_by(*order).values_list("pk", flat=True)[: limit + 1]
+            }
+            people = list(base.filter(pk__in=first_ids).order_by(*order)[: limit + 1])
+        else:
+            # The page's ids first, without the joins (a common initials prefix matches thousands:
+            # joining them all to their household, building and grid before sorting costs more
+            # than the search), then the rows of that page.
+            first_ids = list(
+                filter_people(base, q).order_by(*order).values_list("pk", flat=True)[: limit + 1]
+            )
+            people = list(base.filter(pk__in=first_ids).order_by(*order))
         if kind == TEXT:
             households = list(
                 filter_households(selectors.households(scope), q).order_by("address", "id")[: limit + 1]

@@ -12,7 +12,6 @@ from collections import OrderedDict
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, prefetch_related_objects
 from django.db.models.functions import Coalesce
 from django.shortcuts import redirect, render
@@ -24,6 +23,7 @@ from django.views.decorators.http import require_http_methods
 from wangge.audit import services as audit_services
 from wangge.core.access import has_permission, scoped_view, under
 from wangge.core.forms import add_service_error, paginate, post_data, render_page_or_fragment
+from wangge.core.paging import CappedPaginator
 from wangge.core.sections import record_sections
 from wangge.org import selectors as org_selectors
 from wangge.registry import selectors, services
@@ -75,15 +75,15 @@ PERSON_RELATED = ("household__room__building", "household__head", "grid")
 
 def people_page(request, qs):
     """One page of people: the page's rows are chosen without joins, then their household,
-    building and grid are fetched for those rows only (a few queries, whatever the page size)."""
-    n = qs.count()
-    ordered = qs.order_by("-id") if n > LARGE_LIST else qs.order_by("path", "name", "id")
-    paginator = Paginator(ordered, settings.WANGGE_PAGE_SIZE)
-    paginator.__dict__["count"] = n  # counted once, above
+    building and grid are fetched for those rows only (a few queries, whatever the page size).
+    The count stops at LARGE_LIST rows (an office or the district says "more than …")."""
+    paginator = CappedPaginator(qs, settings.WANGGE_PAGE_SIZE, cap=LARGE_LIST)
+    newest_first = paginator.capped
+    paginator.object_list = qs.order_by("-id") if newest_first else qs.order_by("path", "name", "id")
     page = paginator.get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
     prefetch_related_objects(page.object_list, *PERSON_RELATED)
-    page.newest_first = n > LARGE_LIST
+    page.newest_first = newest_first
     return page
 
 
@@ -102,11 +102,17 @@ def people(request):
     if f["q"]:
         qs = registry_search.filter_people(qs, f["q"])
     page = people_page(request, qs)
-    active = page.paginator.count if not f["include_departed"] else qs.filter(is_active=True).count()
+    if f["include_departed"]:
+        active_paginator = CappedPaginator(
+            qs.filter(is_active=True), settings.WANGGE_PAGE_SIZE, cap=LARGE_LIST
+        )
+    else:
+        active_paginator = page.paginator
     context = {
         "form": form,
         "page_obj": page,
-        "active_count": active,
+        "active_count": active_paginator.count,
+        "active_capped": active_paginator.capped,
         "can_edit": request.user.can(REGISTRY_EDIT),
         "filtered": any(v for v in f.values()),
         "query_too_short": bool(f["q"])

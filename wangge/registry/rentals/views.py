@@ -71,7 +71,9 @@ def rental_list(request):
         qs = qs.filter(Q(address__contains=f["q"]) | Q(name__contains=f["q"]))
     if f["flag"]:
         qs = rental_services.filter_flag(qs, f["flag"], unvisited_days=f["days"])
-    page = paginate(request, qs.order_by("path", "address", "id"))
+    # Grid by grid: the flags are worked out for the grids the page shows, not for every rental.
+    under_path = f["unit"].path if f["unit"] is not None else ""
+    page = paginate(request, visit_services.by_path(scope, qs, ("address", "id"), under_path))
     context = {
         "form": form,
         "page_obj": page,
@@ -434,7 +436,7 @@ def unvisited(request):
         qs = visit_services.unvisited_rentals(scope, days=f["days"], under_path=under, sort=f["sort"])
     else:
         qs = visit_services.unvisited_households(scope, days=f["days"], under_path=under, sort=f["sort"])
-    page = paginate(request, qs)
+    page = paginate(request, visit_services.grid_by_grid(scope, qs, f["sort"], under))
     context = {
         "form": form,
         "page_obj": page,
@@ -478,7 +480,11 @@ def party_links(request):
     # A district has thousands of members: a page at a time, like the uncovered households.
     members = paginate(request, visit_services.party_members(scope), param="members")
     coverage = visit_services.coverage_by_grid(scope)
-    uncovered = paginate(request, visit_services.uncovered_households(scope), param="uncovered")
+    uncovered = paginate(
+        request,
+        visit_services.by_path(scope, visit_services.uncovered_households(scope), ("address", "id")),
+        param="uncovered",
+    )
     context = {
         "members": members,
         "coverage": coverage,

@@ -18,6 +18,9 @@ from django.utils.translation import gettext as _
 from wangge.audit import services as audit
 from wangge.audit.models import Action
 from wangge.core.access import Actor, Scope, is_system, user_or_none
+from wangge.core.paging import PathChain, ordered_by_path
+from wangge.org import selectors as org_selectors
+from wangge.org.models import Level
 from wangge.registry import services as registry
 from wangge.registry.models import Household, PartyLink, Rental, Visit, VisitOutcome
 from wangge.roster import selectors as roster_selectors
@@ -86,6 +89,37 @@ ORDERINGS = {
 def _order(qs: QuerySet, sort: str) -> QuerySet:
     fields = ORDERINGS.get(sort, ORDERINGS["grid"])
     return qs.order_by(*[F(f).asc(nulls_first=True) if f == "last_visit" else f for f in fields])
+
+
+def grid_by_grid(
+    scope: Scope, qs: QuerySet, sort: str = "grid", under_path: str = ""
+) -> QuerySet | PathChain:
+    """What a page of an unvisited list reads. In the grid order, one grid at a time (see
+    core.paging.PathChain): the last visit is then computed for the grids the page shows, not
+    for every household of a district."""
+    fields = ORDERINGS.get(sort, ORDERINGS["grid"])
+    if fields[0] != "path":
+        return qs
+    return by_path(
+        scope,
+        qs,
+        tuple(F(f).asc(nulls_first=True) if f == "last_visit" else f for f in fields[1:]),
+        under_path,
+    )
+
+
+def by_path(scope: Scope, qs: QuerySet, order: tuple, under_path: str = "") -> QuerySet | PathChain:
+    """`qs` ordered by path then `order`: sorted by the database when it is short, else read one
+    grid (one path) at a time (core.paging.PathChain)."""
+
+    def paths() -> list[str]:
+        # Places belong to level-3 grids only (registry.services): no other path holds a row.
+        units = org_selectors.units(scope, include_closed=True).filter(level=Level.GRID)
+        if under_path:
+            units = units.filter(path__startswith=under_path)
+        return list(units.order_by("path").values_list("path", flat=True))
+
+    return ordered_by_path(qs, paths, order)
 
 
 def unvisited_households(
@@ -232,17 +266,41 @@ def party_members(scope: Scope, on: date | None = None) -> QuerySet[StaffMember]
 
 
 def coverage_by_grid(scope: Scope, on: date | None = None) -> list[dict]:
-    """Per grid: open households, and those without a currently linked party member."""
-    linked = PartyLink.objects.filter(current_links_q(on), household=OuterRef("pk"))
-    rows = (
-        registry_households(scope)
-        .annotate(linked=Exists(linked))
-        .order_by()
-        .values("room__building__grid_id", "room__building__grid__name", "path")
-        .annotate(households=Count("pk"), uncovered=Count("pk", filter=Q(linked=False)))
-        .order_by("path")
+    """Per grid: open households, and those without a currently linked party member. Two
+    aggregates (households per path; linked households per path, from the links' side) instead
+    of a test of every household of a district for a link."""
+    if scope.is_empty:
+        return []
+    open_households = scope.filter(Household.objects.filter(closed_at__isnull=True))
+    totals = dict(open_households.order_by().values("path").annotate(n=Count("pk")).values_list("path", "n"))
+    links = scope.filter(
+        PartyLink.objects.filter(current_links_q(on), household__closed_at__isnull=True), "household__path"
     )
-    return list(rows)
+    linked = dict(
+        links.order_by()
+        .values("household__path")
+        .annotate(n=Count("household", distinct=True))
+        .values_list("household__path", "n")
+    )
+    units = {
+        u.path: u
+        for u in org_selectors.units(scope, include_closed=True)
+        .filter(path__in=list(totals))
+        .only("pk", "name", "path")
+    }
+    rows = []
+    for path in sorted(totals):
+        unit = units.get(path)
+        rows.append(
+            {
+                "room__building__grid_id": unit.pk if unit else None,
+                "room__building__grid__name": unit.name if unit else path,
+                "path": path,
+                "households": totals[path],
+                "uncovered": totals[path] - linked.get(path, 0),
+            }
+        )
+    return rows
 
 
 def uncovered_households(scope: Scope, on: date | None = None) -> QuerySet[Household]:
