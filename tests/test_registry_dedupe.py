@@ -289,3 +289,23 @@ def test_a_relation_to_another_households_head_is_not_carried_over(homes, grid_l
     assert dedupe.fillable(keep, drop) == ["origin"]
     merged = dedupe.merge_people(actor=grid_leader_a, keep=keep, drop=drop)
     assert merged.relation == "" and merged.origin == "河南新郑" and merged.household_id == a.pk
+
+
+def test_an_import_that_adds_people_computes_the_candidates_again(homes, world, admin_user):
+    """The duplicates page is never staler than the last import: a file that registers someone
+    a second time (same name and birth date, a new ID) shows the pair at once."""
+    from tests.factories.registry import csv_bytes, run
+
+    before = candidates.latest_scan(dedupe.SAME_NAME_BIRTH)
+    existing = add(household_in(world.grid_a, "原楼"), "王小五", rid("11010119900101123"))
+    twin = rid("11010219900101456")  # another number, the same name and birth date
+    rows = [
+        ["姓名", "证件号码", "网格编码", "楼栋", "房号"],
+        [existing.name, twin, world.grid_a.code, "导入楼", "101"],
+    ]
+    job = run(admin_user, "people", csv_bytes(rows, "gbk"), "p.csv")
+    assert job.status == "done" and job.created_rows == 1
+    scan = candidates.latest_scan(dedupe.SAME_NAME_BIRTH)
+    assert scan is not None and scan != before and scan.finished_at >= job.finished_at
+    members = set(scan.members.values_list("person_id", flat=True))
+    assert {existing.pk, Person.objects.get(id_number=twin).pk} <= members

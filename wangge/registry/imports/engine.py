@@ -40,6 +40,7 @@ from wangge.registry.imports.reading import Table, open_table
 from wangge.registry.imports.roll import RollProcessor
 from wangge.registry.imports.values import SuspectCell
 from wangge.registry.models import ImportJob, ImportKind, ImportMode, ImportStatus
+from wangge.registry.people import candidates, dedupe
 from wangge.registry.permissions import REGISTRY_IMPORT
 
 log = logging.getLogger(__name__)
@@ -427,7 +428,13 @@ def _fewer_collections() -> Iterator[None]:
 def run_import(job: ImportJob) -> ImportJob:
     """Validate and write a job's file (called by the Celery task or directly for small files)."""
     with _fewer_collections():
-        return _run_import(job)
+        job = _run_import(job)
+    if job.status == ImportStatus.DONE and (job.created_rows or job.updated_rows):
+        # New or changed people may be someone already registered: the duplicates page's
+        # candidates are computed again (in the background; at once in the embedded default).
+        for kind in dedupe.KINDS:
+            candidates.request_refresh(kind, actor=job.actor)
+    return job
 
 
 def _run_import(job: ImportJob) -> ImportJob:
