@@ -10,8 +10,8 @@ import uuid
 import pytest
 from django.urls import reverse
 
-from tests.browser import chromium_page, chromium_profile, screenshot
-from tests.test_testing_table_browser import login, queue_count, type_person, wait_queue_empty
+from tests.browser import chromium_page, chromium_profile, login, screenshot
+from tests.factories.table_page import queue_count, type_person, wait_queue_empty
 from wangge.core import offline
 from wangge.testing.checkin import views
 from wangge.testing.models import Sample, Tube

@@ -2,10 +2,10 @@
 the server exactly once; a replayed batch changes nothing; a full tube is called out."""
 
 import pytest
-from django.urls import reverse
 from stdnum.cn import ric
 
 from tests.browser import chromium_page, login, screenshot
+from tests.factories.table_page import open_table, queue_count, type_person, wait_queue_empty
 from wangge.registry.codes.services import make_token
 from wangge.testing.models import Due, DueStatus, Sample, SampleMethod, Tube, TubeStatus
 
@@ -13,24 +13,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, seria
 
 API = "**/api/v1/testing/**"
 WALK_IN_ID = "41018419900101900" + ric.calc_check_digit("41018419900101900" + "0")
-
-
-def open_table(page, base_url, site, table=1):
-    page.goto(base_url + reverse("testing:table", kwargs={"site_id": site.pk}) + f"?table={table}")
-    page.wait_for_selector("#net-status[data-state=online]")
-
-
-def type_person(page, text):
-    page.fill("#person-input", text)
-    page.press("#person-input", "Enter")
-
-
-def queue_count(page) -> int:
-    return int(page.get_attribute("#queue-count", "data-count"))
-
-
-def wait_queue_empty(page, timeout=30000):
-    page.wait_for_selector("#queue-count[data-count='0']", timeout=timeout)
 
 
 def test_offline_scans_survive_a_reload_and_are_stored_exactly_once(testing, live_server):
