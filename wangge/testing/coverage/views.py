@@ -138,7 +138,7 @@ def untested(request, round_id: int):
     """The people of a unit still to be sampled (or exempt, or to be sampled at home)."""
     rnd = selectors.get_round(request.scope, round_id)
     unit, building, kind, reason, qs = _list_args(request, rnd)
-    page = paginate(request, qs)
+    page = paginate(request, coverage.people_page_list(request.scope, rnd, unit, qs))
     _mask(request, page.object_list, rnd)
     context = _common(request, rnd, unit)
     context.update(

@@ -59,6 +59,15 @@ def dues(scope: Scope, rnd: Round) -> QuerySet[Due]:
     return scope.filter(Due.objects.filter(round=rnd))
 
 
+def grid_paths(scope: Scope, rnd: Round, within: OrgUnit | None = None) -> list[str]:
+    """The paths of the grids with people due in this round (inside `within`), in path order:
+    read from the round's counters, for lists that read a million Due rows grid by grid."""
+    qs = scope.filter(CoverageCounter.objects.filter(round=rnd))
+    if within is not None:
+        qs = qs.filter(path__startswith=within.path)
+    return sorted(set(qs.values_list("path", flat=True)))
+
+
 # ------------------------------------------------------------------------------- coverage
 
 
