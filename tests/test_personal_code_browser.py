@@ -28,7 +28,7 @@ def screenshot_dir() -> Path:
 def qr_video(text: str, path: Path, frames: int = 20) -> Path:
     """A YUV4MPEG2 (y4m) video of the QR of `text`, black on white, centred, for the fake camera."""
     matrix = [list(row) for row in segno.make(text, error="m").matrix_iter(scale=1, border=4)]
-    scale = min(WIDTH, HEIGHT) * 9 // 10 // len(matrix)
+    scale = min(WIDTH, HEIGHT) * 6 // 10 // len(matrix)  # a card held at arm's length
     size = scale * len(matrix)
     left, top = (WIDTH - size) // 2, (HEIGHT - size) // 2
     luma = bytearray(b"\xeb" * (WIDTH * HEIGHT))  # white (235)

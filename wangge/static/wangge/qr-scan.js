@@ -78,7 +78,10 @@
     var form = document.getElementById("lookup-form");
     var code = document.getElementById("id_code");
     var tail = document.getElementById("id_id_tail");
-    var handle = scanner(root, { fps: 10, qrbox: 220 }, function (text, status) {
+    /* The scanning box follows the viewfinder (80% of its shorter side): a fixed box cut the edges
+       off a card held close to a small phone's camera, and nothing was read. */
+    var box = function (w, h) { var s = Math.max(50, Math.floor(Math.min(w, h) * 0.8)); return { width: s, height: s }; };
+    var handle = scanner(root, { fps: 10, qrbox: box }, function (text, status) {
       code.value = text;
       handle.stop();
       if (navigator.vibrate) { navigator.vibrate(80); }
