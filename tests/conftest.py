@@ -105,3 +105,23 @@ def _fresh_cache(django_db_blocker):
     with django_db_blocker.unblock():
         caches["shared"].clear()
     yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _one_request_at_a_time_on_in_memory_sqlite():
+    """Browser tests' live server shares the test's one in-memory SQLite connection with every
+    request thread; two requests at once on it (a page and its service worker's fetch) can hang
+    for good. On that database the live server answers one request at a time (closing each
+    connection, as Django's single-threaded server does); PostgreSQL keeps the threaded one."""
+    from django.conf import settings as django_settings
+    from django.core.servers.basehttp import WSGIServer
+    from django.test.testcases import LiveServerThread
+
+    class OneAtATimeServer(WSGIServer):
+        # Requests run in the server's own thread, which already holds the shared connection.
+        def __init__(self, *args, connections_override=None, **kwargs):
+            super().__init__(*args, **kwargs)
+
+    if django_settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        LiveServerThread.server_class = OneAtATimeServer
+    yield
