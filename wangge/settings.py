@@ -88,6 +88,9 @@ INSTALLED_APPS = [
     "wangge.registry",
     "wangge.testing",
     "wangge.screening",
+    "wangge.venues",
+    "wangge.gatherings",
+    "wangge.duty",
     "wangge.demo",
 ]
 
