@@ -46,7 +46,9 @@ class VenueStatus(models.TextChoices):
 class Venue(PathScopedModel):
     """A key venue in a level-3 grid; `path` is the grid's, so scope follows the tree."""
 
-    kind = models.ForeignKey(VenueKind, verbose_name=_("kind"), on_delete=models.PROTECT, related_name="venues")
+    kind = models.ForeignKey(
+        VenueKind, verbose_name=_("kind"), on_delete=models.PROTECT, related_name="venues"
+    )
     name = models.CharField(_("name"), max_length=120)
     address = models.CharField(_("address"), max_length=250, blank=True)
     grid = models.ForeignKey(
@@ -66,8 +68,12 @@ class Venue(PathScopedModel):
     # 统一社会信用代码 (GB 32100), checked by python-stdnum's cn.uscc.
     enterprise_code = models.CharField(_("unified social credit code"), max_length=18, blank=True)
     staff_count = models.PositiveIntegerField(_("staff"), default=0)
-    risk_level = models.CharField(_("risk level"), max_length=10, choices=RiskLevel.choices, default=RiskLevel.LOW)
-    status = models.CharField(_("status"), max_length=10, choices=VenueStatus.choices, default=VenueStatus.OPEN)
+    risk_level = models.CharField(
+        _("risk level"), max_length=10, choices=RiskLevel.choices, default=RiskLevel.LOW
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=VenueStatus.choices, default=VenueStatus.OPEN
+    )
     note = models.TextField(_("note"), blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
