@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "wangge.testing",
     "wangge.screening",
     "wangge.venues",
+    "wangge.inspections",
     "wangge.gatherings",
     "wangge.duty",
     "wangge.demo",
