@@ -3,6 +3,7 @@ inspections, orders, patrols and disinfection plans of this part stand on."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -88,3 +89,100 @@ class Venue(PathScopedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class VenueStaff(models.Model):
+    """One person on a venue's staff health record (员工健康动态管理档案), linked to the registry."""
+
+    venue = models.ForeignKey(Venue, verbose_name=_("venue"), on_delete=models.CASCADE, related_name="staff")
+    person = models.ForeignKey(
+        "registry.Person", verbose_name=_("person"), on_delete=models.PROTECT, related_name="venue_jobs"
+    )
+    job = models.CharField(_("job"), max_length=60, blank=True)
+    # The key-people category the job puts them in (餐饮从业人员, 商超从业人员, …): how often tested.
+    category = models.ForeignKey(
+        "screening.Category",
+        verbose_name=_("key-people category"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    since = models.DateField(_("since"), null=True, blank=True)
+    until = models.DateField(_("left on"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("staff member of a venue")
+        verbose_name_plural = _("staff of venues")
+        ordering = ["venue_id", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["venue", "person"], condition=models.Q(until__isnull=True), name="venue_staff_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.venue_id}/{self.person_id}"
+
+
+class DisinfectionEntry(models.Model):
+    """One line of a venue's disinfection log (消杀记录)."""
+
+    # Made by the phone that wrote the line: a replayed upload is recognised, never stored twice.
+    client_id = models.UUIDField(unique=True, null=True, blank=True, editable=False)
+    venue = models.ForeignKey(
+        Venue, verbose_name=_("venue"), on_delete=models.CASCADE, related_name="disinfections"
+    )
+    done_on = models.DateField(_("date"))
+    done_at = models.TimeField(_("time"), null=True, blank=True)
+    area = models.CharField(_("area"), max_length=100)
+    agent = models.CharField(_("disinfectant"), max_length=60, blank=True)
+    done_by = models.CharField(_("done by"), max_length=60, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("disinfection log entry")
+        verbose_name_plural = _("disinfection log")
+        ordering = ["-done_on", "-done_at", "-id"]
+        indexes = [models.Index(fields=["venue", "done_on"], name="disinfection_venue_day")]
+
+    def __str__(self) -> str:
+        return f"{self.done_on} {self.area}"
+
+
+class CodeColour(models.TextChoices):
+    GREEN = "green", _("Green code")
+    YELLOW = "yellow", _("Yellow code")
+    RED = "red", _("Red code")
+
+
+class VisitorEntry(models.Model):
+    """One line of a school's visitor register (外来人员出入检测登记)."""
+
+    client_id = models.UUIDField(unique=True, null=True, blank=True, editable=False)
+    venue = models.ForeignKey(
+        Venue, verbose_name=_("venue"), on_delete=models.CASCADE, related_name="visitors"
+    )
+    at = models.DateTimeField(_("time"))
+    name = models.CharField(_("name"), max_length=60)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    code_colour = models.CharField(_("health code"), max_length=8, choices=CodeColour.choices)
+    temperature = models.DecimalField(_("temperature (°C)"), max_digits=3, decimal_places=1)
+    purpose = models.CharField(_("purpose"), max_length=120, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("visitor register entry")
+        verbose_name_plural = _("visitor register")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["venue", "at"], name="visitor_venue_at")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M}"
