@@ -153,6 +153,9 @@ if DATABASE_URL:
             conn_health_checks=True,
         )
     }
+    # The check-in's hot statements are prepared on the server (wangge/core/db.py); set 0 behind
+    # a pooler that cannot keep prepared statements (PgBouncer in transaction mode).
+    WANGGE_DB_PREPARE = env_bool("WANGGE_DB_PREPARE", True)
 else:
     DATABASES = {
         "default": {

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from wangge.audit import services as audit
 from wangge.audit.models import Action
 from wangge.core.access import Actor, has_permission, not_found, require, require_path, scope_of
+from wangge.core.db import any_of, hot_cursor
 from wangge.core.masking import mask_id
 from wangge.registry.codes.services import parse_token
 from wangge.registry.identity import check_document
@@ -116,6 +117,58 @@ class _TubeState:
         return self.tube.filled + len(self.added)
 
 
+@dataclass(slots=True)
+class _Who:
+    """A person as the check-in reads them (one row of a raw query): no model instance per scan."""
+
+    pk: int
+    name: str
+    id_type: str
+    id_number: str
+    path: str
+    grid_id: int
+    household_id: int | None
+    code_version: int
+    short_code: str
+    merged_into_id: int | None
+    is_active: bool
+
+
+@dataclass(slots=True)
+class _DueRow:
+    """A Due row as locked by the check-in (pk, grid and path for the counters, status)."""
+
+    pk: int
+    person_id: int
+    grid_id: int
+    path: str
+    status: str
+
+
+@dataclass(slots=True)
+class _SampleRow:
+    """One scan to store: the columns of testing_sample by their attribute names."""
+
+    client_id: uuid.UUID
+    round_id: int
+    tube: Tube
+    tube_id: int
+    person: Any
+    person_id: int
+    due: Any
+    due_id: int | None
+    site_id: int
+    table_no: int
+    is_retest: bool
+    method: str
+    scanned_at: datetime
+    received_at: datetime
+    registrar_id: int | None
+    removed_reason: str = ""
+    path: str = ""
+    pk: int | None = None
+
+
 def _barcode(raw: str) -> str:
     code = "".join((raw or "").split()).upper()
     if not code or len(code) > 40:
@@ -138,7 +191,7 @@ def site_for_registrar(actor: Actor, site_id: Any) -> Site:
         raise not_found() from exc
     if scope.is_empty:
         raise not_found()
-    with connection.cursor() as cur:
+    with hot_cursor() as cur:
         cur.execute(
             "SELECT s.id, s.round_id, s.name, s.unit_id, s.tables, s.pool_size, s.path, "  # noqa: S608
             "r.status, r.starts_at, r.default_pool_size, r.path, r.name "
@@ -181,7 +234,7 @@ def _refuse(scan: ScanIn, reason: str, message: str, **extra: Any) -> ScanOutcom
     return ScanOutcome(client_id=scan.client_id, status=REFUSED, reason=reason, message=message, **extra)
 
 
-def _describe(person: Person) -> dict:
+def _describe(person: Any) -> dict:
     return {"person_name": person.name, "person_id": mask_id(person.id_number)}
 
 
@@ -247,7 +300,7 @@ def _ingest(actor: Actor, rnd: Round, site: Site, table_no: int, scans: list[Sca
     deltas = counters.Deltas()
     sampled_before: dict[int, Person] = {}  # refusals whose message says where and when (filled at the end)
     shard = _shard(site.pk, table_no)
-    rows: list[Sample] = []
+    rows: list[_SampleRow] = []
     accepted_index: dict[uuid.UUID, int] = {}
     in_batch_people: set[tuple[int, bool]] = set()
     new_dues: list[Due] = []
@@ -311,7 +364,7 @@ def _ingest(actor: Actor, rnd: Round, site: Site, table_no: int, scans: list[Sca
             if due is None:
                 due = Due(
                     round=rnd,
-                    person=person,
+                    person_id=person.pk,
                     grid_id=person.grid_id,
                     pool_size=tube.capacity,
                     source=DueSource.SITE,
@@ -325,12 +378,15 @@ def _ingest(actor: Actor, rnd: Round, site: Site, table_no: int, scans: list[Sca
         if scanned_at is None or not (rnd.starts_at - timedelta(days=1) <= scanned_at <= now + CLOCK_SLACK):
             scanned_at = now  # no time, or a phone clock far off: the time it reached us
         rows.append(
-            Sample(
+            _SampleRow(
                 client_id=scan.client_id,
                 round_id=rnd.pk,
                 tube=tube,
+                tube_id=tube.pk,
                 person=person,
+                person_id=person.pk,
                 due=due,
+                due_id=due.pk if due is not None else None,
                 site_id=site.pk,
                 table_no=table_no,
                 is_retest=retest,
@@ -423,26 +479,21 @@ def _ingest(actor: Actor, rnd: Round, site: Site, table_no: int, scans: list[Sca
     return [outcomes[i] for i in range(len(scans))]
 
 
-def _lock_dues(round_id: int, person_ids: set[int]) -> dict[int, Due]:
+def _lock_dues(round_id: int, person_ids: set[int]) -> dict[int, Any]:
     """The Due rows of these people, locked in id order (one raw query: this is the hot path)."""
     if not person_ids:
         return {}
     table = Due._meta.db_table
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    ids = sorted(person_ids)
-    with connection.cursor() as cur:
+    among, ids = any_of("person_id", sorted(person_ids), "bigint")
+    with hot_cursor() as cur:
         cur.execute(
             f"SELECT id, person_id, grid_id, path, status FROM {table} "  # noqa: S608
-            f"WHERE round_id = %s AND person_id IN ({', '.join(['%s'] * len(ids))}) ORDER BY id{lock}",
+            f"WHERE round_id = %s AND {among} ORDER BY id{lock}",
             [round_id, *ids],
         )
         rows = cur.fetchall()
-    return {
-        person_id: Due(
-            id=pk, round_id=round_id, person_id=person_id, grid_id=grid_id, path=path, status=status
-        )
-        for pk, person_id, grid_id, path, status in rows
-    }
+    return {row[1]: _DueRow(*row) for row in rows}
 
 
 def _register_walk_in(actor: Actor, site: Site, scan: ScanIn) -> str:
@@ -493,7 +544,7 @@ def default_grid(site: Site):
     return site.grids.order_by("path").first()
 
 
-def _already_sampled_messages(rnd: Round, people: list[Person]) -> dict[int, str]:
+def _already_sampled_messages(rnd: Round, people: list[Any]) -> dict[int, str]:
     """Where and when each of these people was sampled in the round (one query for all)."""
     samples = {
         s.person_id: s
@@ -504,7 +555,7 @@ def _already_sampled_messages(rnd: Round, people: list[Person]) -> dict[int, str
     return {p.pk: _already_sampled_message(p, samples.get(p.pk)) for p in people}
 
 
-def _already_sampled_message(person: Person, sample: Sample | None) -> str:
+def _already_sampled_message(person: Any, sample: Sample | None) -> str:
     if sample is None:
         return _("%(name)s has already been sampled in this round.") % {"name": person.name}
     return _(
@@ -542,11 +593,12 @@ TUBE_COLUMNS = ("id", "barcode", "site_id", "table_no", "kind", "capacity", "fil
 def _select_tubes(round_id: int, barcodes: list[str]) -> dict[str, Tube]:
     """Tubes of a round by barcode, locked in id order (raw: this is the hot path)."""
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    with connection.cursor() as cur:
+    among, codes = any_of("barcode", barcodes, "text")
+    with hot_cursor() as cur:
         cur.execute(
             f"SELECT {', '.join(TUBE_COLUMNS)} FROM {Tube._meta.db_table} "  # noqa: S608
-            f"WHERE round_id = %s AND barcode IN ({', '.join(['%s'] * len(barcodes))}) ORDER BY id{lock}",
-            [round_id, *barcodes],
+            f"WHERE round_id = %s AND {among} ORDER BY id{lock}",
+            [round_id, *codes],
         )
         rows = cur.fetchall()
     return {row[1]: Tube(round_id=round_id, **dict(zip(TUBE_COLUMNS, row, strict=True))) for row in rows}
@@ -681,31 +733,33 @@ PERSON_COLUMNS = (
     "grid_id",
     "household_id",
     "code_version",
-    "short_code",  # read, so that building the instances draws no fresh code (the field's default)
+    "short_code",
     "merged_into_id",
     "is_active",
 )
 
 
-def _select_people(scope_path: str, pks: list[int], numbers: list[str]) -> list[Person]:
+def _select_people(scope_path: str, pks: list[int], numbers: list[str]) -> list[_Who]:
     """People in the scope named by primary key (codes) or active document number (typed IDs)."""
     if not pks and not numbers:
         return []
     where, params = [], [scope_path + "%"]
     if pks:
-        where.append(f"id IN ({', '.join(['%s'] * len(pks))})")
-        params.extend(pks)
+        among, values = any_of("id", pks, "bigint")
+        where.append(among)
+        params.extend(values)
     if numbers:
-        where.append(f"(id_number IN ({', '.join(['%s'] * len(numbers))}) AND is_active = %s)")
-        params.extend([*numbers, True])
-    with connection.cursor() as cur:
+        among, values = any_of("id_number", numbers, "text")
+        where.append(f"({among} AND is_active = %s)")
+        params.extend([*values, True])
+    with hot_cursor() as cur:
         cur.execute(
             f"SELECT {', '.join(PERSON_COLUMNS)} FROM {Person._meta.db_table} "  # noqa: S608
             f"WHERE path LIKE %s AND ({' OR '.join(where)})",
             params,
         )
         rows = cur.fetchall()
-    return [Person(**dict(zip(PERSON_COLUMNS, row, strict=True))) for row in rows]
+    return [_Who(*row) for row in rows]
 
 
 def not_found_text() -> str:
@@ -732,7 +786,7 @@ PG_ARRAY_TYPES = {
 }
 
 
-def _insert_samples(rows: list[Sample]) -> set:
+def _insert_samples(rows: list[_SampleRow]) -> set:
     """INSERT … ON CONFLICT DO NOTHING RETURNING id, client_id: the scans actually stored
     (their primary keys are set on the rows)."""
     if not rows:
@@ -768,7 +822,7 @@ def _insert_samples(rows: list[Sample]) -> set:
         one = "(" + ", ".join(["%s"] * len(fields)) + ")"
         sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * len(rows))} "  # noqa: S608
         params = [f.get_db_prep_save(getattr(row, f.attname), connection) for row in rows for f in fields]
-    with connection.cursor() as cur:
+    with hot_cursor() as cur:
         cur.execute(sql + "ON CONFLICT DO NOTHING RETURNING id, client_id", params)
         returned = cur.fetchall()
     field = Sample._meta.get_field("client_id")
@@ -779,7 +833,7 @@ def _insert_samples(rows: list[Sample]) -> set:
 
 
 def _mark_tested(
-    rnd: Round, rows: list[Sample], dues: dict, deltas: counters.Deltas, shard: int, now: datetime
+    rnd: Round, rows: list[_SampleRow], dues: dict, deltas: counters.Deltas, shard: int, now: datetime
 ) -> list[tuple[str, list]]:
     """Due rows of the people sampled become tested; returns the write to send."""
     writes: list[tuple[str, list]] = []
@@ -796,11 +850,11 @@ def _mark_tested(
         due.status = DueStatus.TESTED
     if from_due:
         field = Due._meta.get_field("tested_at")
+        among, ids = any_of("id", from_due, "bigint")
         writes.append(
             (
-                f"UPDATE {Due._meta.db_table} SET status = %s, tested_at = %s "  # noqa: S608
-                f"WHERE id IN ({', '.join(['%s'] * len(from_due))})",
-                [DueStatus.TESTED, field.get_db_prep_save(now, connection), *from_due],
+                f"UPDATE {Due._meta.db_table} SET status = %s, tested_at = %s WHERE {among}",  # noqa: S608
+                [DueStatus.TESTED, field.get_db_prep_save(now, connection), *ids],
             )
         )
     if from_exempt:
@@ -810,7 +864,7 @@ def _mark_tested(
     return writes
 
 
-def _mark_retests(rows: list[Sample], retests: dict) -> None:
+def _mark_retests(rows: list[_SampleRow], retests: dict) -> None:
     for row in rows:
         if row.is_retest and row.person_id in retests:
             Retest.objects.filter(pk=retests[row.person_id].pk).update(
@@ -842,7 +896,7 @@ def _write_all(writes: list[tuple[str, list]]) -> None:
     statement of data-modifying CTEs (one round trip); elsewhere one after the other."""
     if not writes:
         return
-    with connection.cursor() as cur:
+    with hot_cursor() as cur:
         if connection.vendor == "postgresql" and len(writes) > 1:
             ctes = ", ".join(f"w{i} AS ({sql})" for i, (sql, _params) in enumerate(writes))
             cur.execute(f"WITH {ctes} SELECT 1", [p for _sql, params in writes for p in params])  # noqa: S608

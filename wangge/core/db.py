@@ -1,0 +1,44 @@
+"""Database helpers for hot paths that the ORM's generality makes slow.
+
+`hot_cursor()`: on PostgreSQL, a cursor that binds its parameters on the server. A statement
+sent with the same text again and again on one connection is then prepared by psycopg (after
+its `prepare_threshold` runs) and the server stops parsing and planning it each time: for the
+check-in's small statements planning costs more than running them. Elsewhere, Django's cursor.
+Both go through Django's cursor wrapper, so errors are Django's (the 503 on an outage still
+holds) and the statements are counted and logged like any other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+
+# Runs of one statement text on a connection before psycopg prepares it. Off (None) behind a
+# pooler that cannot keep prepared statements (PgBouncer in transaction mode): WANGGE_DB_PREPARE=0.
+PREPARE_THRESHOLD = 2
+
+
+def hot_cursor():
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    from django.db.backends.postgresql.base import ServerBindingCursor  # type: ignore[attr-defined]
+
+    connection.ensure_connection()
+    pg = connection.connection
+    if pg.prepare_threshold is None and getattr(settings, "WANGGE_DB_PREPARE", True):
+        pg.prepare_threshold = (
+            PREPARE_THRESHOLD  # Django leaves it off; only these cursors bind on the server
+        )
+    raw = ServerBindingCursor(pg)
+    return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+
+
+def any_of(column: str, values: Sequence[Any], pg_type: str) -> tuple[str, list]:
+    """`column` is one of `values`, as a fragment whose text does not depend on how many there
+    are on PostgreSQL (`= ANY(array)`, so it can be prepared once); an IN list elsewhere."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s::{pg_type}[])", [list(values)]
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
