@@ -29,9 +29,12 @@ def hot_cursor():
     connection.ensure_connection()
     pg = connection.connection
     if pg.prepare_threshold is None and getattr(settings, "WANGGE_DB_PREPARE", True):
-        pg.prepare_threshold = (
-            PREPARE_THRESHOLD  # Django leaves it off; only these cursors bind on the server
-        )
+        # Django leaves preparing off; only these cursors bind on the server, so only their
+        # statements are prepared. Each finds its rows by key: the generic plan is always the
+        # right one, so the server never plans them again for their parameters.
+        pg.prepare_threshold = PREPARE_THRESHOLD
+        with connection.wrap_database_errors, pg.cursor() as raw_cur:
+            raw_cur.execute("SET plan_cache_mode = force_generic_plan")
     raw = ServerBindingCursor(pg)
     return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
 
