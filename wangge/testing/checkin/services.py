@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from wangge.audit import services as audit
 from wangge.audit.models import Action
 from wangge.core.access import Actor, has_permission, not_found, require, require_path, scope_of
-from wangge.core.db import any_of, hot_cursor
+from wangge.core.db import any_of, current, hot_cursor, pg_array
 from wangge.core.masking import mask_id
 from wangge.registry.codes.services import parse_token
 from wangge.registry.identity import check_document
@@ -484,9 +484,10 @@ def _lock_dues(round_id: int, person_ids: set[int]) -> dict[int, Any]:
     if not person_ids:
         return {}
     table = Due._meta.db_table
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    among, ids = any_of("person_id", sorted(person_ids), "bigint")
-    with hot_cursor() as cur:
+    conn = current()
+    lock = " FOR UPDATE" if conn.features.has_select_for_update else ""
+    among, ids = any_of("person_id", sorted(person_ids), "bigint", conn)
+    with hot_cursor(conn) as cur:
         cur.execute(
             f"SELECT id, person_id, grid_id, path, status FROM {table} "  # noqa: S608
             f"WHERE round_id = %s AND {among} ORDER BY id{lock}",
@@ -592,9 +593,10 @@ TUBE_COLUMNS = ("id", "barcode", "site_id", "table_no", "kind", "capacity", "fil
 
 def _select_tubes(round_id: int, barcodes: list[str]) -> dict[str, Tube]:
     """Tubes of a round by barcode, locked in id order (raw: this is the hot path)."""
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    among, codes = any_of("barcode", barcodes, "text")
-    with hot_cursor() as cur:
+    conn = current()
+    lock = " FOR UPDATE" if conn.features.has_select_for_update else ""
+    among, codes = any_of("barcode", barcodes, "text", conn)
+    with hot_cursor(conn) as cur:
         cur.execute(
             f"SELECT {', '.join(TUBE_COLUMNS)} FROM {Tube._meta.db_table} "  # noqa: S608
             f"WHERE round_id = %s AND {among} ORDER BY id{lock}",
@@ -812,17 +814,18 @@ def _insert_samples(rows: list[_SampleRow]) -> set:
     ]
     table = Sample._meta.db_table
     columns = ", ".join(f.column for f in fields)
-    if connection.vendor == "postgresql":
+    conn = current()
+    if conn.vendor == "postgresql":
         # One array per column: a 200-scan batch is 14 parameters, not 2,800.
-        arrays = [[getattr(row, f.attname) for row in rows] for f in fields]
+        arrays = [pg_array([getattr(row, f.attname) for row in rows]) for f in fields]
         casts = ", ".join(f"%s::{PG_ARRAY_TYPES[f.attname]}[]" for f in fields)
         sql = f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({casts}) "  # noqa: S608
         params = arrays
     else:
         one = "(" + ", ".join(["%s"] * len(fields)) + ")"
         sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * len(rows))} "  # noqa: S608
-        params = [f.get_db_prep_save(getattr(row, f.attname), connection) for row in rows for f in fields]
-    with hot_cursor() as cur:
+        params = [f.get_db_prep_save(getattr(row, f.attname), conn) for row in rows for f in fields]
+    with hot_cursor(conn) as cur:
         cur.execute(sql + "ON CONFLICT DO NOTHING RETURNING id, client_id", params)
         returned = cur.fetchall()
     field = Sample._meta.get_field("client_id")
@@ -896,8 +899,9 @@ def _write_all(writes: list[tuple[str, list]]) -> None:
     statement of data-modifying CTEs (one round trip); elsewhere one after the other."""
     if not writes:
         return
-    with hot_cursor() as cur:
-        if connection.vendor == "postgresql" and len(writes) > 1:
+    conn = current()
+    with hot_cursor(conn) as cur:
+        if conn.vendor == "postgresql" and len(writes) > 1:
             ctes = ", ".join(f"w{i} AS ({sql})" for i, (sql, _params) in enumerate(writes))
             cur.execute(f"WITH {ctes} SELECT 1", [p for _sql, params in writes for p in params])  # noqa: S608
         else:
@@ -930,8 +934,43 @@ def _seal_for_new(actor: Actor, tube: Tube, new_barcode: str, how: str) -> None:
 
 
 def _seal_others(actor: Actor, site: Site, table_no: int, keep: Tube) -> None:
-    for other in _others_open(site, table_no, keep):
-        _seal_for_new(actor, other, keep.barcode, "queued_scans")
+    """Seal the table's other open tubes that hold people: what every new tube of a queue does."""
+    conn = current()
+    if conn.vendor != "postgresql":
+        for other in _others_open(site, table_no, keep):
+            _seal_for_new(actor, other, keep.barcode, "queued_scans")
+        return
+    # One statement, locking in id order like _others_open (two requests of a table never
+    # deadlock), then their audit rows in one more: this runs after every tenth scan.
+    table = Tube._meta.db_table
+    with hot_cursor(conn) as cur:
+        cur.execute(
+            f"UPDATE {table} SET status = %s, sealed_at = %s WHERE id IN ("  # noqa: S608
+            f"SELECT id FROM {table} WHERE round_id = %s AND site_id = %s AND table_no = %s "
+            "AND status = %s AND filled > 0 AND id <> %s ORDER BY id FOR UPDATE) "
+            f"RETURNING {', '.join(TUBE_COLUMNS)}",
+            [TubeStatus.SEALED, timezone.now(), site.round_id, site.pk, table_no, TubeStatus.OPEN, keep.pk],
+        )
+        sealed = [
+            Tube(round_id=site.round_id, **dict(zip(TUBE_COLUMNS, row, strict=True)))
+            for row in cur.fetchall()
+        ]
+    _write_all(
+        [
+            audit.record_sql(
+                actor=actor,
+                action=Action.CLOSE,
+                obj=tube,
+                after={
+                    "status": tube.status,
+                    "filled": tube.filled,
+                    "sealed_for_new_tube": keep.barcode,
+                    "how": "queued_scans",
+                },
+            )
+            for tube in sorted(sealed, key=lambda t: t.pk)
+        ]
+    )
 
 
 def open_tube_text(tube: Tube, new_barcode: str) -> str:
