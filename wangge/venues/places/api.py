@@ -4,7 +4,6 @@ pages; the responsible person's phone is masked unless the caller's role may see
 GET /kinds, GET "" (?kind_id=&unit_id=&risk_level=&status=&q=&limit=&offset=), POST "",
 GET /{venue_id}, PATCH /{venue_id}, POST /{venue_id}/status."""
 
-from __future__ import annotations
 
 from datetime import datetime
 
