@@ -51,7 +51,11 @@ def test_disinfection_form_posted_twice_stores_one(world, office):
     c = client_for(office)
     form = c.get(f"/venues/{venue.pk}/disinfection/new/").content.decode()
     assert 'name="client_id"' in form
-    data = {"done_on": timezone.localdate().isoformat(), "area": "大堂", "client_id": "6f1c1f7e-1111-4a55-8d77-0123456789ab"}
+    data = {
+        "done_on": timezone.localdate().isoformat(),
+        "area": "大堂",
+        "client_id": "6f1c1f7e-1111-4a55-8d77-0123456789ab",
+    }
     assert c.post(f"/venues/{venue.pk}/disinfection/new/", data).status_code == 302
     assert c.post(f"/venues/{venue.pk}/disinfection/new/", data).status_code == 302
     assert DisinfectionEntry.objects.filter(venue=venue).count() == 1
@@ -77,15 +81,22 @@ def test_venue_account_sees_only_its_venue(world, office):
     assert mc.get("/venues/").status_code == 403
     assert mc.get(f"/venues/{other.pk}/").status_code == mc.get("/venues/999999/").status_code
     assert mc.get("/api/v1/venues").status_code == 403
-    assert mc.get("/registry/").status_code in (403, 404) or "我的酒店" not in mc.get("/registry/").content.decode()
+    assert (
+        mc.get("/registry/").status_code in (403, 404)
+        or "我的酒店" not in mc.get("/registry/").content.decode()
+    )
     staff_other = VenueStaff.objects.create(venue=other, person=_person(world))
     assert mc.post(f"/venues/mine/staff/{staff_other.pk}/end/").status_code == 404
     assert mc.post("/venues/mine/staff/999999/end/").status_code == 404
     # It writes its own log.
-    r = mc.post("/venues/mine/disinfection/new/", {"done_on": timezone.localdate().isoformat(), "area": "客房"})
+    r = mc.post(
+        "/venues/mine/disinfection/new/", {"done_on": timezone.localdate().isoformat(), "area": "客房"}
+    )
     assert r.status_code == 302
     assert DisinfectionEntry.objects.get().venue_id == mine.pk
-    r = mc.post("/venues/mine/staff/new/", {"name": "前台甲", "id_type": "resident_id", "id_number": rid(402)})
+    r = mc.post(
+        "/venues/mine/staff/new/", {"name": "前台甲", "id_type": "resident_id", "id_number": rid(402)}
+    )
     assert r.status_code == 302 and VenueStaff.objects.filter(venue=mine).count() == 1
 
 
@@ -115,13 +126,26 @@ def test_api_lists_masked_and_creates(world, office):
     assert c.get("/api/v1/venues").json()["items"][0]["responsible_phone"] == "13812345678"
     r = c.post(
         f"/api/v1/venues/{venue.pk}/disinfections",
-        data=json.dumps({"done_on": timezone.localdate().isoformat(), "area": "大堂", "client_id": "6f1c1f7e-2222-4a55-8d77-0123456789ab"}),
+        data=json.dumps(
+            {
+                "done_on": timezone.localdate().isoformat(),
+                "area": "大堂",
+                "client_id": "6f1c1f7e-2222-4a55-8d77-0123456789ab",
+            }
+        ),
         content_type="application/json",
     )
     assert r.status_code == 201
     r = c.post(
         "/api/v1/venues",
-        data=json.dumps({"kind_id": venue.kind_id, "grid_id": world.grid_a.pk, "name": "坏代码", "enterprise_code": wrong_check(uscc_code(9))}),
+        data=json.dumps(
+            {
+                "kind_id": venue.kind_id,
+                "grid_id": world.grid_a.pk,
+                "name": "坏代码",
+                "enterprise_code": wrong_check(uscc_code(9)),
+            }
+        ),
         content_type="application/json",
     )
     assert r.status_code == 422
@@ -161,8 +185,9 @@ def test_export_is_xlsx_and_masked(world, office):
     r = client_for(make_user("dept_export", world.office, "department_staff")).get("/venues/export/")
     content = b"".join(r.streaming_content)
     assert r.status_code == 200 and content[:2] == b"PK"
-    from python_calamine import CalamineWorkbook
     import io
+
+    from python_calamine import CalamineWorkbook
 
     rows = CalamineWorkbook.from_filelike(io.BytesIO(content)).get_sheet_by_index(0).to_python()
     assert rows[1][0] == "导出酒店" and rows[1][5] != "13812345678"

@@ -44,7 +44,12 @@ def make_shop(grid, name: str = "沿街小超市", seed: int = 900) -> Rental:
     room = registry.get_or_create_room(actor=SYSTEM, building=building, number="101")
     household = registry.create_household(actor=SYSTEM, room=room)
     landlord = registry.register_person(
-        actor=SYSTEM, household=household, name="房东甲", id_type="resident_id", id_number=rid(seed), relation="head"
+        actor=SYSTEM,
+        household=household,
+        name="房东甲",
+        id_type="resident_id",
+        id_number=rid(seed),
+        relation="head",
     )
     return Rental.objects.create(
         kind="shop", building=building, room=room, name=name, address=f"{name}路1号", landlord=landlord,

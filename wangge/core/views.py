@@ -25,8 +25,11 @@ def home(request):
         items = home_items(request)
         if not items:
             return render(request, "core/home.html", {"no_jurisdiction": True})
-        context = {"todo": [i for i in items if i["count"]], "done": [i for i in items if not i["count"]]}
-        return render(request, "core/home.html", context)
+        return render(
+            request,
+            "core/home.html",
+            {"todo": [i for i in items if i["count"]], "done": [i for i in items if not i["count"]]},
+        )
     panels = []
     for panel in home_panels():
         context = panel.context(request)

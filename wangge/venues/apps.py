@@ -11,10 +11,18 @@ class Config(AppConfig):
         from wangge.core.home import HomeItem, register_home_item
         from wangge.core.menu import MenuEntry, MenuGroup, register_menu, register_menu_group
         from wangge.core.permissions import register_permissions
-        from wangge.venues import audit_labels
+        from wangge.venues import (
+            audit_labels,
+            models,  # noqa: F401  (Venue inherits PathScopedModel)
+        )
         from wangge.venues import home_items as items
-        from wangge.venues import models  # noqa: F401  (Venue inherits PathScopedModel)
-        from wangge.venues.permissions import PERMISSIONS, VENUES_KINDS, VENUES_MANAGE, VENUES_OWN, VENUES_VIEW
+        from wangge.venues.permissions import (
+            PERMISSIONS,
+            VENUES_KINDS,
+            VENUES_MANAGE,
+            VENUES_OWN,
+            VENUES_VIEW,
+        )
         from wangge.venues.places import api as api_places
         from wangge.venues.records import api as api_records
 
@@ -24,7 +32,9 @@ class Config(AppConfig):
         register_menu(
             [
                 MenuEntry("venues:venue_list", _("Key venues"), VENUES_VIEW, order=400, group="venues"),
-                MenuEntry("venues:venue_create", _("Register a venue"), VENUES_MANAGE, order=410, group="venues"),
+                MenuEntry(
+                    "venues:venue_create", _("Register a venue"), VENUES_MANAGE, order=410, group="venues"
+                ),
                 MenuEntry("venues:kinds", _("Kinds of venue"), VENUES_KINDS, order=420, group="venues"),
                 MenuEntry("venues:own_home", _("My venue"), VENUES_OWN, order=430, group="venues"),
             ]

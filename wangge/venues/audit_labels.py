@@ -18,4 +18,6 @@ LABELS = {
 def register() -> None:
     for model, label in LABELS.items():
         register_labels(model, label)
-    register_object_url("venues.venue", lambda pk, snap: reverse("venues:venue_detail", kwargs={"venue_id": pk}))
+    register_object_url(
+        "venues.venue", lambda pk, snap: reverse("venues:venue_detail", kwargs={"venue_id": pk})
+    )

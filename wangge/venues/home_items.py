@@ -22,4 +22,3 @@ def own_register_today(request: HttpRequest) -> int | None:
     if venue is None or not venue.kind.keeps_visitor_register:
         return None
     return 0 if evidence.visitor_register_kept(venue, on=timezone.localdate()) else 1
-

@@ -14,7 +14,14 @@ PERMISSIONS = [
     Permission(
         VENUES_VIEW,
         _("View key venues, their staff health records, disinfection logs and visitor registers"),
-        roles=("office_leader", "working_group_lead", "department_staff", "village_cadre", "grid_leader", "grid_worker"),
+        roles=(
+            "office_leader",
+            "working_group_lead",
+            "department_staff",
+            "village_cadre",
+            "grid_leader",
+            "grid_worker",
+        ),
     ),
     Permission(
         VENUES_MANAGE,

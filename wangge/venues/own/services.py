@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from wangge.accounts.models import Role, User
 from wangge.audit import services as audit
 from wangge.audit.models import Action
-from wangge.core.access import Actor, require, scope_of
+from wangge.core.access import Actor, require, scope_of, user_or_none
 from wangge.core.masking import mask_phone
 from wangge.registry.identity import normalise_phone
 from wangge.venues.models import Venue, VenueAccount
@@ -57,9 +57,7 @@ def create_venue_account(
     user.set_password(password)
     user.save()
     user.roles.set([venue_manager_role()])
-    link = VenueAccount.objects.create(
-        user=user, venue=venue, created_by=actor if getattr(actor, "is_authenticated", False) else None
-    )
+    link = VenueAccount.objects.create(user=user, venue=venue, created_by=user_or_none(actor))
     audit.record(
         actor=actor,
         action=Action.CREATE,
@@ -80,5 +78,7 @@ def disable_venue_account(*, actor: Actor, link: VenueAccount) -> VenueAccount:
     if user.is_active:
         user.is_active = False
         user.save(update_fields=["is_active"])
-        audit.record(actor=actor, action=Action.CLOSE, obj=link, path=link.venue.path, after={"user_id": user.pk})
+        audit.record(
+            actor=actor, action=Action.CLOSE, obj=link, path=link.venue.path, after={"user_id": user.pk}
+        )
     return link

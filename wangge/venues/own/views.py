@@ -68,7 +68,9 @@ def account_create(request, venue_id: int):
     form = VenueAccountForm(post_data(request), initial={"phone": "", "display_name": venue.responsible_name})
     if request.method == "POST" and form.is_valid():
         try:
-            link, password = services.create_venue_account(actor=request.user, venue=venue, **form.cleaned_data)
+            link, password = services.create_venue_account(
+                actor=request.user, venue=venue, **form.cleaned_data
+            )
         except ValidationError as exc:
             add_service_error(form, exc)
         else:
@@ -77,4 +79,6 @@ def account_create(request, venue_id: int):
             response = render(request, "venues/own/account_created.html", context)
             response["Cache-Control"] = "no-store"
             return response
-    return render(request, "venues/own/account_form.html", {"form": form, "venue": venue, "title": _("Venue account")})
+    return render(
+        request, "venues/own/account_form.html", {"form": form, "venue": venue, "title": _("Venue account")}
+    )

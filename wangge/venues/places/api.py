@@ -4,7 +4,6 @@ pages; the responsible person's phone is masked unless the caller's role may see
 GET /kinds, GET "" (?kind_id=&unit_id=&risk_level=&status=&q=&limit=&offset=), POST "",
 GET /{venue_id}, PATCH /{venue_id}, POST /{venue_id}/status."""
 
-
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
@@ -155,7 +154,11 @@ def create_venue(request, payload: VenueIn):
     scope = request.scope
     kind = get_or_404(VenueKind.objects.all(), pk=payload.kind_id)
     grid = org_selectors.get_unit(scope, payload.grid_id) if payload.grid_id else None
-    shop = scope.get(Rental.objects.filter(kind=RentalKind.SHOP), pk=payload.shop_id) if payload.shop_id else None
+    shop = (
+        scope.get(Rental.objects.filter(kind=RentalKind.SHOP), pk=payload.shop_id)
+        if payload.shop_id
+        else None
+    )
     data = payload.dict(exclude={"kind_id", "grid_id", "shop_id"})
     venue = services.create_venue(actor=request.actor, kind=kind, grid=grid, shop=shop, **data)
     return Status(201, venue_out(selectors.get_venue(scope, venue.pk)))

@@ -103,7 +103,9 @@ class VenueForm(forms.ModelForm):
             self.fields["shop"] = forms.ChoiceField(
                 label=_("Street-facing shop of the registry"),
                 required=False,
-                help_text=_("A shop already in the registry becomes this venue: its grid, name and address are taken."),
+                help_text=_(
+                    "A shop already in the registry becomes this venue: its grid, name and address are taken."
+                ),
                 choices=[("", _("Not a registry shop"))] + [(str(s.pk), str(s)) for s in shops],
             )
         if self.instance.pk:

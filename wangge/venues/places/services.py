@@ -119,7 +119,9 @@ def _shop_for(actor: Actor, shop: Rental | None, grid: OrgUnit | None) -> tuple[
     if shop.kind != RentalKind.SHOP:
         raise ValidationError({"shop": _("Only a street-facing shop of the registry can be a venue.")})
     if Venue.objects.filter(shop=shop).exists():
-        raise ValidationError({"shop": _("This shop is already a venue: open it instead of adding it again.")})
+        raise ValidationError(
+            {"shop": _("This shop is already a venue: open it instead of adding it again.")}
+        )
     return shop, shop.building.grid
 
 
@@ -204,7 +206,9 @@ def update_venue(*, actor: Actor, venue: Venue, grid: OrgUnit | None = None, **c
     return venue
 
 
-def _set_status(actor: Actor, venue: Venue, status: str, action: str, allowed_from: tuple[str, ...], reason: str) -> Venue:
+def _set_status(
+    actor: Actor, venue: Venue, status: str, action: str, allowed_from: tuple[str, ...], reason: str
+) -> Venue:
     require(actor, VENUES_MANAGE)
     if not scope_of(actor).covers_path(venue.path):
         raise PermissionDenied(_("This venue is not in your area."))
@@ -213,7 +217,8 @@ def _set_status(actor: Actor, venue: Venue, status: str, action: str, allowed_fr
         return venue  # a repeated request changes nothing
     if venue.status not in allowed_from:
         raise ValidationError(
-            _("This venue is %(status)s: it cannot be changed that way.") % {"status": venue.get_status_display()}
+            _("This venue is %(status)s: it cannot be changed that way.")
+            % {"status": venue.get_status_display()}
         )
     before = audit.snapshot(venue)
     venue.status = status
@@ -228,7 +233,9 @@ def _set_status(actor: Actor, venue: Venue, status: str, action: str, allowed_fr
 @transaction.atomic
 def close_venue(*, actor: Actor, venue: Venue, reason: str = "") -> Venue:
     """The venue has closed down (歇业, 停业): kept with its records, left out of open lists."""
-    return _set_status(actor, venue, VenueStatus.CLOSED, Action.CLOSE, (VenueStatus.OPEN, VenueStatus.SUSPENDED), reason)
+    return _set_status(
+        actor, venue, VenueStatus.CLOSED, Action.CLOSE, (VenueStatus.OPEN, VenueStatus.SUSPENDED), reason
+    )
 
 
 @transaction.atomic
@@ -283,7 +290,9 @@ def create_kind(*, actor: Actor, **values: Any) -> VenueKind:
     kind = VenueKind(**values)
     _clean_kind(kind)
     kind.save()
-    audit.record(actor=actor, action=Action.CREATE, obj=kind, path=_actor_path(actor), after=audit.snapshot(kind))
+    audit.record(
+        actor=actor, action=Action.CREATE, obj=kind, path=_actor_path(actor), after=audit.snapshot(kind)
+    )
     return kind
 
 
@@ -300,6 +309,11 @@ def update_kind(*, actor: Actor, kind: VenueKind, **changes: Any) -> VenueKind:
     _clean_kind(kind)
     kind.save()
     audit.record(
-        actor=actor, action=Action.UPDATE, obj=kind, path=_actor_path(actor), before=before, after=audit.snapshot(kind)
+        actor=actor,
+        action=Action.UPDATE,
+        obj=kind,
+        path=_actor_path(actor),
+        before=before,
+        after=audit.snapshot(kind),
     )
     return kind

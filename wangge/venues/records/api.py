@@ -2,7 +2,6 @@
 (with each member's category, last sample and whether on time), the disinfection log and the
 visitor register. Lines are idempotent by client_id: a replayed upload answers the stored line."""
 
-
 import uuid
 from datetime import date, datetime, time
 from decimal import Decimal

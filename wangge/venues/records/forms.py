@@ -41,7 +41,9 @@ class DisinfectionForm(ClientIdMixin):
     done_on = forms.DateField(label=_("Date"), widget=DateInput)
     done_at = forms.TimeField(label=_("Time"), required=False, widget=TimeInput)
     area = forms.CharField(
-        label=_("Area"), max_length=100, widget=forms.TextInput(attrs={"placeholder": _("e.g. lobby, kitchen")})
+        label=_("Area"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. lobby, kitchen")}),
     )
     agent = forms.CharField(label=_("Disinfectant"), max_length=60, required=False)
     done_by = forms.CharField(label=_("Done by"), max_length=60, required=False)
@@ -56,11 +58,17 @@ class DisinfectionForm(ClientIdMixin):
 
 class VisitorForm(ClientIdMixin):
     name = forms.CharField(label=_("Name"), max_length=60)
-    phone = forms.CharField(label=_("Phone"), max_length=20, required=False, widget=forms.TextInput(attrs={"inputmode": "tel"}))
+    phone = forms.CharField(
+        label=_("Phone"), max_length=20, required=False, widget=forms.TextInput(attrs={"inputmode": "tel"})
+    )
     at = forms.DateTimeField(label=_("Time"), required=False, widget=DateTimeInput)
-    code_colour = forms.ChoiceField(label=_("Health code"), choices=CodeColour.choices, initial=CodeColour.GREEN)
+    code_colour = forms.ChoiceField(
+        label=_("Health code"), choices=CodeColour.choices, initial=CodeColour.GREEN
+    )
     temperature = forms.DecimalField(
-        label=_("Temperature (°C)"), max_digits=3, decimal_places=1,
+        label=_("Temperature (°C)"),
+        max_digits=3,
+        decimal_places=1,
         widget=forms.NumberInput(attrs={"step": "0.1", "inputmode": "decimal"}),
     )
     purpose = forms.CharField(label=_("Purpose"), max_length=120, required=False)
@@ -77,7 +85,11 @@ class StaffForm(forms.Form):
 
     name = forms.CharField(label=_("Name"), max_length=60)
     id_type = forms.ChoiceField(label=_("ID document"), choices=IdType.choices, initial=IdType.RESIDENT_ID)
-    id_number = forms.CharField(label=_("ID number"), max_length=40, widget=forms.TextInput(attrs={"autocomplete": "off"}))
-    phone = forms.CharField(label=_("Phone"), max_length=20, required=False, widget=forms.TextInput(attrs={"inputmode": "tel"}))
+    id_number = forms.CharField(
+        label=_("ID number"), max_length=40, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+    phone = forms.CharField(
+        label=_("Phone"), max_length=20, required=False, widget=forms.TextInput(attrs={"inputmode": "tel"})
+    )
     job = forms.CharField(label=_("Job"), max_length=60, required=False)
     since = forms.DateField(label=_("Since"), required=False, widget=DateInput)

@@ -143,7 +143,12 @@ def end_staff(*, actor: Actor, staff: VenueStaff, until: date | None = None) -> 
         raise ValidationError({"until": _("The day they left is before the day they started.")})
     staff.save(update_fields=["until"])
     audit.record(
-        actor=actor, action=Action.CLOSE, obj=staff, path=staff.venue.path, before=before, after=audit.snapshot(staff)
+        actor=actor,
+        action=Action.CLOSE,
+        obj=staff,
+        path=staff.venue.path,
+        before=before,
+        after=audit.snapshot(staff),
     )
     return staff
 

@@ -94,4 +94,9 @@ def staff_add(request, venue_id: int):
 @scoped_view(VENUES_RECORDS)
 def staff_end(request, venue_id: int, venue_staff_id: int):
     venue = _office_venue(request, venue_id)
-    return end_staff_line(request, venue, venue_staff_id, reverse("venues:venue_detail", kwargs={"venue_id": venue.pk}) + "#staff")
+    return end_staff_line(
+        request,
+        venue,
+        venue_staff_id,
+        reverse("venues:venue_detail", kwargs={"venue_id": venue.pk}) + "#staff",
+    )

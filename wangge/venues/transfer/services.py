@@ -44,7 +44,13 @@ COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
     "note": ("备注", ()),
 }
 FIELDS = [
-    Field(key, main, others, required=key in ("name", "kind"), text=key in ("responsible_phone", "enterprise_code"))
+    Field(
+        key,
+        main,
+        others,
+        required=key in ("name", "kind"),
+        text=key in ("responsible_phone", "enterprise_code"),
+    )
     for key, (main, others) in COLUMNS.items()
 ]
 RISK_WORDS = {"低": RiskLevel.LOW, "低风险": RiskLevel.LOW, "中": RiskLevel.MEDIUM, "中风险": RiskLevel.MEDIUM,
@@ -98,7 +104,9 @@ def import_venues(*, actor: Actor, raw: IO[bytes], name: str) -> ImportResult:
         name,
         FIELDS,
         needs=("name",),
-        no_header=lambda: _("No header row found: the file needs at least the columns 场所名称 and 场所类型."),
+        no_header=lambda: _(
+            "No header row found: the file needs at least the columns 场所名称 and 场所类型."
+        ),
     )
     from wangge.registry.imports.fields import detect_mapping
 
@@ -124,11 +132,12 @@ def import_venues(*, actor: Actor, raw: IO[bytes], name: str) -> ImportResult:
         grid = grids.get(cell("grid")) if cell("grid") else only_grid
         if grid is None:
             errors.append(
-                _("Unknown grid “%(grid)s”: write the code or name of a grid of your area.") % {"grid": cell("grid")}
+                _("Unknown grid “%(grid)s”: write the code or name of a grid of your area.")
+                % {"grid": cell("grid")}
                 if cell("grid")
                 else _("The grid is missing.")
             )
-        risk = RISK_WORDS.get(cell("risk_level").lower(), None) if cell("risk_level") else RiskLevel.LOW
+        risk = RISK_WORDS.get(cell("risk_level").lower()) if cell("risk_level") else RiskLevel.LOW
         if risk is None:
             errors.append(_("Risk level must be 低, 中 or 高."))
         if not errors and kind is not None and grid is not None:
@@ -147,8 +156,8 @@ def import_venues(*, actor: Actor, raw: IO[bytes], name: str) -> ImportResult:
                         responsible_name=cell("responsible_name"),
                         responsible_phone=cell("responsible_phone"),
                         enterprise_code=cell("enterprise_code"),
-                        staff_count=cell("staff_count") or 0,
-                        risk_level=risk,
+                        staff_count=cell("staff_count") or 0,  # type: ignore[arg-type]  # checked by the service
+                        risk_level=str(risk),
                         note=cell("note"),
                     )
             except ValidationError as exc:

@@ -59,5 +59,7 @@ def venue_import(request):
             else:
                 context["result"] = result
                 if result.errors_file:
-                    context["errors_href"] = "data:%s;base64,%s" % (XLSX, base64.b64encode(result.errors_file).decode())
+                    context["errors_href"] = (
+                        f"data:{XLSX};base64,{base64.b64encode(result.errors_file).decode()}"
+                    )
     return render(request, "venues/import.html", context)
