@@ -363,6 +363,19 @@ def foreign_venues_records(world) -> Foreign:
     )
 
 
+def unscoped_venues_rows() -> list:
+    """What venues keep (no path of their own: their venue's), their accounts and the kinds."""
+    from wangge.venues import models as v
+
+    return [
+        sorted(v.VenueKind.objects.values_list()),
+        sorted(v.VenueStaff.objects.values_list()),
+        sorted(v.DisinfectionEntry.objects.values_list()),
+        sorted(v.VisitorEntry.objects.values_list()),
+        sorted(v.VenueAccount.objects.values_list()),
+    ]
+
+
 def path_models_of_venues() -> list:
     from wangge.venues.models import Venue
 
@@ -586,6 +599,20 @@ def hostile_payload(world, foreign: Foreign) -> dict:
         "basis_kind": "order",
         "basis_text": "HOSTILE",
         "order_ref": "HOSTILE",
+        **hostile_venues_payload(v),
+    }
+
+
+def hostile_venues_payload(v: dict) -> dict:
+    """The venues part's references, pointed at grid B's venue and the registry's shop there."""
+    return {
+        "venue": v["venue_id"],
+        "venue_id": v["venue_id"],
+        "shop": v["rental_id"],
+        "shop_id": v["rental_id"],
+        "area": "HOSTILE",
+        "done_on": timezone.localdate().isoformat(),
+        "code_colour": "green",
     }
 
 
@@ -630,6 +657,7 @@ def foreign_fingerprint(own_root: OrgUnit, actor: User) -> list:
     rows.append(sorted(Role.objects.values_list()))
     rows.extend(unscoped_testing_rows())
     rows.extend(unscoped_screening_rows())
+    rows.extend(unscoped_venues_rows())
     return rows
 
 

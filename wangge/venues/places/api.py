@@ -90,7 +90,8 @@ class VenuePatch(Schema):
 
 
 class StatusIn(Schema):
-    action: str
+    # Optional so that an unknown venue answers 404 before the body is judged.
+    action: str = ""
     reason: Line = ""
 
 

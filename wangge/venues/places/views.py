@@ -48,6 +48,7 @@ def venue_list(request):
         "page_obj": paginate(request, qs),
         "can_manage": request.user.can(VENUES_MANAGE),
         "filtered": any(request.GET.get(k) for k in ("q", "unit", "kind", "risk", "status")),
+        "unit_selected": str(f["unit"].pk) if f["unit"] is not None else "",
     }
     return render(request, "venues/venue_list.html", context)
 

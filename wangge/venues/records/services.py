@@ -161,7 +161,7 @@ def log_disinfection(
     *,
     actor: Actor,
     venue: Venue,
-    done_on: date,
+    done_on: date | None,
     area: str,
     done_at: time | None = None,
     agent: str = "",
@@ -181,6 +181,8 @@ def log_disinfection(
     area = (area or "").strip()
     if not area:
         raise ValidationError({"area": _("Say which area was disinfected.")})
+    if done_on is None:
+        raise ValidationError({"done_on": _("Say on which day it was done.")})
     _not_in_future(done_on, "done_on")
     if done_on < timezone.localdate() - timedelta(days=366):
         raise ValidationError({"done_on": _("This date is more than a year ago.")})
@@ -210,6 +212,8 @@ def log_disinfection(
 
 
 def _temperature(value: Any) -> Decimal:
+    if value is None or value == "":
+        raise ValidationError({"temperature": _("Write the temperature in degrees, e.g. 36.5.")})
     try:
         t = Decimal(str(value).strip()).quantize(Decimal("0.1"))
     except (InvalidOperation, ValueError) as exc:
