@@ -9,6 +9,7 @@ import secrets
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from wangge.accounts.models import Role, User
 from wangge.audit import services as audit
@@ -20,13 +21,15 @@ from wangge.venues.models import Venue, VenueAccount
 from wangge.venues.permissions import VENUES_MANAGE, VENUES_OWN
 
 VENUE_MANAGER_ROLE = "venue_manager"
+# Stored in English like the standard roles' names, shown translated.
+VENUE_MANAGER_ROLE_NAME = gettext_noop("Venue manager")
 # Readable aloud over the phone: no 0/O, 1/l/I.
 PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
 
 def venue_manager_role() -> Role:
     role, _created = Role.objects.get_or_create(
-        code=VENUE_MANAGER_ROLE, defaults={"name": "Venue manager", "permissions": [VENUES_OWN]}
+        code=VENUE_MANAGER_ROLE, defaults={"name": VENUE_MANAGER_ROLE_NAME, "permissions": [VENUES_OWN]}
     )
     return role
 
