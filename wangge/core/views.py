@@ -22,7 +22,7 @@ def home(request):
     scope = request.scope
     if scope.is_empty:
         # An account of one place (a venue's own account) has no area, but may have items of its own.
-        items = home_items(request)
+        items = home_items(request, without_area_only=True)
         if not items:
             return render(request, "core/home.html", {"no_jurisdiction": True})
         return render(

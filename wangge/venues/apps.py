@@ -41,9 +41,9 @@ class Config(AppConfig):
         )
         for item in (
             HomeItem("venues-own-disinfection", _("Today's disinfection not yet logged"), items.own_disinfection_today,
-                     "venues:own_home", VENUES_OWN, group="venues", urgent=True, order=400),
+                     "venues:own_home", VENUES_OWN, group="venues", urgent=True, order=400, without_area=True),
             HomeItem("venues-own-register", _("Visitor register: no visitor logged today"), items.own_register_today,
-                     "venues:own_home", VENUES_OWN, group="venues", order=410),
+                     "venues:own_home", VENUES_OWN, group="venues", order=410, without_area=True),
         ):  # fmt: skip
             register_home_item(item)
         register_api_router("/venues", api_places.router, order=400)
