@@ -85,7 +85,14 @@ def venue_detail(request, venue_id: int):
         {
             "can_manage": request.user.can(VENUES_MANAGE),
             "can_write": request.user.can(VENUES_RECORDS),
-            "accounts": list(VenueAccount.objects.filter(venue=venue).select_related("user")),
+            "accounts": [
+                {
+                    "name": a.user.display_name,
+                    "phone": a.user.username if a.user.username.isdigit() else "",
+                    "active": a.user.is_active,
+                }
+                for a in VenueAccount.objects.filter(venue=venue).select_related("user")
+            ],
             "sections": venue_sections(request, venue),
             "status_form": StatusForm(),
         }
