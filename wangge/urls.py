@@ -21,6 +21,7 @@ urlpatterns = [
     path("testing/", include("wangge.testing.urls")),
     path("screening/", include("wangge.screening.urls")),
     path("s/", include("wangge.screening.public.urls")),
+    path("venues/", include("wangge.venues.urls")),
     path("i18n/setlang/", public_view(set_language), name="set_language"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),

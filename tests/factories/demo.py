@@ -10,7 +10,9 @@ FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 def wipe_demo():
     """Delete the demo inside the current test's savepoint (rolled back afterwards)."""
     from wangge.demo.registry_builder import wipe_registry
+    from wangge.demo.venues_builder import wipe_venues
 
+    wipe_venues()
     wipe_registry()
     User.objects.all().delete()
     WorkingGroupMember.objects.all().delete()

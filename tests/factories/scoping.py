@@ -89,6 +89,7 @@ def foreign_setting(world):
     registry = registry_foreign(world)
     testing = foreign_testing_records(world, registry.values["person_id"])
     screening = foreign_screening_records(world, registry.values["person_id"])
+    venues = foreign_venues_records(world)
     event = AuditEvent.objects.filter(path__startswith=world.grid_b.path).first()
     foreign = Foreign(
         values={
@@ -105,6 +106,7 @@ def foreign_setting(world):
             **registry.values,
             **testing.values,
             **screening.values,
+            **venues.values,
         },
         markers=[
             "乙网格",
@@ -118,6 +120,7 @@ def foreign_setting(world):
             "外办备注",
             *testing.markers,
             *screening.markers,
+            *venues.markers,
         ],
     )
     return foreign, own_staff
@@ -334,6 +337,49 @@ def foreign_testing_records(world, person_id: int) -> Foreign:
             "外格乙短信",
         ],
     )
+
+
+def foreign_venues_records(world) -> Foreign:
+    """A venue of grid B with a staff line, a disinfection line and its own account; the kinds are
+    the district's data (edited at district level only)."""
+    from tests.factories.registry import rid
+    from tests.factories.venues import make_venue, make_venue_account
+    from wangge.registry import services as registry
+    from wangge.venues.models import VenueKind, VenueStaff
+
+    venue = make_venue(world.grid_b, name="外格乙宾馆", responsible_phone="13900000088")
+    person = registry.register_provisional(
+        actor=SYSTEM, grid=world.grid_b, name="外格乙员工", id_type="resident_id", id_number=rid(777)
+    )
+    staff = VenueStaff.objects.create(venue=venue, person=person, job="外格乙前台")
+    make_venue_account(venue, phone="13900000099")
+    return Foreign(
+        values={
+            "venue_id": venue.pk,
+            "venue_staff_id": staff.pk,
+            "kind_id": VenueKind.objects.get(code="hotel").pk,
+        },
+        markers=["外格乙宾馆", "外格乙员工", "外格乙前台"],
+    )
+
+
+def unscoped_venues_rows() -> list:
+    """What venues keep (no path of their own: their venue's), their accounts and the kinds."""
+    from wangge.venues import models as v
+
+    return [
+        sorted(v.VenueKind.objects.values_list()),
+        sorted(v.VenueStaff.objects.values_list()),
+        sorted(v.DisinfectionEntry.objects.values_list()),
+        sorted(v.VisitorEntry.objects.values_list()),
+        sorted(v.VenueAccount.objects.values_list()),
+    ]
+
+
+def path_models_of_venues() -> list:
+    from wangge.venues.models import Venue
+
+    return [Venue]
 
 
 def foreign_screening_records(world, person_id: int) -> Foreign:
@@ -553,6 +599,20 @@ def hostile_payload(world, foreign: Foreign) -> dict:
         "basis_kind": "order",
         "basis_text": "HOSTILE",
         "order_ref": "HOSTILE",
+        **hostile_venues_payload(v),
+    }
+
+
+def hostile_venues_payload(v: dict) -> dict:
+    """The venues part's references, pointed at grid B's venue and the registry's shop there."""
+    return {
+        "venue": v["venue_id"],
+        "venue_id": v["venue_id"],
+        "shop": v["rental_id"],
+        "shop_id": v["rental_id"],
+        "area": "HOSTILE",
+        "done_on": timezone.localdate().isoformat(),
+        "code_colour": "green",
     }
 
 
@@ -579,6 +639,7 @@ def foreign_fingerprint(own_root: OrgUnit, actor: User) -> list:
         reg.ImportJob,
         *path_models_of_testing(),
         *path_models_of_screening(),
+        *path_models_of_venues(),
     ):
         rows.append(sorted(model.objects.exclude(path__startswith=p).values_list()))
     rows.append(sorted(WorkingGroupMember.objects.values_list()))
@@ -596,6 +657,7 @@ def foreign_fingerprint(own_root: OrgUnit, actor: User) -> list:
     rows.append(sorted(Role.objects.values_list()))
     rows.extend(unscoped_testing_rows())
     rows.extend(unscoped_screening_rows())
+    rows.extend(unscoped_venues_rows())
     return rows
 
 

@@ -52,6 +52,9 @@ class HomeItem:
     group: str = ""  # the task group of the navigation (registry, testing, screening …)
     urgent: bool = False  # shown as an alarm when any wait
     order: int = 1000
+    # Asked of accounts without an area too (a venue's own account): such an account's home
+    # shows these items instead of the "no jurisdiction" message when any answers for it.
+    without_area: bool = False
 
 
 _items: dict[str, HomeItem] = {}
@@ -61,9 +64,10 @@ def register_home_item(item: HomeItem) -> None:
     _items[item.name] = item
 
 
-def home_items(request: HttpRequest) -> list[dict[str, Any]]:
+def home_items(request: HttpRequest, *, without_area_only: bool = False) -> list[dict[str, Any]]:
     """The viewer's items, [{"name", "label", "count", "url", "urgent", "group"}], in order; those
-    with nothing waiting are kept (count 0) so the page can say that all is done."""
+    with nothing waiting are kept (count 0) so the page can say that all is done.
+    `without_area_only`: only the items meant for accounts without an area."""
     from django.urls import reverse
 
     from wangge.core.access import has_permission
@@ -71,6 +75,8 @@ def home_items(request: HttpRequest) -> list[dict[str, Any]]:
     viewer: Any = request.user  # an authenticated account (the home is a scoped view)
     shown = []
     for item in sorted(_items.values(), key=lambda i: i.order):
+        if without_area_only and not item.without_area:
+            continue
         if item.permission and not has_permission(viewer, item.permission):
             continue
         n = item.count(request)

@@ -21,7 +21,15 @@ def home(request):
     """The actor's jurisdiction at a glance: the panels the parts registered, as far as the role goes."""
     scope = request.scope
     if scope.is_empty:
-        return render(request, "core/home.html", {"no_jurisdiction": True})
+        # An account of one place (a venue's own account) has no area, but may have items of its own.
+        items = home_items(request, without_area_only=True)
+        if not items:
+            return render(request, "core/home.html", {"no_jurisdiction": True})
+        return render(
+            request,
+            "core/home.html",
+            {"todo": [i for i in items if i["count"]], "done": [i for i in items if not i["count"]]},
+        )
     panels = []
     for panel in home_panels():
         context = panel.context(request)

@@ -56,6 +56,10 @@ COUNTS = {
     "service_requests": pgettext_lazy("demo count", "service requests"),
     "self_reports": pgettext_lazy("demo count", "self-reports"),
     "self_reports_waiting": pgettext_lazy("demo count", "self-reports waiting"),
+    "venues": pgettext_lazy("demo count", "key venues"),
+    "venue_staff": pgettext_lazy("demo count", "venue staff"),
+    "disinfection_lines": pgettext_lazy("demo count", "disinfection log lines"),
+    "visitor_lines": pgettext_lazy("demo count", "visitor register lines"),
 }
 
 

@@ -26,7 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 from faker import Faker
 
-from wangge.accounts.models import User
+from wangge.accounts.models import Role, User
 from wangge.accounts.services import ensure_role
 from wangge.audit import services as audit
 from wangge.audit.models import Action
@@ -714,7 +714,9 @@ class DemoBuilder:
                 is_active=True,
             )
             user.save()
-            user.roles.set([roles[login.role]] if login.role else [])
+            # A venue account's role is not a standard one: the venues part's migration made it.
+            role = roles.get(login.role) or Role.objects.filter(code=login.role).first()
+            user.roles.set([role] if role else [])
 
     def save_registry(self) -> None:
         """Buildings, households, people, rentals, visits, party links (registry_builder.py)."""
@@ -737,6 +739,13 @@ class DemoBuilder:
         from wangge.demo.screening_builder import build_screening_demo
 
         self.testing_summary.update(build_screening_demo(seed=self.seed).summary)
+        self.save_venues()
+
+    def save_venues(self) -> None:
+        """清河办事处's key venues and what they keep (venues_builder.py)."""
+        from wangge.demo.venues_builder import build_venues_demo
+
+        self.testing_summary.update(build_venues_demo(seed=self.seed).summary)
 
     def build(self) -> DemoResult:
         started = time.perf_counter()

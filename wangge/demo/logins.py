@@ -58,6 +58,13 @@ DEMO_LOGINS: list[DemoLogin] = [
     ),
     DemoLogin("jiance", "lab", "GK", "郑州航空港区", "testing lab: uploads results per tube"),
     DemoLogin(
+        "qinghe-hotel",
+        "venue_manager",
+        None,
+        "清河宾馆",
+        "a venue's own account: its staff record, disinfection log",
+    ),
+    DemoLogin(
         "nojurisdiction", "office_leader", None, "—", "a leader's role but no jurisdiction: sees nothing"
     ),
 ]

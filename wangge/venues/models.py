@@ -22,6 +22,15 @@ class VenueKind(models.Model):
     keeps_visitor_register = models.BooleanField(_("keeps a visitor register"), default=False)
     order = models.PositiveSmallIntegerField(_("order"), default=100)
     active = models.BooleanField(_("in use"), default=True)
+    # The key-people category its staff are in by default (餐饮从业人员 for a restaurant …).
+    staff_category = models.ForeignKey(
+        "screening.Category",
+        verbose_name=_("staff category"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("venue kind")
@@ -85,6 +94,8 @@ class Venue(PathScopedModel):
         indexes = [
             models.Index(fields=["path"], name="venue_path", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["kind", "path"], name="venue_kind_path"),
+            # The lists' order: a page of a district's 20,000 venues is read off the index, unsorted.
+            models.Index(fields=["path", "name", "id"], name="venue_list_order"),
         ]
 
     def __str__(self) -> str:
@@ -186,3 +197,31 @@ class VisitorEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M}"
+
+
+class VenueAccount(models.Model):
+    """A venue's own light account (its manager, logging in with a phone number): the account has
+    no jurisdiction, so the kernel's scope gives it nothing anywhere; its venue's pages find the
+    venue through this link only."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
+        related_name="venue_link",
+    )
+    venue = models.ForeignKey(
+        Venue, verbose_name=_("venue"), on_delete=models.CASCADE, related_name="accounts"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("venue account")
+        verbose_name_plural = _("venue accounts")
+        ordering = ["venue_id", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.venue_id}/{self.user_id}"
