@@ -5,7 +5,6 @@ Same scoping and services as the pages. Nothing here is meant for a venue accoun
 lists are internal (四不两直); a venue sees its own orders through the venues part's pages.
 """
 
-from __future__ import annotations
 
 import uuid
 from datetime import date, datetime

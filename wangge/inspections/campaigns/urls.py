@@ -1,3 +1,10 @@
 from django.urls import path
 
-urlpatterns: list = []
+from wangge.inspections.campaigns import views
+
+urlpatterns = [
+    path("", views.campaigns, name="campaigns"),
+    path("campaigns/new", views.campaign_new, name="campaign_new"),
+    path("campaigns/<int:campaign_id>/", views.campaign, name="campaign"),
+    path("due/", views.due, name="due"),
+]

@@ -1,3 +1,8 @@
 from django.urls import path
 
-urlpatterns: list = []
+from wangge.inspections.checklists import views
+
+urlpatterns = [
+    path("checklists/", views.checklists, name="checklists"),
+    path("checklists/<int:checklist_id>/", views.checklist, name="checklist"),
+]

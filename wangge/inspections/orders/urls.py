@@ -1,3 +1,11 @@
 from django.urls import path
 
-urlpatterns: list = []
+from wangge.inspections.orders import views
+
+urlpatterns = [
+    path("orders/", views.orders, name="orders"),
+    path("orders/<int:order_id>/", views.order, name="order"),
+    path("orders/<int:order_id>/notice", views.notice, name="notice"),
+    path("orders/<int:order_id>/acknowledge", views.acknowledge, name="acknowledge"),
+    path("orders/<int:order_id>/reinspect", views.reinspect, name="reinspect"),
+]
