@@ -94,15 +94,13 @@
     if (!file) { return; }
     if (!/^image\//.test(file.type || "")) { box.textContent = S.not_image; return; }
     if (file.size > 4 * cfg.maxBytes) { box.textContent = fmt(S.too_big, { mb: cfg.maxBytes / 1048576 }); return; }
-    var url = URL.createObjectURL(file);
-    var img = new Image();
-    img.onload = function () {
-      var scale = Math.min(1, MAX_SIDE / Math.max(img.width, img.height));
+    /* decoded without a blob: or object URL (the page's Content-Security-Policy allows neither) */
+    var draw = function (img, width, height) {
+      var scale = Math.min(1, MAX_SIDE / Math.max(width, height));
       var canvas = document.createElement("canvas");
-      canvas.width = Math.round(img.width * scale);
-      canvas.height = Math.round(img.height * scale);
+      canvas.width = Math.round(width * scale);
+      canvas.height = Math.round(height * scale);
       canvas.getContext("2d").drawImage(img, 0, 0, canvas.width, canvas.height);
-      URL.revokeObjectURL(url);
       /* re-encoded: nothing of the original file's metadata survives */
       var data = canvas.toDataURL("image/jpeg", 0.8);
       var bytes = Math.round((data.length - 23) * 3 / 4);
@@ -111,10 +109,23 @@
       state.photos[cfg.id][item] = photoCount(item) + 1;
       enqueue({ kind: "photo", item: item, client_id: uuid4(), data: data });
       box.textContent = fmt(S.photo_kept, { kb: Math.round(bytes / 1024) });
+      box.dataset.state = "kept";
       render();
     };
-    img.onerror = function () { URL.revokeObjectURL(url); box.textContent = S.not_image; };
-    img.src = url;
+    var refuse = function () { box.textContent = S.not_image; box.dataset.state = "refused"; };
+    if (window.createImageBitmap) {
+      window.createImageBitmap(file).then(function (bmp) { draw(bmp, bmp.width, bmp.height); }, refuse);
+      return;
+    }
+    var reader = new FileReader();
+    reader.onload = function () {
+      var img = new Image();
+      img.onload = function () { draw(img, img.naturalWidth, img.naturalHeight); };
+      img.onerror = refuse;
+      img.src = reader.result;
+    };
+    reader.onerror = refuse;
+    reader.readAsDataURL(file);
   }
 
   function submit() {
@@ -147,7 +158,8 @@
 
   /* ---------------------------------------------------------------- sending */
 
-  var flushing = false, failures = 0, nextTryAt = 0, net = "unknown", timer = null;
+  var flushing = false, failures = 0, nextTryAt = 0, timer = null;
+  var net = navigator.onLine === false ? "offline" : "online";
   function flushSoon() { if (timer) { return; } timer = setTimeout(function () { timer = null; flush(); }, 50); }
   function post(url, body, json) {
     var headers = { "X-CSRFToken": cfg.csrf, "Accept": "application/json" };
