@@ -41,7 +41,11 @@ def test_photo_upload_checked_stripped_and_served_only_in_scope(world):
                        "file": SimpleUploadedFile("x.jpg", b"not an image", "image/jpeg")})  # fmt: skip
     assert bad.status_code == 422 and "not a photo" in bad.json()["detail"]
     cid = str(uuid.uuid4())
-    data = {"item": a.item_id, "client_id": cid, "file": SimpleUploadedFile("p.jpg", jpeg_bytes(exif=True), "image/jpeg")}
+    data = {
+        "item": a.item_id,
+        "client_id": cid,
+        "file": SimpleUploadedFile("p.jpg", jpeg_bytes(exif=True), "image/jpeg"),
+    }
     ok = c.post(url, data)
     assert ok.status_code == 200 and ok.json()["stored"] is True
     again = c.post(url, {**data, "file": SimpleUploadedFile("p.jpg", jpeg_bytes(exif=True), "image/jpeg")})
@@ -78,7 +82,11 @@ def test_sync_api_submits_and_the_order_is_listed(world):
     assert "2022-04-01" in page.content.decode()
     notice = client_for(s.leader).get(f"/inspections/orders/{Order.objects.get().pk}/notice")
     assert "2022-0001" in notice.content.decode()
-    closed_again = c.post(f"/api/v1/inspections/orders/{Order.objects.get().pk}/reinspections", {}, content_type="application/json")
+    closed_again = c.post(
+        f"/api/v1/inspections/orders/{Order.objects.get().pk}/reinspections",
+        {},
+        content_type="application/json",
+    )
     assert closed_again.status_code == 200
     summary = c.get(f"/api/v1/inspections/campaigns/{s.campaign.pk}/summary").json()
     assert summary["inspected"] == 1
@@ -91,7 +99,9 @@ def test_venue_acknowledges_through_the_hook(world):
     s = make_inspections(world, mix=["hotel"])
     v = make_venue(world.grid_a, "hotel")
     manager = make_user("manager", None, "volunteer")
-    register_venue_actor_check(lambda actor, venue: getattr(actor, "username", "") == "manager" and venue.pk == v.pk)
+    register_venue_actor_check(
+        lambda actor, venue: getattr(actor, "username", "") == "manager" and venue.pk == v.pk
+    )
     from tests.factories.inspections import photograph_failures
     from wangge.inspections.inspecting import services as inspecting
 

@@ -37,7 +37,15 @@ def answer_all(inspection, actor, fail=(), note="消杀记录不详", days=0, su
             "result": "fail" if failed else "pass", "note": note if failed else "",
             "client_id": str(uuid.uuid5(phone or uuid.NAMESPACE_URL, f"{inspection.pk}:{a.item_id}")),
         })  # fmt: skip
-    ops.append({"opid": str(uuid.uuid4()), "kind": "submit", "inspection": inspection.pk, "days": days, "suspend": suspend})
+    ops.append(
+        {
+            "opid": str(uuid.uuid4()),
+            "kind": "submit",
+            "inspection": inspection.pk,
+            "days": days,
+            "suspend": suspend,
+        }
+    )
     return inspecting.sync(actor=actor, scope=scope_of(actor), ops=ops)
 
 
@@ -74,7 +82,14 @@ def test_second_phone_is_refused_first_answer_wins(world):
     s = make_inspections(world)
     i = s.campaign.inspections.first()
     a = i.answers.first()
-    op = {"opid": "1", "kind": "answer", "inspection": i.pk, "item": a.item_id, "result": "pass", "client_id": str(uuid.uuid4())}
+    op = {
+        "opid": "1",
+        "kind": "answer",
+        "inspection": i.pk,
+        "item": a.item_id,
+        "result": "pass",
+        "client_id": str(uuid.uuid4()),
+    }
     r1 = inspecting.sync(actor=s.inspector, scope=scope_of(s.inspector), ops=[op])
     r_replay = inspecting.sync(actor=s.inspector, scope=scope_of(s.inspector), ops=[op])
     other = {**op, "opid": "2", "result": "fail", "client_id": str(uuid.uuid4())}
@@ -91,7 +106,9 @@ def test_foreign_inspection_is_not_found(world):
 
     outsider = make_user("outsider", world.other_office, "department_staff")
     i = s.campaign.inspections.first()
-    r = inspecting.sync(actor=outsider, scope=scope_of(outsider), ops=[{"opid": "x", "kind": "submit", "inspection": i.pk}])
+    r = inspecting.sync(
+        actor=outsider, scope=scope_of(outsider), ops=[{"opid": "x", "kind": "submit", "inspection": i.pk}]
+    )
     assert r[0]["status"] == "refused" and r[0]["message"] == "Not found."
 
 
@@ -132,7 +149,7 @@ def test_reinspection_failing_again_extends_with_a_reason(world):
 
 
 def test_checklist_change_makes_a_new_version_past_inspections_keep_theirs(world):
-    s = make_inspections(world)
+    make_inspections(world)
     hotel = kind("hotel")
     old = ChecklistTemplate.objects.get(kind=hotel, is_current=True)
     specs = specs_of(old)

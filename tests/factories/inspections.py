@@ -92,7 +92,10 @@ def make_inspections(world, mix: list[str] | None = None, on: date | None = None
     all_kinds()
     inspector = make_user("inspector", world.office, "department_staff")
     leader = make_user("team_leader", world.office, "office_leader")
-    venues = [make_venue(world.grid_a if i % 2 == 0 else world.grid_b, code) for i, code in enumerate(mix or PAGE_MIX)]
+    venues = [
+        make_venue(world.grid_a if i % 2 == 0 else world.grid_b, code)
+        for i, code in enumerate(mix or PAGE_MIX)
+    ]
     foreign = make_venue(world.other_grid, "hotel", "外办酒店")
     supervision = make_department(world.office, DepartmentKind.SUPERVISION, "督查办")
     market = make_department(world.office, DepartmentKind.MARKET_REGULATION, "市场监管所")

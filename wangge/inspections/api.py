@@ -5,7 +5,6 @@ Same scoping and services as the pages. Nothing here is meant for a venue accoun
 lists are internal (四不两直); a venue sees its own orders through the venues part's pages.
 """
 
-
 import uuid
 from datetime import date, datetime
 from typing import Any
@@ -203,7 +202,14 @@ def campaign_summary(request, campaign_id: Id):
     """The campaign's summary in Chinese and English: counts by kind, verdict, failures, orders."""
     c = campaign_selectors.get_campaign(request.scope, campaign_id)
     s = summarise(c)
-    return {"campaign_id": c.pk, "zh": s.zh, "en": s.en, "inspected": s.inspected, "failed": s.failed, "orders": s.orders}
+    return {
+        "campaign_id": c.pk,
+        "zh": s.zh,
+        "en": s.en,
+        "inspected": s.inspected,
+        "failed": s.failed,
+        "orders": s.orders,
+    }
 
 
 @router.get("/inspections/{int:inspection_id}", response=InspectionOut)
@@ -238,8 +244,12 @@ def upload_photo(
     if answer is None:
         raise ValidationError(_("This item is not on this inspection."))
     if (file.size or 0) > photos.MAX_BYTES:
-        raise ValidationError(_("The photo is too large (%(mb)s MB at most).") % {"mb": photos.MAX_BYTES // 2**20})
-    photo, stored = photos.add_photo(actor=request.actor, answer=answer, client_id=client_id, data=file.read())
+        raise ValidationError(
+            _("The photo is too large (%(mb)s MB at most).") % {"mb": photos.MAX_BYTES // 2**20}
+        )
+    photo, stored = photos.add_photo(
+        actor=request.actor, answer=answer, client_id=client_id, data=file.read()
+    )
     return {"id": photo.pk, "stored": stored, "width": photo.width, "height": photo.height}
 
 
@@ -283,9 +293,7 @@ def acknowledge(request, order_id: Id):
 def reinspect(request, order_id: Id, payload: ReinspectIn):
     """Start the re-inspection of an order's failed items (refused for a closed order)."""
     o = order_selectors.get_order(request.scope, order_id)
-    i = inspecting.start_inspection(
-        actor=request.actor, venue=o.venue, order=o, client_id=payload.client_id
-    )
+    i = inspecting.start_inspection(actor=request.actor, venue=o.venue, order=o, client_id=payload.client_id)
     return inspection_out(inspection_selectors.get_inspection(request.scope, i.pk))
 
 

@@ -165,6 +165,9 @@ class CampaignStop(models.Model):
         ordering = ["campaign_id", "position", "id"]
         constraints = [models.UniqueConstraint(fields=["campaign", "venue"], name="campaign_stop_once")]
 
+    def __str__(self) -> str:
+        return f"{self.campaign_id}/{self.venue_id}"
+
 
 class InspectionKind(models.TextChoices):
     PLANNED = "planned", _("Planned")
@@ -283,6 +286,9 @@ class Photo(models.Model):
     class Meta:
         ordering = ["id"]
 
+    def __str__(self) -> str:
+        return str(self.client_id)
+
 
 class OrderStatus(models.TextChoices):
     OPEN = "open", pgettext_lazy("order status", "Open")
@@ -298,9 +304,7 @@ class Order(PathScopedModel):
     venue = models.ForeignKey(
         "venues.Venue", verbose_name=_("venue"), on_delete=models.PROTECT, related_name="orders"
     )
-    inspection = models.OneToOneField(
-        Inspection, on_delete=models.PROTECT, related_name="rectification"
-    )
+    inspection = models.OneToOneField(Inspection, on_delete=models.PROTECT, related_name="rectification")
     what = models.TextField(_("to put right"))
     immediate = models.BooleanField(_("immediately"), default=True)
     deadline = models.DateField(_("deadline"))
@@ -324,9 +328,7 @@ class Order(PathScopedModel):
         verbose_name = _("rectification order")
         verbose_name_plural = _("rectification orders")
         ordering = ["-created_at", "-id"]
-        constraints = [
-            models.UniqueConstraint(fields=["office", "year", "number"], name="order_number_once")
-        ]
+        constraints = [models.UniqueConstraint(fields=["office", "year", "number"], name="order_number_once")]
         indexes = [
             models.Index(fields=["path"], name="order_path", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["status", "deadline"], name="order_status_deadline"),
@@ -354,6 +356,9 @@ class OrderCounter(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["office", "year"], name="order_counter_once")]
 
+    def __str__(self) -> str:
+        return f"{self.office_id}/{self.year}: {self.last}"
+
 
 class VenueWatch(models.Model):
     """A venue flagged for repeated failures: inspected more often until cleared."""
@@ -366,13 +371,23 @@ class VenueWatch(models.Model):
         verbose_name = _("venue under watch")
         verbose_name_plural = _("venues under watch")
 
+    def __str__(self) -> str:
+        return f"{self.venue_id}: {self.failures}"
+
 
 class DisinfectionPlan(PathScopedModel):
     """A place disinfected on a plan (a village, a site, a venue), every N days."""
 
-    unit = models.ForeignKey("org.OrgUnit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(
+        "org.OrgUnit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+"
+    )
     venue = models.ForeignKey(
-        "venues.Venue", verbose_name=_("venue"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "venues.Venue",
+        verbose_name=_("venue"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     place = models.CharField(_("place"), max_length=120)
     every_days = models.PositiveSmallIntegerField(_("every (days)"), default=1)
@@ -400,3 +415,6 @@ class DisinfectionRound(models.Model):
     class Meta:
         ordering = ["-done_on", "-id"]
         constraints = [models.UniqueConstraint(fields=["plan", "done_on"], name="disinfection_round_once")]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} {self.done_on}"

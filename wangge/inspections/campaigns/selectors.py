@@ -25,7 +25,7 @@ BASE_INTERVAL = {
     "internet_cafe": 14,
 }
 DEFAULT_INTERVAL = 30
-RISK_FACTOR = {RiskLevel.HIGH: 0.5, RiskLevel.MEDIUM: 0.75, RiskLevel.LOW: 1.0}
+RISK_FACTOR: dict[str, float] = {RiskLevel.HIGH: 0.5, RiskLevel.MEDIUM: 0.75, RiskLevel.LOW: 1.0}
 
 
 def campaigns(scope: Scope) -> QuerySet[Campaign]:
@@ -79,8 +79,10 @@ def due_for_inspection(scope: Scope, *, on: date | None = None, limit: int = 200
     )
     answer = []
     for v in venues:
-        due_on = None if v.last_on is None else v.last_on + timedelta(
-            days=interval_days(v.kind.code, v.risk_level, bool(v.watched))
+        due_on = (
+            None
+            if v.last_on is None
+            else v.last_on + timedelta(days=interval_days(v.kind.code, v.risk_level, bool(v.watched)))
         )
         if v.open_orders or due_on is None or due_on <= on:
             answer.append(Due(v, v.last_on, due_on, v.open_orders, bool(v.watched)))

@@ -43,7 +43,9 @@ def create_campaign(
     for v in venues:
         scope.require_path(v.path)
         if not v.path.startswith(unit.path):
-            raise ValidationError(_("%(venue)s is not under %(unit)s.") % {"venue": v.name, "unit": unit.name})
+            raise ValidationError(
+                _("%(venue)s is not under %(unit)s.") % {"venue": v.name, "unit": unit.name}
+            )
     if kind == CampaignKind.PATROL and len({d.kind for d in departments}) < 2:
         raise ValidationError(_("A joint patrol needs a team from at least two departments."))
     campaign = Campaign.objects.create(
@@ -62,7 +64,12 @@ def create_campaign(
     )
     for v in venues:
         start_inspection(
-            actor=actor, venue=v, on=on_date, campaign=campaign, kind=InspectionKind.PLANNED, check_data=check_data
+            actor=actor,
+            venue=v,
+            on=on_date,
+            campaign=campaign,
+            kind=InspectionKind.PLANNED,
+            check_data=check_data,
         )
     audit.record(
         actor=actor,

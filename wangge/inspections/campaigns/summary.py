@@ -38,7 +38,9 @@ def _unit(code: str) -> str:
 def _en_count(name_en: str, n: int) -> str:
     name = name_en or "venue"
     if n != 1:
-        name = name[:-1] + "ies" if name.endswith("y") and not name.endswith(("ay", "ey", "oy")) else name + "s"
+        name = (
+            name[:-1] + "ies" if name.endswith("y") and not name.endswith(("ay", "ey", "oy")) else name + "s"
+        )
     return f"{n} {name}"
 
 
@@ -51,7 +53,9 @@ def _en_join(parts: list[str]) -> str:
 def summarise(campaign: Campaign) -> Summary:
     inspections = Inspection.objects.filter(campaign=campaign).exclude(status="open")
     by_kind = list(
-        inspections.values("venue__kind__code", "venue__kind__name", "venue__kind__name_en", "venue__kind__order")
+        inspections.values(
+            "venue__kind__code", "venue__kind__name", "venue__kind__name_en", "venue__kind__order"
+        )
         .annotate(n=Count("venue", distinct=True))
         .order_by("venue__kind__order", "venue__kind__code")
     )

@@ -107,7 +107,9 @@ def load_default_checklists(VenueKind, ChecklistTemplate, ChecklistItem) -> int:
                     problem=problem_of(text)[0][:60],
                     problem_en=problem_of(text)[1],
                 )
-                for i, (section, text, points, critical, photo, check, days) in enumerate(items_for(kind.code))
+                for i, (section, text, points, critical, photo, check, days) in enumerate(
+                    items_for(kind.code)
+                )
             ]
         )
         made += 1

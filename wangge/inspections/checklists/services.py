@@ -42,14 +42,17 @@ class Published:
     @property
     def message(self) -> str:
         if self.open_inspections:
-            return _(
-                "Version %(v)s published. %(n)s open inspections keep the previous version."
-            ) % {"v": self.template.version, "n": self.open_inspections}
+            return _("Version %(v)s published. %(n)s open inspections keep the previous version.") % {
+                "v": self.template.version,
+                "n": self.open_inspections,
+            }
         return _("Version %(v)s published.") % {"v": self.template.version}
 
 
 @transaction.atomic
-def publish_version(*, actor: Actor, kind, items: list[ItemSpec], note: str = "", name: str = "") -> Published:
+def publish_version(
+    *, actor: Actor, kind, items: list[ItemSpec], note: str = "", name: str = ""
+) -> Published:
     require(actor, INSPECTIONS_CHECKLISTS)
     if not items:
         raise ValidationError(_("A checklist needs at least one item."))
@@ -103,7 +106,16 @@ def publish_version(*, actor: Actor, kind, items: list[ItemSpec], note: str = ""
 
 def specs_of(template: ChecklistTemplate) -> list[ItemSpec]:
     return [
-        ItemSpec(i.section, i.text, i.points, i.critical, i.photo_on_fail, i.note_on_fail, i.data_check, i.check_days)
+        ItemSpec(
+            i.section,
+            i.text,
+            i.points,
+            i.critical,
+            i.photo_on_fail,
+            i.note_on_fail,
+            i.data_check,
+            i.check_days,
+        )
         for i in template.items.all()
     ]
 

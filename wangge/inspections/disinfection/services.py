@@ -30,7 +30,12 @@ def create_plan(
     if not 1 <= every_days <= 90:
         raise ValidationError(_("Every 1 to 90 days."))
     plan = DisinfectionPlan.objects.create(
-        unit=unit, path=unit.path, venue=venue, place=place.strip()[:120], every_days=every_days, starts_on=starts_on
+        unit=unit,
+        path=unit.path,
+        venue=venue,
+        place=place.strip()[:120],
+        every_days=every_days,
+        starts_on=starts_on,
     )
     audit.record(actor=actor, action=Action.CREATE, obj=plan, after={"every_days": every_days})
     return plan
@@ -47,9 +52,15 @@ def record_round(
     try:
         with transaction.atomic():
             rnd = DisinfectionRound.objects.create(
-                plan=plan, done_on=on, done_by=done_by[:60], recorded_by=user_or_none(actor), client_id=client_id
+                plan=plan,
+                done_on=on,
+                done_by=done_by[:60],
+                recorded_by=user_or_none(actor),
+                client_id=client_id,
             )
-            audit.record(actor=actor, action=Action.CREATE, obj=rnd, path=plan.path, after={"on": on.isoformat()})
+            audit.record(
+                actor=actor, action=Action.CREATE, obj=rnd, path=plan.path, after={"on": on.isoformat()}
+            )
     except IntegrityError:
         return DisinfectionRound.objects.get(plan=plan, done_on=on), False
     return rnd, True

@@ -19,7 +19,9 @@ def plans(request):
     today = timezone.localdate()
     gaps = selectors.missing_days(request.scope, until=today)
     missing = {g.plan.pk: g.missing for g in gaps}
-    rows = [(p, missing.get(p.pk, [])) for p in selectors.plans(request.scope).order_by("path", "place")[:500]]
+    rows = [
+        (p, missing.get(p.pk, [])) for p in selectors.plans(request.scope).order_by("path", "place")[:500]
+    ]
     return render(request, "inspections/disinfection.html", {"rows": rows, "today": today})
 
 
@@ -27,6 +29,10 @@ def plans(request):
 @scoped_view(INSPECTIONS_DISINFECT)
 def record(request, plan_id: int):
     plan = selectors.get_plan(request.scope, plan_id)
-    _rnd, made = services.record_round(actor=request.user, plan=plan, on=timezone.localdate(), done_by=request.user.get_username())
-    messages.success(request, _("Disinfection recorded for today.") if made else _("Already recorded for today."))
+    _rnd, made = services.record_round(
+        actor=request.user, plan=plan, on=timezone.localdate(), done_by=request.user.get_username()
+    )
+    messages.success(
+        request, _("Disinfection recorded for today.") if made else _("Already recorded for today.")
+    )
     return redirect("inspections:disinfection")

@@ -24,7 +24,9 @@ def answers_of(inspection: Inspection) -> QuerySet[Answer]:
 
 
 def get_photo(scope: Scope, photo_id) -> Photo:
-    return scope.get(Photo.objects.select_related("answer__inspection"), "answer__inspection__path", pk=photo_id)
+    return scope.get(
+        Photo.objects.select_related("answer__inspection"), "answer__inspection__path", pk=photo_id
+    )
 
 
 def venues_in_scope(scope: Scope):

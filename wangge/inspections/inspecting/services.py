@@ -93,9 +93,7 @@ def start_inspection(
     items = list(template.items.all())
     if order is not None:
         # A re-inspection looks again at what failed.
-        failed = set(
-            order.inspection.answers.filter(result=AnswerResult.FAIL).values_list("text", flat=True)
-        )
+        failed = set(order.inspection.answers.filter(result=AnswerResult.FAIL).values_list("text", flat=True))
         items = [i for i in items if i.text in failed] or items
     answers = [
         Answer(
@@ -134,10 +132,26 @@ class OpResult:
     extra: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
-        return {"opid": self.opid, "ok": self.ok, "status": self.status, "message": self.message, **self.extra}
+        return {
+            "opid": self.opid,
+            "ok": self.ok,
+            "status": self.status,
+            "message": self.message,
+            **self.extra,
+        }
 
 
-def _answer(actor: Actor, inspection: Inspection, op: dict, now) -> OpResult:
+@dataclass
+class Work:
+    """One inspection being changed by a batch: its answers, which changed, which have photos."""
+
+    inspection: Inspection
+    answers: list[Answer]
+    with_photo: set[int]
+    dirty: set[int] = field(default_factory=set)
+
+
+def _answer(actor: Actor, work: Work, op: dict, now) -> OpResult:
     opid = str(op.get("opid", ""))
     result = op.get("result", "")
     if result not in AnswerResult.values:
@@ -146,7 +160,7 @@ def _answer(actor: Actor, inspection: Inspection, op: dict, now) -> OpResult:
         client_id = uuid.UUID(str(op.get("client_id")))
     except ValueError:
         return OpResult(opid, False, "refused", _("The answer has no valid id."))
-    answer = next((a for a in inspection.prefetched_answers if a.item_id == op.get("item")), None)
+    answer = next((a for a in work.answers if a.item_id == op.get("item")), None)
     if answer is None:
         return OpResult(opid, False, "refused", _("This item is not on this inspection."))
     if answer.client_id is not None and answer.client_id != client_id:
@@ -164,7 +178,7 @@ def _answer(actor: Actor, inspection: Inspection, op: dict, now) -> OpResult:
     answer.client_id = client_id
     answer.answered_by = user_or_none(actor)
     answer.answered_at = now
-    answer.dirty = True
+    work.dirty.add(answer.pk)
     return OpResult(opid, True, "saved")
 
 
@@ -177,23 +191,24 @@ def score(answers: list[Answer]) -> tuple[int, int, str]:
     return earned, possible, verdict
 
 
-def _missing(answers: list[Answer]) -> str:
+def _missing(answers: list[Answer], with_photo: set[int]) -> str:
     for a in answers:
         if not a.result:
             return _("“%(item)s” is not answered yet.") % {"item": a.text}
         if a.result == AnswerResult.FAIL and a.note_on_fail and not a.note.strip():
             return _("“%(item)s” failed: say what was found.") % {"item": a.text}
-        if a.result == AnswerResult.FAIL and a.photo_on_fail and not getattr(a, "has_photo", False):
+        if a.result == AnswerResult.FAIL and a.photo_on_fail and a.pk not in with_photo:
             return _("“%(item)s” failed: a photo is required.") % {"item": a.text}
     return ""
 
 
-def _submit(actor: Actor, inspection: Inspection, op: dict) -> OpResult:
+def _submit(actor: Actor, work: Work, op: dict) -> OpResult:
+    inspection = work.inspection
     opid = str(op.get("opid", ""))
     if inspection.status != InspectionStatus.OPEN:
         return OpResult(opid, True, "duplicate", extra=_summary(inspection))
-    answers = inspection.prefetched_answers
-    problem = _missing(answers)
+    answers = work.answers
+    problem = _missing(answers, work.with_photo)
     if problem:
         return OpResult(opid, False, "refused", problem)
     try:
@@ -208,7 +223,7 @@ def _submit(actor: Actor, inspection: Inspection, op: dict) -> OpResult:
         actor=actor, action=Action.UPDATE, obj=inspection,
         after={"status": inspection.status, "score": earned, "of": possible, "verdict": verdict},
     )  # fmt: skip
-    if inspection.order_id:
+    if inspection.order is not None:
         orders.settle_by_reinspection(
             actor=actor, order=inspection.order, reinspection=inspection,
             extend_days=days, reason=str(op.get("reason") or ""),
@@ -223,7 +238,7 @@ def _summary(inspection: Inspection) -> dict:
     out: dict = {"score": inspection.score, "max_score": inspection.max_score, "verdict": inspection.verdict}
     if order is not None:
         out["order"] = {"id": order.pk, "notice_no": order.notice_no, "deadline": order.deadline.isoformat()}
-    if inspection.order_id:
+    if inspection.order is not None:
         inspection.order.refresh_from_db()
         out["order_status"] = inspection.order.status
         out["order_deadline"] = inspection.order.deadline.isoformat()
@@ -245,13 +260,14 @@ def sync(*, actor: Actor, scope: Scope, ops: list[dict]) -> list[dict]:
             groups.append((key, [op]))
     ids = {k for k, _ops in groups if isinstance(k, int)}
     found = {
-        i.pk: i
-        for i in scope.filter(Inspection.objects.filter(pk__in=ids).select_related("order", "venue"))
+        i.pk: i for i in scope.filter(Inspection.objects.filter(pk__in=ids).select_related("order", "venue"))
     }
     for key, group in groups:
         inspection = found.get(key) if isinstance(key, int) else None
         if inspection is None:
-            results += [OpResult(str(o.get("opid", "")), False, "refused", _("Not found.")).as_dict() for o in group]
+            results += [
+                OpResult(str(o.get("opid", "")), False, "refused", _("Not found.")).as_dict() for o in group
+            ]
             continue
         results += _apply_group(actor, inspection, group)
     return results
@@ -260,14 +276,12 @@ def sync(*, actor: Actor, scope: Scope, ops: list[dict]) -> list[dict]:
 @transaction.atomic
 def _apply_group(actor: Actor, inspection: Inspection, group: list[dict]) -> list[dict]:
     inspection = Inspection.objects.select_for_update().select_related("order", "venue").get(pk=inspection.pk)
-    answers = list(inspection.answers.all())
-    with_photo = set(
-        Answer.objects.filter(inspection=inspection, photos__isnull=False).values_list("pk", flat=True)
+    work = Work(
+        inspection,
+        list(inspection.answers.all()),
+        set(Answer.objects.filter(inspection=inspection, photos__isnull=False).values_list("pk", flat=True)),
     )
-    for a in answers:
-        a.dirty = False
-        a.has_photo = a.pk in with_photo
-    inspection.prefetched_answers = answers
+    answers = work.answers
     now = timezone.now()
     out: list[OpResult] = []
     for op in group:
@@ -276,17 +290,21 @@ def _apply_group(actor: Actor, inspection: Inspection, group: list[dict]) -> lis
         if kind == "answer":
             if inspection.status != InspectionStatus.OPEN:
                 same = next((a for a in answers if a.item_id == op.get("item")), None)
-                if same is not None and str(same.client_id) == str(op.get("client_id")) and same.result == op.get("result"):
+                if (
+                    same is not None
+                    and str(same.client_id) == str(op.get("client_id"))
+                    and same.result == op.get("result")
+                ):
                     out.append(OpResult(opid, True, "duplicate"))
                 else:
                     out.append(OpResult(opid, False, "refused", _("This inspection is already submitted.")))
                 continue
-            out.append(_answer(actor, inspection, op, now))
+            out.append(_answer(actor, work, op, now))
         elif kind == "submit":
-            _flush(answers)
+            _flush(work)
             try:
                 with transaction.atomic():
-                    out.append(_submit(actor, inspection, op))
+                    out.append(_submit(actor, work, op))
             except (ValidationError, PermissionDenied) as exc:
                 # Nothing of the submission is kept: the inspection stays open, its answers saved.
                 inspection.refresh_from_db()
@@ -296,23 +314,26 @@ def _apply_group(actor: Actor, inspection: Inspection, group: list[dict]) -> lis
             out.append(_sign(actor, inspection, opid))
         else:
             out.append(OpResult(opid, False, "refused", _("Unknown operation.")))
-    _flush(answers)
+    _flush(work)
     return [r.as_dict() for r in out]
 
 
-def _flush(answers: list[Answer]) -> None:
-    dirty = [a for a in answers if a.dirty]
+def _flush(work: Work) -> None:
+    dirty = [a for a in work.answers if a.pk in work.dirty]
     if dirty:
         Answer.objects.bulk_update(dirty, ["result", "note", "client_id", "answered_by", "answered_at"])
-        for a in dirty:
-            a.dirty = False
+        work.dirty.clear()
 
 
 def _sign(actor: Actor, inspection: Inspection, opid: str = "") -> OpResult:
     if not has_permission(actor, INSPECTIONS_LEAD):
         return OpResult(opid, False, "refused", _("Only the team leader signs an inspection."))
     campaign = inspection.campaign
-    if campaign is not None and campaign.leader_account_id and campaign.leader_account_id != getattr(actor, "pk", None):
+    if (
+        campaign is not None
+        and campaign.leader_account_id
+        and campaign.leader_account_id != getattr(actor, "pk", None)
+    ):
         return OpResult(opid, False, "refused", _("Only the team leader signs an inspection."))
     if inspection.status == InspectionStatus.SIGNED:
         return OpResult(opid, True, "duplicate")
@@ -337,7 +358,9 @@ def sign(*, actor: Actor, inspection: Inspection) -> Inspection:
     return inspection
 
 
-def answer_now(*, actor: Actor, scope: Scope, inspection: Inspection, item_id: int, result: str, note: str = "") -> dict:
+def answer_now(
+    *, actor: Actor, scope: Scope, inspection: Inspection, item_id: int, result: str, note: str = ""
+) -> dict:
     """One answer from a page form (not a phone queue): the account's earlier answer is replaced."""
     earlier = Answer.objects.filter(inspection=inspection, item_id=item_id).first()
     same = earlier is not None and earlier.client_id and earlier.answered_by_id == getattr(actor, "pk", None)
@@ -346,6 +369,21 @@ def answer_now(*, actor: Actor, scope: Scope, inspection: Inspection, item_id: i
     return sync(actor=actor, scope=scope, ops=[{**op, "inspection": inspection.pk}])[0]
 
 
-def submit_now(*, actor: Actor, scope: Scope, inspection: Inspection, days: int = 0, suspend: bool = False, reason: str = "") -> dict:
-    op = {"opid": "form", "kind": "submit", "inspection": inspection.pk, "days": days, "suspend": suspend, "reason": reason}
+def submit_now(
+    *,
+    actor: Actor,
+    scope: Scope,
+    inspection: Inspection,
+    days: int = 0,
+    suspend: bool = False,
+    reason: str = "",
+) -> dict:
+    op = {
+        "opid": "form",
+        "kind": "submit",
+        "inspection": inspection.pk,
+        "days": days,
+        "suspend": suspend,
+        "reason": reason,
+    }
     return sync(actor=actor, scope=scope, ops=[op])[0]

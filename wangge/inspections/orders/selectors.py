@@ -14,12 +14,16 @@ def orders(scope: Scope) -> QuerySet[Order]:
 
 
 def get_order(scope: Scope, order_id) -> Order:
-    return scope.get(Order.objects.select_related("venue", "venue__kind", "office", "inspection"), pk=order_id)
+    return scope.get(
+        Order.objects.select_related("venue", "venue__kind", "office", "inspection"), pk=order_id
+    )
 
 
 def overdue(scope: Scope) -> QuerySet[Order]:
-    return orders(scope).filter(status=OrderStatus.OPEN, deadline__lt=timezone.localdate()).order_by(
-        "deadline", "id"
+    return (
+        orders(scope)
+        .filter(status=OrderStatus.OPEN, deadline__lt=timezone.localdate())
+        .order_by("deadline", "id")
     )
 
 

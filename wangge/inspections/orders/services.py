@@ -21,8 +21,8 @@ from wangge.inspections.models import (
     Order,
     OrderCounter,
     OrderStatus,
-    Verdict,
     VenueWatch,
+    Verdict,
 )
 from wangge.inspections.orders.hooks import may_act_for_venue
 from wangge.inspections.permissions import INSPECTIONS_INSPECT, INSPECTIONS_LEAD
@@ -94,7 +94,9 @@ def issue_order(
         before = {"status": venue.status}
         venue.status = VenueStatus.SUSPENDED
         venue.save(update_fields=["status"])
-        audit.record(actor=actor, action=Action.UPDATE, obj=venue, before=before, after={"status": venue.status})
+        audit.record(
+            actor=actor, action=Action.UPDATE, obj=venue, before=before, after={"status": venue.status}
+        )
     _watch(venue)
     return order
 
@@ -129,7 +131,10 @@ def check_reinspectable(order: Order) -> None:
     if order.status != OrderStatus.OPEN:
         raise ValidationError(
             _("Order %(no)s was closed on %(on)s: it cannot be re-inspected.")
-            % {"no": order.notice_no, "on": timezone.localtime(order.closed_at).date().isoformat() if order.closed_at else ""}
+            % {
+                "no": order.notice_no,
+                "on": timezone.localtime(order.closed_at).date().isoformat() if order.closed_at else "",
+            }
         )
 
 
@@ -148,7 +153,9 @@ def settle_by_reinspection(
         order.closed_at = timezone.now()
         order.save(update_fields=["status", "closed_at"])
         if order.suspends_venue and order.venue.status == VenueStatus.SUSPENDED:
-            still = Order.objects.filter(venue=order.venue, status=OrderStatus.OPEN, suspends_venue=True).exists()
+            still = Order.objects.filter(
+                venue=order.venue, status=OrderStatus.OPEN, suspends_venue=True
+            ).exists()
             if not still:
                 order.venue.status = VenueStatus.OPEN
                 order.venue.save(update_fields=["status"])
@@ -198,7 +205,9 @@ def escalate_overdue(*, on: date | None = None) -> dict[int, int]:
                 from wangge.inspections.orders.notify import tell_office_leaders
 
                 for office_id, count in told.items():
-                    tell_office_leaders(offices[office_id], count, ref=f"insp-overdue:{office_id}:{on.isoformat()}")
+                    tell_office_leaders(
+                        offices[office_id], count, ref=f"insp-overdue:{office_id}:{on.isoformat()}"
+                    )
 
             transaction.on_commit(send)
     for office_id, count in told.items():

@@ -7,5 +7,4 @@ urlpatterns = [
     path("orders/<int:order_id>/", views.order, name="order"),
     path("orders/<int:order_id>/notice", views.notice, name="notice"),
     path("orders/<int:order_id>/acknowledge", views.acknowledge, name="acknowledge"),
-    path("orders/<int:order_id>/reinspect", views.reinspect, name="reinspect"),
 ]

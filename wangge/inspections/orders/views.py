@@ -12,7 +12,6 @@ from django.views.decorators.http import require_GET, require_POST
 from wangge.audit import services as audit
 from wangge.core.access import has_permission, scoped_view
 from wangge.core.forms import paginate
-from wangge.inspections.inspecting import services as inspecting
 from wangge.inspections.models import AnswerResult, OrderStatus
 from wangge.inspections.orders import selectors, services
 from wangge.inspections.permissions import INSPECTIONS_INSPECT, INSPECTIONS_VIEW
@@ -51,7 +50,8 @@ def order(request, order_id: int):
             "order": o,
             "failed": list(o.inspection.answers.filter(result=AnswerResult.FAIL)),
             "reinspections": reinspections,
-            "can_reinspect": o.status == OrderStatus.OPEN and has_permission(request.user, INSPECTIONS_INSPECT),
+            "can_reinspect": o.status == OrderStatus.OPEN
+            and has_permission(request.user, INSPECTIONS_INSPECT),
         },
     )
 
@@ -79,15 +79,3 @@ def acknowledge(request, order_id: int):
     else:
         messages.success(request, _("Receipt of the notice recorded."))
     return redirect("inspections:order", order_id=o.pk)
-
-
-@require_POST
-@scoped_view(INSPECTIONS_INSPECT)
-def reinspect(request, order_id: int):
-    o = selectors.get_order(request.scope, order_id)
-    try:
-        i = inspecting.start_inspection(actor=request.user, venue=o.venue, order=o)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return redirect("inspections:order", order_id=o.pk)
-    return redirect("inspections:inspect", inspection_id=i.pk)
