@@ -73,7 +73,7 @@ def test_offline_inspection_order_reinspection_and_summary(world, live_server):
         screenshot(page, "inspection-order")
 
         # The order's page shows its deadline; the re-inspection of the failed item closes it.
-        page.goto(live_server.url + reverse("inspections:order", kwargs={"order_id": order.pk}))
+        page.goto(live_server.url + reverse("inspections:order", kwargs={"rectification_id": order.pk}))
         assert page.inner_text("[data-testid=order-deadline]").startswith(order.deadline.isoformat())
         page.click("[data-testid=reinspect]")
         page.wait_for_selector("#net-status[data-state=online]")
@@ -84,7 +84,7 @@ def test_offline_inspection_order_reinspection_and_summary(world, live_server):
         order.refresh_from_db()
         assert order.status == "closed"
         assert Inspection.objects.filter(order=order, verdict="pass").count() == 1
-        page.goto(live_server.url + reverse("inspections:order", kwargs={"order_id": order.pk}))
+        page.goto(live_server.url + reverse("inspections:order", kwargs={"rectification_id": order.pk}))
         assert page.get_attribute("[data-testid=order-status]", "data-status") == "closed"
         assert page.locator("[data-testid=reinspect]").count() == 0
 

@@ -139,3 +139,40 @@ def photograph_failures(inspection, actor, fail: tuple) -> None:
 
     for a in inspection.answers.filter(text__in=fail, photo_on_fail=True):
         add_photo(actor=actor, answer=a, client_id=uuid.uuid4(), data=jpeg_bytes())
+
+
+def foreign_inspections_records(world):
+    """Inspection records in grid B (foreign to an account of grid A): a venue, a campaign over
+    it, its inspection with a photo, a rectification order and a disinfection plan. Returns
+    (values by URL parameter name, markers that must never show)."""
+    import uuid
+
+    from wangge.inspections.disinfection.services import create_plan
+    from wangge.inspections.models import Order, Photo
+    from wangge.inspections.orders.services import issue_order
+
+    all_kinds()
+    venue = make_venue(world.grid_b, "hotel", "外格乙酒店")
+    campaign = create_campaign(
+        actor=SYSTEM, scope=scope_of(SYSTEM), unit=world.grid_b, name="外格乙督查活动",
+        on_date=date(2022, 3, 29), venues=[venue],
+    )  # fmt: skip
+    inspection = campaign.inspections.get()
+    answer = inspection.answers.first()
+    answer.result, answer.note = "fail", "外格乙问题"
+    answer.save()
+    photo = Photo.objects.create(client_id=uuid.uuid4(), answer=answer, file="inspections/missing.jpg")
+    order: Order = issue_order(actor=SYSTEM, inspection=inspection, what="外格乙整改")
+    plan = create_plan(
+        actor=SYSTEM, scope=scope_of(SYSTEM), unit=world.grid_b, place="外格乙消杀点", every_days=1,
+        starts_on=date(2022, 3, 1),
+    )  # fmt: skip
+    values = {
+        "venue_id": venue.pk,
+        "campaign_id": campaign.pk,
+        "inspection_id": inspection.pk,
+        "rectification_id": order.pk,
+        "photo_id": photo.pk,
+        "plan_id": plan.pk,
+    }
+    return values, ["外格乙酒店", "外格乙督查活动", "外格乙问题", "外格乙整改", "外格乙消杀点"]

@@ -11,6 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from tests.factories.accounts import make_user
+from tests.factories.inspections import foreign_inspections_records
 from wangge.accounts import services as account_services
 from wangge.accounts.models import ApiToken, Role, User
 from wangge.core.access import SYSTEM
@@ -89,6 +90,7 @@ def foreign_setting(world):
     registry = registry_foreign(world)
     testing = foreign_testing_records(world, registry.values["person_id"])
     screening = foreign_screening_records(world, registry.values["person_id"])
+    inspections_values, inspections_markers = foreign_inspections_records(world)
     event = AuditEvent.objects.filter(path__startswith=world.grid_b.path).first()
     foreign = Foreign(
         values={
@@ -105,6 +107,7 @@ def foreign_setting(world):
             **registry.values,
             **testing.values,
             **screening.values,
+            **inspections_values,
         },
         markers=[
             "乙网格",
@@ -118,6 +121,7 @@ def foreign_setting(world):
             "外办备注",
             *testing.markers,
             *screening.markers,
+            *inspections_markers,
         ],
     )
     return foreign, own_staff

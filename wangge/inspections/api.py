@@ -72,7 +72,7 @@ class InspectionOut(Schema):
     venue_name: str
     kind: str
     campaign_id: int | None
-    order_id: int | None
+    rectification_id: int | None
     on_date: date
     status: str
     template_version: int
@@ -165,7 +165,7 @@ def inspection_out(i) -> dict[str, Any]:
     answers = list(inspection_selectors.answers_of(i))
     return {
         "id": i.pk, "venue_id": i.venue_id, "venue_name": i.venue.name, "kind": i.kind,
-        "campaign_id": i.campaign_id, "order_id": i.order_id, "on_date": i.on_date, "status": i.status,
+        "campaign_id": i.campaign_id, "rectification_id": i.order_id, "on_date": i.on_date, "status": i.status,
         "template_version": i.template.version, "score": i.score, "max_score": i.max_score,
         "verdict": i.verdict, "signed_at": i.signed_at,
         "answers": [
@@ -235,11 +235,18 @@ def sync(request, payload: SyncIn):
 @router.post("/inspections/{int:inspection_id}/photos", response=PhotoOut)
 @api_operation(INSPECTIONS_INSPECT)
 def upload_photo(
-    request, inspection_id: Id, item: Form[int], client_id: Form[uuid.UUID], file: File[UploadedFile]
+    request,
+    inspection_id: Id,
+    item: Form[int | None] = None,
+    client_id: Form[uuid.UUID | None] = None,
+    file: File[UploadedFile | None] = None,
 ):
     """A photo of an item (JPEG, PNG or WebP, 5 MB at most), re-encoded without its metadata and
-    kept privately; sent again with the same client id, it is stored once."""
+    kept privately; sent again with the same client id, it is stored once. The form's fields are
+    judged after the inspection is found (an unknown inspection answers 404)."""
     inspection = inspection_selectors.get_inspection(request.scope, inspection_id)
+    if item is None or client_id is None or file is None:
+        raise ValidationError(_("Send the item, the photo's id and the photo."))
     answer = Answer.objects.filter(inspection=inspection, item_id=item).first()
     if answer is None:
         raise ValidationError(_("This item is not on this inspection."))
@@ -275,24 +282,24 @@ def list_orders(request, show: str = "open", offset: Offset = 0, limit: Limit = 
     return [order_out(o) for o in qs.order_by("deadline", "id")[offset : offset + limit]]
 
 
-@router.get("/orders/{int:order_id}", response=OrderOut)
+@router.get("/orders/{int:rectification_id}", response=OrderOut)
 @api_operation(INSPECTIONS_VIEW)
-def get_order(request, order_id: Id):
-    return order_out(order_selectors.get_order(request.scope, order_id))
+def get_order(request, rectification_id: Id):
+    return order_out(order_selectors.get_order(request.scope, rectification_id))
 
 
-@router.post("/orders/{int:order_id}/acknowledge", response=OrderOut)
+@router.post("/orders/{int:rectification_id}/acknowledge", response=OrderOut)
 @api_operation(INSPECTIONS_VIEW)
-def acknowledge(request, order_id: Id):
-    o = order_selectors.get_order(request.scope, order_id)
+def acknowledge(request, rectification_id: Id):
+    o = order_selectors.get_order(request.scope, rectification_id)
     return order_out(orders.acknowledge_order(actor=request.actor, order=o))
 
 
-@router.post("/orders/{int:order_id}/reinspections", response=InspectionOut)
+@router.post("/orders/{int:rectification_id}/reinspections", response=InspectionOut)
 @api_operation(INSPECTIONS_INSPECT)
-def reinspect(request, order_id: Id, payload: ReinspectIn):
+def reinspect(request, rectification_id: Id, payload: ReinspectIn):
     """Start the re-inspection of an order's failed items (refused for a closed order)."""
-    o = order_selectors.get_order(request.scope, order_id)
+    o = order_selectors.get_order(request.scope, rectification_id)
     i = inspecting.start_inspection(actor=request.actor, venue=o.venue, order=o, client_id=payload.client_id)
     return inspection_out(inspection_selectors.get_inspection(request.scope, i.pk))
 

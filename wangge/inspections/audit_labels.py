@@ -18,7 +18,7 @@ LABELS = {
 PAGES = {
     "inspections.campaign": ("inspections:campaign", "campaign_id"),
     "inspections.inspection": ("inspections:inspection", "inspection_id"),
-    "inspections.order": ("inspections:order", "order_id"),
+    "inspections.order": ("inspections:order", "rectification_id"),
 }
 
 

@@ -4,5 +4,5 @@ from wangge.inspections.checklists import views
 
 urlpatterns = [
     path("checklists/", views.checklists, name="checklists"),
-    path("checklists/<int:checklist_id>/", views.checklist, name="checklist"),
+    path("checklists/kind/", views.checklist, name="checklist"),
 ]

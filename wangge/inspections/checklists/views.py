@@ -19,9 +19,12 @@ def checklists(request):
 
 @require_GET
 @scoped_view(INSPECTIONS_VIEW)
-def checklist(request, checklist_id: int):
-    # Checklists are the district's common data (not under a unit): any viewer may read them.
-    t = get_or_404(ChecklistTemplate.objects.select_related("kind"), pk=checklist_id)
+def checklist(request):
+    """One kind's checklist (?kind=<code>), the current version or ?version=N. Checklists are the
+    district's common data (not under a unit), so they are found by kind, not by a record id."""
+    qs = ChecklistTemplate.objects.select_related("kind").filter(kind__code=request.GET.get("kind", ""))
+    version = request.GET.get("version", "")
+    t = get_or_404(qs, version=version) if version.isdigit() else get_or_404(qs, is_current=True)
     return render(
         request,
         "inspections/checklist.html",

@@ -133,14 +133,14 @@ def photo(request, photo_id: int):
 
 @require_POST
 @scoped_view(INSPECTIONS_INSPECT)
-def reinspect(request, order_id: int):
+def reinspect(request, rectification_id: int):
     """Start the re-inspection of an order's failed items (a closed order is refused, clearly)."""
     from wangge.inspections.orders.selectors import get_order
 
-    o = get_order(request.scope, order_id)
+    o = get_order(request.scope, rectification_id)
     try:
         i = services.start_inspection(actor=request.user, venue=o.venue, order=o)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-        return redirect("inspections:order", order_id=o.pk)
+        return redirect("inspections:order", rectification_id=o.pk)
     return redirect("inspections:inspect", inspection_id=i.pk)

@@ -13,9 +13,9 @@ def orders(scope: Scope) -> QuerySet[Order]:
     return scope.filter(Order.objects.select_related("venue", "venue__kind", "office"))
 
 
-def get_order(scope: Scope, order_id) -> Order:
+def get_order(scope: Scope, rectification_id) -> Order:
     return scope.get(
-        Order.objects.select_related("venue", "venue__kind", "office", "inspection"), pk=order_id
+        Order.objects.select_related("venue", "venue__kind", "office", "inspection"), pk=rectification_id
     )
 
 

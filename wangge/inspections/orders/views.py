@@ -40,8 +40,8 @@ def orders(request):
 
 @require_GET
 @scoped_view(INSPECTIONS_VIEW)
-def order(request, order_id: int):
-    o = selectors.get_order(request.scope, order_id)
+def order(request, rectification_id: int):
+    o = selectors.get_order(request.scope, rectification_id)
     reinspections = list(o.reinspections.order_by("-id"))
     return render(
         request,
@@ -58,8 +58,8 @@ def order(request, order_id: int):
 
 @require_GET
 @scoped_view(INSPECTIONS_VIEW)
-def notice(request, order_id: int):
-    o = selectors.get_order(request.scope, order_id)
+def notice(request, rectification_id: int):
+    o = selectors.get_order(request.scope, rectification_id)
     audit.record_view(actor=request.user, obj=o)
     return render(
         request,
@@ -70,12 +70,12 @@ def notice(request, order_id: int):
 
 @require_POST
 @scoped_view(INSPECTIONS_VIEW)
-def acknowledge(request, order_id: int):
-    o = selectors.get_order(request.scope, order_id)
+def acknowledge(request, rectification_id: int):
+    o = selectors.get_order(request.scope, rectification_id)
     try:
         services.acknowledge_order(actor=request.user, order=o)
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc))
     else:
         messages.success(request, _("Receipt of the notice recorded."))
-    return redirect("inspections:order", order_id=o.pk)
+    return redirect("inspections:order", rectification_id=o.pk)
