@@ -737,6 +737,13 @@ class DemoBuilder:
         from wangge.demo.screening_builder import build_screening_demo
 
         self.testing_summary.update(build_screening_demo(seed=self.seed).summary)
+        self.save_inspections()
+
+    def save_inspections(self) -> None:
+        """The page's own inspection campaign in 清河办事处 (inspections_builder.py)."""
+        from wangge.demo.inspections_builder import build_inspections_demo
+
+        self.testing_summary.update(build_inspections_demo(seed=self.seed).summary)
 
     def build(self) -> DemoResult:
         started = time.perf_counter()
