@@ -275,7 +275,7 @@ def sync(*, actor: Actor, scope: Scope, ops: list[dict]) -> list[dict]:
 
 @transaction.atomic
 def _apply_group(actor: Actor, inspection: Inspection, group: list[dict]) -> list[dict]:
-    inspection = Inspection.objects.select_for_update().select_related("order", "venue").get(pk=inspection.pk)
+    inspection = Inspection.objects.select_for_update(of=("self",)).select_related("order", "venue").get(pk=inspection.pk)
     work = Work(
         inspection,
         list(inspection.answers.all()),
@@ -349,7 +349,7 @@ def _sign(actor: Actor, inspection: Inspection, opid: str = "") -> OpResult:
 
 @transaction.atomic
 def sign(*, actor: Actor, inspection: Inspection) -> Inspection:
-    inspection = Inspection.objects.select_for_update().select_related("campaign").get(pk=inspection.pk)
+    inspection = Inspection.objects.select_for_update(of=("self",)).select_related("campaign").get(pk=inspection.pk)
     r = _sign(actor, inspection)
     if not r.ok:
         if inspection.status != InspectionStatus.SUBMITTED:
