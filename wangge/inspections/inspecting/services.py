@@ -245,10 +245,12 @@ def _summary(inspection: Inspection) -> dict:
     return out
 
 
+@transaction.atomic
 def sync(*, actor: Actor, scope: Scope, ops: list[dict]) -> list[dict]:
     """Apply a phone's queued operations in order; each answered exactly once (a replay gives
-    "duplicate"). Operations on an inspection out of scope are refused as not found. Each
-    inspection's operations are applied in one transaction, so a failure leaves it as it was."""
+    "duplicate"). Operations on an inspection out of scope are refused as not found. The batch is
+    one transaction (one commit); each inspection's operations run in a savepoint of it, and a
+    refused submission in a savepoint of its own, so a failure leaves that inspection as it was."""
     require(actor, INSPECTIONS_INSPECT)
     results: list[dict] = []
     groups: list[tuple[Any, list[dict]]] = []
@@ -269,13 +271,19 @@ def sync(*, actor: Actor, scope: Scope, ops: list[dict]) -> list[dict]:
                 OpResult(str(o.get("opid", "")), False, "refused", _("Not found.")).as_dict() for o in group
             ]
             continue
+        # One transaction for the batch (one commit), a savepoint per inspection: a failure
+        # inside one inspection's operations leaves that inspection as it was, and the others.
         results += _apply_group(actor, inspection, group)
     return results
 
 
 @transaction.atomic
 def _apply_group(actor: Actor, inspection: Inspection, group: list[dict]) -> list[dict]:
-    inspection = Inspection.objects.select_for_update(of=("self",)).select_related("order", "venue").get(pk=inspection.pk)
+    inspection = (
+        Inspection.objects.select_for_update(of=("self",))
+        .select_related("order", "venue")
+        .get(pk=inspection.pk)
+    )
     work = Work(
         inspection,
         list(inspection.answers.all()),
@@ -349,7 +357,9 @@ def _sign(actor: Actor, inspection: Inspection, opid: str = "") -> OpResult:
 
 @transaction.atomic
 def sign(*, actor: Actor, inspection: Inspection) -> Inspection:
-    inspection = Inspection.objects.select_for_update(of=("self",)).select_related("campaign").get(pk=inspection.pk)
+    inspection = (
+        Inspection.objects.select_for_update(of=("self",)).select_related("campaign").get(pk=inspection.pk)
+    )
     r = _sign(actor, inspection)
     if not r.ok:
         if inspection.status != InspectionStatus.SUBMITTED:
