@@ -172,6 +172,7 @@ def main() -> bool:
     from django.conf import settings
     from django.db import connection, transaction
     from django.test import Client
+    from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
     from wangge.accounts.models import User

@@ -212,3 +212,38 @@ def test_repeated_failures_put_the_venue_under_watch(world):
     assert v.inspection_watch.flagged_at is not None
     due = due_for_inspection(scope_of(s.inspector))
     assert due[0].venue == v and due[0].watched and due[0].open_orders == 2
+
+
+def test_joint_patrol_needs_a_mixed_team(world):
+    from tests.factories.inspections import make_department, make_venue
+    from wangge.inspections.campaigns.services import create_campaign
+    from wangge.inspections.models import CampaignKind
+    from wangge.roster.models import DepartmentKind
+
+    shops = [make_venue(world.grid_a, "street_shop") for _ in range(3)]
+    urban = make_department(world.office, DepartmentKind.URBAN_MANAGEMENT, "城管")
+    police = make_department(world.office, DepartmentKind.POLICE_STATION, "派出所")
+    market = make_department(world.office, DepartmentKind.MARKET_REGULATION, "市场监管所")
+    args = {"actor": SYSTEM, "scope": scope_of(SYSTEM), "unit": world.office, "name": "联合巡查",
+            "on_date": date(2022, 4, 2), "venues": shops, "kind": CampaignKind.PATROL}  # fmt: skip
+    with pytest.raises(ValidationError, match="at least two departments"):
+        create_campaign(**args, departments=[urban])
+    patrol = create_campaign(**args, departments=[urban, police, market])
+    assert [s.venue_id for s in patrol.stops.order_by("position")] == [v.pk for v in shops]
+    assert patrol.inspections.count() == 3
+
+
+def test_disinfection_plan_flags_missing_days(world):
+    from wangge.inspections.disinfection import selectors, services
+
+    plan = services.create_plan(
+        actor=SYSTEM, scope=scope_of(SYSTEM), unit=world.village, place="村委会广场", every_days=2,
+        starts_on=date(2022, 3, 1),
+    )  # fmt: skip
+    services.record_round(actor=SYSTEM, plan=plan, on=date(2022, 3, 10))
+    _, made = services.record_round(actor=SYSTEM, plan=plan, on=date(2022, 3, 10))
+    assert not made
+    gaps = selectors.missing_days(scope_of(SYSTEM), until=date(2022, 3, 14), days=5)
+    assert [d.day for d in gaps[0].missing] == [12, 13, 14]
+    by_unit = selectors.missing_by_unit(gaps)
+    assert by_unit[world.office.path] == 3

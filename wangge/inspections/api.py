@@ -31,7 +31,7 @@ router = Router(tags=["inspections"])
 MAX_OPS = 2000
 
 
-class CampaignOut(Schema):
+class InspectionCampaignOut(Schema):
     id: int
     kind: str
     name: str
@@ -41,7 +41,7 @@ class CampaignOut(Schema):
     inspections: int
 
 
-class SummaryOut(Schema):
+class InspectionSummaryOut(Schema):
     campaign_id: int
     zh: str
     en: str
@@ -50,7 +50,7 @@ class SummaryOut(Schema):
     orders: int
 
 
-class AnswerOut(Schema):
+class InspectionAnswerOut(Schema):
     item_id: int
     section: str
     text: str
@@ -66,7 +66,7 @@ class AnswerOut(Schema):
     photos: list[int]
 
 
-class InspectionOut(Schema):
+class VenueInspectionOut(Schema):
     id: int
     venue_id: int
     venue_name: str
@@ -80,10 +80,10 @@ class InspectionOut(Schema):
     max_score: int
     verdict: str
     signed_at: datetime | None
-    answers: list[AnswerOut]
+    answers: list[InspectionAnswerOut]
 
 
-class OrderOut(Schema):
+class InspectionOrderOut(Schema):
     id: int
     notice_no: str
     venue_id: int
@@ -99,7 +99,7 @@ class OrderOut(Schema):
     suspends_venue: bool
 
 
-class DueOut(Schema):
+class InspectionDueOut(Schema):
     venue_id: int
     venue_name: str
     kind: str
@@ -109,7 +109,7 @@ class DueOut(Schema):
     watched: bool
 
 
-class OpIn(Schema):
+class InspectionOpIn(Schema):
     opid: Line = Field(max_length=64)
     kind: Line = Field(max_length=10, description="answer | submit | sign")
     inspection: Id
@@ -122,11 +122,11 @@ class OpIn(Schema):
     reason: Text = Field("", max_length=300)
 
 
-class SyncIn(Schema):
-    ops: list[OpIn] = Field(..., max_length=MAX_OPS)
+class InspectionSyncIn(Schema):
+    ops: list[InspectionOpIn] = Field(..., max_length=MAX_OPS)
 
 
-class OpOut(Schema):
+class InspectionOpOut(Schema):
     opid: str
     ok: bool
     status: str
@@ -139,18 +139,18 @@ class OpOut(Schema):
     order_deadline: str | None = None
 
 
-class SyncOut(Schema):
-    results: list[OpOut]
+class InspectionSyncOut(Schema):
+    results: list[InspectionOpOut]
 
 
-class PhotoOut(Schema):
+class InspectionPhotoOut(Schema):
     id: int
     stored: bool
     width: int
     height: int
 
 
-class ReinspectIn(Schema):
+class InspectionReinspectIn(Schema):
     client_id: uuid.UUID | None = None
 
 
@@ -189,14 +189,14 @@ def order_out(o: Order) -> dict[str, Any]:
     }  # fmt: skip
 
 
-@router.get("/campaigns", response=list[CampaignOut])
+@router.get("/campaigns", response=list[InspectionCampaignOut])
 @api_operation(INSPECTIONS_VIEW)
 def list_campaigns(request, offset: Offset = 0, limit: Limit = 100):
     qs = campaign_selectors.campaigns(request.scope).order_by("-on_date", "-id")
     return [_campaign(c) for c in qs[offset : offset + limit]]
 
 
-@router.get("/campaigns/{int:campaign_id}/summary", response=SummaryOut)
+@router.get("/campaigns/{int:campaign_id}/summary", response=InspectionSummaryOut)
 @api_operation(INSPECTIONS_VIEW)
 def campaign_summary(request, campaign_id: Id):
     """The campaign's summary in Chinese and English: counts by kind, verdict, failures, orders."""
@@ -212,15 +212,15 @@ def campaign_summary(request, campaign_id: Id):
     }
 
 
-@router.get("/inspections/{int:inspection_id}", response=InspectionOut)
+@router.get("/inspections/{int:inspection_id}", response=VenueInspectionOut)
 @api_operation(INSPECTIONS_VIEW)
 def get_inspection(request, inspection_id: Id):
     return inspection_out(inspection_selectors.get_inspection(request.scope, inspection_id))
 
 
-@router.post("/sync", response=SyncOut)
+@router.post("/sync", response=InspectionSyncOut)
 @api_operation(INSPECTIONS_INSPECT)
-def sync(request, payload: SyncIn):
+def sync(request, payload: InspectionSyncIn):
     """A phone's queue, in order: answers (pass / fail / na, with a note), submissions (score,
     verdict and, for a failure, the rectification order with its deadline) and signatures.
     Each operation is answered once: a replay answers "duplicate"; an item already answered from
@@ -232,7 +232,7 @@ def sync(request, payload: SyncIn):
     return {"results": inspecting.sync(actor=request.actor, scope=request.scope, ops=ops)}
 
 
-@router.post("/inspections/{int:inspection_id}/photos", response=PhotoOut)
+@router.post("/inspections/{int:inspection_id}/photos", response=InspectionPhotoOut)
 @api_operation(INSPECTIONS_INSPECT)
 def upload_photo(
     request,
@@ -260,7 +260,7 @@ def upload_photo(
     return {"id": photo.pk, "stored": stored, "width": photo.width, "height": photo.height}
 
 
-@router.post("/inspections/{int:inspection_id}/sign", response=InspectionOut)
+@router.post("/inspections/{int:inspection_id}/sign", response=VenueInspectionOut)
 @api_operation(INSPECTIONS_LEAD)
 def sign(request, inspection_id: Id):
     i = inspection_selectors.get_inspection(request.scope, inspection_id)
@@ -268,7 +268,7 @@ def sign(request, inspection_id: Id):
     return inspection_out(inspection_selectors.get_inspection(request.scope, inspection_id))
 
 
-@router.get("/orders", response=list[OrderOut])
+@router.get("/orders", response=list[InspectionOrderOut])
 @api_operation(INSPECTIONS_VIEW)
 def list_orders(request, show: str = "open", offset: Offset = 0, limit: Limit = 100):
     """show: open, overdue, reinspect (deadline reached) or all."""
@@ -282,29 +282,29 @@ def list_orders(request, show: str = "open", offset: Offset = 0, limit: Limit = 
     return [order_out(o) for o in qs.order_by("deadline", "id")[offset : offset + limit]]
 
 
-@router.get("/orders/{int:rectification_id}", response=OrderOut)
+@router.get("/orders/{int:rectification_id}", response=InspectionOrderOut)
 @api_operation(INSPECTIONS_VIEW)
 def get_order(request, rectification_id: Id):
     return order_out(order_selectors.get_order(request.scope, rectification_id))
 
 
-@router.post("/orders/{int:rectification_id}/acknowledge", response=OrderOut)
+@router.post("/orders/{int:rectification_id}/acknowledge", response=InspectionOrderOut)
 @api_operation(INSPECTIONS_VIEW)
 def acknowledge(request, rectification_id: Id):
     o = order_selectors.get_order(request.scope, rectification_id)
     return order_out(orders.acknowledge_order(actor=request.actor, order=o))
 
 
-@router.post("/orders/{int:rectification_id}/reinspections", response=InspectionOut)
+@router.post("/orders/{int:rectification_id}/reinspections", response=VenueInspectionOut)
 @api_operation(INSPECTIONS_INSPECT)
-def reinspect(request, rectification_id: Id, payload: ReinspectIn):
+def reinspect(request, rectification_id: Id, payload: InspectionReinspectIn):
     """Start the re-inspection of an order's failed items (refused for a closed order)."""
     o = order_selectors.get_order(request.scope, rectification_id)
     i = inspecting.start_inspection(actor=request.actor, venue=o.venue, order=o, client_id=payload.client_id)
     return inspection_out(inspection_selectors.get_inspection(request.scope, i.pk))
 
 
-@router.get("/due", response=list[DueOut])
+@router.get("/due", response=list[InspectionDueOut])
 @api_operation(INSPECTIONS_INSPECT)
 def due(request, limit: Limit = 100):
     """Venues due for inspection (internal: never shown to a venue account)."""
@@ -317,7 +317,7 @@ def due(request, limit: Limit = 100):
     ]  # fmt: skip
 
 
-class ChecklistOut(Schema):
+class InspectionChecklistOut(Schema):
     id: int
     kind: str
     name: str
@@ -325,7 +325,7 @@ class ChecklistOut(Schema):
     items: int
 
 
-@router.get("/checklists", response=list[ChecklistOut])
+@router.get("/checklists", response=list[InspectionChecklistOut])
 @api_operation(INSPECTIONS_VIEW)
 def checklists(request):
     return [
