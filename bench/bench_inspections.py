@@ -291,10 +291,16 @@ def main() -> bool:
                                 "client_id": str(uuid.uuid4())})  # fmt: skip
                 ops.append({"opid": str(uuid.uuid4()), "kind": "submit", "inspection": i.pk, "days": 3})
             started = time.perf_counter()
-            response = sync_client.post(
-                "/api/v1/inspections/sync", {"ops": ops}, content_type="application/json"
-            )
+            with CaptureQueriesContext(connection) as queries:
+                response = sync_client.post(
+                    "/api/v1/inspections/sync", {"ops": ops}, content_type="application/json"
+                )
             times.append((time.perf_counter() - started) * 1000)
+            if round_no == 0:
+                slow = sorted(queries.captured_queries, key=lambda q: -float(q["time"]))[:4]
+                print(f"  one sync: {len(queries.captured_queries)} queries; slowest:")
+                for q in slow:
+                    print(f"    {float(q['time']) * 1000:.1f} ms  {q['sql'][:160]}")
             results = response.json()["results"]
             assert response.status_code == 200 and all(r["ok"] for r in results), results[:3]
             ids = list(Answer.objects.filter(inspection__in=batch).values_list("id", flat=True))

@@ -229,12 +229,20 @@ def _submit(actor: Actor, work: Work, op: dict) -> OpResult:
             extend_days=days, reason=str(op.get("reason") or ""),
         )  # fmt: skip
     elif verdict == Verdict.FAIL or any(a.result == AnswerResult.FAIL for a in answers):
-        orders.issue_order(actor=actor, inspection=inspection, days=days, suspend=bool(op.get("suspend")))
+        # What failed, from the answers in hand (they are written at the end of the batch).
+        what = "；".join(
+            a.text + (f"（{a.note}）" if a.note else "") for a in answers if a.result == AnswerResult.FAIL
+        )
+        order = orders.issue_order(
+            actor=actor, inspection=inspection, days=days, suspend=bool(op.get("suspend")), what=what
+        )
+        return OpResult(opid, True, "saved", extra=_summary(inspection, order))
     return OpResult(opid, True, "saved", extra=_summary(inspection))
 
 
-def _summary(inspection: Inspection) -> dict:
-    order = Order.objects.filter(inspection=inspection).first()
+def _summary(inspection: Inspection, order: Order | None = None) -> dict:
+    if order is None and inspection.verdict and not inspection.order_id:
+        order = Order.objects.filter(inspection=inspection).first()
     out: dict = {"score": inspection.score, "max_score": inspection.max_score, "verdict": inspection.verdict}
     if order is not None:
         out["order"] = {"id": order.pk, "notice_no": order.notice_no, "deadline": order.deadline.isoformat()}
@@ -249,8 +257,8 @@ def _summary(inspection: Inspection) -> dict:
 def sync(*, actor: Actor, scope: Scope, ops: list[dict]) -> list[dict]:
     """Apply a phone's queued operations in order; each answered exactly once (a replay gives
     "duplicate"). Operations on an inspection out of scope are refused as not found. The batch is
-    one transaction (one commit); each inspection's operations run in a savepoint of it, and a
-    refused submission in a savepoint of its own, so a failure leaves that inspection as it was."""
+    one transaction (one commit); a refused submission runs in a savepoint of its own, so it leaves
+    its inspection open with its answers saved, and the other inspections untouched."""
     require(actor, INSPECTIONS_INSPECT)
     results: list[dict] = []
     groups: list[tuple[Any, list[dict]]] = []
@@ -261,34 +269,44 @@ def sync(*, actor: Actor, scope: Scope, ops: list[dict]) -> list[dict]:
         else:
             groups.append((key, [op]))
     ids = {k for k, _ops in groups if isinstance(k, int)}
+    # The batch's inspections locked at once (in id order), their answers read in two queries.
     found = {
-        i.pk: i for i in scope.filter(Inspection.objects.filter(pk__in=ids).select_related("order", "venue"))
+        i.pk: i
+        for i in scope.filter(
+            Inspection.objects.filter(pk__in=ids)
+            .select_related("order", "venue")
+            .select_for_update(of=("self",))
+            .order_by("pk")
+        )
     }
+    by_inspection: dict[int, list[Answer]] = {pk: [] for pk in found}
+    for a in Answer.objects.filter(inspection_id__in=list(found)).order_by("inspection_id", "position", "id"):
+        by_inspection[a.inspection_id].append(a)
+    with_photo = set(
+        Answer.objects.filter(inspection_id__in=list(found), photos__isnull=False).values_list(
+            "pk", flat=True
+        )
+    )
+    works = {pk: Work(i, by_inspection[pk], with_photo) for pk, i in found.items()}
     for key, group in groups:
-        inspection = found.get(key) if isinstance(key, int) else None
-        if inspection is None:
+        work = works.get(key) if isinstance(key, int) else None
+        if work is None:
             results += [
                 OpResult(str(o.get("opid", "")), False, "refused", _("Not found.")).as_dict() for o in group
             ]
             continue
-        # One transaction for the batch (one commit), a savepoint per inspection: a failure
-        # inside one inspection's operations leaves that inspection as it was, and the others.
-        results += _apply_group(actor, inspection, group)
+        results += _apply_group(actor, work, group)
+    # Every answer changed by the batch, written at once (a refused submission kept them too).
+    dirty = [a for w in works.values() for a in w.answers if a.pk in w.dirty]
+    if dirty:
+        Answer.objects.bulk_update(
+            dirty, ["result", "note", "client_id", "answered_by", "answered_at"], batch_size=1000
+        )
     return results
 
 
-@transaction.atomic
-def _apply_group(actor: Actor, inspection: Inspection, group: list[dict]) -> list[dict]:
-    inspection = (
-        Inspection.objects.select_for_update(of=("self",))
-        .select_related("order", "venue")
-        .get(pk=inspection.pk)
-    )
-    work = Work(
-        inspection,
-        list(inspection.answers.all()),
-        set(Answer.objects.filter(inspection=inspection, photos__isnull=False).values_list("pk", flat=True)),
-    )
+def _apply_group(actor: Actor, work: Work, group: list[dict]) -> list[dict]:
+    inspection = work.inspection
     answers = work.answers
     now = timezone.now()
     out: list[OpResult] = []
@@ -309,7 +327,6 @@ def _apply_group(actor: Actor, inspection: Inspection, group: list[dict]) -> lis
                 continue
             out.append(_answer(actor, work, op, now))
         elif kind == "submit":
-            _flush(work)
             try:
                 with transaction.atomic():
                     out.append(_submit(actor, work, op))
@@ -322,15 +339,7 @@ def _apply_group(actor: Actor, inspection: Inspection, group: list[dict]) -> lis
             out.append(_sign(actor, inspection, opid))
         else:
             out.append(OpResult(opid, False, "refused", _("Unknown operation.")))
-    _flush(work)
     return [r.as_dict() for r in out]
-
-
-def _flush(work: Work) -> None:
-    dirty = [a for a in work.answers if a.pk in work.dirty]
-    if dirty:
-        Answer.objects.bulk_update(dirty, ["result", "note", "client_id", "answered_by", "answered_at"])
-        work.dirty.clear()
 
 
 def _sign(actor: Actor, inspection: Inspection, opid: str = "") -> OpResult:
