@@ -20,6 +20,7 @@ urlpatterns = [
     path("registry/", include("wangge.registry.urls")),
     path("testing/", include("wangge.testing.urls")),
     path("screening/", include("wangge.screening.urls")),
+    path("inspections/", include("wangge.inspections.urls")),
     path("s/", include("wangge.screening.public.urls")),
     path("venues/", include("wangge.venues.urls")),
     path("i18n/setlang/", public_view(set_language), name="set_language"),

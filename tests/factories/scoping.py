@@ -11,6 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from tests.factories.accounts import make_user
+from tests.factories.inspections import foreign_inspections_records
 from wangge.accounts import services as account_services
 from wangge.accounts.models import ApiToken, Role, User
 from wangge.core.access import SYSTEM
@@ -90,6 +91,7 @@ def foreign_setting(world):
     testing = foreign_testing_records(world, registry.values["person_id"])
     screening = foreign_screening_records(world, registry.values["person_id"])
     venues = foreign_venues_records(world)
+    inspections_values, inspections_markers = foreign_inspections_records(world)
     event = AuditEvent.objects.filter(path__startswith=world.grid_b.path).first()
     foreign = Foreign(
         values={
@@ -107,6 +109,7 @@ def foreign_setting(world):
             **testing.values,
             **screening.values,
             **venues.values,
+            **inspections_values,
         },
         markers=[
             "乙网格",
@@ -121,6 +124,7 @@ def foreign_setting(world):
             *testing.markers,
             *screening.markers,
             *venues.markers,
+            *inspections_markers,
         ],
     )
     return foreign, own_staff

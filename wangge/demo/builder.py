@@ -746,6 +746,13 @@ class DemoBuilder:
         from wangge.demo.venues_builder import build_venues_demo
 
         self.testing_summary.update(build_venues_demo(seed=self.seed).summary)
+        self.save_inspections()
+
+    def save_inspections(self) -> None:
+        """The page's own inspection campaign in 清河办事处 (inspections_builder.py)."""
+        from wangge.demo.inspections_builder import build_inspections_demo
+
+        self.testing_summary.update(build_inspections_demo(seed=self.seed).summary)
 
     def build(self) -> DemoResult:
         started = time.perf_counter()
