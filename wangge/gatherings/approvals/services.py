@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from wangge.accounts.models import User
 from wangge.audit import services as audit
 from wangge.audit.models import Action
-from wangge.core.access import Actor, has_permission, is_system, scope_of, user_or_none
+from wangge.core.access import PUBLIC_ACTOR, Actor, has_permission, is_system, scope_of, user_or_none
 from wangge.gatherings import notices
 from wangge.gatherings.models import BAND_ORDER, ApprovalStep, Band, Gathering, Status, StepAction
 from wangge.gatherings.permissions import GATHERINGS_APPROVE, GATHERINGS_FILE, GATHERINGS_REPORT, GATHERINGS_SUPERVISE
@@ -28,7 +28,7 @@ MAX_CONDITIONS = 12
 def can_act(actor: Actor, gathering: Gathering) -> bool:
     """Whether the actor may take the step the gathering waits for: the right permission, a
     jurisdiction at that level or above it, and the gathering inside it."""
-    if gathering.status != Status.PENDING or not gathering.stage:
+    if gathering.status != Status.PENDING or not gathering.stage or actor is PUBLIC_ACTOR:
         return False
     permission = GATHERINGS_FILE if gathering.stage == Band.VILLAGE else GATHERINGS_APPROVE
     if not has_permission(actor, permission):

@@ -88,12 +88,19 @@ def screen_flagged(*, actor: Actor, gathering: Gathering) -> ScreenSummary:
     scope_of(actor).require_path(gathering.path)
     grid = gathering.unit if gathering.unit.level == Level.GRID else None
     screened, skipped = 0, []
-    for guest in gathering.guests.filter(screening__isnull=True).exclude(match="error").select_related("risk_area"):
-        if not guest.flagged or not guest.id_number:
+    guests = gathering.guests.filter(screening__isnull=True).exclude(match="error")
+    for guest in guests.select_related("risk_area", "person"):
+        if not guest.flagged:
+            continue
+        person = guest.person
+        id_type, id_number = (person.id_type, person.id_number) if person is not None else ("", guest.id_number)
+        if not id_number:
+            skipped.append(f"{guest.row_no}: {_('No ID number: screen this guest by hand.')}")
             continue
         report = intake.Report(
-            name=guest.name,
-            id_number=guest.id_number,
+            name=person.name if person is not None else guest.name,
+            id_type=id_type or "resident_id",
+            id_number=id_number,
             phone=guest.phone,
             came_from=guest.came_from,
             note=_("Invited to gathering %(code)s (%(kind)s on %(date)s).")
