@@ -6,13 +6,12 @@ idempotent by client_token), POST /check (what the rules say, nothing written), 
 POST /{gathering_id}/after-record, GET /rules. The host's ID number and phone are masked by role.
 """
 
-from __future__ import annotations
 
 import datetime
 import uuid
 
 from django.shortcuts import get_object_or_404
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from wangge.accounts.models import User
@@ -169,7 +168,7 @@ class ReportIn(Schema):
 def report(request, payload: ReportIn):
     existing = request.scope.filter(Gathering.objects.filter(client_token=payload.client_token)).first()
     if existing is not None:
-        return 200, _out(existing)
+        return Status(200, _out(existing))
     unit = request.scope.get(OrgUnit.objects.all(), pk=payload.unit_id)
     venue = None
     if payload.venue_id:
@@ -187,7 +186,7 @@ def report(request, payload: ReportIn):
     )  # fmt: skip
     if not request.scope.covers_path(g.path):  # a token of a report elsewhere
         raise not_found()
-    return 201, _out(g)
+    return Status(201, _out(g))
 
 
 @router.get("/rules", response=list[dict])
@@ -281,8 +280,9 @@ def day_check(request, gathering_id: Id, payload: DayCheckIn | None = None):
         actor=request.actor, gathering=g, client_id=payload.client_id, actual_diners=payload.actual_diners,
         conditions_kept=payload.conditions_kept, problems=payload.problems,
     )  # fmt: skip
-    return 201, {"id": c.pk, "client_id": c.client_id, "gathering_id": c.gathering_id, "actual_diners": c.actual_diners,
-                 "conditions_kept": c.conditions_kept, "problems": c.problems, "has_photo": bool(c.photo), "at": c.at}  # fmt: skip
+    out = {"id": c.pk, "client_id": c.client_id, "gathering_id": c.gathering_id, "actual_diners": c.actual_diners,
+           "conditions_kept": c.conditions_kept, "problems": c.problems, "has_photo": bool(c.photo), "at": c.at}  # fmt: skip
+    return Status(201, out)
 
 
 class AfterIn(Schema):
