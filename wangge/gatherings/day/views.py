@@ -48,7 +48,7 @@ def day_page(request, gathering_id: int):
     return render(
         request,
         "gatherings/day.html",
-        {"g": g, "form": form, "checks": list(g.day_checks.select_related("by")), "after_form": AfterForm(),
+        {"g": g, "form": form, "checks": list(g.day_checks.select_related("by")), "after_form": AfterForm(prefix="after"),
          "meals": list(g.meals.all())},
     )  # fmt: skip
 
@@ -57,7 +57,7 @@ def day_page(request, gathering_id: int):
 @require_http_methods(["POST"])
 def after_record(request, gathering_id: int):
     g = _gathering(request, gathering_id)
-    form = AfterForm(request.POST)
+    form = AfterForm(request.POST, prefix="after")
     if form.is_valid():
         try:
             services.record_after(
