@@ -43,7 +43,10 @@ def test_an_xlsx_list_is_matched_and_checked(setup, screening, world):
     g, gathering = setup
     in_force(screening, n=0)
     summary = services.import_guest_list(
-        actor=g.leader, gathering=gathering, raw=named(xlsx(Sheet("宾客", HEADER, rows(screening))), "宾客.xlsx"), name="宾客.xlsx"
+        actor=g.leader,
+        gathering=gathering,
+        raw=named(xlsx(Sheet("宾客", HEADER, rows(screening))), "宾客.xlsx"),
+        name="宾客.xlsx",
     )
     assert (summary.total, summary.matched, summary.errors) == (5, 2, 1)
     assert (summary.from_risk_area, summary.under_measure) == (2, 1)
@@ -63,7 +66,9 @@ def test_an_xlsx_list_is_matched_and_checked(setup, screening, world):
 def test_a_gbk_csv_list(setup, screening):
     g, gathering = setup
     data = gbk_csv(HEADER, rows(screening), title="宾客名单")
-    summary = services.import_guest_list(actor=g.leader, gathering=gathering, raw=named(data, "宾客.csv"), name="宾客.csv")
+    summary = services.import_guest_list(
+        actor=g.leader, gathering=gathering, raw=named(data, "宾客.csv"), name="宾客.csv"
+    )
     assert summary.total == 5 and summary.matched == 2
 
 
@@ -71,7 +76,9 @@ def test_an_old_xls_with_mangled_id_cells_is_flagged_never_fixed(setup, screenin
     g, gathering = setup
     mangled = float(rid(324))  # typed into a General column: 4.10101198503123E+17
     data = xls(HEADER, [["数字号", mangled, "", ""], *rows(screening)[:1]])
-    summary = services.import_guest_list(actor=g.leader, gathering=gathering, raw=named(data, "宾客.xls"), name="宾客.xls")
+    summary = services.import_guest_list(
+        actor=g.leader, gathering=gathering, raw=named(data, "宾客.xls"), name="宾客.xls"
+    )
     assert summary.errors == 1
     guest = Guest.objects.get(gathering=gathering, name="数字号")
     assert guest.match == "error" and "电子表格" in guest.error or "spreadsheet" in guest.error
@@ -81,19 +88,29 @@ def test_an_old_xls_with_mangled_id_cells_is_flagged_never_fixed(setup, screenin
 def test_an_unreadable_file_changes_nothing(setup, screening):
     g, gathering = setup
     services.import_guest_list(
-        actor=g.leader, gathering=gathering, raw=named(xlsx(Sheet("宾客", HEADER, rows(screening))), "a.xlsx"), name="a.xlsx"
+        actor=g.leader,
+        gathering=gathering,
+        raw=named(xlsx(Sheet("宾客", HEADER, rows(screening))), "a.xlsx"),
+        name="a.xlsx",
     )
     with pytest.raises(ValidationError):
-        services.import_guest_list(actor=g.leader, gathering=gathering, raw=named(UNDECODABLE, "b.csv"), name="b.csv")
+        services.import_guest_list(
+            actor=g.leader, gathering=gathering, raw=named(UNDECODABLE, "b.csv"), name="b.csv"
+        )
     assert Guest.objects.filter(gathering=gathering).count() == 5
 
 
 def test_the_family_sees_only_that_the_list_needs_attention(setup, screening, world):
     g, gathering = setup
     services.import_guest_list(
-        actor=g.leader, gathering=gathering, raw=named(xlsx(Sheet("宾客", HEADER, rows(screening))), "a.xlsx"), name="a.xlsx"
+        actor=g.leader,
+        gathering=gathering,
+        raw=named(xlsx(Sheet("宾客", HEADER, rows(screening))), "a.xlsx"),
+        name="a.xlsx",
     )
-    response = Client().post(reverse("gatherings_public:lookup"), {"code": gathering.lookup_code, "phone_tail": "5678"})
+    response = Client().post(
+        reverse("gatherings_public:lookup"), {"code": gathering.lookup_code, "phone_tail": "5678"}
+    )
     html = response.content.decode()
     assert 'data-testid="guest-attention"' in html
     assert "外地客" not in html and screening.people_a[1].name not in html

@@ -52,10 +52,18 @@ def test_bands_village_and_district(world):
 
 
 def test_lead_time_and_caps_and_past_dates(world):
-    assert "starts_on" in evaluate(kind=kind("wedding"), starts_on=today() + timedelta(days=3), diners=[20]).errors
+    assert (
+        "starts_on"
+        in evaluate(kind=kind("wedding"), starts_on=today() + timedelta(days=3), diners=[20]).errors
+    )
     assert not evaluate(kind=kind("funeral"), starts_on=today(), diners=[20]).errors
-    assert "diners" in evaluate(kind=kind("family"), starts_on=today() + timedelta(days=1), diners=[12]).errors
-    assert "starts_on" in evaluate(kind=kind("funeral"), starts_on=today() - timedelta(days=1), diners=[5]).errors
+    assert (
+        "diners" in evaluate(kind=kind("family"), starts_on=today() + timedelta(days=1), diners=[12]).errors
+    )
+    assert (
+        "starts_on"
+        in evaluate(kind=kind("funeral"), starts_on=today() - timedelta(days=1), diners=[5]).errors
+    )
 
 
 def test_a_newer_rule_version_applies_from_its_date(world):
@@ -63,7 +71,9 @@ def test_a_newer_rule_version_applies_from_its_date(world):
     later = today() + timedelta(days=5)
     old.valid_to = later - timedelta(days=1)
     old.save()
-    GatheringRule.objects.create(kind=old.kind, stance="allowed", village_band=20, office_band=100, valid_from=later)
+    GatheringRule.objects.create(
+        kind=old.kind, stance="allowed", village_band=20, office_band=100, valid_from=later
+    )
     assert evaluate(kind=kind("funeral"), starts_on=today(), diners=[30]).band == Band.VILLAGE
     assert evaluate(kind=kind("funeral"), starts_on=later, diners=[30]).band == Band.OFFICE
 
@@ -112,7 +122,9 @@ def test_a_family_may_only_choose_a_village(world):
 def test_a_grid_worker_reports_in_their_grid_only(world, g):
     with pytest.raises(PermissionDenied):
         family_report(world, actor=g.leader, unit=world.other_grid)
-    gathering = family_report(world, actor=g.leader, unit=world.grid_a, kind_code="funeral", days_ahead=0, diners=30)
+    gathering = family_report(
+        world, actor=g.leader, unit=world.grid_a, kind_code="funeral", days_ahead=0, diners=30
+    )
     assert gathering.path == world.grid_a.path and gathering.reporter == g.leader
 
 
@@ -134,7 +146,10 @@ def test_village_forwards_office_approves_with_conditions(world, g):
     with pytest.raises(PermissionDenied):
         approvals.approve(actor=g.outsider, gathering=gathering)
     gathering = approvals.approve(
-        actor=g.office, gathering=gathering, conditions=["桌距1米", "不邀请中高风险地区人员"], supervisor=g.leader
+        actor=g.office,
+        gathering=gathering,
+        conditions=["桌距1米", "不邀请中高风险地区人员"],
+        supervisor=g.leader,
     )
     assert gathering.status == Status.APPROVED and gathering.supervisor == g.leader
     assert "桌距1米" in gathering.conditions
@@ -177,11 +192,17 @@ def approved_today(world, g):
 def test_the_day_check_is_idempotent_and_the_after_record_closes(world, g):
     gathering = approved_today(world, g)
     cid = uuid.uuid4()
-    a = day_services.record_day_check(actor=g.leader, gathering=gathering, client_id=cid, actual_diners=28, conditions_kept=True)
-    b = day_services.record_day_check(actor=g.leader, gathering=gathering, client_id=cid, actual_diners=28, conditions_kept=True)
+    a = day_services.record_day_check(
+        actor=g.leader, gathering=gathering, client_id=cid, actual_diners=28, conditions_kept=True
+    )
+    b = day_services.record_day_check(
+        actor=g.leader, gathering=gathering, client_id=cid, actual_diners=28, conditions_kept=True
+    )
     assert a.pk == b.pk and gathering.day_checks.count() == 1
     with pytest.raises(ValidationError):
-        day_services.record_day_check(actor=g.leader, gathering=gathering, actual_diners=40, conditions_kept=False)
+        day_services.record_day_check(
+            actor=g.leader, gathering=gathering, actual_diners=40, conditions_kept=False
+        )
     day_services.record_after(actor=g.leader, gathering=gathering, actual_diners=29)
     gathering.refresh_from_db()
     assert gathering.status == Status.CLOSED

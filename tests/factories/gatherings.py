@@ -41,7 +41,9 @@ def kind(code: str) -> GatheringKind:
     return GatheringKind.objects.get(code=code)
 
 
-def family_report(world, kind_code="wedding", diners=80, days_ahead=10, token=None, plan="桌距1米，入场扫码测温", **kw):
+def family_report(
+    world, kind_code="wedding", diners=80, days_ahead=10, token=None, plan="桌距1米，入场扫码测温", **kw
+):
     """A gathering reported by the family on the public form, for 冢刘村."""
     starts = timezone.localdate() + timedelta(days=days_ahead)
     values = {

@@ -737,6 +737,13 @@ class DemoBuilder:
         from wangge.demo.screening_builder import build_screening_demo
 
         self.testing_summary.update(build_screening_demo(seed=self.seed).summary)
+        self.save_gatherings()
+
+    def save_gatherings(self) -> None:
+        """新港's gatherings: reported, refused by rule, filed, approved (gatherings_builder.py)."""
+        from wangge.demo.gatherings_builder import build_gatherings_demo
+
+        self.testing_summary.update(build_gatherings_demo(seed=self.seed).summary)
 
     def build(self) -> DemoResult:
         started = time.perf_counter()

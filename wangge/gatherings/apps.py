@@ -27,11 +27,41 @@ class Config(AppConfig):
         register_menu_group(MenuGroup("gatherings", _("Gatherings (报备)"), order=350))
         register_menu(
             [
-                MenuEntry("gatherings:list", _("Gatherings reported"), GATHERINGS_VIEW, order=360, group="gatherings"),
-                MenuEntry("gatherings:new", _("Report a gathering"), GATHERINGS_REPORT, order=361, group="gatherings"),
-                MenuEntry("gatherings:week", _("Gatherings today and this week"), GATHERINGS_VIEW, order=362, group="gatherings"),
-                MenuEntry("gatherings:after_due", _("After-event records"), GATHERINGS_SUPERVISE, order=363, group="gatherings"),
-                MenuEntry("gatherings:rules", _("Rules for gatherings"), GATHERINGS_VIEW, order=364, group="gatherings"),
+                MenuEntry(
+                    "gatherings:list",
+                    _("Gatherings reported"),
+                    GATHERINGS_VIEW,
+                    order=360,
+                    group="gatherings",
+                ),
+                MenuEntry(
+                    "gatherings:new",
+                    _("Report a gathering"),
+                    GATHERINGS_REPORT,
+                    order=361,
+                    group="gatherings",
+                ),
+                MenuEntry(
+                    "gatherings:week",
+                    _("Gatherings today and this week"),
+                    GATHERINGS_VIEW,
+                    order=362,
+                    group="gatherings",
+                ),
+                MenuEntry(
+                    "gatherings:after_due",
+                    _("After-event records"),
+                    GATHERINGS_SUPERVISE,
+                    order=363,
+                    group="gatherings",
+                ),
+                MenuEntry(
+                    "gatherings:rules",
+                    _("Rules for gatherings"),
+                    GATHERINGS_VIEW,
+                    order=364,
+                    group="gatherings",
+                ),
             ]
         )
         for item in (

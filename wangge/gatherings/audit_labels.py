@@ -16,5 +16,6 @@ def register() -> None:
     for model, label in LABELS.items():
         register_labels(model, label)
     register_object_url(
-        "gatherings.gathering", lambda pk, _snapshot: reverse("gatherings:detail", kwargs={"gathering_id": pk})
+        "gatherings.gathering",
+        lambda pk, _snapshot: reverse("gatherings:detail", kwargs={"gathering_id": pk}),
     )

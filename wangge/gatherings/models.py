@@ -61,7 +61,7 @@ class Band(models.TextChoices):
     DISTRICT = "district", _("Approved by the district")
 
 
-BAND_ORDER = {Band.VILLAGE: 1, Band.OFFICE: 2, Band.DISTRICT: 3}
+BAND_ORDER: dict[str, int] = {Band.VILLAGE: 1, Band.OFFICE: 2, Band.DISTRICT: 3}
 
 
 class GatheringRule(models.Model):
@@ -141,27 +141,48 @@ class Gathering(PathScopedModel):
 
     lookup_code = models.CharField(_("look-up code"), max_length=12, unique=True, editable=False)
     client_token = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
-    kind = models.ForeignKey(GatheringKind, verbose_name=_("kind"), on_delete=models.PROTECT, related_name="+")
+    kind = models.ForeignKey(
+        GatheringKind, verbose_name=_("kind"), on_delete=models.PROTECT, related_name="+"
+    )
     rule = models.ForeignKey(
-        GatheringRule, verbose_name=_("rule"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        GatheringRule,
+        verbose_name=_("rule"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     title = models.CharField(_("occasion"), max_length=100, blank=True)
     # The host: a registry person once known; as written by whoever reported it.
     host = models.ForeignKey(
-        "registry.Person", verbose_name=_("host"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "registry.Person",
+        verbose_name=_("host"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     host_name = models.CharField(_("host's name"), max_length=60)
     host_id_type = models.CharField(_("ID type"), max_length=16, default="resident_id")
     host_id_number = models.CharField(_("host's ID number"), max_length=32)
     host_phone = models.CharField(_("host's phone"), max_length=20)
     # Where: the village (from the public form) until a grid is known, then the grid.
-    unit = models.ForeignKey("org.OrgUnit", verbose_name=_("village or grid"), on_delete=models.PROTECT, related_name="+")
-    place_kind = models.CharField(_("place"), max_length=10, choices=PlaceKind.choices, default=PlaceKind.ADDRESS)
+    unit = models.ForeignKey(
+        "org.OrgUnit", verbose_name=_("village or grid"), on_delete=models.PROTECT, related_name="+"
+    )
+    place_kind = models.CharField(
+        _("place"), max_length=10, choices=PlaceKind.choices, default=PlaceKind.ADDRESS
+    )
     household = models.ForeignKey(
         "registry.Household", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     venue = models.ForeignKey(
-        "venues.Venue", verbose_name=_("venue"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "venues.Venue",
+        verbose_name=_("venue"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     address = models.CharField(_("address"), max_length=250, blank=True)
     starts_on = models.DateField(_("first day"))
@@ -176,7 +197,9 @@ class Gathering(PathScopedModel):
     note = models.TextField(_("note"), blank=True)
     max_diners = models.PositiveIntegerField(_("most diners at one meal"), default=0)
     band = models.CharField(_("approved by"), max_length=10, choices=Band.choices, default=Band.VILLAGE)
-    stage = models.CharField(_("waiting at"), max_length=10, choices=Band.choices, blank=True, default=Band.VILLAGE)
+    stage = models.CharField(
+        _("waiting at"), max_length=10, choices=Band.choices, blank=True, default=Band.VILLAGE
+    )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     verdict = models.JSONField(_("what the rules said"), default=list, blank=True)
     conditions = models.JSONField(_("conditions"), default=list, blank=True)
@@ -211,7 +234,9 @@ class Gathering(PathScopedModel):
             ),
         ]
         indexes = [
-            models.Index(fields=["path", "starts_on"], name="gathering_path_day", opclasses=["varchar_pattern_ops", ""]),
+            models.Index(
+                fields=["path", "starts_on"], name="gathering_path_day", opclasses=["varchar_pattern_ops", ""]
+            ),
             models.Index(fields=["status", "stage"], name="gathering_status_stage"),
         ]
 
@@ -255,7 +280,9 @@ class ApprovalStep(models.Model):
     gathering = models.ForeignKey(Gathering, on_delete=models.CASCADE, related_name="steps")
     level = models.CharField(max_length=10, choices=Band.choices)
     action = models.CharField(max_length=10, choices=StepAction.choices)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     at = models.DateTimeField(default=timezone.now)
     note = models.TextField(blank=True)
     conditions = models.JSONField(default=list, blank=True)
@@ -299,10 +326,14 @@ class Guest(models.Model):
     id_number = models.CharField(_("ID number"), max_length=32, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     came_from = models.CharField(_("came from"), max_length=200, blank=True)
-    person = models.ForeignKey("registry.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    person = models.ForeignKey(
+        "registry.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     match = models.CharField(max_length=10, choices=GuestMatch.choices, default=GuestMatch.NONE)
     error = models.CharField(max_length=300, blank=True)
-    risk_area = models.ForeignKey("screening.RiskArea", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    risk_area = models.ForeignKey(
+        "screening.RiskArea", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     under_measure = models.BooleanField(default=False)
     screening = models.ForeignKey(
         "screening.ScreeningRecord", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -325,7 +356,7 @@ class DayCheck(PathScopedModel):
 
     gathering = models.ForeignKey(Gathering, on_delete=models.CASCADE, related_name="day_checks")
     client_id = models.UUIDField(unique=True, default=uuid.uuid4)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(default=timezone.now)
     actual_diners = models.PositiveIntegerField(_("diners counted"))
     conditions_kept = models.BooleanField(_("conditions kept"), default=True)
@@ -343,7 +374,7 @@ class AfterRecord(PathScopedModel):
     """The after-event record (due within a day of the last day): it closes the gathering."""
 
     gathering = models.OneToOneField(Gathering, on_delete=models.CASCADE, related_name="after_record")
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(default=timezone.now)
     actual_diners = models.PositiveIntegerField(_("diners in all"))
     anyone_unwell = models.BooleanField(_("anyone unwell since"), default=False)

@@ -14,6 +14,8 @@ def tell_family(gathering: Gathering, text: str) -> Notice:
     notice = Notice.objects.create(gathering=gathering, text=text)
     phone = gathering.host_phone
     if phone:
-        message = Message(ref=f"gathering:{gathering.pk}:{notice.pk}", phone=phone, text=text, path=gathering.path)
+        message = Message(
+            ref=f"gathering:{gathering.pk}:{notice.pk}", phone=phone, text=text, path=gathering.path
+        )
         transaction.on_commit(lambda: get_channel().send([message]))
     return notice

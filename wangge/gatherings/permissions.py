@@ -15,7 +15,14 @@ PERMISSIONS = [
     Permission(
         GATHERINGS_VIEW,
         _("View gatherings reported (weddings, funerals, banquets)"),
-        roles=("office_leader", "working_group_lead", "department_staff", "village_cadre", "grid_leader", "grid_worker"),
+        roles=(
+            "office_leader",
+            "working_group_lead",
+            "department_staff",
+            "village_cadre",
+            "grid_leader",
+            "grid_worker",
+        ),
     ),
     Permission(
         GATHERINGS_REPORT,

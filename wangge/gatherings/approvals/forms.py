@@ -13,10 +13,15 @@ from wangge.org.models import Level, OrgUnit
 class DecideForm(forms.Form):
     grid = forms.ChoiceField(label=_("Grid it is held in"), required=False)
     conditions = forms.CharField(
-        label=_("Conditions (one per line)"), required=False, max_length=3000, widget=forms.Textarea(attrs={"rows": 4})
+        label=_("Conditions (one per line)"),
+        required=False,
+        max_length=3000,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
     supervisor = forms.ChoiceField(label=_("On-site supervisor"), required=False)
-    note = forms.CharField(label=_("Note or reasons"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("Note or reasons"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args, gathering=None, candidates=(), scope=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -25,8 +30,12 @@ class DecideForm(forms.Form):
             (str(u.pk), f"{u.get_full_name() or u.username} · {u.jurisdiction.name}") for u in candidates
         ]
         if gathering is not None and gathering.unit.level != Level.GRID and scope is not None:
-            grids = under(scope.filter(OrgUnit.objects.filter(level=Level.GRID, closed_at__isnull=True)), gathering.unit)
-            self.fields["grid"].choices = [("", _("Choose…"))] + [(str(g.pk), g.name) for g in grids.order_by("code")]
+            grids = under(
+                scope.filter(OrgUnit.objects.filter(level=Level.GRID, closed_at__isnull=True)), gathering.unit
+            )
+            self.fields["grid"].choices = [("", _("Choose…"))] + [
+                (str(g.pk), g.name) for g in grids.order_by("code")
+            ]
             self.grids = {str(g.pk): g for g in grids}
         else:
             del self.fields["grid"]

@@ -16,12 +16,21 @@ from wangge.audit.models import Action
 from wangge.core.access import PUBLIC_ACTOR, Actor, has_permission, is_system, scope_of, user_or_none
 from wangge.gatherings import notices
 from wangge.gatherings.models import BAND_ORDER, ApprovalStep, Band, Gathering, Status, StepAction
-from wangge.gatherings.permissions import GATHERINGS_APPROVE, GATHERINGS_FILE, GATHERINGS_REPORT, GATHERINGS_SUPERVISE
+from wangge.gatherings.permissions import (
+    GATHERINGS_APPROVE,
+    GATHERINGS_FILE,
+    GATHERINGS_REPORT,
+    GATHERINGS_SUPERVISE,
+)
 from wangge.org.models import Level, OrgUnit
 from wangge.registry import services as registry
 
-STAGE_LEVEL = {Band.VILLAGE: Level.VILLAGE, Band.OFFICE: Level.OFFICE, Band.DISTRICT: Level.DISTRICT}
-NEXT = {Band.VILLAGE: Band.OFFICE, Band.OFFICE: Band.DISTRICT}
+STAGE_LEVEL: dict[str, int] = {
+    Band.VILLAGE: Level.VILLAGE,
+    Band.OFFICE: Level.OFFICE,
+    Band.DISTRICT: Level.DISTRICT,
+}
+NEXT: dict[str, str] = {Band.VILLAGE: Band.OFFICE, Band.OFFICE: Band.DISTRICT}
 MAX_CONDITIONS = 12
 
 
@@ -56,7 +65,11 @@ def _place(actor: Actor, gathering: Gathering, grid: OrgUnit | None) -> None:
         if gathering.unit.level != Level.GRID:
             raise ValidationError({"grid": _("Choose the grid it is held in.")})
         return
-    if grid.level != Level.GRID or grid.closed_at is not None or not grid.path.startswith(gathering.unit.path):
+    if (
+        grid.level != Level.GRID
+        or grid.closed_at is not None
+        or not grid.path.startswith(gathering.unit.path)
+    ):
         raise ValidationError({"grid": _("Choose an open grid of this village or community.")})
     if not scope_of(actor).covers(grid):
         raise ValidationError({"grid": _("Choose an open grid of this village or community.")})
@@ -112,19 +125,33 @@ def forward(*, actor: Actor, gathering: Gathering, note: str = "", grid: OrgUnit
     before = g.stage
     g.stage = NEXT[g.stage]
     g.save()
-    audit.record(actor=actor, action=Action.UPDATE, obj=g, before={"stage": before}, after={"stage": g.stage, "note": note})
+    audit.record(
+        actor=actor,
+        action=Action.UPDATE,
+        obj=g,
+        before={"stage": before},
+        after={"stage": g.stage, "note": note},
+    )
     notices.tell_family(
         g,
         _("[Wangge] Your %(kind)s on %(date)s (code %(code)s) has been passed to the %(level)s for approval.")
-        % {"kind": g.kind.name, "date": g.starts_on.isoformat(), "code": g.lookup_code, "level": level_word(g.stage)},
+        % {
+            "kind": g.kind.name,
+            "date": g.starts_on.isoformat(),
+            "code": g.lookup_code,
+            "level": level_word(g.stage),
+        },
     )
     return g
 
 
 def level_word(band: str) -> str:
-    return {Band.VILLAGE: _("village or community"), Band.OFFICE: _("sub-district office"), Band.DISTRICT: _("district")}.get(
-        band, ""
-    )
+    words: dict[str, str] = {
+        Band.VILLAGE: _("village or community"),
+        Band.OFFICE: _("sub-district office"),
+        Band.DISTRICT: _("district"),
+    }
+    return words.get(band, "")
 
 
 @transaction.atomic
@@ -141,7 +168,8 @@ def approve(
     g = _require_step(actor, gathering)
     if BAND_ORDER[g.band] > BAND_ORDER[g.stage]:
         raise ValidationError(
-            _("This gathering needs the approval of the %(level)s: forward it.") % {"level": level_word(g.band)}
+            _("This gathering needs the approval of the %(level)s: forward it.")
+            % {"level": level_word(g.band)}
         )
     if g.stage == Band.VILLAGE:
         _place(actor, g, grid)
@@ -164,7 +192,9 @@ def approve(
     notices.tell_family(
         g,
         (
-            _("[Wangge] Your %(kind)s on %(date)s (code %(code)s) is approved on these conditions: %(conditions)s")
+            _(
+                "[Wangge] Your %(kind)s on %(date)s (code %(code)s) is approved on these conditions: %(conditions)s"
+            )
             if conditions
             else _("[Wangge] Your %(kind)s on %(date)s (code %(code)s) is filed.")
         )
@@ -184,7 +214,13 @@ def refuse(*, actor: Actor, gathering: Gathering, reasons: str) -> Gathering:
     g.refusal = reasons[:1000]
     g.decided_at = timezone.now()
     g.save()
-    audit.record(actor=actor, action=Action.UPDATE, obj=g, before={"status": Status.PENDING}, after={"status": g.status, "reasons": reasons})
+    audit.record(
+        actor=actor,
+        action=Action.UPDATE,
+        obj=g,
+        before={"status": Status.PENDING},
+        after={"status": g.status, "reasons": reasons},
+    )
     notices.tell_family(
         g,
         _("[Wangge] Your %(kind)s on %(date)s (code %(code)s) is refused: %(reasons)s")
@@ -201,7 +237,11 @@ def supervisor_candidates(gathering: Gathering):
     """Accounts that may supervise it: a jurisdiction over its place, the permission to supervise."""
     unit_ids = {*gathering.unit.ancestor_ids(), gathering.unit_id}
     users = User.objects.filter(is_active=True, jurisdiction_id__in=unit_ids).select_related("jurisdiction")
-    return [u for u in users.order_by("-jurisdiction__level", "username") if has_permission(u, GATHERINGS_SUPERVISE)]
+    return [
+        u
+        for u in users.order_by("-jurisdiction__level", "username")
+        if has_permission(u, GATHERINGS_SUPERVISE)
+    ]
 
 
 def _check_supervisor(gathering: Gathering, supervisor: User) -> None:
@@ -222,5 +262,11 @@ def assign_supervisor(*, actor: Actor, gathering: Gathering, supervisor: User) -
     before = g.supervisor_id
     g.supervisor = supervisor
     g.save(update_fields=["supervisor"])
-    audit.record(actor=actor, action=Action.UPDATE, obj=g, before={"supervisor": before}, after={"supervisor": supervisor.pk})
+    audit.record(
+        actor=actor,
+        action=Action.UPDATE,
+        obj=g,
+        before={"supervisor": before},
+        after={"supervisor": supervisor.pk},
+    )
     return g

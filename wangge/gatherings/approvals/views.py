@@ -21,7 +21,10 @@ from wangge.gatherings.permissions import GATHERINGS_VIEW
 def decide(request, gathering_id: int):
     gathering = request.scope.get(Gathering.objects.select_related("unit", "kind"), pk=gathering_id)
     form = DecideForm(
-        request.POST, gathering=gathering, candidates=services.supervisor_candidates(gathering), scope=request.scope
+        request.POST,
+        gathering=gathering,
+        candidates=services.supervisor_candidates(gathering),
+        scope=request.scope,
     )
     action = request.POST.get("action", "")
     if not form.is_valid():
@@ -29,7 +32,12 @@ def decide(request, gathering_id: int):
         return redirect("gatherings:detail", gathering_id=gathering.pk)
     try:
         if action == "forward":
-            services.forward(actor=request.user, gathering=gathering, note=form.cleaned_data["note"], grid=form.chosen_grid())
+            services.forward(
+                actor=request.user,
+                gathering=gathering,
+                note=form.cleaned_data["note"],
+                grid=form.chosen_grid(),
+            )
             messages.success(request, _("Forwarded."))
         elif action == "approve":
             services.approve(

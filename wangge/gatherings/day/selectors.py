@@ -22,7 +22,11 @@ def _base(scope: Scope) -> QuerySet[Gathering]:
 
 def between(scope: Scope, first: datetime.date, last: datetime.date) -> QuerySet[Gathering]:
     """Gatherings filed or approved that are held on some day between first and last."""
-    return _base(scope).filter(status__in=HELD, starts_on__lte=last, ends_on__gte=first).order_by("starts_on", "id")
+    return (
+        _base(scope)
+        .filter(status__in=HELD, starts_on__lte=last, ends_on__gte=first)
+        .order_by("starts_on", "id")
+    )
 
 
 def today(scope: Scope) -> QuerySet[Gathering]:
@@ -47,17 +51,21 @@ def after_overdue(scope: Scope) -> QuerySet[Gathering]:
 
 def after_due(scope: Scope) -> QuerySet[Gathering]:
     """Approved gatherings held (begun) and not closed: their after-event record is to be made."""
-    return _base(scope).filter(status=Status.APPROVED, starts_on__lte=timezone.localdate()).order_by("ends_on", "id")
+    return (
+        _base(scope)
+        .filter(status=Status.APPROVED, starts_on__lte=timezone.localdate())
+        .order_by("ends_on", "id")
+    )
 
 
 def per_unit(scope: Scope) -> list[dict]:
     """Today and this week, per office and per village of the scope."""
     day = timezone.localdate()
     week_end = day + datetime.timedelta(days=6)
-    rows = list(
-        between(scope, day, week_end).values_list("path", "starts_on", "ends_on")
+    rows = list(between(scope, day, week_end).values_list("path", "starts_on", "ends_on"))
+    units = scope.filter(
+        OrgUnit.objects.filter(level__in=(Level.OFFICE, Level.VILLAGE), closed_at__isnull=True)
     )
-    units = scope.filter(OrgUnit.objects.filter(level__in=(Level.OFFICE, Level.VILLAGE), closed_at__isnull=True))
     counts: dict[int, dict] = defaultdict(lambda: {"today": 0, "week": 0})
     by_id = {u.pk: u for u in units}
     for path, starts_on, ends_on in rows:
@@ -69,9 +77,8 @@ def per_unit(scope: Scope) -> list[dict]:
                     c["today"] += 1
     out = []
     for unit in sorted(by_id.values(), key=lambda u: u.path):
-        c = counts.get(unit.pk)
-        if c:
-            out.append({"unit": unit, "office": unit.level == Level.OFFICE, **c})
+        if unit.pk in counts:
+            out.append({"unit": unit, "office": unit.level == Level.OFFICE, **counts[unit.pk]})
     return out
 
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from wangge.audit import services as audit
 from wangge.audit.models import Action
-from wangge.core.access import Actor, require, scope_of
+from wangge.core.access import Actor, require, scope_of, user_or_none
 from wangge.gatherings.models import AfterRecord, DayCheck, Gathering, Status
 from wangge.gatherings.permissions import GATHERINGS_SUPERVISE
 
@@ -71,7 +71,7 @@ def record_day_check(
     if not conditions_kept and not problems:
         raise ValidationError({"problems": _("Say which condition was not kept.")})
     check = DayCheck(
-        gathering=g, client_id=client_id, by=actor, actual_diners=actual_diners,
+        gathering=g, client_id=client_id, by=user_or_none(actor), actual_diners=actual_diners,
         conditions_kept=conditions_kept, problems=problems[:2000], path=g.path,
     )  # fmt: skip
     if photo:
@@ -102,7 +102,7 @@ def record_after(
     if AfterRecord.objects.filter(gathering=g).exists():
         raise ValidationError(_("The after-event record is already made."))
     record = AfterRecord.objects.create(
-        gathering=g, by=actor, actual_diners=actual_diners, anyone_unwell=anyone_unwell,
+        gathering=g, by=user_or_none(actor), actual_diners=actual_diners, anyone_unwell=anyone_unwell,
         note=(note or "").strip()[:2000], path=g.path,
     )  # fmt: skip
     g.status = Status.CLOSED

@@ -126,16 +126,18 @@ def match_guests(rows: list[GuestRow], on: datetime.date) -> list[GuestRow]:
             place = split_place(Report(name=r.name, id_number="", came_from=r.came_from))
             best = None
             for area in areas:
-                if rulebook.covers_place(area, place.from_province, place.from_city, place.from_county, place.from_township) and (
-                    best is None or rulebook.LEVEL_RANK[area.level] > rulebook.LEVEL_RANK[best.level]
-                ):
+                if rulebook.covers_place(
+                    area, place.from_province, place.from_city, place.from_county, place.from_township
+                ) and (best is None or rulebook.LEVEL_RANK[area.level] > rulebook.LEVEL_RANK[best.level]):
                     best = area
             r.risk_area_id = best.pk if best else None
     ids = sorted({r.person_id for r in rows if r.person_id})
     measured: set[int] = set()
     for chunk in _chunks(ids):
         measured.update(
-            Measure.objects.filter(person_id__in=chunk, status__in=OPEN_STATUSES).values_list("person_id", flat=True)
+            Measure.objects.filter(person_id__in=chunk, status__in=OPEN_STATUSES).values_list(
+                "person_id", flat=True
+            )
         )
     for r in rows:
         r.under_measure = r.person_id in measured

@@ -49,9 +49,17 @@ def import_guest_list(*, actor: Actor, gathering: Gathering, raw: IO[bytes], nam
     Guest.objects.bulk_create(
         [
             Guest(
-                gathering=g, row_no=r.row_no, name=r.name, id_number=r.id_number, phone=r.phone,
-                came_from=r.came_from, person_id=r.person_id, match=r.match, error="；".join(r.errors)[:300],
-                risk_area_id=r.risk_area_id, under_measure=r.under_measure,
+                gathering=g,
+                row_no=r.row_no,
+                name=r.name,
+                id_number=r.id_number,
+                phone=r.phone,
+                came_from=r.came_from,
+                person_id=r.person_id,
+                match=r.match,
+                error="；".join(r.errors)[:300],
+                risk_area_id=r.risk_area_id,
+                under_measure=r.under_measure,
             )  # fmt: skip
             for r in rows
         ],
@@ -93,7 +101,9 @@ def screen_flagged(*, actor: Actor, gathering: Gathering) -> ScreenSummary:
         if not guest.flagged:
             continue
         person = guest.person
-        id_type, id_number = (person.id_type, person.id_number) if person is not None else ("", guest.id_number)
+        id_type, id_number = (
+            (person.id_type, person.id_number) if person is not None else ("", guest.id_number)
+        )
         if not id_number:
             skipped.append(f"{guest.row_no}: {_('No ID number: screen this guest by hand.')}")
             continue
@@ -104,11 +114,17 @@ def screen_flagged(*, actor: Actor, gathering: Gathering) -> ScreenSummary:
             phone=guest.phone,
             came_from=guest.came_from,
             note=_("Invited to gathering %(code)s (%(kind)s on %(date)s).")
-            % {"code": gathering.lookup_code, "kind": gathering.kind.name, "date": gathering.starts_on.isoformat()},
+            % {
+                "code": gathering.lookup_code,
+                "kind": gathering.kind.name,
+                "date": gathering.starts_on.isoformat(),
+            },
         )
         try:
             with transaction.atomic():
-                outcome = intake.screen_one(actor=actor, source=ScreeningSource.MANUAL, report=report, grid=grid)
+                outcome = intake.screen_one(
+                    actor=actor, source=ScreeningSource.MANUAL, report=report, grid=grid
+                )
                 guest.screening = outcome.record
                 guest.save(update_fields=["screening"])
         except (ValidationError, Exception) as exc:  # noqa: BLE001 - listed for the staff, the rest go on

@@ -36,7 +36,9 @@ def import_guests(request, gathering_id: int):
         messages.error(request, _("The file is larger than 10 MB."))
         return redirect("gatherings:detail", gathering_id=gathering.pk)
     try:
-        summary = services.import_guest_list(actor=request.user, gathering=gathering, raw=upload, name=upload.name)
+        summary = services.import_guest_list(
+            actor=request.user, gathering=gathering, raw=upload, name=upload.name
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

@@ -9,5 +9,5 @@ app_name = "gatherings_public"
 urlpatterns = [
     path("report/", views.report, name="report"),
     path("status/", views.lookup, name="lookup"),
-    path("advice/<slug:kind_code>/", views.advice, name="advice"),
+    path("advice/", views.advice, name="advice"),
 ]

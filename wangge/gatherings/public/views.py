@@ -114,11 +114,11 @@ def lookup(request):
 
 @public_view
 @require_http_methods(["GET"])
-def advice(request, kind_code: str):
+def advice(request):
     """The printable advice of a kind's rule in force today (public data: no one's name)."""
     from django.utils import timezone
 
-    kind = GatheringKind.objects.filter(code=kind_code, active=True).first()
+    kind = GatheringKind.objects.filter(code=(request.GET.get("kind") or "")[:40], active=True).first()
     if kind is None:
         raise not_found()
     rule = rule_for(kind, timezone.localdate())

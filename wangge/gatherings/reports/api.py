@@ -6,7 +6,6 @@ idempotent by client_token), POST /check (what the rules say, nothing written), 
 POST /{gathering_id}/after-record, GET /rules. The host's ID number and phone are masked by role.
 """
 
-
 import datetime
 import uuid
 
@@ -223,7 +222,11 @@ def _grid(request, grid_id):
 def forward(request, gathering_id: Id, payload: DecisionIn | None = None):
     g = _get(request, gathering_id)
     payload = payload or DecisionIn()
-    return _out(approvals.forward(actor=request.actor, gathering=g, note=payload.note, grid=_grid(request, payload.grid_id)))
+    return _out(
+        approvals.forward(
+            actor=request.actor, gathering=g, note=payload.note, grid=_grid(request, payload.grid_id)
+        )
+    )
 
 
 @router.post("/{int:gathering_id}/approve", response=GatheringOut)
@@ -236,8 +239,12 @@ def approve(request, gathering_id: Id, payload: DecisionIn | None = None):
         supervisor = get_object_or_404(User, pk=payload.supervisor_id)
     return _out(
         approvals.approve(
-            actor=request.actor, gathering=g, conditions=payload.conditions, supervisor=supervisor,
-            note=payload.note, grid=_grid(request, payload.grid_id),
+            actor=request.actor,
+            gathering=g,
+            conditions=payload.conditions,
+            supervisor=supervisor,
+            note=payload.note,
+            grid=_grid(request, payload.grid_id),
         )  # fmt: skip
     )
 

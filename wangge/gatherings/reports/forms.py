@@ -33,20 +33,26 @@ def open_villages_by_office() -> list:
 
 class GatheringForm(forms.Form):
     client_token = forms.UUIDField(widget=forms.HiddenInput)
-    kind = forms.ModelChoiceField(label=_("What gathering"), queryset=GatheringKind.objects.none(), empty_label=_("Choose…"))
+    kind = forms.ModelChoiceField(
+        label=_("What gathering"), queryset=GatheringKind.objects.none(), empty_label=_("Choose…")
+    )
     title = forms.CharField(label=_("Occasion (optional)"), max_length=100, required=False)
     host_name = forms.CharField(label=_("Host's name"), max_length=60)
     host_id_type = forms.ChoiceField(label=_("ID type"), choices=IdType.choices, initial=IdType.RESIDENT_ID)
     host_id_number = forms.CharField(label=_("Host's ID number"), max_length=32)
     host_phone = forms.CharField(
-        label=_("Host's phone"), max_length=20, widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"})
+        label=_("Host's phone"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
     )
     unit = forms.ChoiceField(label=_("Village or community"))
     place_kind = forms.ChoiceField(label=_("Where"), choices=PlaceKind.choices, initial=PlaceKind.HOUSEHOLD)
     address = forms.CharField(label=_("Address"), max_length=250)
     starts_on = forms.DateField(label=_("First day"), widget=DateInput())
     ends_on = forms.DateField(label=_("Last day (if more than one day)"), widget=DateInput(), required=False)
-    caterer_kind = forms.ChoiceField(label=_("Who cooks"), choices=CatererKind.choices, initial=CatererKind.VILLAGE_CHEF)
+    caterer_kind = forms.ChoiceField(
+        label=_("Who cooks"), choices=CatererKind.choices, initial=CatererKind.VILLAGE_CHEF
+    )
     caterer = forms.CharField(label=_("Caterer or chef's name"), max_length=100, required=False)
     outside_guests = forms.BooleanField(label=_("Guests come from outside the district"), required=False)
     outside_from = forms.CharField(label=_("From where"), max_length=200, required=False)
@@ -57,7 +63,9 @@ class GatheringForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Tables, spacing, scanning codes and temperatures at the door, who supervises."),
     )
-    note = forms.CharField(label=_("Note"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args, public: bool = True, units=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -66,7 +74,8 @@ class GatheringForm(forms.Form):
         if public:
             self.fields["unit"].choices = open_villages_by_office()
             self.fields["pledge"] = forms.BooleanField(
-                label=_("I promise that what I have filled in is true and will keep the conditions set."), required=True
+                label=_("I promise that what I have filled in is true and will keep the conditions set."),
+                required=True,
             )
         else:
             self.fields["unit"].label = _("Village, community or grid")

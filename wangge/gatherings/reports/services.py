@@ -77,7 +77,9 @@ def _check_input(
     checked = registry.on_field("host_id_number", check_document, host_id_type, host_id_number)
     phone = registry.on_field("host_phone", normalise_phone, host_phone)
     if not phone:
-        raise ValidationError({"host_phone": _("A phone number is required, so that the community can reach you.")})
+        raise ValidationError(
+            {"host_phone": _("A phone number is required, so that the community can reach you.")}
+        )
     if ends_on < starts_on:
         raise ValidationError({"ends_on": _("The last day is before the first.")})
     if (ends_on - starts_on).days > 6:
@@ -197,14 +199,24 @@ def submit(
     except IntegrityError:  # the same token sent twice at once
         return Gathering.objects.get(client_token=client_token)
     Meal.objects.bulk_create(
-        [Meal(gathering=gathering, on=m.on, diners=m.diners, tables=m.tables, label=(m.label or "")[:20]) for m in meals]
+        [
+            Meal(gathering=gathering, on=m.on, diners=m.diners, tables=m.tables, label=(m.label or "")[:20])
+            for m in meals
+        ]
     )
     if verdict.banned:
-        ApprovalStep.objects.create(gathering=gathering, level=Band.VILLAGE, action=StepAction.RULE, note=verdict.refusal)
+        ApprovalStep.objects.create(
+            gathering=gathering, level=Band.VILLAGE, action=StepAction.RULE, note=verdict.refusal
+        )
         notices.tell_family(
             gathering,
             _("[Wangge] Your %(kind)s on %(date)s (code %(code)s) is refused: %(words)s")
-            % {"kind": kind.name, "date": starts_on.isoformat(), "code": gathering.lookup_code, "words": verdict.refusal},
+            % {
+                "kind": kind.name,
+                "date": starts_on.isoformat(),
+                "code": gathering.lookup_code,
+                "words": verdict.refusal,
+            },
         )
     else:
         notices.tell_family(

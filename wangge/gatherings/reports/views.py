@@ -63,7 +63,10 @@ def gathering_new(request):
             except PermissionDenied as exc:
                 form.add_error("unit", str(exc))
             else:
-                messages.success(request, _("Reported. Look-up code for the family: %(code)s") % {"code": gathering.lookup_code})
+                messages.success(
+                    request,
+                    _("Reported. Look-up code for the family: %(code)s") % {"code": gathering.lookup_code},
+                )
                 return redirect("gatherings:detail", gathering_id=gathering.pk)
     return render(request, "gatherings/new.html", {"form": form, "verdict": verdict})
 
@@ -71,11 +74,14 @@ def gathering_new(request):
 @scoped_view(GATHERINGS_VIEW)
 def gathering_detail(request, gathering_id: int):
     g = request.scope.get(
-        Gathering.objects.select_related("kind", "unit", "rule", "supervisor", "host", "venue"), pk=gathering_id
+        Gathering.objects.select_related("kind", "unit", "rule", "supervisor", "host", "venue"),
+        pk=gathering_id,
     )
     acting = can_act(request.user, g)
     candidates = supervisor_candidates(g) if (acting or g.status == Status.APPROVED) else []
-    decide = DecideForm(gathering=g, candidates=candidates, scope=request.scope) if candidates or acting else None
+    decide = (
+        DecideForm(gathering=g, candidates=candidates, scope=request.scope) if candidates or acting else None
+    )
     guests = list(g.guests.select_related("risk_area").order_by("row_no")[:3000]) if g.guests_total else []
     return render(
         request,
@@ -115,5 +121,8 @@ def after_due(request):
     return render(
         request,
         "gatherings/after_due.html",
-        {"overdue": list(day.after_overdue(request.scope)[:500]), "due": list(day.after_due(request.scope)[:500])},
+        {
+            "overdue": list(day.after_overdue(request.scope)[:500]),
+            "due": list(day.after_due(request.scope)[:500]),
+        },
     )
