@@ -128,8 +128,11 @@ def main() -> bool:
             f"registry {registry_size:,} people ({added:,} synthetic added in {time.perf_counter() - t:.1f} s)"
         )
         today = timezone.localdate()
-        RiskArea.objects.create(province="北京市", city="北京市", county="朝阳区", level="high",
-                                valid_from=today - timedelta(days=20))  # fmt: skip
+        if not RiskArea.objects.filter(
+            province="北京市", county="朝阳区", level="high", valid_from__lte=today
+        ).exists():
+            RiskArea.objects.create(province="北京市", city="北京市", county="朝阳区", level="high",
+                                    valid_from=today - timedelta(days=20))  # fmt: skip
         rows = make_rows(n, rng)
         path = Path(tmp) / f"guests-{n}.xlsx"
         write_xlsx(rows, path)
