@@ -195,3 +195,40 @@ def test_photo_served_only_in_scope(world, settings, tmp_path):
     assert client_for(g.cadre).get(url).status_code == 200
     assert client_for(g.outsider).get(url).status_code == 404
     assert Client().get(url).status_code == 302
+
+
+def test_the_family_sends_a_gbk_guest_list_with_the_report(world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.factories.files import gbk_csv
+    from wangge.screening.models import RiskArea
+
+    RiskArea.objects.create(province="北京市", city="北京市", county="朝阳区", level="high",
+                            valid_from=timezone.localdate() - timedelta(days=3))  # fmt: skip
+    data = gbk_csv(["姓名", "身份证号", "手机号码", "来自"],
+                   [["京客", rid(904), "13600000001", "北京市朝阳区"], ["本客", rid(905), "", "郑州市"]])  # fmt: skip
+    post = form_data(world, plan="桌距1米")
+    post["guest_list"] = SimpleUploadedFile("宾客.csv", data, content_type="text/csv")
+    html = Client().post(reverse("gatherings_public:report"), post).content.decode()
+    gathering = Gathering.objects.get()
+    assert gathering.lookup_code in html and 'data-testid="list-error"' not in html
+    assert (gathering.guests_total, gathering.guests_flagged) == (2, 1)
+    bad = form_data(world, plan="桌距1米")
+    bad["guest_list"] = SimpleUploadedFile("x.csv", b"\xff\xfe\x00\xd8\x80\xff", content_type="text/csv")
+    html = Client().post(reverse("gatherings_public:report"), bad).content.decode()
+    assert 'data-testid="list-error"' in html and Gathering.objects.count() == 2
+
+
+def test_a_grid_worker_reports_a_banquet_at_a_venue(world):
+    from wangge.venues.models import Venue, VenueKind
+
+    g = make_gatherings(world)
+    hotel = Venue.objects.create(kind=VenueKind.objects.create(code="hotel_t", name="酒店"), name="港区大酒店",
+                                 grid=world.grid_a, path=world.grid_a.path)  # fmt: skip
+    data = form_data(world, diners=30, unit=str(world.grid_a.pk), venue=str(hotel.pk), place_kind="venue")
+    data.pop("pledge")
+    data["kind"] = str(kind("other").pk)
+    data["starts_on"] = data["meal1_on"] = (timezone.localdate() + timedelta(days=3)).isoformat()
+    assert client_for(g.leader).post(reverse("gatherings:new"), data).status_code == 302
+    gathering = Gathering.objects.get()
+    assert gathering.venue == hotel and gathering.unit == world.grid_a

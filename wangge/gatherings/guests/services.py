@@ -83,6 +83,21 @@ def import_guest_list(*, actor: Actor, gathering: Gathering, raw: IO[bytes], nam
     return summary
 
 
+MAX_UPLOAD = 10 * 1024 * 1024
+
+
+def import_uploaded(*, actor: Actor, gathering: Gathering, upload) -> str:
+    """A guest list sent with a report: imported, or the reason it could not be read (the report
+    itself is kept either way)."""
+    if upload.size > MAX_UPLOAD:
+        return _("The file is larger than 10 MB.")
+    try:
+        import_guest_list(actor=actor, gathering=gathering, raw=upload, name=upload.name)
+    except ValidationError as exc:
+        return _("The guest list could not be read: %(reason)s") % {"reason": " ".join(exc.messages)}
+    return ""
+
+
 @dataclass
 class ScreenSummary:
     screened: int

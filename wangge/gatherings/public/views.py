@@ -14,7 +14,8 @@ from wangge.audit import services as audit
 from wangge.core.access import PUBLIC_ACTOR, not_found, public_view
 from wangge.core.forms import add_service_error
 from wangge.core.ratelimit import client_address, rate_limit
-from wangge.gatherings.models import Gathering, GatheringKind
+from wangge.gatherings.guests import services as guests
+from wangge.gatherings.models import Gathering, GatheringKind, Status
 from wangge.gatherings.reports import services
 from wangge.gatherings.reports.forms import GatheringForm, LookupForm
 from wangge.gatherings.rules.selectors import rule_for
@@ -54,7 +55,7 @@ def _too_many(request, form, window: int):
 def report(request):
     if request.method != "POST":
         return render(request, TEMPLATE, {"form": GatheringForm()})
-    form = GatheringForm(request.POST)
+    form = GatheringForm(request.POST, request.FILES)
     checking = request.POST.get("action") == "check"
     if not _allow(request, "gathering_check" if checking else "gathering_report",
                   CHECKS_PER_CLIENT if checking else PER_CLIENT, None if checking else OVERALL):  # fmt: skip
@@ -71,7 +72,12 @@ def report(request):
         except ValidationError as exc:
             add_service_error(form, exc)
         else:
-            return render(request, TEMPLATE, {"receipt": gathering, "verdict_messages": gathering.verdict})
+            upload = form.cleaned_data.get("guest_list")
+            list_error = ""
+            if upload and gathering.status == Status.PENDING and not gathering.guests_total:
+                list_error = guests.import_uploaded(actor=PUBLIC_ACTOR, gathering=gathering, upload=upload)
+            context = {"receipt": gathering, "verdict_messages": gathering.verdict, "list_error": list_error}
+            return render(request, TEMPLATE, context)
     return render(request, TEMPLATE, context)
 
 

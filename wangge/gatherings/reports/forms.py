@@ -67,10 +67,11 @@ class GatheringForm(forms.Form):
         label=_("Note"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    def __init__(self, *args, public: bool = True, units=None, **kwargs):
+    def __init__(self, *args, public: bool = True, units=None, venues=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kind"].queryset = GatheringKind.objects.filter(active=True)
         self.public = public
+        self.venues: dict[str, object] = {}
         if public:
             self.fields["unit"].choices = open_villages_by_office()
             self.fields["pledge"] = forms.BooleanField(
@@ -80,6 +81,12 @@ class GatheringForm(forms.Form):
         else:
             self.fields["unit"].label = _("Village, community or grid")
             self.fields["unit"].choices = [("", _("Choose…"))] + [(str(u.pk), u.name) for u in (units or [])]
+            self.venues = {str(v.pk): v for v in (venues or [])}
+            self.fields["venue"] = forms.ChoiceField(
+                label=_("Venue (when held at a hotel or restaurant)"),
+                required=False,
+                choices=[("", "—")] + [(k, v.name) for k, v in self.venues.items()],
+            )
         for i in range(1, MEALS + 1):
             self.fields[f"meal{i}_on"] = forms.DateField(
                 label=_("Meal %(n)s: day") % {"n": i}, widget=DateInput(), required=False
@@ -95,8 +102,15 @@ class GatheringForm(forms.Form):
                 label=_("Meal %(n)s: tables") % {"n": i}, min_value=0, max_value=10000, required=False,
                 widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
             )  # fmt: skip
+        self.fields["guest_list"] = forms.FileField(
+            label=_("Guest list (optional: xlsx, xls or CSV with names, ID numbers and phones)"),
+            required=False,
+        )
         if not self.is_bound:
             self.initial.setdefault("client_token", uuid.uuid4())
+
+    def chosen_venue(self):
+        return self.venues.get(self.cleaned_data.get("venue") or "")
 
     def clean_unit(self):
         value = self.cleaned_data["unit"]
@@ -149,6 +163,7 @@ class GatheringForm(forms.Form):
             "unit": d["unit"], "place_kind": d["place_kind"], "address": d["address"], "starts_on": d["starts_on"],
             "ends_on": d["ends_on"], "meals": self.meals(), "caterer_kind": d["caterer_kind"], "caterer": d["caterer"],
             "outside_guests": d["outside_guests"], "outside_from": d["outside_from"], "plan": d["plan"], "note": d["note"],
+            "venue": self.chosen_venue(),
         }  # fmt: skip
 
 

@@ -41,6 +41,12 @@ def gathering_list(request):
     )
 
 
+def _venues(request):
+    from wangge.venues.models import Venue, VenueStatus
+
+    return request.scope.filter(Venue.objects.filter(status=VenueStatus.OPEN)).order_by("path", "name")[:300]
+
+
 def _units(request):
     return request.scope.filter(
         OrgUnit.objects.filter(level__in=(Level.VILLAGE, Level.GRID), closed_at__isnull=True)
@@ -50,7 +56,13 @@ def _units(request):
 @scoped_view(GATHERINGS_REPORT)
 @require_http_methods(["GET", "POST"])
 def gathering_new(request):
-    form = GatheringForm(request.POST or None, public=False, units=_units(request))
+    form = GatheringForm(
+        request.POST or None,
+        request.FILES or None,
+        public=False,
+        units=_units(request),
+        venues=_venues(request),
+    )
     verdict = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
