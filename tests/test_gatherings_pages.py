@@ -232,3 +232,14 @@ def test_a_grid_worker_reports_a_banquet_at_a_venue(world):
     assert client_for(g.leader).post(reverse("gatherings:new"), data).status_code == 302
     gathering = Gathering.objects.get()
     assert gathering.venue == hotel and gathering.unit == world.grid_a
+
+
+def test_the_district_saves_a_new_version_of_a_rule(world):
+    g = make_gatherings(world)
+    url = reverse("gatherings:rule_new")
+    assert client_for(g.office).get(url).status_code == 403
+    day = (timezone.localdate() + timedelta(days=2)).isoformat()
+    data = {"kind": str(kind("banquet").pk), "valid_from": day, "stance": "banned", "wording": "宴会一律不办",
+            "lead_days": "0", "village_band": "50", "office_band": "200"}  # fmt: skip
+    assert client_for(g.district).post(url, data).status_code == 302
+    assert "宴会一律不办" in client_for(g.district).get(reverse("gatherings:rules")).content.decode()

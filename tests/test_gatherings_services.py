@@ -230,3 +230,27 @@ def test_public_actor_cannot_take_steps(world):
     gathering = family_report(world)
     with pytest.raises(PermissionDenied):
         approvals.forward(actor=PUBLIC_ACTOR, gathering=gathering, grid=world.grid_a)
+
+
+def test_a_new_version_of_a_rule_ends_the_one_before(world, g):
+    from wangge.gatherings.rules import services as rules
+
+    later = today() + timedelta(days=3)
+    with pytest.raises(PermissionDenied):
+        rules.new_version(actor=g.office, kind=kind("funeral"), valid_from=later, stance="allowed")
+    with pytest.raises(ValidationError):
+        rules.new_version(
+            actor=g.district, kind=kind("funeral"), valid_from=today() - timedelta(days=1), stance="allowed"
+        )
+    rule = rules.new_version(
+        actor=g.district,
+        kind=kind("funeral"),
+        valid_from=later,
+        stance="allowed",
+        village_band=20,
+        office_band=100,
+    )
+    assert GatheringRule.objects.get(kind__code="funeral", valid_to=later - timedelta(days=1))
+    assert evaluate(kind=kind("funeral"), starts_on=later, diners=[30]).rule == rule
+    with pytest.raises(ValidationError):
+        rules.new_version(actor=g.district, kind=kind("funeral"), valid_from=later, stance="allowed")
