@@ -109,7 +109,9 @@ def lookup(request):
             if gathering is None:
                 context["not_found"] = True
             else:
-                audit.record(actor=PUBLIC_ACTOR, action="view", obj=gathering, after={"looked_up_by": "code"})
+                audit.record(
+                    actor=PUBLIC_ACTOR, action="view", obj=gathering, after={"looked_up_with_code": True}
+                )
                 context.update(
                     gathering=gathering,
                     notices=list(gathering.notices.order_by("-at")[:20]),

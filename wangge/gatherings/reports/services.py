@@ -234,7 +234,7 @@ def submit(
         action=Action.CREATE,
         obj=gathering,
         after={
-            "kind": kind.code,
+            "kind": kind.name,
             "starts_on": starts_on.isoformat(),
             "max_diners": gathering.max_diners,
             "band": gathering.band,

@@ -64,7 +64,7 @@ def new_version(
     )  # fmt: skip
     audit.record(
         actor=actor, action=Action.CREATE, obj=rule, path="",
-        after={"kind": kind.code, "stance": stance, "valid_from": valid_from.isoformat(),
+        after={"kind": kind.name, "stance": stance, "valid_from": valid_from.isoformat(),
                "village_band": village_band, "office_band": office_band, "ended": current.pk if current else None},
     )  # fmt: skip
     return rule
