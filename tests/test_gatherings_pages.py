@@ -243,3 +243,28 @@ def test_the_district_saves_a_new_version_of_a_rule(world):
             "lead_days": "0", "village_band": "50", "office_band": "200"}  # fmt: skip
     assert client_for(g.district).post(url, data).status_code == 302
     assert "宴会一律不办" in client_for(g.district).get(reverse("gatherings:rules")).content.decode()
+
+
+def test_home_items_for_each_role(world, rf):
+    from wangge.core.access import scope_of
+    from wangge.gatherings import home_items
+
+    g = make_gatherings(world)
+    gathering = family_report(world)
+
+    def count(fn, user):
+        request = rf.get("/")
+        request.user, request.scope = user, scope_of(user)
+        return fn(request)
+
+    assert count(home_items.to_decide, g.cadre) == 1 and count(home_items.to_decide, g.office) == 1
+    approvals.forward(actor=g.cadre, gathering=gathering, grid=world.grid_a)
+    assert count(home_items.to_decide, g.cadre) == 0 and count(home_items.to_decide, g.office) == 1
+    assert count(home_items.to_decide, g.outsider) == 0
+    funeral = family_report(world, kind_code="funeral", days_ahead=0, diners=20, plan="")
+    approvals.approve(actor=g.cadre, gathering=funeral, grid=world.grid_a, supervisor=g.leader)
+    assert count(home_items.to_supervise_today, g.leader) == 1
+    Gathering.objects.filter(pk=funeral.pk).update(
+        starts_on=timezone.localdate() - timedelta(days=3), ends_on=timezone.localdate() - timedelta(days=3)
+    )
+    assert count(home_items.after_overdue, g.leader) == 1
