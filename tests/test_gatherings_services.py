@@ -254,3 +254,14 @@ def test_a_new_version_of_a_rule_ends_the_one_before(world, g):
     assert evaluate(kind=kind("funeral"), starts_on=later, diners=[30]).rule == rule
     with pytest.raises(ValidationError):
         rules.new_version(actor=g.district, kind=kind("funeral"), valid_from=later, stance="allowed")
+
+
+def test_only_the_district_sets_the_rules(world):
+    from tests.factories import make_user
+    from wangge.gatherings.rules import services as rules
+
+    office_admin = make_user("g_office_admin", world.office, "district_admin")
+    with pytest.raises(PermissionDenied):
+        rules.new_version(
+            actor=office_admin, kind=kind("funeral"), valid_from=today() + timedelta(days=1), stance="allowed"
+        )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -13,9 +13,10 @@ from django.utils.translation import gettext as _
 
 from wangge.audit import services as audit
 from wangge.audit.models import Action
-from wangge.core.access import Actor, require, user_or_none
+from wangge.core.access import Actor, is_system, require, user_or_none
 from wangge.gatherings.models import GatheringKind, GatheringRule, Stance
 from wangge.gatherings.permissions import GATHERINGS_RULES
+from wangge.org.models import Level
 
 
 @transaction.atomic
@@ -35,6 +36,9 @@ def new_version(
     basis_reference: str = "",
 ) -> GatheringRule:
     require(actor, GATHERINGS_RULES)
+    root = getattr(actor, "jurisdiction", None)
+    if not is_system(actor) and (root is None or root.level != Level.DISTRICT):
+        raise PermissionDenied(_("The rules for gatherings are set by the district."))
     if stance not in Stance.values:
         raise ValidationError({"stance": _("Choose what the rule says.")})
     if valid_from < timezone.localdate():

@@ -1,7 +1,7 @@
 """The rules for gatherings with their validity periods, and a new version from a date (district)."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -31,6 +31,8 @@ def rule_new(request):
             services.new_version(actor=request.user, **form.service_kwargs())
         except ValidationError as exc:
             add_service_error(form, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
         else:
             messages.success(request, _("The new version is saved; the one before ends the day before."))
             return redirect("gatherings:rules")
