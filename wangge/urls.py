@@ -23,6 +23,8 @@ urlpatterns = [
     path("inspections/", include("wangge.inspections.urls")),
     path("s/", include("wangge.screening.public.urls")),
     path("venues/", include("wangge.venues.urls")),
+    path("gatherings/", include("wangge.gatherings.urls")),
+    path("g/", include("wangge.gatherings.public.urls")),
     path("i18n/setlang/", public_view(set_language), name="set_language"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),

@@ -92,6 +92,7 @@ def foreign_setting(world):
     screening = foreign_screening_records(world, registry.values["person_id"])
     venues = foreign_venues_records(world)
     inspections_values, inspections_markers = foreign_inspections_records(world)
+    gatherings = foreign_gatherings_records(world)
     event = AuditEvent.objects.filter(path__startswith=world.grid_b.path).first()
     foreign = Foreign(
         values={
@@ -110,6 +111,7 @@ def foreign_setting(world):
             **screening.values,
             **venues.values,
             **inspections_values,
+            **gatherings.values,
         },
         markers=[
             "乙网格",
@@ -125,6 +127,7 @@ def foreign_setting(world):
             *screening.markers,
             *venues.markers,
             *inspections_markers,
+            *gatherings.markers,
         ],
     )
     return foreign, own_staff
@@ -784,3 +787,27 @@ def violations(routes, actor: User, own_root: OrgUnit, foreign: Foreign, payload
                 found.append(f"{where} changed data outside the actor's subtree")
                 before = after
     return found
+
+
+def foreign_gatherings_records(world) -> Foreign:
+    """A funeral in grid B, approved, with a check on the day: foreign to grid A."""
+    import uuid
+
+    from wangge.gatherings.approvals import services as approvals
+    from wangge.gatherings.day import services as day
+    from wangge.gatherings.models import GatheringKind
+    from wangge.gatherings.reports import services as reports
+
+    today = timezone.localdate()
+    gathering = reports.submit(
+        actor=SYSTEM, client_token=uuid.uuid4(), kind=GatheringKind.objects.get(code="funeral"),
+        host_name="外格办丧人", host_id_number="11010519491231002X", host_phone="13900000077",
+        unit=world.grid_b, address="乙网格外格地址", starts_on=today, ends_on=today,
+        meals=[reports.MealIn(on=today, diners=20)],
+    )  # fmt: skip
+    gathering = approvals.approve(actor=SYSTEM, gathering=gathering, conditions=["外格条件"])
+    check = day.record_day_check(actor=SYSTEM, gathering=gathering, actual_diners=20, conditions_kept=True)
+    return Foreign(
+        values={"gathering_id": gathering.pk, "check_id": check.pk},
+        markers=["外格办丧人", "乙网格外格地址", "外格条件"],
+    )

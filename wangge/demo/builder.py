@@ -753,6 +753,13 @@ class DemoBuilder:
         from wangge.demo.inspections_builder import build_inspections_demo
 
         self.testing_summary.update(build_inspections_demo(seed=self.seed).summary)
+        self.save_gatherings()
+
+    def save_gatherings(self) -> None:
+        """新港's gatherings: reported, refused by rule, filed, approved (gatherings_builder.py)."""
+        from wangge.demo.gatherings_builder import build_gatherings_demo
+
+        self.testing_summary.update(build_gatherings_demo(seed=self.seed).summary)
 
     def build(self) -> DemoResult:
         started = time.perf_counter()
