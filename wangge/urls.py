@@ -18,6 +18,8 @@ urlpatterns = [
     path("testing/", include("wangge.testing.urls")),
     path("screening/", include("wangge.screening.urls")),
     path("s/", include("wangge.screening.public.urls")),
+    path("duty/", include("wangge.duty.urls")),
+    path("s/", include("wangge.duty.public.urls")),
     path("i18n/setlang/", public_view(set_language), name="set_language"),
     path("api/v1/", api.urls),
     path("healthz", health.healthz, name="healthz"),
