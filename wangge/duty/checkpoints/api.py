@@ -1,11 +1,9 @@
 """API of checkpoints and their shifts (mounted at /api/v1/duty)."""
 
-from __future__ import annotations
-
 from datetime import date, datetime, time
 
 from django.utils import timezone
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from wangge.core.access import api_operation
 from wangge.core.api_conventions import Id, Line
@@ -143,7 +141,7 @@ def create_checkpoint(request, payload: CheckpointIn):
         services.make_shifts(
             actor=request.actor, checkpoint=cp, start=timezone.localdate(), days=payload.make_days
         )
-    return 201, _out(cp)
+    return Status(201, _out(cp))
 
 
 @router.get("/checkpoints/{int:checkpoint_id}", response=CheckpointOut)

@@ -1,8 +1,6 @@
 """API of the entry log (mounted at /api/v1/duty): the phone's batch upload, idempotent by each
 entry's client_id, a checkpoint's entries of a day, and the counts per checkpoint per day."""
 
-from __future__ import annotations
-
 from datetime import date, datetime
 
 from ninja import Field, Router, Schema

@@ -1,14 +1,12 @@
 """API of the duty roster (mounted at /api/v1/duty): gaps per day, putting people on shifts,
 signing in and out."""
 
-from __future__ import annotations
-
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from wangge.core.access import api_operation
 from wangge.core.api_conventions import Id
@@ -102,7 +100,7 @@ def assign(request, shift_id: Id, payload: AssignIn):
     else:
         volunteer = scope.get(Volunteer.objects.all(), pk=payload.volunteer_id)
         duty = services.assign(actor=request.actor, shift=shift, volunteer=volunteer)
-    return 201, _duty(duty)
+    return Status(201, _duty(duty))
 
 
 @router.post("/duties/{int:duty_id}/sign-in", response=DutyOut)

@@ -1,11 +1,9 @@
 """API of volunteers (mounted at /api/v1/duty): the list, vetting, scheduling into tasks, and
 their hours. ID numbers and phones masked by role."""
 
-from __future__ import annotations
-
 from datetime import datetime
 
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from wangge.core import masking
 from wangge.core.access import api_operation
@@ -120,15 +118,18 @@ def schedule(request, volunteer_id: Id, payload: TaskIn):
         site_role=role,
         note=payload.note,
     )
-    return 201, {
-        "id": t.pk,
-        "volunteer_id": t.volunteer_id,
-        "kind": t.kind,
-        "starts_at": t.starts_at,
-        "ends_at": t.ends_at,
-        "site_id": t.site_id,
-        "site_role_id": t.site_role_id,
-    }
+    return Status(
+        201,
+        {
+            "id": t.pk,
+            "volunteer_id": t.volunteer_id,
+            "kind": t.kind,
+            "starts_at": t.starts_at,
+            "ends_at": t.ends_at,
+            "site_id": t.site_id,
+            "site_role_id": t.site_role_id,
+        },
+    )
 
 
 @router.get("/volunteers/{int:volunteer_id}/hours", response=HoursOut)
