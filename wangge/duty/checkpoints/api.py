@@ -44,7 +44,7 @@ class CheckpointIn(Schema):
 
 
 class MakeShiftsIn(Schema):
-    start: date
+    start: date | None = None
     days: int = Field(7, ge=1, le=62)
 
 
@@ -156,7 +156,7 @@ def make_shifts(request, checkpoint_id: Id, payload: MakeShiftsIn):
     cp = selectors.get_checkpoint(request.scope, checkpoint_id)
     return {
         "made": services.make_shifts(
-            actor=request.actor, checkpoint=cp, start=payload.start, days=payload.days
+            actor=request.actor, checkpoint=cp, start=payload.start or timezone.localdate(), days=payload.days
         )
     }
 

@@ -39,7 +39,7 @@ class EntryIn(Schema):
 
 
 class UploadIn(Schema):
-    entries: list[EntryIn] = Field(..., max_length=entries.MAX_BATCH)
+    entries: list[EntryIn] = Field(default_factory=list, max_length=entries.MAX_BATCH)
 
 
 class EntryResultOut(Schema):
