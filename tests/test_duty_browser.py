@@ -82,13 +82,12 @@ def test_volunteer_to_night_shift_and_an_offline_arrival_becomes_a_screening_rec
         # A replay of the same entry (a retry after a lost answer) stores nothing twice.
         sent = page.evaluate("window.wanggeCheckpoint.state().recent[0].client_id")
         again = page.evaluate(
-            """(cid) => fetch(document.getElementById('checkpoint-app').dataset.uploadUrl, {method: 'POST',
+            """([cid, idn]) => fetch(document.getElementById('checkpoint-app').dataset.uploadUrl, {method: 'POST',
                  credentials: 'same-origin', headers: {'Content-Type': 'application/json',
                  'X-CSRFToken': document.getElementById('checkpoint-app').dataset.csrf},
-                 body: JSON.stringify({entries: [{client_id: cid, id_number: '%s', name: '返乡人员',
-                 origin: '北京市朝阳区'}]})}).then(r => r.json())"""
-            % ARRIVAL_ID,
-            sent,
+                 body: JSON.stringify({entries: [{client_id: cid, id_number: idn, name: '返乡人员',
+                 origin: '北京市朝阳区'}]})}).then(r => r.json())""",
+            [sent, ARRIVAL_ID],
         )
         assert again["results"][0]["status"] == "duplicate"
         assert Entry.objects.count() == 1
