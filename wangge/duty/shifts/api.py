@@ -6,10 +6,10 @@ from datetime import date, datetime
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema, Status
+from ninja import Router, Schema, Status
 
 from wangge.core.access import api_operation
-from wangge.core.api_conventions import Id
+from wangge.core.api_conventions import Id, bounded
 from wangge.duty.models import Volunteer
 from wangge.duty.permissions import DUTY_LOG, DUTY_MANAGE, DUTY_VIEW
 from wangge.duty.shifts import selectors, services
@@ -61,7 +61,7 @@ def _duty(d) -> dict:
 
 @router.get("/gaps", response=list[GapDayOut])
 @api_operation(DUTY_VIEW)
-def gaps(request, start: date | None = None, days: int = Field(7, ge=1, le=62)):
+def gaps(request, start: date | None = None, days: bounded(1, 62) = 7):  # type: ignore[valid-type]
     """Unfilled shifts per day; the unfilled shifts themselves for the first day."""
     rows = selectors.gaps(request.scope, start=start or timezone.localdate(), days=days, rows_for=1)
     return [
