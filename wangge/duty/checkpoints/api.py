@@ -13,7 +13,7 @@ from wangge.duty.permissions import DUTY_MANAGE, DUTY_VIEW
 router = Router(tags=["duty: checkpoints"])
 
 
-class CheckpointOut(Schema):
+class DutyCheckpointOut(Schema):
     id: int
     name: str
     grid_id: int
@@ -29,7 +29,7 @@ class CheckpointOut(Schema):
     people_per_shift: int
 
 
-class CheckpointIn(Schema):
+class DutyCheckpointIn(Schema):
     name: Line = Field(..., max_length=100)
     grid_id: Id
     kind: Line = Field(..., max_length=20)
@@ -43,16 +43,16 @@ class CheckpointIn(Schema):
     make_days: int = Field(7, ge=0, le=62, description="Make this many days of shifts from today.")
 
 
-class MakeShiftsIn(Schema):
+class DutyMakeShiftsIn(Schema):
     start: date | None = None
     days: int = Field(7, ge=1, le=62)
 
 
-class MadeOut(Schema):
+class DutyMadeOut(Schema):
     made: int
 
 
-class DutyOut(Schema):
+class DutyShiftPersonOut(Schema):
     id: int
     who: str
     volunteer_id: int | None
@@ -61,7 +61,7 @@ class DutyOut(Schema):
     signed_out_at: datetime | None
 
 
-class ShiftOut(Schema):
+class DutyShiftOut(Schema):
     id: int
     checkpoint_id: int
     day: date
@@ -69,7 +69,7 @@ class ShiftOut(Schema):
     ends_at: datetime
     needed: int
     filled: int
-    duties: list[DutyOut]
+    duties: list[DutyShiftPersonOut]
 
 
 def _out(cp) -> dict:
@@ -113,15 +113,15 @@ def shift_out(s) -> dict:
     }
 
 
-@router.get("/checkpoints", response=list[CheckpointOut])
+@router.get("/checkpoints", response=list[DutyCheckpointOut])
 @api_operation(DUTY_VIEW)
 def list_checkpoints(request):
     return [_out(cp) for cp in selectors.checkpoints(request.scope)[:1000]]
 
 
-@router.post("/checkpoints", response={201: CheckpointOut})
+@router.post("/checkpoints", response={201: DutyCheckpointOut})
 @api_operation(DUTY_MANAGE)
-def create_checkpoint(request, payload: CheckpointIn):
+def create_checkpoint(request, payload: DutyCheckpointIn):
     grid = request.scope.get(selectors.grids(request.scope), pk=payload.grid_id)
     times = services.parse_shift_times(payload.shift_times) if payload.pattern == "set" else []
     cp = services.create_checkpoint(
@@ -144,15 +144,15 @@ def create_checkpoint(request, payload: CheckpointIn):
     return Status(201, _out(cp))
 
 
-@router.get("/checkpoints/{int:checkpoint_id}", response=CheckpointOut)
+@router.get("/checkpoints/{int:checkpoint_id}", response=DutyCheckpointOut)
 @api_operation(DUTY_VIEW)
 def get_checkpoint(request, checkpoint_id: Id):
     return _out(selectors.get_checkpoint(request.scope, checkpoint_id))
 
 
-@router.post("/checkpoints/{int:checkpoint_id}/shifts", response=MadeOut)
+@router.post("/checkpoints/{int:checkpoint_id}/shifts", response=DutyMadeOut)
 @api_operation(DUTY_MANAGE)
-def make_shifts(request, checkpoint_id: Id, payload: MakeShiftsIn):
+def make_shifts(request, checkpoint_id: Id, payload: DutyMakeShiftsIn):
     cp = selectors.get_checkpoint(request.scope, checkpoint_id)
     return {
         "made": services.make_shifts(
@@ -161,7 +161,7 @@ def make_shifts(request, checkpoint_id: Id, payload: MakeShiftsIn):
     }
 
 
-@router.get("/checkpoints/{int:checkpoint_id}/shifts", response=list[ShiftOut])
+@router.get("/checkpoints/{int:checkpoint_id}/shifts", response=list[DutyShiftOut])
 @api_operation(DUTY_VIEW)
 def list_shifts(request, checkpoint_id: Id, day: date | None = None):
     cp = selectors.get_checkpoint(request.scope, checkpoint_id)

@@ -17,7 +17,7 @@ from wangge.duty.permissions import DUTY_LOG, DUTY_VIEW
 router = Router(tags=["duty: entries"])
 
 
-class EntryIn(Schema):
+class DutyEntryIn(Schema):
     client_id: Line = Field(
         ..., max_length=40, description="A UUID made on the phone: a retry stores nothing twice."
     )
@@ -38,11 +38,11 @@ class EntryIn(Schema):
     at: datetime | None = None
 
 
-class UploadIn(Schema):
-    entries: list[EntryIn] = Field(default_factory=list, max_length=entries.MAX_BATCH)
+class DutyUploadIn(Schema):
+    entries: list[DutyEntryIn] = Field(default_factory=list, max_length=entries.MAX_BATCH)
 
 
-class EntryResultOut(Schema):
+class DutyEntryResultOut(Schema):
     client_id: str
     status: str = Field(..., description="accepted, duplicate (already stored) or refused (with a message)")
     message: str
@@ -52,11 +52,11 @@ class EntryResultOut(Schema):
     escalation_id: int | None
 
 
-class UploadOut(Schema):
-    results: list[EntryResultOut]
+class DutyUploadOut(Schema):
+    results: list[DutyEntryResultOut]
 
 
-class EntryOut(MaskedSchema):
+class DutyEntryOut(MaskedSchema):
     masked_fields = {"id_number": masking.ID}
 
     id: int
@@ -76,7 +76,7 @@ class EntryOut(MaskedSchema):
     escalation_id: int | None
 
 
-class CountOut(Schema):
+class DutyCountOut(Schema):
     checkpoint_id: int
     name: str
     people_in: int
@@ -88,9 +88,9 @@ class CountOut(Schema):
     escalated: int
 
 
-@router.post("/checkpoints/{int:checkpoint_id}/entries", response=UploadOut)
+@router.post("/checkpoints/{int:checkpoint_id}/entries", response=DutyUploadOut)
 @api_operation(DUTY_LOG)
-def upload(request, checkpoint_id: Id, payload: UploadIn):
+def upload(request, checkpoint_id: Id, payload: DutyUploadIn):
     """A batch of entries from the phone, stored in order, each exactly once (by client_id)."""
     cp = request.scope.get(Checkpoint.objects.select_related("grid"), pk=checkpoint_id)
     items = [entries.EntryIn(**e.dict()) for e in payload.entries]
@@ -118,7 +118,7 @@ def _out(e: Entry) -> dict:
     }
 
 
-@router.get("/checkpoints/{int:checkpoint_id}/entries", response=list[EntryOut])
+@router.get("/checkpoints/{int:checkpoint_id}/entries", response=list[DutyEntryOut])
 @api_operation(DUTY_VIEW)
 def list_entries(request, checkpoint_id: Id, day: date | None = None):
     cp = request.scope.get(Checkpoint.objects.all(), pk=checkpoint_id)
@@ -128,7 +128,7 @@ def list_entries(request, checkpoint_id: Id, day: date | None = None):
     return [_out(e) for e in rows]
 
 
-@router.get("/counts", response=list[CountOut])
+@router.get("/counts", response=list[DutyCountOut])
 @api_operation(DUTY_VIEW)
 def counts(request, day: date | None = None):
     """Entries per checkpoint on a day (today by default)."""

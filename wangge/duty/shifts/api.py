@@ -18,7 +18,7 @@ from wangge.roster.models import StaffMember
 router = Router(tags=["duty: roster"])
 
 
-class GapShiftOut(Schema):
+class DutyGapShiftOut(Schema):
     id: int
     checkpoint_id: int
     checkpoint_name: str
@@ -28,20 +28,20 @@ class GapShiftOut(Schema):
     filled: int
 
 
-class GapDayOut(Schema):
+class DutyGapDayOut(Schema):
     day: date
     shifts: int
     unfilled: int
     missing: int
-    unfilled_shifts: list[GapShiftOut]
+    unfilled_shifts: list[DutyGapShiftOut]
 
 
-class AssignIn(Schema):
+class DutyAssignIn(Schema):
     staff_id: Id | None = None
     volunteer_id: Id | None = None
 
 
-class DutyOut(Schema):
+class DutyRosterOut(Schema):
     id: int
     shift_id: int
     who: str
@@ -59,7 +59,7 @@ def _duty(d) -> dict:
     }
 
 
-@router.get("/gaps", response=list[GapDayOut])
+@router.get("/gaps", response=list[DutyGapDayOut])
 @api_operation(DUTY_VIEW)
 def gaps(request, start: date | None = None, days: bounded(1, 62) = 7):  # type: ignore[valid-type]
     """Unfilled shifts per day; the unfilled shifts themselves for the first day."""
@@ -87,9 +87,9 @@ def gaps(request, start: date | None = None, days: bounded(1, 62) = 7):  # type:
     ]
 
 
-@router.post("/shifts/{int:shift_id}/duties", response={201: DutyOut})
+@router.post("/shifts/{int:shift_id}/duties", response={201: DutyRosterOut})
 @api_operation(DUTY_MANAGE)
-def assign(request, shift_id: Id, payload: AssignIn):
+def assign(request, shift_id: Id, payload: DutyAssignIn):
     scope = request.scope
     shift = selectors.get_shift(scope, shift_id)
     if (payload.staff_id is None) == (payload.volunteer_id is None):
@@ -103,14 +103,14 @@ def assign(request, shift_id: Id, payload: AssignIn):
     return Status(201, _duty(duty))
 
 
-@router.post("/duties/{int:duty_id}/sign-in", response=DutyOut)
+@router.post("/duties/{int:duty_id}/sign-in", response=DutyRosterOut)
 @api_operation(DUTY_LOG)
 def sign_in(request, duty_id: Id):
     duty = selectors.get_duty(request.scope, duty_id)
     return _duty(services.sign_in(actor=request.actor, duty=duty))
 
 
-@router.post("/duties/{int:duty_id}/sign-out", response=DutyOut)
+@router.post("/duties/{int:duty_id}/sign-out", response=DutyRosterOut)
 @api_operation(DUTY_LOG)
 def sign_out(request, duty_id: Id):
     duty = selectors.get_duty(request.scope, duty_id)

@@ -17,7 +17,7 @@ from wangge.testing.rounds.checklists import staff_roles
 router = Router(tags=["duty: volunteers"])
 
 
-class VolunteerOut(MaskedSchema):
+class DutyVolunteerOut(MaskedSchema):
     masked_fields = {"id_number": masking.ID, "phone": masking.PHONE}
 
     id: int
@@ -33,12 +33,12 @@ class VolunteerOut(MaskedSchema):
     submitted_at: datetime
 
 
-class VetIn(Schema):
+class DutyVetIn(Schema):
     accept: bool | None = None
     reason: Line = Field("", max_length=200)
 
 
-class TaskIn(Schema):
+class DutyTaskIn(Schema):
     kind: Line = Field("screening_squad", max_length=20)
     starts_at: datetime | None = None
     ends_at: datetime | None = None
@@ -47,7 +47,7 @@ class TaskIn(Schema):
     note: Line = Field("", max_length=200)
 
 
-class TaskOut(Schema):
+class DutyTaskOut(Schema):
     id: int
     volunteer_id: int
     kind: str
@@ -57,7 +57,7 @@ class TaskOut(Schema):
     site_role_id: int | None
 
 
-class HoursOut(Schema):
+class DutyHoursOut(Schema):
     checkpoint_hours: float
     task_hours: float
     total_hours: float
@@ -80,15 +80,15 @@ def _out(v) -> dict:
     }
 
 
-@router.get("/volunteers", response=list[VolunteerOut])
+@router.get("/volunteers", response=list[DutyVolunteerOut])
 @api_operation(DUTY_VIEW)
 def list_volunteers(request, status: str = ""):
     return [_out(v) for v in selectors.volunteers(request.scope, status).order_by("id")[:500]]
 
 
-@router.post("/volunteers/{int:volunteer_id}/vet", response=VolunteerOut)
+@router.post("/volunteers/{int:volunteer_id}/vet", response=DutyVolunteerOut)
 @api_operation(DUTY_VOLUNTEERS)
-def vet(request, volunteer_id: Id, payload: VetIn):
+def vet(request, volunteer_id: Id, payload: DutyVetIn):
     volunteer = selectors.get_volunteer(request.scope, volunteer_id)
     return _out(
         services.vet(
@@ -97,9 +97,9 @@ def vet(request, volunteer_id: Id, payload: VetIn):
     )
 
 
-@router.post("/volunteers/{int:volunteer_id}/tasks", response={201: TaskOut})
+@router.post("/volunteers/{int:volunteer_id}/tasks", response={201: DutyTaskOut})
 @api_operation(DUTY_VOLUNTEERS)
-def schedule(request, volunteer_id: Id, payload: TaskIn):
+def schedule(request, volunteer_id: Id, payload: DutyTaskIn):
     from django.core.exceptions import ValidationError
     from django.utils.translation import gettext as _
 
@@ -132,7 +132,7 @@ def schedule(request, volunteer_id: Id, payload: TaskIn):
     )
 
 
-@router.get("/volunteers/{int:volunteer_id}/hours", response=HoursOut)
+@router.get("/volunteers/{int:volunteer_id}/hours", response=DutyHoursOut)
 @api_operation(DUTY_VIEW)
 def hours(request, volunteer_id: Id):
     return services.hours_of(selectors.get_volunteer(request.scope, volunteer_id))
