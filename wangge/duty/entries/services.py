@@ -189,8 +189,7 @@ def _log_one(*, actor: Actor, checkpoint, item: EntryIn, client_id: uuid.UUID) -
             on=entry.day,
         )
     entry.risk_level = area.level if area else ""
-    with transaction.atomic():
-        entry.save()
+    entry.save()  # inside the entry's own savepoint (log_entries): a clash rolls back to it
     if person is not None:
         measure = (
             Measure.objects.filter(person=person, status__in=OPEN_CONFINING, confining=True)

@@ -59,11 +59,17 @@ class GapDay:
 
 
 def gaps(
-    scope: Scope, *, start: date, days: int, unit: OrgUnit | None = None, rows_for: int = 1
+    scope: Scope,
+    *,
+    start: date,
+    days: int,
+    unit: OrgUnit | None = None,
+    rows_for: int = 1,
+    rows_limit: int = 500,
 ) -> list[GapDay]:
     """Per day: shifts, unfilled shifts and people missing; the unfilled shifts themselves for the
-    first `rows_for` days (a week's page lists the days, the day's page lists the shifts). One
-    aggregate query, one list query."""
+    first `rows_for` days, at most `rows_limit` of them (a week's page lists the days, the day's
+    page its first unfilled shifts). One aggregate query, one list query."""
     end = start + timedelta(days=days)
     qs = shifts(scope).filter(day__gte=start, day__lt=end)
     if unit is not None:
@@ -87,7 +93,7 @@ def gaps(
         for s in (
             qs.filter(filled__lt=F("needed"), day__in=list(by_day))
             .select_related("checkpoint")
-            .order_by("day", "starts_at", "checkpoint__name")[:500]
+            .order_by("day", "starts_at", "checkpoint__name")[:rows_limit]
         ):
             by_day[s.day].rows.append(s)
     return out

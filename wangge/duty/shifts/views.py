@@ -32,6 +32,9 @@ DUTY_KINDS = (
 )
 
 
+LISTED = 50  # unfilled shifts listed for the first day (cards on a phone); the table counts them all
+
+
 def _start(request) -> date:
     raw = request.GET.get("start", "")
     try:
@@ -53,7 +56,7 @@ def gaps(request):
     """Unfilled shifts: a week (or a month) of days, with the shifts of the first day listed."""
     start = _start(request)
     days = 30 if request.GET.get("span") == "month" else 7
-    rows = selectors.gaps(request.scope, start=start, days=days, rows_for=1)
+    rows = selectors.gaps(request.scope, start=start, days=days, rows_for=1, rows_limit=LISTED)
     return render(
         request,
         "duty/shifts/gaps.html",
@@ -64,6 +67,7 @@ def gaps(request):
             "prev": start - timedelta(days=days),
             "next": start + timedelta(days=days),
             "week_unfilled": sum(r.unfilled for r in rows[:7]),
+            "more": max(0, rows[0].unfilled - len(rows[0].rows)) if rows else 0,
             "can_manage": request.user.can(DUTY_MANAGE),
         },
     )
