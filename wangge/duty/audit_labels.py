@@ -14,6 +14,35 @@ LABELS = {
     "duty.volunteertask": pgettext_lazy("record type", "volunteer task"),
 }
 
+# Keys of the snapshots the duty services write, and of the demo's build summary.
+FIELDS = {
+    "duty.checkpoint": {
+        "shifts_made": pgettext_lazy("audit field", "shifts made"),
+        "from": pgettext_lazy("audit field", "from"),
+        "days": pgettext_lazy("audit field", "days"),
+    },
+    "duty.duty": {
+        "who": pgettext_lazy("audit field", "who"),
+        "volunteer": pgettext_lazy("audit field", "volunteer"),
+    },
+    "duty.entry": {
+        "screening": pgettext_lazy("audit field", "screening record"),
+        "escalation": pgettext_lazy("audit field", "escalation"),
+    },
+    "duty.volunteer": {"receipt": pgettext_lazy("audit field", "receipt")},
+    "duty.volunteertask": {
+        "volunteer": pgettext_lazy("audit field", "volunteer"),
+        "signed_out": pgettext_lazy("audit field", "signed out"),
+    },
+    "org.orgunit": {
+        "duty_checkpoints": pgettext_lazy("demo count", "checkpoints"),
+        "duty_volunteers": pgettext_lazy("demo count", "volunteers"),
+        "duty_duties": pgettext_lazy("demo count", "duties on shifts"),
+        "duty_tonight_gaps": pgettext_lazy("demo count", "unfilled shifts tonight"),
+        "duty_entries": pgettext_lazy("demo count", "checkpoint entries"),
+    },
+}
+
 PAGES = {
     "duty.checkpoint": ("duty:checkpoint", "checkpoint_id"),
     "duty.volunteer": ("duty:volunteer", "volunteer_id"),
@@ -23,5 +52,7 @@ PAGES = {
 def register() -> None:
     for model, label in LABELS.items():
         register_labels(model, label)
+    for model, fields in FIELDS.items():
+        register_labels(model, fields=fields)
     for model, (name, kwarg) in PAGES.items():
         register_object_url(model, lambda pk, snap, name=name, kwarg=kwarg: reverse(name, kwargs={kwarg: pk}))
