@@ -25,6 +25,8 @@ urlpatterns = [
     path("venues/", include("wangge.venues.urls")),
     path("gatherings/", include("wangge.gatherings.urls")),
     path("g/", include("wangge.gatherings.public.urls")),
+    path("duty/", include("wangge.duty.urls")),
+    path("s/", include("wangge.duty.public.urls")),
     path("i18n/setlang/", public_view(set_language), name="set_language"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),

@@ -93,6 +93,7 @@ def foreign_setting(world):
     venues = foreign_venues_records(world)
     inspections_values, inspections_markers = foreign_inspections_records(world)
     gatherings = foreign_gatherings_records(world)
+    duty = foreign_duty_records(world)
     event = AuditEvent.objects.filter(path__startswith=world.grid_b.path).first()
     foreign = Foreign(
         values={
@@ -112,6 +113,7 @@ def foreign_setting(world):
             **venues.values,
             **inspections_values,
             **gatherings.values,
+            **duty.values,
         },
         markers=[
             "乙网格",
@@ -128,6 +130,7 @@ def foreign_setting(world):
             *venues.markers,
             *inspections_markers,
             *gatherings.markers,
+            *duty.markers,
         ],
     )
     return foreign, own_staff
@@ -473,6 +476,42 @@ def foreign_screening_records(world, person_id: int) -> Foreign:
             "外格乙异常",
             "外格乙服务",
         ],
+    )
+
+
+def foreign_duty_records(world) -> Foreign:
+    """Duty in grid B and the other village: a checkpoint with its shifts, a volunteer on duty
+    there and their task. Routes of duty use these URL parameter names."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from wangge.duty.checkpoints import services as checkpoints
+    from wangge.duty.models import Shift
+    from wangge.duty.shifts import services as roster
+    from wangge.duty.volunteers import services as volunteers
+
+    cp = checkpoints.create_checkpoint(actor=SYSTEM, grid=world.grid_b, name="外格卡点", kind="road")
+    checkpoints.make_shifts(actor=SYSTEM, checkpoint=cp, start=timezone.localdate(), days=2)
+    shift = Shift.objects.filter(checkpoint=cp, ends_at__gt=timezone.now()).order_by("starts_at").first()
+    volunteer, _created = volunteers.sign_up(
+        village=world.other_village, name="外村志愿者", phone="13800009999", id_number="11010519491231002X"
+    )
+    volunteers.vet(actor=SYSTEM, volunteer=volunteer, accept=True)
+    duty = roster.assign(actor=SYSTEM, shift=shift, volunteer=volunteer)
+    now = timezone.now()
+    task = volunteers.schedule_task(
+        actor=SYSTEM, volunteer=volunteer, kind="service", starts_at=now, ends_at=now + timedelta(hours=2)
+    )
+    return Foreign(
+        values={
+            "checkpoint_id": cp.pk,
+            "shift_id": shift.pk,
+            "duty_id": duty.pk,
+            "volunteer_id": volunteer.pk,
+            "task_id": task.pk,
+        },
+        markers=["外格卡点", "外村志愿者"],
     )
 
 

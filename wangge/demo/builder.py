@@ -760,6 +760,15 @@ class DemoBuilder:
         from wangge.demo.gatherings_builder import build_gatherings_demo
 
         self.testing_summary.update(build_gatherings_demo(seed=self.seed).summary)
+        self.save_duty()
+
+    def save_duty(self) -> None:
+        """Checkpoints, the duty roster, a day of entries and volunteers (duty_builder.py)."""
+        from wangge.demo.duty_builder import build_duty_demo
+
+        self.testing_summary.update(
+            {f"duty_{k}": v for k, v in build_duty_demo(seed=self.seed).summary.items()}
+        )
 
     def build(self) -> DemoResult:
         started = time.perf_counter()

@@ -1,0 +1,260 @@
+/* Wangge · the checkpoint's phone page (duty:post): the entry log (卡点登记).
+ *
+ * Offline-safe like the sampling table (table.js): every entry is first written to a queue kept
+ * in localStorage under a versioned key (wangge.checkpoint.v1.<checkpoint>), with an id made
+ * here (client_id), then sent in order, in batches, to POST …/entries. An entry leaves the queue
+ * only when the server has answered it (accepted, already received, or refused with a reason);
+ * network errors and 5xx keep it, with backoff. The server knows each entry by its client_id, so
+ * a batch sent twice is stored once. One tab at a time sends the queue (Web Locks). Plain ES5-ish
+ * script, no build step, no inline handlers.
+ */
+(function () {
+  "use strict";
+
+  var app = document.getElementById("checkpoint-app");
+  if (!app) { return; }
+  var S = JSON.parse(document.getElementById("checkpoint-strings").textContent);
+  var cfg = { csrf: app.dataset.csrf, uploadUrl: app.dataset.uploadUrl, key: app.dataset.storageKey };
+  var FORMAT = 1;
+  var BATCH = 50;
+  var TICK_MS = 3000;
+  var MAX_BACKOFF_MS = 60000;
+  var flushing = false, failures = 0, nextTryAt = 0, lastNet = "unknown";
+
+  function $(id) { return document.getElementById(id); }
+  function fmt(text, values) {
+    return String(text).replace(/%\((\w+)\)s/g, function (_m, k) { return values[k] === undefined ? "" : values[k]; });
+  }
+  function uuid4() {
+    var b = new Uint8Array(16);
+    (window.crypto || window.msCrypto).getRandomValues(b);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    var h = [];
+    for (var i = 0; i < 16; i++) { h.push((b[i] + 0x100).toString(16).slice(1)); }
+    return h.slice(0, 4).join("") + "-" + h.slice(4, 6).join("") + "-" + h.slice(6, 8).join("") + "-" +
+      h.slice(8, 10).join("") + "-" + h.slice(10, 16).join("");
+  }
+  function maskId(n) {
+    n = String(n || "").replace(/\s+/g, "");
+    if (n.length <= 6) { return n ? n.charAt(0) + "****" : ""; }
+    return n.slice(0, 6) + "********" + n.slice(-4);
+  }
+
+  /* ---------------------------------------------------------------- state */
+
+  function blank() { return { format: FORMAT, queue: [], recent: [], problems: [] }; }
+  function loadState() {
+    var s = null;
+    try { var raw = window.localStorage.getItem(cfg.key); s = raw ? JSON.parse(raw) : null; } catch (e) { s = null; }
+    if (!s || typeof s !== "object") { return blank(); }
+    var b = blank();
+    for (var k in b) { if (!(s[k] instanceof Array) && k !== "format") { s[k] = b[k]; } }
+    s.format = FORMAT;
+    return s;
+  }
+  var state = loadState();
+  function save() { window.localStorage.setItem(cfg.key, JSON.stringify(state)); }
+
+  /* ---------------------------------------------------------------- logging */
+
+  function kind() { return document.querySelector("input[name=kind]:checked").value; }
+  function direction() { return document.querySelector("input[name=direction]:checked").value; }
+  function say(cls, text) { var el = $("entry-say"); el.className = "msg " + cls; el.textContent = text; }
+
+  function logEntry() {
+    var e = {
+      client_id: uuid4(), kind: kind(), code: "", id_type: "resident_id", id_number: "", name: "",
+      plate: "", passengers: 0, origin: $("entry-origin").value.trim(), code_colour: $("entry-colour").value,
+      temperature: null, purpose: $("entry-purpose").value.trim(), direction: direction(),
+      at: new Date().toISOString()
+    };
+    var t = $("entry-temp").value.trim().replace(",", ".");
+    if (t) { e.temperature = parseFloat(t); if (isNaN(e.temperature)) { e.temperature = null; } }
+    var label;
+    if (e.kind === "vehicle") {
+      e.plate = $("entry-plate").value.replace(/[\s·.\-]/g, "").toUpperCase();
+      if (!e.plate) { say("refused", S.need_plate); return false; }
+      if (!/^[\u4e00-\u9fa5][A-Z][A-Z0-9\u4e00-\u9fa5]{5,6}$/.test(e.plate)) { say("refused", S.bad_plate); return false; }
+      e.passengers = parseInt($("entry-passengers").value, 10) || 0;
+      label = e.plate;
+    } else {
+      e.code = $("entry-code").value.trim();
+      e.id_type = $("entry-id-type").value;
+      e.id_number = $("entry-id-number").value.trim();
+      e.name = $("entry-name").value.trim();
+      if (!e.code && !e.id_number) { say("refused", S.need_person); return false; }
+      label = [e.name, e.id_number ? maskId(e.id_number) : ""].filter(Boolean).join(" · ") || "…";
+    }
+    state.queue.push(e);
+    state.recent.unshift({ client_id: e.client_id, label: label, origin: e.origin, dir: e.direction, at: e.at, status: "queued" });
+    state.recent = state.recent.slice(0, 30);
+    save();  /* persisted before any network call */
+    say("queued", S.queued + " · " + label);
+    flushSoon();
+    return true;
+  }
+
+  /* ---------------------------------------------------------------- sending */
+
+  function post(body) {
+    return fetch(cfg.uploadUrl, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": cfg.csrf, "Accept": "application/json" },
+      body: JSON.stringify(body)
+    });
+  }
+  function flushSoon() { nextTryAt = 0; setTimeout(flush, 0); }
+  function flush() {
+    if (flushing) { return Promise.resolve(); }
+    if (navigator.locks && navigator.locks.request) {
+      return navigator.locks.request("wangge.upload." + cfg.key, { ifAvailable: true }, function (lock) {
+        if (!lock) { return null; }
+        state = loadState();
+        return flushNow();
+      })["catch"](function () { return flushNow(); });
+    }
+    return flushNow();
+  }
+  function fail(status) {
+    failures += 1;
+    nextTryAt = Date.now() + Math.min(MAX_BACKOFF_MS, 1000 * Math.pow(2, failures));
+    lastNet = status === 401 || status === 403 ? "login" : (navigator.onLine === false ? "offline" : "unreachable");
+  }
+  function flushNow() {
+    if (flushing || !state.queue.length) { render(); return Promise.resolve(); }
+    if (navigator.onLine === false) { lastNet = "offline"; render(); return Promise.resolve(); }
+    var batch = state.queue.slice(0, BATCH);  /* in order, oldest first */
+    flushing = true;
+    return post({ entries: batch }).then(function (resp) {
+      if (resp.status === 200) {
+        return resp.json().then(function (data) { lastNet = "online"; failures = 0; apply(data.results || []); });
+      }
+      fail(resp.status);
+      if (resp.status === 422) {
+        return resp.json().then(function (d) { say("refused", fmt(S.server_error, { m: (d && d.detail) || resp.status })); }, function () {});
+      }
+    })["catch"](function () { fail(0); }).then(function () {
+      flushing = false;
+      render();
+      if (state.queue.length && failures === 0) { setTimeout(flush, 0); }
+    });
+  }
+  function apply(results) {
+    var byId = {};
+    results.forEach(function (r) { byId[r.client_id] = r; });
+    state.queue = state.queue.filter(function (e) {
+      var r = byId[e.client_id];
+      if (!r) { return true; }
+      state.recent.forEach(function (x) {
+        if (x.client_id !== e.client_id) { return; }
+        x.status = r.status;
+        if (r.screening_id) { x.note = S.screened; }
+        if (r.escalation_id) { x.note = S.escalated; }
+        if (r.status === "refused") { x.note = r.message; }
+      });
+      if (r.status === "refused") {
+        state.problems.unshift({ id: e.client_id, message: r.message, entry: e });
+        state.problems = state.problems.slice(0, 50);
+      }
+      return false;
+    });
+    save();
+  }
+
+  /* ---------------------------------------------------------------- view */
+
+  function hhmm(iso) {
+    var d = new Date(iso); var two = function (v) { return (v < 10 ? "0" : "") + v; };
+    return two(d.getHours()) + ":" + two(d.getMinutes());
+  }
+  function render() {
+    var n = state.queue.length;
+    var net = $("net-status");
+    var state_ = navigator.onLine === false ? "offline" : lastNet;
+    net.dataset.state = state_;
+    net.textContent = S[state_] || S.online;
+    var q = $("queue-count");
+    q.dataset.count = String(n);
+    q.textContent = n ? fmt(S.waiting, { n: n, t: hhmm(state.queue[0].at) }) : S.all_sent;
+    var ul = $("entry-recent");
+    ul.textContent = "";
+    state.recent.forEach(function (x) {
+      var li = document.createElement("li");
+      li.dataset.status = x.status;
+      li.dataset.clientId = x.client_id;
+      li.textContent = hhmm(x.at) + " · " + x.label + (x.origin ? " · " + x.origin : "") + " · " +
+        (S[x.status] || x.status) + (x.note ? " · " + x.note : "");
+      ul.appendChild(li);
+    });
+    var pl = $("entry-problems");
+    pl.textContent = "";
+    $("problems-box").hidden = !state.problems.length;
+    state.problems.forEach(function (p) {
+      var li = document.createElement("li");
+      li.textContent = (p.entry.plate || p.entry.name || maskId(p.entry.id_number) || "…") + " · " + p.message + " ";
+      var b = document.createElement("button");
+      b.type = "button"; b.className = "btn btn-link btn-sm cp-dismiss"; b.dataset.problemId = p.id; b.textContent = S.dismiss;
+      li.appendChild(b);
+      pl.appendChild(li);
+    });
+  }
+
+  /* ---------------------------------------------------------------- camera */
+
+  var scanner = null;
+  function startCamera() {
+    if (!window.Html5Qrcode) { say("refused", S.camera_missing); return; }
+    $("reader-box").hidden = false;
+    if (scanner && scanner.isScanning) { return; }
+    scanner = scanner || new window.Html5Qrcode("reader");
+    scanner.start({ facingMode: "environment" }, { fps: 10, qrbox: 220 }, function (text) {
+      $("entry-code").value = text;
+      stopCamera();
+    }, function () {}).catch(function () { $("reader-box").hidden = true; say("refused", S.camera_failed); });
+  }
+  function stopCamera() {
+    if (scanner && scanner.isScanning) { scanner.stop().then(function () { $("reader-box").hidden = true; }); }
+    else { $("reader-box").hidden = true; }
+  }
+
+  /* ---------------------------------------------------------------- wiring */
+
+  function showKind() {
+    var v = kind() === "vehicle";
+    $("vehicle-fields").hidden = !v;
+    $("person-fields").hidden = v;
+  }
+  Array.prototype.forEach.call(document.querySelectorAll("input[name=kind]"), function (r) { r.addEventListener("change", showKind); });
+  $("entry-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    if (logEntry()) {
+      ["entry-code", "entry-id-number", "entry-name", "entry-plate", "entry-origin", "entry-temp", "entry-purpose"].forEach(function (id) { $(id).value = ""; });
+      render();
+    }
+  });
+  $("scan-code").addEventListener("click", startCamera);
+  $("scan-stop").addEventListener("click", stopCamera);
+  $("entry-problems").addEventListener("click", function (e) {
+    var b = e.target.closest(".cp-dismiss");
+    if (!b) { return; }
+    state.problems = state.problems.filter(function (p) { return p.id !== b.dataset.problemId; });
+    save(); render();
+  });
+  window.addEventListener("online", function () { failures = 0; nextTryAt = 0; lastNet = "online"; render(); flush(); });
+  window.addEventListener("offline", function () { lastNet = "offline"; render(); });
+  window.addEventListener("storage", function (e) { if (e.key === cfg.key) { state = loadState(); render(); } });
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible" && state.queue.length) { nextTryAt = 0; flush(); }
+  });
+  setInterval(function () { if (state.queue.length && Date.now() >= nextTryAt) { flush(); } }, TICK_MS);
+
+  window.wanggeCheckpoint = {
+    state: function () { return state; },
+    storageKey: cfg.key,
+    flush: function () { nextTryAt = 0; return flush(); }
+  };
+  showKind();
+  render();
+  flush();
+})();
