@@ -2,7 +2,7 @@
 
 DEFAULT_SEED = 20220328
 # Bump when the builder's output changes, so that the bench reseeds its database.
-BUILDER_VERSION = 3
+BUILDER_VERSION = 4
 # People in the registry per --scale (the default demo has this many); --people overrides it.
 PEOPLE_PER_SCALE = 24_000
 
