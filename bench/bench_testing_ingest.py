@@ -19,8 +19,8 @@ c) The floor, in the same run: the same rows (same people, tubes, columns) inser
 
 Between runs the round is reset (samples and tubes deleted, Due rows back to due, counters
 rebuilt, VACUUM ANALYZE), so each run starts from the same state. Prints throughput, p50/p99,
-the ratios to the floor (targets: single ≥ 0.1× raw single with p99 < 100 ms; batched ≥ 0.5×
-raw batched), the CPU used by the load generator, gunicorn and the database backends, and how
+the ratios to the floor (targets, issue 14: single ≥ 0.2× raw single by CPU per row, with p99 <
+100 ms at the paced rate; batched ≥ 0.6× raw batched by wall and by CPU), the CPU used by the load generator, gunicorn and the database backends, and how
 busy the whole machine was. Returns False only when an exactness check fails.
 """
 
@@ -59,9 +59,9 @@ TRIPLE_SINGLE = 10
 PACE = float(os.environ.get("BENCH_INGEST_PACE", "2.0"))
 PACED_SCANS = 15  # scans per table in the triple-send run of single scans
 CAPACITY = 10
-TARGET_SINGLE_RATIO = 0.1
+TARGET_SINGLE_CPU_RATIO = 0.2
 TARGET_SINGLE_P99_MS = 100.0
-TARGET_BATCH_RATIO = 0.5
+TARGET_BATCH_RATIO = 0.6
 SAMPLE_COLUMNS = (
     "client_id",
     "round_id",
@@ -850,12 +850,11 @@ def main() -> bool:
                     print(f"   single ({conf}): {accepted} accepted, {rate:.0f}/s, " + _lat(res))
                     p99 = percentile(res.latencies, 99)
                     ratio = rate / floor[1]
-                    verdict = (
-                        "PASS" if ratio >= TARGET_SINGLE_RATIO and p99 < TARGET_SINGLE_P99_MS else "MISS"
-                    )
                     cpu_ratio = floor_cpu[1] / ((meter.gunicorn + meter.db) / max(accepted, 1))
+                    # As fast as the tables send: judged by CPU (the wall clock here is a queue).
+                    verdict = "PASS" if cpu_ratio >= TARGET_SINGLE_CPU_RATIO else "MISS"
                     rows.append(
-                        figures(f"API single scan ({conf})", f"{ratio:.2f}x {verdict}", f"{cpu_ratio:.2f}x", accepted,
+                        figures(f"API single scan ({conf})", f"{ratio:.2f}x", f"{cpu_ratio:.2f}x {verdict}", accepted,
                                 res, meter)
                     )  # fmt: skip
                     print(
@@ -900,11 +899,12 @@ def main() -> bool:
                         rate = accepted / res.wall
                         print(f"   upload {size} ({conf}): {accepted} accepted, {rate:.0f}/s, " + _lat(res))
                         ratio = rate / floor[size]
-                        verdict = "PASS" if ratio >= TARGET_BATCH_RATIO else "MISS"
                         cpu_ratio = floor_cpu[size] / ((meter.gunicorn + meter.db) / max(accepted, 1))
+                        wall_verdict = "PASS" if ratio >= TARGET_BATCH_RATIO else "MISS"
+                        cpu_verdict = "PASS" if cpu_ratio >= TARGET_BATCH_RATIO else "MISS"
                         rows.append(
-                            figures(f"API upload {size}/request ({conf})", f"{ratio:.2f}x {verdict}", f"{cpu_ratio:.2f}x",
-                                    accepted, res, meter)
+                            figures(f"API upload {size}/request ({conf})", f"{ratio:.2f}x {wall_verdict}",
+                                    f"{cpu_ratio:.2f}x {cpu_verdict}", accepted, res, meter)
                         )  # fmt: skip
                         print(
                             f"   upload {size} ({conf}): {meter.summary()}; refusals {dict(res.reasons)}; http errors {dict(res.http_errors)}"
@@ -960,8 +960,9 @@ def main() -> bool:
         )
     )
     print(
-        f"targets: single ≥ {TARGET_SINGLE_RATIO}× raw single and p99 < {TARGET_SINGLE_P99_MS:.0f} ms; "
-        f"batched ≥ {TARGET_BATCH_RATIO}× raw batched of the same size (timing misses are reported, not failures)"
+        f"targets: single ≥ {TARGET_SINGLE_CPU_RATIO}× raw single by CPU per row, p99 < {TARGET_SINGLE_P99_MS:.0f} ms "
+        f"at the paced rate; batched ≥ {TARGET_BATCH_RATIO}× raw batched of the same size by wall and by CPU "
+        "(timing misses are reported, not failures)"
     )
     print("exactness: " + ("PASS (no scan lost or stored twice; counters == recount)" if ok else "FAIL"))
     return ok
