@@ -151,3 +151,42 @@ def test_schemas_name_the_fields_that_are_returned():
     ]
     for name, field, other in pairs:
         assert field in schemas[name]["properties"] and field not in schemas[other]["properties"], name
+
+
+def _models_in(annotation, found: dict) -> None:
+    """Every pydantic model reachable from a type annotation (lists, unions, nested fields)."""
+    import typing
+
+    from pydantic import BaseModel
+
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        key = f"{annotation.__module__}.{annotation.__qualname__}"
+        if key in found.setdefault(annotation.__name__, set()):
+            return
+        found[annotation.__name__].add(key)
+        for field in annotation.model_fields.values():
+            _models_in(field.annotation, found)
+        return
+    for arg in typing.get_args(annotation):
+        _models_in(arg, found)
+
+
+def test_every_schema_of_the_api_has_a_name_of_its_own(db):
+    """The OpenAPI document names a schema by its class name: two parts' `StaffOut` would share
+    one entry, and one part's answers would be documented (and checked) with the other's shape."""
+    from wangge.urls import api
+
+    found: dict[str, set] = {}
+    for _prefix, router in api._routers:
+        for path_view in router.path_operations.values():
+            for operation in path_view.operations:
+                for wrapper in [*operation.models, *operation.response_models.values()]:
+                    for field in getattr(wrapper, "model_fields", {}).values():
+                        _models_in(field.annotation, found)
+    # The wrappers ninja builds per operation are its own, not ours.
+    clashes = {
+        name: sorted(keys)
+        for name, keys in found.items()
+        if len(keys) > 1 and not all(k.startswith(("ninja.", "abc.")) for k in keys)
+    }
+    assert clashes == {}

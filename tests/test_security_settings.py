@@ -247,7 +247,7 @@ def test_pages_for_a_logged_in_account_are_not_stored(world, admin_user):
 
 @pytest.mark.django_db
 def test_api_and_public_personal_pages_are_not_stored(client):
-    for url in ["/s/report/", "/s/my-measure/", "/api/v1/units/"]:
+    for url in ["/s/report/", "/s/my-measure/", "/g/report/", "/g/status/", "/api/v1/units/"]:
         response = client.get(url)
         assert no_store(response), (url, response.status_code)
 

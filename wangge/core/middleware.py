@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.utils.cache import patch_cache_control
 
-# The API, and the public pages where someone looks up their own measure or reports themselves.
-PERSONAL_PREFIXES = ("/api/", "/s/")
+# The API, and the public pages where someone looks up their own measure or reports themselves
+# (/s/), or a family reports a gathering and looks up its answer (/g/).
+PERSONAL_PREFIXES = ("/api/", "/s/", "/g/")
 STATIC_PREFIXES = ("/static/",)
 
 

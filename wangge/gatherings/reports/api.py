@@ -104,7 +104,7 @@ def list_gatherings(request, status: str = "", when: str = ""):
     return [_out(g) for g in qs]
 
 
-class CheckIn(Schema):
+class GatheringCheckIn(Schema):
     kind: Line = Field(max_length=40)
     starts_on: datetime.date
     meals: list[MealSchema] = Field(min_length=1, max_length=10)
@@ -132,14 +132,14 @@ def _kind(code: str) -> GatheringKind:
 
 @router.post("/check", response=VerdictOut)
 @api_operation(GATHERINGS_VIEW)
-def check_rules(request, payload: CheckIn):
+def check_rules(request, payload: GatheringCheckIn):
     meals = [services.MealIn(on=m.on, diners=m.diners, tables=m.tables, label=m.label) for m in payload.meals]
     v = services.verdict_for(kind=_kind(payload.kind), starts_on=payload.starts_on, meals=meals)
     return {"band": v.band, "banned": v.banned, "needs_plan": v.needs_plan, "postpone": v.postpone,
             "messages": v.messages, "errors": v.errors, "conditions": v.conditions}  # fmt: skip
 
 
-class ReportIn(Schema):
+class GatheringReportIn(Schema):
     client_token: uuid.UUID
     kind: Line = Field(max_length=40)
     unit_id: Id
@@ -164,7 +164,7 @@ class ReportIn(Schema):
 
 @router.post("/", response={201: GatheringOut, 200: GatheringOut})
 @api_operation(GATHERINGS_REPORT)
-def report(request, payload: ReportIn):
+def report(request, payload: GatheringReportIn):
     existing = request.scope.filter(Gathering.objects.filter(client_token=payload.client_token)).first()
     if existing is not None:
         return Status(200, _out(existing))

@@ -89,7 +89,7 @@ class VenuePatch(Schema):
     note: Text | None = None
 
 
-class StatusIn(Schema):
+class VenueStatusIn(Schema):
     # Optional so that an unknown venue answers 404 before the body is judged.
     action: str = ""
     reason: Line = ""
@@ -189,7 +189,7 @@ ACTIONS = {"close": services.close_venue, "suspend": services.suspend_venue, "re
 
 @router.post("/{int:venue_id}/status", response=VenueOut)
 @api_operation(VENUES_MANAGE)
-def change_status(request, venue_id: Id, payload: StatusIn):
+def change_status(request, venue_id: Id, payload: VenueStatusIn):
     venue = selectors.get_venue(request.scope, venue_id)
     service = ACTIONS.get(payload.action)
     if service is None:

@@ -23,7 +23,7 @@ router = Router(tags=["venues: records"])
 MAX_LINES = 200
 
 
-class StaffOut(MaskedSchema):
+class VenueStaffOut(MaskedSchema):
     masked_fields = {"phone": masking.PHONE}
 
     id: int
@@ -40,7 +40,7 @@ class StaffOut(MaskedSchema):
 
 # Body fields are optional in the schemas so that an unknown venue answers 404 before the body
 # is judged (a foreign venue and a missing one look alike); the services say what is missing.
-class StaffIn(Schema):
+class VenueStaffIn(Schema):
     name: Line = ""
     id_type: str = "resident_id"
     id_number: Line = ""
@@ -113,15 +113,15 @@ def _staff_out(venue) -> list[dict]:
     return answer
 
 
-@router.get("/{int:venue_id}/staff", response=list[StaffOut])
+@router.get("/{int:venue_id}/staff", response=list[VenueStaffOut])
 @api_operation(VENUES_VIEW)
 def list_staff(request, venue_id: Id):
     return _staff_out(selectors.get_venue(request.scope, venue_id))
 
 
-@router.post("/{int:venue_id}/staff", response={201: list[StaffOut]})
+@router.post("/{int:venue_id}/staff", response={201: list[VenueStaffOut]})
 @api_operation(VENUES_RECORDS)
-def add_staff(request, venue_id: Id, payload: StaffIn):
+def add_staff(request, venue_id: Id, payload: VenueStaffIn):
     venue = selectors.get_venue(request.scope, venue_id)
     services.add_staff(actor=request.actor, venue=venue, **payload.dict())
     return Status(201, _staff_out(venue))
