@@ -72,3 +72,17 @@ def test_staff_account_is_not_a_venue_account(world, office_leader):
     c = client_for(office_leader)
     assert c.get("/inspections/mine/orders/").status_code in (403, 404)
     assert c.get(f"/inspections/mine/orders/{order.pk}/").status_code in (403, 404)
+
+
+def test_the_venue_page_shows_its_inspections_and_open_orders(world, office_leader):
+    venue = make_venue(world.grid_a, "hotel", "我的酒店")
+    order = make_order(world.grid_a, venue, what="消杀记录不详", name="三月督查")
+    c = client_for(office_leader)
+    page = c.get(f"/venues/{venue.pk}/").content.decode()
+    assert 'data-testid="venue-inspections"' in page
+    assert order.notice_no in page and "三月督查" in page and "2022-03-29" in page
+    assert f"/inspections/venues/{venue.pk}/inspect" in page
+    # The venue's own account: its home has no inspection section (no plan, no campaign).
+    user, _pw = make_venue_account(venue, phone="13912340000")
+    own = client_for(user).get("/venues/mine/").content.decode()
+    assert "venue-inspections" not in own and "三月督查" not in own

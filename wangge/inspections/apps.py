@@ -14,7 +14,8 @@ class Config(AppConfig):
         from wangge.core.offline import register_offline_assets
         from wangge.core.paths import register_path_scoped
         from wangge.core.permissions import register_permissions
-        from wangge.inspections import api, audit_labels, home_items
+        from wangge.core.sections import RecordSection
+        from wangge.inspections import api, audit_labels, home_items, venue_section
         from wangge.inspections import models as m
         from wangge.inspections.orders import own
         from wangge.inspections.orders.hooks import register_venue_actor_check
@@ -25,6 +26,7 @@ class Config(AppConfig):
             PERMISSIONS,
         )
         from wangge.venues.permissions import VENUES_OWN
+        from wangge.venues.sections import register_venue_section
 
         register_permissions(PERMISSIONS)
         audit_labels.register()
@@ -54,5 +56,8 @@ class Config(AppConfig):
             register_home_item(item)
         # A venue's own account may acknowledge its venue's orders (the venues part's account link).
         register_venue_actor_check(own.is_venue_account_of)
+        register_venue_section(
+            RecordSection("inspections", "inspections/venue_section.html", venue_section.context, order=500)
+        )
         register_api_router("/inspections", api.router, order=500)
         register_offline_assets("wangge/inspect.js")
