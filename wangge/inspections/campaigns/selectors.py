@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from wangge.core.access import Scope
-from wangge.inspections.models import Campaign, Inspection, OrderStatus
+from wangge.inspections.models import Campaign, Inspection, Order, OrderStatus, VenueWatch
 from wangge.venues.models import RiskLevel, Venue, VenueStatus
 
 # Days between inspections by kind (hotels weekly …); others monthly.
@@ -43,7 +43,11 @@ def campaign_inspections(campaign: Campaign) -> QuerySet[Inspection]:
 
 
 def interval_days(kind_code: str, risk: str, watched: bool) -> int:
-    days = BASE_INTERVAL.get(kind_code, DEFAULT_INTERVAL) * RISK_FACTOR.get(risk, 1.0)
+    return _interval(BASE_INTERVAL.get(kind_code, DEFAULT_INTERVAL), risk, watched)
+
+
+def _interval(base: int, risk: str, watched: bool) -> int:
+    days = base * RISK_FACTOR.get(risk, 1.0)
     if watched:
         days /= 2
     return max(1, int(days))
@@ -88,3 +92,45 @@ def due_for_inspection(scope: Scope, *, on: date | None = None, limit: int = 200
             answer.append(Due(v, v.last_on, due_on, v.open_orders, bool(v.watched)))
     answer.sort(key=lambda d: (-d.open_orders, d.due_on or date.min, d.venue.name))
     return answer[:limit]
+
+
+# The home item's count stops here (shown as "1000"): a district's home never counts 20,000 rows.
+DUE_COUNT_CAP = 1000
+
+
+def _due_condition(on: date) -> Q:
+    """due_for_inspection's rule as one WHERE clause: an open order, never inspected, or the last
+    inspection older than the interval of the venue's kind, risk and watch (one clause per
+    combination: the intervals are few)."""
+    groups: dict[int, list[str]] = {}
+    for code, days in BASE_INTERVAL.items():
+        groups.setdefault(days, []).append(code)
+    kinds = [(Q(kind__code__in=codes), base) for base, codes in groups.items()]
+    kinds.append((~Q(kind__code__in=list(BASE_INTERVAL)), DEFAULT_INTERVAL))
+    risks = [(Q(risk_level=r), r) for r in RISK_FACTOR] + [(~Q(risk_level__in=list(RISK_FACTOR)), "")]
+    condition = Q(has_open_order=True) | Q(last_on__isnull=True)
+    for kind_q, base in kinds:
+        for risk_q, risk in risks:
+            for watched in (False, True):
+                cutoff = on - timedelta(days=_interval(base, risk, watched))
+                condition |= kind_q & risk_q & Q(is_watched=watched, last_on__lte=cutoff)
+    return condition
+
+
+def due_count(scope: Scope, *, on: date | None = None, cap: int = DUE_COUNT_CAP) -> int:
+    """How many venues due_for_inspection would list (at most `cap`), in one query: the last
+    inspection, an open order and the watch are read per venue by index (no join fan-out), and
+    the count stops at `cap`."""
+    on = on or timezone.localdate()
+    venues = (
+        scope.filter(Venue.objects.exclude(status=VenueStatus.CLOSED))
+        .annotate(
+            last_on=Subquery(
+                Inspection.objects.filter(venue=OuterRef("pk")).order_by("-on_date").values("on_date")[:1]
+            ),
+            has_open_order=Exists(Order.objects.filter(venue=OuterRef("pk"), status=OrderStatus.OPEN)),
+            is_watched=Exists(VenueWatch.objects.filter(venue=OuterRef("pk"), flagged_at__isnull=False)),
+        )
+        .filter(_due_condition(on))
+    )
+    return venues.order_by().values("pk")[:cap].count()
