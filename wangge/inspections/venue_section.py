@@ -9,7 +9,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from wangge.core.access import has_permission
+from wangge.core.access import has_permission, scope_of
 from wangge.inspections.models import Inspection, Order, OrderStatus, VenueWatch
 from wangge.inspections.permissions import INSPECTIONS_INSPECT, INSPECTIONS_VIEW
 from wangge.venues.models import VenueStatus
@@ -18,10 +18,10 @@ HISTORY = 10
 
 
 def context(request: HttpRequest, venue: Any) -> dict[str, Any] | None:
-    user: Any = request.user
-    if not has_permission(user, INSPECTIONS_VIEW):
+    user: Any = getattr(request, "user", None)
+    if user is None or not has_permission(user, INSPECTIONS_VIEW):
         return None
-    scope = request.scope  # type: ignore[attr-defined]
+    scope = getattr(request, "scope", None) or scope_of(user)
     if not scope.covers_path(venue.path):
         return None
     inspections = list(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, Count, DateField, Exists, Max, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from wangge.core.access import Scope
@@ -98,39 +98,45 @@ def due_for_inspection(scope: Scope, *, on: date | None = None, limit: int = 200
 DUE_COUNT_CAP = 1000
 
 
-def _due_condition(on: date) -> Q:
-    """due_for_inspection's rule as one WHERE clause: an open order, never inspected, or the last
-    inspection older than the interval of the venue's kind, risk and watch (one clause per
-    combination: the intervals are few)."""
+def _cutoff(on: date) -> Case:
+    """The day on or before which a venue's last inspection makes it due, by kind, risk and watch
+    (one CASE over the few combinations, computed in Python): the watch is read once."""
     groups: dict[int, list[str]] = {}
     for code, days in BASE_INTERVAL.items():
         groups.setdefault(days, []).append(code)
     kinds = [(Q(kind__code__in=codes), base) for base, codes in groups.items()]
-    kinds.append((~Q(kind__code__in=list(BASE_INTERVAL)), DEFAULT_INTERVAL))
-    risks = [(Q(risk_level=r), r) for r in RISK_FACTOR] + [(~Q(risk_level__in=list(RISK_FACTOR)), "")]
-    condition = Q(has_open_order=True) | Q(last_on__isnull=True)
-    for kind_q, base in kinds:
-        for risk_q, risk in risks:
-            for watched in (False, True):
-                cutoff = on - timedelta(days=_interval(base, risk, watched))
-                condition |= kind_q & risk_q & Q(is_watched=watched, last_on__lte=cutoff)
-    return condition
+    risks = [(Q(risk_level=r), r) for r in RISK_FACTOR]
+
+    def by_kind_and_risk(watched: bool) -> Case:
+        whens = [
+            When(kind_q & risk_q, then=Value(on - timedelta(days=_interval(base, risk, watched))))
+            for kind_q, base in [*kinds, (~Q(kind__code__in=list(BASE_INTERVAL)), DEFAULT_INTERVAL)]
+            for risk_q, risk in risks
+        ]
+        whens += [
+            When(kind_q, then=Value(on - timedelta(days=_interval(base, "", watched))))
+            for kind_q, base in kinds
+        ]
+        default = Value(on - timedelta(days=_interval(DEFAULT_INTERVAL, "", watched)))
+        return Case(*whens, default=default, output_field=DateField())
+
+    return Case(When(is_watched=True, then=by_kind_and_risk(True)), default=by_kind_and_risk(False))
 
 
 def due_count(scope: Scope, *, on: date | None = None, cap: int = DUE_COUNT_CAP) -> int:
-    """How many venues due_for_inspection would list (at most `cap`), in one query: the last
-    inspection, an open order and the watch are read per venue by index (no join fan-out), and
-    the count stops at `cap`."""
+    """How many venues due_for_inspection would list (at most `cap`), in one query: due is an
+    open order, or no inspection after the venue's cutoff day (never inspected included); each
+    read per venue by index, no join fan-out; the count stops at `cap`."""
     on = on or timezone.localdate()
     venues = (
         scope.filter(Venue.objects.exclude(status=VenueStatus.CLOSED))
         .annotate(
-            last_on=Subquery(
-                Inspection.objects.filter(venue=OuterRef("pk")).order_by("-on_date").values("on_date")[:1]
-            ),
-            has_open_order=Exists(Order.objects.filter(venue=OuterRef("pk"), status=OrderStatus.OPEN)),
-            is_watched=Exists(VenueWatch.objects.filter(venue=OuterRef("pk"), flagged_at__isnull=False)),
+            is_watched=Exists(VenueWatch.objects.filter(venue=OuterRef("pk"), flagged_at__isnull=False))
         )
-        .filter(_due_condition(on))
+        .annotate(cutoff=_cutoff(on))
+        .filter(
+            Exists(Order.objects.filter(venue=OuterRef("pk"), status=OrderStatus.OPEN))
+            | ~Exists(Inspection.objects.filter(venue=OuterRef("pk"), on_date__gt=OuterRef("cutoff")))
+        )
     )
     return venues.order_by().values("pk")[:cap].count()
