@@ -9,7 +9,9 @@ Times, each beside a raw floor measured in the same run:
 3. the data checks of one inspection (a school: disinfection log, staff tested, placards,
    visitor register): < 50 ms; floor: one `SELECT 1` per check;
 4. syncing 50 offline inspections from one phone (≈600 operations, one POST to the sync API):
-   < 2 s; floor: the same number of single-row UPDATEs in one transaction.
+   < 2 s; floor: the same number of single-row UPDATEs in one transaction;
+5. the home's "venues due for inspection" count, district-wide (one query, capped at 1000):
+   < 100 ms; floor: the bare count of open venues; the full due list measured beside it.
 Everything inserted is deleted at the end (BENCH_KEEP=1 keeps it).
 """
 
@@ -218,6 +220,30 @@ def main() -> bool:
             timed(floor_count, max(20, N // 5)),
             300,
         )
+
+        # 5. the home's "venues due" item: one capped count over 20,000 venues.
+        from wangge.inspections.campaigns import selectors as campaign_selectors
+
+        def floor_venues():
+            with connection.cursor() as c:
+                c.execute("SELECT count(*) FROM venues_venue WHERE status <> 'closed'")
+                c.fetchone()
+
+        with CaptureQueriesContext(connection) as queries:
+            due_n = campaign_selectors.due_count(scope)
+        print(f"  venues due (home item, capped): {due_n} in {len(queries.captured_queries)} query")
+        ok &= line(
+            "venues-due home item (count)",
+            timed(lambda: campaign_selectors.due_count(scope), N),
+            timed(floor_venues, N),
+            100,
+        )
+        uncapped = timed(lambda: campaign_selectors.due_count(scope, cap=10**9), 10, warmup=1)
+        print(
+            f"  (uncapped count, {campaign_selectors.due_count(scope, cap=10**9)} due: p50 {percentile(uncapped, 50):.0f} ms)"
+        )
+        full = timed(lambda: campaign_selectors.due_for_inspection(scope, limit=1000), 5, warmup=1)
+        print(f"  (the full due list, as the home item counted before: p50 {percentile(full, 50):.0f} ms)")
 
         # 2. a campaign's summary.
         office = OrgUnit.objects.filter(level=Level.OFFICE).order_by("id").first()

@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
@@ -213,6 +214,15 @@ CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TIMEZONE = "Asia/Shanghai"
+# Periodic work, run by `celery -A wangge beat` next to the workers (with REDIS_URL). Without a
+# broker (the embedded default) run the same work from cron with its management command:
+# `manage.py escalate_overdue_orders` (daily).
+CELERY_BEAT_SCHEDULE = {
+    "inspections-escalate-overdue-orders": {
+        "task": "wangge.inspections.tasks.escalate_overdue_orders",
+        "schedule": crontab(hour=8, minute=0),  # each morning, office hours (CELERY_TIMEZONE)
+    },
+}
 
 # --- auth ----------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

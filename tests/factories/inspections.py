@@ -176,3 +176,19 @@ def foreign_inspections_records(world):
         "plan_id": plan.pk,
     }
     return values, ["外格乙酒店", "外格乙督查活动", "外格乙问题", "外格乙整改", "外格乙消杀点"]
+
+
+def make_order(grid: OrgUnit, venue: Venue | None = None, what: str = "消杀记录不详", name: str = "督查活动"):
+    """A failed inspection of a venue in `grid` (one item failed) and its rectification order."""
+    from wangge.inspections.orders.services import issue_order
+
+    all_kinds()
+    venue = venue or make_venue(grid, "hotel")
+    campaign = create_campaign(
+        actor=SYSTEM, scope=scope_of(SYSTEM), unit=grid, name=name, on_date=date(2022, 3, 29), venues=[venue]
+    )
+    inspection = campaign.inspections.get(venue=venue)
+    answer = inspection.answers.first()
+    answer.result, answer.note = "fail", what
+    answer.save()
+    return issue_order(actor=SYSTEM, inspection=inspection, what=what)

@@ -1,5 +1,6 @@
 """API of venue inspections (mounted at /api/v1/inspections): campaigns and their summaries,
-inspections and the phone's sync, photos, rectification orders, venues due, checklists.
+inspections and the phone's sync, photos, rectification orders, venues due, checklists,
+disinfection plans and their rounds.
 
 Same scoping and services as the pages. Nothing here is meant for a venue account: plans and due
 lists are internal (四不两直); a venue sees its own orders through the venues part's pages.
@@ -10,8 +11,9 @@ from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, File, Form, Router, Schema
+from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from wangge.core.access import api_operation
@@ -19,13 +21,20 @@ from wangge.core.api_conventions import Id, Limit, Line, Offset, Text
 from wangge.inspections.campaigns import selectors as campaign_selectors
 from wangge.inspections.campaigns.summary import summarise
 from wangge.inspections.checklists import selectors as checklist_selectors
+from wangge.inspections.disinfection import selectors as disinfection_selectors
+from wangge.inspections.disinfection import services as disinfection
 from wangge.inspections.inspecting import photos
 from wangge.inspections.inspecting import selectors as inspection_selectors
 from wangge.inspections.inspecting import services as inspecting
 from wangge.inspections.models import Answer, Order
 from wangge.inspections.orders import selectors as order_selectors
 from wangge.inspections.orders import services as orders
-from wangge.inspections.permissions import INSPECTIONS_INSPECT, INSPECTIONS_LEAD, INSPECTIONS_VIEW
+from wangge.inspections.permissions import (
+    INSPECTIONS_DISINFECT,
+    INSPECTIONS_INSPECT,
+    INSPECTIONS_LEAD,
+    INSPECTIONS_VIEW,
+)
 
 router = Router(tags=["inspections"])
 MAX_OPS = 2000
@@ -332,3 +341,110 @@ def checklists(request):
         {"id": t.pk, "kind": t.kind.code, "name": t.name, "version": t.version, "items": t.n_items}
         for t in checklist_selectors.current_templates()
     ]
+
+
+class DisinfectionPlanOut(Schema):
+    id: int
+    unit_id: int
+    venue_id: int | None
+    place: str
+    every_days: int
+    starts_on: date
+    active: bool
+    missing_days: list[date] = Field(default_factory=list, description="Days missed in the last two weeks")
+
+
+class DisinfectionPlanIn(Schema):
+    unit_id: int
+    venue_id: int | None = None
+    place: Line
+    every_days: int = Field(1, ge=1, le=90)
+    starts_on: date
+
+
+class DisinfectionPlanPatch(Schema):
+    place: Line | None = None
+    every_days: int | None = Field(None, ge=1, le=90)
+    starts_on: date | None = None
+
+
+class DisinfectionRoundIn(Schema):
+    on: date | None = None
+    done_by: Line = ""
+    client_id: uuid.UUID | None = None
+
+
+class DisinfectionRoundOut(Schema):
+    plan_id: int
+    on: date
+    created: bool
+
+
+def plan_out(p, missing: list[date] | None = None) -> dict[str, Any]:
+    return {
+        "id": p.pk, "unit_id": p.unit_id, "venue_id": p.venue_id, "place": p.place, "every_days": p.every_days,
+        "starts_on": p.starts_on, "active": p.active, "missing_days": missing or [],
+    }  # fmt: skip
+
+
+@router.get("/disinfection/plans", response=list[DisinfectionPlanOut])
+@api_operation(INSPECTIONS_DISINFECT)
+def list_plans(request, offset: Offset = 0, limit: Limit = 100):
+    """Plans in use, each with the days missed in the last two weeks."""
+    missing = {
+        g.plan.pk: g.missing
+        for g in disinfection_selectors.missing_days(request.scope, until=timezone.localdate())
+    }
+    qs = disinfection_selectors.plans(request.scope).order_by("path", "place", "id")
+    return [plan_out(p, missing.get(p.pk)) for p in qs[offset : offset + limit]]
+
+
+@router.post("/disinfection/plans", response={201: DisinfectionPlanOut})
+@api_operation(INSPECTIONS_DISINFECT)
+def create_plan(request, payload: DisinfectionPlanIn):
+    scope = request.scope
+    unit = scope.get(disinfection_selectors.plan_units(scope), pk=payload.unit_id)
+    venue = (
+        scope.get(disinfection_selectors.plan_venues(scope), pk=payload.venue_id)
+        if payload.venue_id is not None
+        else None
+    )
+    p = disinfection.create_plan(
+        actor=request.actor, scope=scope, unit=unit, venue=venue, place=payload.place,
+        every_days=payload.every_days, starts_on=payload.starts_on,
+    )  # fmt: skip
+    return Status(201, plan_out(p))
+
+
+@router.patch("/disinfection/plans/{int:plan_id}", response=DisinfectionPlanOut)
+@api_operation(INSPECTIONS_DISINFECT)
+def update_plan(request, plan_id: Id, payload: DisinfectionPlanPatch):
+    p = disinfection_selectors.get_plan(request.scope, plan_id)
+    p = disinfection.update_plan(
+        actor=request.actor, scope=request.scope, plan=p,
+        place=payload.place if payload.place is not None else p.place,
+        every_days=payload.every_days if payload.every_days is not None else p.every_days,
+        starts_on=payload.starts_on or p.starts_on,
+    )  # fmt: skip
+    return plan_out(p)
+
+
+@router.post("/disinfection/plans/{int:plan_id}/end", response=DisinfectionPlanOut)
+@api_operation(INSPECTIONS_DISINFECT)
+def end_plan(request, plan_id: Id):
+    p = disinfection_selectors.get_plan(request.scope, plan_id)
+    return plan_out(disinfection.end_plan(actor=request.actor, scope=request.scope, plan=p))
+
+
+@router.post("/disinfection/plans/{int:plan_id}/rounds", response=DisinfectionRoundOut)
+@api_operation(INSPECTIONS_DISINFECT)
+def record_round(request, plan_id: Id, payload: DisinfectionRoundIn):
+    """The plan's disinfection done on a day (today by default); the same day twice is stored once."""
+    p = disinfection_selectors.get_plan(request.scope, plan_id)
+    on = payload.on or timezone.localdate()
+    if on > timezone.localdate():
+        raise ValidationError(_("A disinfection cannot be recorded for a day still to come."))
+    rnd, made = disinfection.record_round(
+        actor=request.actor, plan=p, on=on, done_by=payload.done_by, client_id=payload.client_id
+    )
+    return {"plan_id": p.pk, "on": rnd.done_on, "created": made}

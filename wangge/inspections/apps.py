@@ -14,14 +14,19 @@ class Config(AppConfig):
         from wangge.core.offline import register_offline_assets
         from wangge.core.paths import register_path_scoped
         from wangge.core.permissions import register_permissions
-        from wangge.inspections import api, audit_labels, home_items
+        from wangge.core.sections import RecordSection
+        from wangge.inspections import api, audit_labels, home_items, venue_section
         from wangge.inspections import models as m
+        from wangge.inspections.orders import own
+        from wangge.inspections.orders.hooks import register_venue_actor_check
         from wangge.inspections.permissions import (
             INSPECTIONS_DISINFECT,
             INSPECTIONS_INSPECT,
             INSPECTIONS_VIEW,
             PERMISSIONS,
         )
+        from wangge.venues.permissions import VENUES_OWN
+        from wangge.venues.sections import register_venue_section
 
         register_permissions(PERMISSIONS)
         audit_labels.register()
@@ -43,9 +48,16 @@ class Config(AppConfig):
                      "inspections:due", INSPECTIONS_INSPECT, group="venues", order=360),
             HomeItem("inspections-overdue-orders", _("Rectification orders past their deadline"), home_items.overdue,
                      home_items.orders_url("overdue"), INSPECTIONS_VIEW, group="venues", urgent=True, order=362),
+            HomeItem("inspections-own-orders", _("Rectification orders to acknowledge"), own.to_acknowledge,
+                     "inspections:mine_orders", VENUES_OWN, group="venues", urgent=True, order=405, without_area=True),
             HomeItem("inspections-reinspect", _("Orders to re-inspect"), home_items.to_reinspect,
                      home_items.orders_url("reinspect"), INSPECTIONS_INSPECT, group="venues", order=364),
         ):  # fmt: skip
             register_home_item(item)
+        # A venue's own account may acknowledge its venue's orders (the venues part's account link).
+        register_venue_actor_check(own.is_venue_account_of)
+        register_venue_section(
+            RecordSection("inspections", "inspections/venue_section.html", venue_section.context, order=500)
+        )
         register_api_router("/inspections", api.router, order=500)
         register_offline_assets("wangge/inspect.js")

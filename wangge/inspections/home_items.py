@@ -10,7 +10,8 @@ from wangge.inspections.orders import selectors as orders
 
 
 def due(request: HttpRequest) -> int | None:
-    return len(campaigns.due_for_inspection(request.scope, limit=1000))
+    """Venues due, counted in one query and capped (campaigns.DUE_COUNT_CAP)."""
+    return campaigns.due_count(request.scope)
 
 
 def overdue(request: HttpRequest) -> int | None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Case, Count, DateField, Exists, Max, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from wangge.core.access import Scope
-from wangge.inspections.models import Campaign, Inspection, OrderStatus
+from wangge.inspections.models import Campaign, Inspection, Order, OrderStatus, VenueWatch
 from wangge.venues.models import RiskLevel, Venue, VenueStatus
 
 # Days between inspections by kind (hotels weekly …); others monthly.
@@ -43,7 +43,11 @@ def campaign_inspections(campaign: Campaign) -> QuerySet[Inspection]:
 
 
 def interval_days(kind_code: str, risk: str, watched: bool) -> int:
-    days = BASE_INTERVAL.get(kind_code, DEFAULT_INTERVAL) * RISK_FACTOR.get(risk, 1.0)
+    return _interval(BASE_INTERVAL.get(kind_code, DEFAULT_INTERVAL), risk, watched)
+
+
+def _interval(base: int, risk: str, watched: bool) -> int:
+    days = base * RISK_FACTOR.get(risk, 1.0)
     if watched:
         days /= 2
     return max(1, int(days))
@@ -88,3 +92,51 @@ def due_for_inspection(scope: Scope, *, on: date | None = None, limit: int = 200
             answer.append(Due(v, v.last_on, due_on, v.open_orders, bool(v.watched)))
     answer.sort(key=lambda d: (-d.open_orders, d.due_on or date.min, d.venue.name))
     return answer[:limit]
+
+
+# The home item's count stops here (shown as "1000"): a district's home never counts 20,000 rows.
+DUE_COUNT_CAP = 1000
+
+
+def _cutoff(on: date) -> Case:
+    """The day on or before which a venue's last inspection makes it due, by kind, risk and watch
+    (one CASE over the few combinations, computed in Python): the watch is read once."""
+    groups: dict[int, list[str]] = {}
+    for code, days in BASE_INTERVAL.items():
+        groups.setdefault(days, []).append(code)
+    kinds = [(Q(kind__code__in=codes), base) for base, codes in groups.items()]
+    risks = [(Q(risk_level=r), r) for r in RISK_FACTOR]
+
+    def by_kind_and_risk(watched: bool) -> Case:
+        whens = [
+            When(kind_q & risk_q, then=Value(on - timedelta(days=_interval(base, risk, watched))))
+            for kind_q, base in [*kinds, (~Q(kind__code__in=list(BASE_INTERVAL)), DEFAULT_INTERVAL)]
+            for risk_q, risk in risks
+        ]
+        whens += [
+            When(kind_q, then=Value(on - timedelta(days=_interval(base, "", watched))))
+            for kind_q, base in kinds
+        ]
+        default = Value(on - timedelta(days=_interval(DEFAULT_INTERVAL, "", watched)))
+        return Case(*whens, default=default, output_field=DateField())
+
+    return Case(When(is_watched=True, then=by_kind_and_risk(True)), default=by_kind_and_risk(False))
+
+
+def due_count(scope: Scope, *, on: date | None = None, cap: int = DUE_COUNT_CAP) -> int:
+    """How many venues due_for_inspection would list (at most `cap`), in one query: due is an
+    open order, or no inspection after the venue's cutoff day (never inspected included); each
+    read per venue by index, no join fan-out; the count stops at `cap`."""
+    on = on or timezone.localdate()
+    venues = (
+        scope.filter(Venue.objects.exclude(status=VenueStatus.CLOSED))
+        .annotate(
+            is_watched=Exists(VenueWatch.objects.filter(venue=OuterRef("pk"), flagged_at__isnull=False))
+        )
+        .annotate(cutoff=_cutoff(on))
+        .filter(
+            Exists(Order.objects.filter(venue=OuterRef("pk"), status=OrderStatus.OPEN))
+            | ~Exists(Inspection.objects.filter(venue=OuterRef("pk"), on_date__gt=OuterRef("cutoff")))
+        )
+    )
+    return venues.order_by().values("pk")[:cap].count()

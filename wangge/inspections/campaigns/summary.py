@@ -36,7 +36,10 @@ def _unit(code: str) -> str:
 
 
 def _en_count(name_en: str, n: int) -> str:
-    name = name_en or "venue"
+    name = (name_en or "venue").split("/")[0].strip() or "venue"
+    # Mid-sentence: a kind's name is a common noun ("Hotel" → "hotel"), an acronym kept (KTV).
+    if not name[:2].isupper():
+        name = name[:1].lower() + name[1:]
     if n != 1:
         name = (
             name[:-1] + "ies" if name.endswith("y") and not name.endswith(("ay", "ey", "oy")) else name + "s"
@@ -48,6 +51,11 @@ def _en_join(parts: list[str]) -> str:
     if len(parts) <= 1:
         return "".join(parts)
     return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _short(name: str) -> str:
+    """A kind's name as a sentence says it: the first of its alternatives ("饭店/餐馆" → "饭店")."""
+    return name.split("/")[0].strip() or name
 
 
 def summarise(campaign: Campaign) -> Summary:
@@ -85,7 +93,9 @@ def _zh(campaign: Campaign, s: Summary, by_kind: list[dict]) -> str:
     verb = "巡查" if campaign.kind == CampaignKind.PATROL else "督查"
     if not s.inspected:
         return f"此次活动尚无已完成的{verb}。"
-    counts = "、".join(f"{r['venue__kind__name']}{r['n']}{_unit(r['venue__kind__code'])}" for r in by_kind)
+    counts = "、".join(
+        f"{_short(r['venue__kind__name'])}{r['n']}{_unit(r['venue__kind__code'])}" for r in by_kind
+    )
     text = f"此次活动共{verb}{counts}。"
     good = s.failed * 2 <= s.inspected
     if not s.problems:

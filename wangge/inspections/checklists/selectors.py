@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 
-from wangge.inspections.models import ChecklistTemplate
+from wangge.inspections.models import ChecklistTemplate, Inspection, InspectionStatus
 
 
 def current_templates() -> QuerySet[ChecklistTemplate]:
@@ -21,4 +21,14 @@ def current_for(kind_id: int) -> ChecklistTemplate | None:
 
 
 def versions_of(kind_id: int) -> QuerySet[ChecklistTemplate]:
-    return ChecklistTemplate.objects.filter(kind_id=kind_id).order_by("-version")
+    """The kind's versions, newest first, each with the inspections still open on it (n_open)."""
+    return (
+        ChecklistTemplate.objects.filter(kind_id=kind_id)
+        .annotate(n_open=Count("inspections", filter=Q(inspections__status=InspectionStatus.OPEN)))
+        .order_by("-version")
+    )
+
+
+def open_inspections_on(template: ChecklistTemplate) -> int:
+    """Inspections still open on this version: they keep it when a new one is published."""
+    return Inspection.objects.filter(template=template, status=InspectionStatus.OPEN).count()

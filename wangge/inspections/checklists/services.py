@@ -32,6 +32,9 @@ class ItemSpec:
     note_on_fail: bool = True
     data_check: str = ""
     check_days: int = 7
+    # How a failure reads in a campaign's summary (消杀记录不详), in both languages.
+    problem: str = ""
+    problem_en: str = ""
 
 
 @dataclass
@@ -63,6 +66,8 @@ def publish_version(
             raise ValidationError(_("Unknown data check: %(c)s.") % {"c": spec.data_check})
         if not 0 <= spec.points <= 100:
             raise ValidationError(_("Points must be between 0 and 100."))
+        if not 1 <= (spec.check_days or 7) <= 90:
+            raise ValidationError(_("The days checked must be between 1 and 90."))
     previous = ChecklistTemplate.objects.select_for_update().filter(kind=kind, is_current=True).first()
     last = ChecklistTemplate.objects.filter(kind=kind).order_by("-version").first()
     open_count = 0
@@ -91,6 +96,8 @@ def publish_version(
                 note_on_fail=s.note_on_fail,
                 data_check=s.data_check,
                 check_days=s.check_days or 7,
+                problem=s.problem.strip()[:60],
+                problem_en=s.problem_en.strip()[:120],
             )
             for i, s in enumerate(items)
         ]
@@ -115,6 +122,8 @@ def specs_of(template: ChecklistTemplate) -> list[ItemSpec]:
             i.note_on_fail,
             i.data_check,
             i.check_days,
+            i.problem,
+            i.problem_en,
         )
         for i in template.items.all()
     ]

@@ -10,6 +10,8 @@ from django.db.models import QuerySet
 
 from wangge.core.access import Scope
 from wangge.inspections.models import DisinfectionPlan, DisinfectionRound
+from wangge.org.models import Level, OrgUnit
+from wangge.venues.models import Venue, VenueStatus
 
 
 def plans(scope: Scope) -> QuerySet[DisinfectionPlan]:
@@ -58,3 +60,32 @@ def missing_by_unit(gaps: list[PlanGaps]) -> dict[str, int]:
         for i in range(1, len(parts) + 1):
             out["/" + "/".join(parts[:i]) + "/"] += len(g.missing)
     return dict(out)
+
+
+def plan_units(scope: Scope) -> QuerySet[OrgUnit]:
+    """Units a plan may be made for: villages, sites and grids in scope (open ones)."""
+    return scope.filter(OrgUnit.objects.filter(level__gte=Level.VILLAGE, closed_at__isnull=True)).order_by(
+        "path"
+    )
+
+
+def plan_venues(scope: Scope) -> QuerySet[Venue]:
+    return scope.filter(Venue.objects.exclude(status=VenueStatus.CLOSED)).order_by("path", "name")
+
+
+@dataclass
+class UnitGaps:
+    unit: OrgUnit
+    missing: int
+
+
+def missing_per_unit(scope: Scope, gaps: list[PlanGaps]) -> list[UnitGaps]:
+    """Missing plan-days per office and grid in scope (and villages), most first within level."""
+    totals = missing_by_unit(gaps)
+    if not totals:
+        return []
+    units = scope.filter(
+        OrgUnit.objects.filter(path__in=list(totals), level__in=[Level.OFFICE, Level.VILLAGE, Level.GRID])
+    )
+    rows = [UnitGaps(u, totals[u.path]) for u in units]
+    return sorted(rows, key=lambda r: (r.unit.level, -r.missing, r.unit.path))
