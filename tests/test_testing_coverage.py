@@ -413,7 +413,9 @@ def test_chart_labels_are_short_and_unique_and_hours_are_real_times(client, samp
         opens_at=t.site.opens_at,
         closes_at=t.site.closes_at,
     )
-    evening = timezone.localtime().replace(hour=17, minute=0, second=0, microsecond=0) - timedelta(days=1)
+    # Days before the fixture's own scans (made now), so that no hour of theirs falls in between
+    # whatever the time of day the test runs.
+    evening = timezone.localtime().replace(hour=17, minute=0, second=0, microsecond=0) - timedelta(days=3)
     morning = evening + timedelta(hours=18)
     ThroughputCounter.objects.create(round=t.round, site=other, table_no=3, hour=evening, samples=4)
     ThroughputCounter.objects.create(round=t.round, site=other, table_no=1, hour=morning, samples=2)

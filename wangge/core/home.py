@@ -64,6 +64,11 @@ def register_home_item(item: HomeItem) -> None:
     _items[item.name] = item
 
 
+def registered_home_items() -> list[HomeItem]:
+    """Every item the parts registered, in order (whoever may see them)."""
+    return sorted(_items.values(), key=lambda i: i.order)
+
+
 def home_items(request: HttpRequest, *, without_area_only: bool = False) -> list[dict[str, Any]]:
     """The viewer's items, [{"name", "label", "count", "url", "urgent", "group"}], in order; those
     with nothing waiting are kept (count 0) so the page can say that all is done.

@@ -60,6 +60,8 @@ COUNTS = {
     "venue_staff": pgettext_lazy("demo count", "venue staff"),
     "disinfection_lines": pgettext_lazy("demo count", "disinfection log lines"),
     "visitor_lines": pgettext_lazy("demo count", "visitor register lines"),
+    "inspection_campaigns": pgettext_lazy("demo count", "inspection campaigns"),
+    "rectification_orders": pgettext_lazy("demo count", "rectification orders"),
 }
 
 
