@@ -60,7 +60,7 @@ def _run_at_once(inspections, hold: float = 0.0) -> list:
     return errors
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_orders_at_once_get_consecutive_numbers(world):
     inspections = _failed_inspections(world, 2)
     # No counter row yet: the first orders of the year also race to create it.
@@ -71,7 +71,7 @@ def test_two_orders_at_once_get_consecutive_numbers(world):
     assert OrderCounter.objects.get().last == 2
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_many_orders_at_once_leave_no_gap_and_no_duplicate(world):
     inspections = _failed_inspections(world, 6)
     issue_order(actor=SYSTEM, inspection=inspections[0])  # the counter row exists

@@ -73,3 +73,18 @@ def test_the_check_catches_every_form_of_import(tmp_path):
         "test_a.py:6",
         "test_a.py:8",
     ]
+
+
+def test_transactional_tests_restore_the_database_they_found():
+    """A transactional test without serialized rollback re-creates the content types when it is
+    flushed, and every browser test after it then fails to restore its snapshot (PostgreSQL)."""
+    import re
+    from pathlib import Path
+
+    offenders = [
+        f"{path.name}:{n}"
+        for path in sorted(Path(__file__).parent.glob("test_*.py"))
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if re.search(r"django_db\(.*transaction=True", line) and "serialized_rollback=True" not in line
+    ]
+    assert offenders == []
