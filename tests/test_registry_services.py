@@ -366,3 +366,26 @@ def test_a_grid_worker_cannot_move_a_building_out_of_their_grid(world, place):
 def test_initials_of_latin_names_take_each_word():
     assert services.initials("Anna Smith") == "as"
     assert services.initials("阿依古丽·买买提") == "ayglmmt"
+
+
+@pytest.mark.django_db
+def test_the_lean_look_up_by_document_gives_the_record_find_by_document_gives(world):
+    """find_holder_of_document (checkpoints link each entry through it) agrees with
+    find_by_document: the active record first, a merged one never, nobody for an unknown number."""
+    from tests.factories.registry import rid
+
+    number = rid(424)
+    assert services.find_holder_of_document("resident_id", number) is None
+    old = services.register_provisional(
+        actor=SYSTEM, grid=world.grid_a, name="旧记录", id_type="resident_id", id_number=number
+    )
+    Person.objects.filter(pk=old.pk).update(is_active=False)
+    assert services.find_holder_of_document("resident_id", number) == (old.pk, "旧记录")
+    new = services.register_provisional(
+        actor=SYSTEM, grid=world.grid_b, name="新记录", id_type="resident_id", id_number=number
+    )
+    assert services.find_holder_of_document("resident_id", number) == (new.pk, "新记录")
+    assert services.find_by_document("resident_id", number).pk == new.pk
+    Person.objects.filter(pk=new.pk).update(merged_into=old)
+    assert services.find_holder_of_document("resident_id", number) == (old.pk, "旧记录")
+    assert services.find_by_document("resident_id", number).pk == old.pk

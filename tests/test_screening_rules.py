@@ -471,3 +471,39 @@ def test_api_lists_and_district_only_changes(screening, district):
         d.post("/api/v1/screening/rules", json.dumps(rule), content_type="application/json").status_code
         == 422
     )
+
+
+def test_the_checkpoints_lean_read_of_the_list_agrees_with_the_rulebook(screening, district):
+    """risk_level_on (one prepared statement, used for every checkpoint entry) gives the level of
+    match_risk_area, the highest listed area covering the place on the date, for every case."""
+    today = timezone.localdate()
+    RiskArea.objects.create(
+        province="广东省", city="深圳市", level="medium", valid_from=today - timedelta(days=5)
+    )
+    RiskArea.objects.create(
+        province="广东省", city="深圳市", county="南山区", level="high", valid_from=today - timedelta(days=5)
+    )
+    RiskArea.objects.create(
+        province="广东省", city="广州市", level="high", valid_from=today - timedelta(days=9),
+        valid_to=today - timedelta(days=3),
+    )  # fmt: skip
+    places = [
+        ("广东省", "深圳市", "南山区", ""),
+        ("广东省", "深圳市", "福田区", ""),
+        ("广东省", "广州市", "", ""),
+        ("广东", "深圳", "", ""),
+        ("河南省", "郑州市", "", ""),
+        ("北京市", "北京市", "朝阳区", ""),
+        ("", "", "", ""),
+        ("广%", "", "", ""),
+    ]
+    seen = set()
+    for province, city, county, township in places:
+        for on in (today, today - timedelta(days=4)):
+            area = rules.match_risk_area(
+                province=province, city=city, county=county, township=township, on=on
+            )
+            lean = rules.risk_level_on(province=province, city=city, county=county, township=township, on=on)
+            assert lean == (area.level if area else ""), (province, city, county, on)
+            seen.add(lean)
+    assert seen == {"", "medium", "high"}

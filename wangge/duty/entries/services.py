@@ -28,13 +28,14 @@ from django.utils.translation import gettext as _
 from wangge.audit import services as audit
 from wangge.audit.models import Action
 from wangge.core.access import Actor, SystemActor, require, require_path, user_or_none
+from wangge.core.db import any_of, current, hot_cursor
 from wangge.duty.models import CodeColour, Direction, Entry, EntryKind
 from wangge.duty.permissions import DUTY_LOG
 from wangge.duty.plates import check_plate
 from wangge.registry import services as registry
 from wangge.registry.codes.services import current_person, read_personal_code
 from wangge.registry.identity import check_document
-from wangge.registry.models import IdType, Person
+from wangge.registry.models import IdType
 from wangge.screening import rulebook
 from wangge.screening.intake.services import Report, screen_one, split_place
 from wangge.screening.measures.escalations import escalate
@@ -114,9 +115,10 @@ def _when(at: datetime | None) -> datetime:
     return at
 
 
-def _person(item: EntryIn) -> tuple[Person | None, str, str]:
+def _person(item: EntryIn) -> tuple[int | None, str, str, str]:
     """The registry person (anywhere in the district: nothing of them is shown outside the
-    logger's jurisdiction), with the document as written. A code that names nobody is refused."""
+    logger's jurisdiction) as (id, name), with the document as written. A code that names nobody
+    is refused."""
     if item.code.strip():
         code = read_personal_code(item.code)
         if code.mistyped:
@@ -126,14 +128,15 @@ def _person(item: EntryIn) -> tuple[Person | None, str, str]:
             raise ValidationError(
                 {"code": _("This code is not valid (revoked or unknown): type the ID number.")}
             )
-        return person, person.id_type, person.id_number
+        return person.pk, person.name, person.id_type, person.id_number
     if not item.id_number.strip():
         raise ValidationError({"id_number": _("Scan the personal code or type the ID number.")})
     checked = registry.on_field(
         "id_number", check_document, item.id_type or IdType.RESIDENT_ID, item.id_number
     )
-    person = registry.find_by_document(checked.id_type, checked.number)
-    return person, checked.id_type, checked.number
+    holder = registry.find_holder_of_document(checked.id_type, checked.number)
+    person_id, person_name = holder if holder else (None, "")
+    return person_id, person_name, checked.id_type, checked.number
 
 
 def _detail(entry: Entry) -> str:
@@ -167,39 +170,34 @@ def _log_one(*, actor: Actor, checkpoint, item: EntryIn, client_id: uuid.UUID) -
         path=checkpoint.path,
         logged_by=user_or_none(actor),
     )
-    person = None
+    person_id = None
     if item.kind == EntryKind.VEHICLE:
         entry.plate = registry.on_field("plate", check_plate, item.plate)
         entry.passengers = max(0, min(int(item.passengers or 0), 99))
         entry.name = (item.name or "").strip()[:60]
     else:
-        person, id_type, id_number = _person(item)
-        entry.person = person
+        person_id, person_name, id_type, id_number = _person(item)
+        entry.person_id = person_id
         entry.id_type, entry.id_number = id_type, id_number
-        entry.name = ((item.name or "").strip() or (person.name if person else ""))[:60]
+        entry.name = ((item.name or "").strip() or person_name)[:60]
     # The risk-area list as it stands today.
-    area = None
+    entry.risk_level = ""
     if entry.origin:
         place = split_place(Report(name="", id_number="", came_from=entry.origin))
-        area = rulebook.match_risk_area(
+        entry.risk_level = rulebook.risk_level_on(
             province=place.from_province,
             city=place.from_city,
             county=place.from_county,
             township=place.from_township,
             on=entry.day,
         )
-    entry.risk_level = area.level if area else ""
     entry.save()  # inside the entry's own savepoint (log_entries): a clash rolls back to it
-    if person is not None:
-        measure = (
-            Measure.objects.filter(person=person, status__in=OPEN_CONFINING, confining=True)
-            .select_related(None)
-            .first()
-        )
+    if person_id is not None:
+        measure = _open_confining_measure(person_id)
         if measure is not None:
             entry.escalation = escalate(measure=measure, kind=EscalationKind.ABSENT, detail=_detail(entry))
     if (
-        area is not None
+        entry.risk_level
         and entry.kind == EntryKind.PERSON
         and entry.direction == Direction.IN
         and entry.escalation is None
@@ -246,7 +244,42 @@ def _log_one(*, actor: Actor, checkpoint, item: EntryIn, client_id: uuid.UUID) -
     )
 
 
-def _known(entry: Entry, client_id: uuid.UUID) -> EntryResult:
+def _open_confining_measure(person_id: int) -> Measure | None:
+    """The person's open confining measure, if any: asked by key on every entry (a prepared
+    statement), the measure itself fetched only for the few who have one."""
+    status, params = any_of("status", OPEN_CONFINING, "text")
+    with hot_cursor() as cur:
+        cur.execute(
+            f"SELECT id FROM screening_measure WHERE person_id = %s AND confining AND {status} LIMIT 1",  # noqa: S608
+            [person_id, *params],
+        )
+        row = cur.fetchone()
+    return Measure.objects.get(pk=row[0]) if row else None
+
+
+@dataclass(slots=True)
+class _Stored:
+    """An entry already stored under a client_id (what a retry is answered with)."""
+
+    pk: int
+    checkpoint_id: int
+    risk_level: str
+    screening_id: int | None
+    escalation_id: int | None
+
+
+def _stored(client_id: uuid.UUID) -> _Stored | None:
+    key = Entry._meta.get_field("client_id").get_db_prep_value(client_id, current())
+    with hot_cursor() as cur:
+        cur.execute(
+            "SELECT id, checkpoint_id, risk_level, screening_id, escalation_id FROM duty_entry WHERE client_id = %s",
+            [key],
+        )
+        row = cur.fetchone()
+    return _Stored(*row) if row else None
+
+
+def _known(entry: _Stored, client_id: uuid.UUID) -> EntryResult:
     return EntryResult(
         client_id=str(client_id),
         status=DUPLICATE,
@@ -278,7 +311,7 @@ def log_entries(*, actor: Actor, checkpoint, items: list[EntryIn]) -> list[Entry
                 EntryResult(client_id=str(item.client_id)[:40], status=REFUSED, message=_message(exc))
             )
             continue
-        known = Entry.objects.filter(client_id=client_id).first()
+        known = _stored(client_id)
         if known is not None:
             results.append(
                 _known(known, client_id)
@@ -295,7 +328,7 @@ def log_entries(*, actor: Actor, checkpoint, items: list[EntryIn]) -> list[Entry
                 results.append(_log_one(actor=actor, checkpoint=checkpoint, item=item, client_id=client_id))
         except IntegrityError:
             # The same entry stored a moment ago by a concurrent upload of the same queue.
-            known = Entry.objects.filter(client_id=client_id).first()
+            known = _stored(client_id)
             if known is None:
                 raise
             results.append(_known(known, client_id))
