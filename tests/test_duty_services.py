@@ -260,3 +260,19 @@ def test_logging_at_a_foreign_checkpoint_is_refused(world, duty):
         entries.log_entries(
             actor=duty.logger, checkpoint=duty.foreign_checkpoint, items=[_entry(id_number=rid(9))]
         )
+
+
+def test_a_vehicle_from_a_risk_area_asks_for_each_person_in_it(world, duty, screening):
+    """A plate screens nobody: the answer tells the guard to log each passenger by their ID; a
+    vehicle from elsewhere gets no such word."""
+    risky, plain = entries.log_entries(
+        actor=duty.logger,
+        checkpoint=duty.checkpoint,
+        items=[
+            _entry(kind="vehicle", plate="京A12345", passengers=3, origin="北京市朝阳区"),
+            _entry(kind="vehicle", plate="豫A12345", passengers=1, origin="郑州市"),
+        ],
+    )
+    assert risky.status == "accepted" and risky.risk_level == "high" and not risky.screening_id
+    assert "log each person" in risky.message
+    assert plain.status == "accepted" and plain.message == ""

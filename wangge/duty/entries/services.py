@@ -234,9 +234,15 @@ def _log_one(*, actor: Actor, checkpoint, item: EntryIn, client_id: uuid.UUID) -
             "escalation": entry.escalation_id,
         },
     )
+    message = ""
+    if entry.kind == EntryKind.VEHICLE and entry.risk_level and entry.direction == Direction.IN:
+        # A plate screens nobody: each person in the vehicle is logged by their document, so that
+        # each becomes a screening record of their own.
+        message = _("A vehicle from a risk area: log each person in it by their ID so that each is screened.")
     return EntryResult(
         client_id=str(client_id),
         status=ACCEPTED,
+        message=message,
         entry_id=entry.pk,
         risk_level=entry.risk_level,
         screening_id=entry.screening_id,
