@@ -257,3 +257,34 @@ def test_python_m_wangge_dispatches(monkeypatch):
     assert entry.main(["wangge", "migrate", "--plan"]) == 0
     assert entry.main(["wangge", "demo-logins"]) == 0
     assert calls == [("seed_demo", "--scale", "3"), ("wangge", "migrate", "--plan"), ("demo_logins",)]
+
+
+def test_seed_demo_with_flush_rebuilds_what_the_migrations_put_in(tmp_path):
+    """--flush starts again from an empty database *with* the rows the migrations write (standard
+    roles, venue kinds, checklists, default rules): `manage.py flush` would have emptied those too,
+    and the demo's venue account had no role (403 on its own page)."""
+    import os
+    import sqlite3
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    db = tmp_path / "demo.sqlite3"
+    env = dict(os.environ, WANGGE_DEBUG="1", WANGGE_SQLITE_PATH=str(db))
+    env.pop("DATABASE_URL", None)
+    root = Path(__file__).resolve().parent.parent
+    sqlite3.connect(db).execute("CREATE TABLE leftover (x int)").connection.commit()
+    run = subprocess.run(
+        [sys.executable, "-m", "wangge", "seed-demo", "--flush", "--no-testing", "--quiet"],
+        cwd=root, env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr[-2000:]
+    with sqlite3.connect(db) as conn:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        assert "leftover" not in tables
+        role = conn.execute(
+            "SELECT r.code FROM accounts_role r JOIN accounts_user_roles ur ON ur.role_id = r.id"
+            " JOIN accounts_user u ON u.id = ur.user_id WHERE u.username = 'qinghe-hotel'"
+        ).fetchall()
+        assert role == [("venue_manager",)]
+        assert conn.execute("SELECT count(*) FROM venues_venuekind").fetchone()[0] >= 14

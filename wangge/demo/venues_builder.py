@@ -57,6 +57,19 @@ def enterprise_code(rng: random.Random) -> str:
             return code
 
 
+# What staff do, by kind of venue (a hotel has no teachers).
+JOBS = {
+    "hotel": ["前台", "客房服务员", "保洁", "保安"],
+    "restaurant": ["厨师", "服务员", "收银员", "帮厨"],
+    "supermarket": ["收银员", "理货员", "保安", "保洁"],
+    "market": ["摊主", "管理员", "保洁"],
+    "middle_school": ["教师", "班主任", "保安", "食堂员工"],
+    "primary_school": ["教师", "班主任", "保安", "食堂员工"],
+    "kindergarten": ["教师", "保育员", "保安"],
+}
+DEFAULT_JOBS = ["职员", "保安", "保洁"]
+
+
 @dataclass
 class VenuesDemo:
     seed: int
@@ -148,7 +161,7 @@ class VenuesDemo:
                     VenueStaff(
                         venue=venue,
                         person_id=person_id,
-                        job=rng.choice(["服务员", "厨师", "收银员", "保洁", "教师", "保安"]),
+                        job=rng.choice(JOBS.get(venue.kind.code, DEFAULT_JOBS)),
                         category=venue.kind.staff_category,
                         since=today - timedelta(days=rng.randrange(30, 900)),
                     )

@@ -5,11 +5,30 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 
 from wangge.demo.builder import DEFAULT_SEED, DemoError, build_demo
 from wangge.demo.logins import DEMO_PASSWORD
 from wangge.demo.tables import render_table
 from wangge.org.models import OrgUnit
+
+
+def rebuild_database() -> None:
+    """Every table dropped and the migrations run again. Not `manage.py flush`: it empties the
+    tables the migrations filled too (standard roles, venue kinds, checklists, default rules), and
+    the demo would be built without them."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("DROP SCHEMA public CASCADE")
+            cursor.execute("CREATE SCHEMA public")
+        else:
+            cursor.execute("PRAGMA foreign_keys = OFF")
+            for kind, name in cursor.execute(
+                "SELECT type, name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%'"
+            ).fetchall():
+                cursor.execute(f'DROP {kind.upper()} IF EXISTS "{name}"')
+            cursor.execute("PRAGMA foreign_keys = ON")
+    call_command("migrate", interactive=False, verbosity=0)
 
 
 class Command(BaseCommand):
@@ -38,7 +57,9 @@ class Command(BaseCommand):
             "--if-empty", action="store_true", help="do nothing (and say so) if any org unit exists already"
         )
         parser.add_argument(
-            "--flush", action="store_true", help="first delete ALL data in the database (manage.py flush)"
+            "--flush",
+            action="store_true",
+            help="first delete ALL data in the database and build it again from the migrations",
         )
         parser.add_argument(
             "--password",
@@ -61,7 +82,7 @@ class Command(BaseCommand):
                 self.stdout.write("The database already has org units: demo data not loaded (--if-empty).")
             return
         if options["flush"]:
-            call_command("flush", interactive=False, verbosity=0, database=options.get("database", "default"))
+            rebuild_database()
         elif OrgUnit.objects.exists():
             raise CommandError(
                 "The database already has org units. Use --if-empty to skip, or --flush to wipe it first."
