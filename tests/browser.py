@@ -111,3 +111,41 @@ def login(page, base_url: str, username: str, password: str = "pass-word-123") -
     page.fill("#id_password", password)
     page.click("button[type=submit]")
     page.wait_for_load_state("networkidle")
+
+
+def box_and_hand_over(
+    page, base_url: str, round_id: int, site_id: int, box_code: str, barcode: str, hands
+) -> None:
+    """On the transport pages: a box of a site, one tube put in it, then handed from giver to
+    taker for each (giver, taker) of `hands`."""
+    from django.urls import reverse
+
+    from wangge.testing.models import Box
+
+    page.goto(base_url + reverse("testing:boxes", kwargs={"round_id": round_id}))
+    page.select_option("select[name=site]", str(site_id))
+    page.fill("input[name=code]", box_code)
+    page.click("form[action$='/boxes/new/'] button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    box = Box.objects.get(round_id=round_id, code=box_code)
+    page.goto(base_url + reverse("testing:box", kwargs={"box_id": box.pk}))
+    page.fill("textarea[name=tubes]", barcode)
+    page.click("form[action$='/add/'] button[type=submit] >> nth=0")
+    page.wait_for_selector(f"text={barcode}")
+    for giver, taker in hands:
+        page.fill("[data-testid=handover-form] input[name=from_name]", giver)
+        page.fill("[data-testid=handover-form] input[name=to_name]", taker)
+        page.click("[data-testid=handover-form] button[type=submit]")
+        page.wait_for_load_state("networkidle")
+
+
+def apply_lab_file(page, base_url: str, round_id: int, lab_file: Path) -> None:
+    """On the results page: the lab's file uploaded, its preview shown, then applied."""
+    from django.urls import reverse
+
+    page.goto(base_url + reverse("testing:results", kwargs={"round_id": round_id}))
+    page.set_input_files("input[name=file]", str(lab_file))
+    page.click("form[enctype] button[type=submit]")
+    page.wait_for_selector("[data-testid=preview]")
+    page.click("form[action$='/results/apply/'] button[type=submit]")
+    page.wait_for_selector("[data-testid=summary]")

@@ -8,7 +8,7 @@ import pytest
 from django.test import override_settings
 from django.urls import reverse
 
-from tests.browser import chromium_page, screenshot
+from tests.browser import apply_lab_file, box_and_hand_over, chromium_page, screenshot
 from tests.browser import login as login_as
 from wangge.demo.builder import DEFAULT_SEED, build_demo
 from wangge.demo.logins import DEMO_PASSWORD
@@ -73,33 +73,23 @@ def test_the_demo_districts_planned_round_runs_in_the_browser(live_server, tmp_p
         tube = Tube.objects.get(round=rnd, barcode="DEMO-0001")
         assert (tube.filled, tube.status) == (3, TubeStatus.SEALED)
 
-        page.goto(base + reverse("testing:boxes", kwargs={"round_id": rnd.pk}))
-        page.select_option("select[name=site]", str(site.pk))
-        page.fill("input[name=code]", "DEMO-BOX-1")
-        page.click("form[action$='/boxes/new/'] button[type=submit]")
-        page.wait_for_load_state("networkidle")
+        box_and_hand_over(
+            page,
+            base,
+            rnd.pk,
+            site.pk,
+            "DEMO-BOX-1",
+            "DEMO-0001",
+            (("登记扫码员", "转运员"), ("转运员", "检测基地收样员")),
+        )
         box = Box.objects.get(round=rnd, code="DEMO-BOX-1")
-        page.goto(base + reverse("testing:box", kwargs={"box_id": box.pk}))
-        page.fill("textarea[name=tubes]", "DEMO-0001")
-        page.click("form[action$='/add/'] button[type=submit] >> nth=0")
-        page.wait_for_selector("text=DEMO-0001")
-        for giver, taker in (("登记扫码员", "转运员"), ("转运员", "检测基地收样员")):
-            page.fill("[data-testid=handover-form] input[name=from_name]", giver)
-            page.fill("[data-testid=handover-form] input[name=to_name]", taker)
-            page.click("[data-testid=handover-form] button[type=submit]")
-            page.wait_for_load_state("networkidle")
         box.refresh_from_db()
         assert box.status == "received"
 
         login(page, base, "jiance")
-        page.goto(base + reverse("testing:results", kwargs={"round_id": rnd.pk}))
         lab_file = tmp_path / "lab.csv"
         lab_file.write_text("管码,检测结果\nDEMO-0001,阳性\n", encoding="gbk")
-        page.set_input_files("input[name=file]", str(lab_file))
-        page.click("form[enctype] button[type=submit]")
-        page.wait_for_selector("[data-testid=preview]")
-        page.click("form[action$='/results/apply/'] button[type=submit]")
-        page.wait_for_selector("[data-testid=summary]")
+        apply_lab_file(page, base, rnd.pk, lab_file)
         assert Retest.objects.filter(origin_tube=tube).count() == 3
         assert Alert.objects.filter(tube=tube).exists()
 

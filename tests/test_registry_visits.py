@@ -12,27 +12,19 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
-from stdnum.cn import ric
 
 from tests.factories import make_user
 from tests.factories.reveal import revealed
 from tests.factories.scoping import all_routes, hostile_payload, violations
+from tests.factories.visits import make_household, visit
 from wangge.audit.models import Action, AuditEvent
 from wangge.core.access import SYSTEM, scope_of
-from wangge.registry import services as registry
 from wangge.registry.models import PartyLink, Visit
 from wangge.registry.rentals import services as rentals
 from wangge.registry.visits import services as visits
 from wangge.roster.models import StaffMember
 
 pytestmark = pytest.mark.django_db
-
-_seq = iter(range(100, 999))
-
-
-def new_id() -> str:
-    body = f"11010519850505{next(_seq):03d}"
-    return body + ric.calc_check_digit(body + "0")
 
 
 @pytest.fixture(autouse=True)
@@ -46,41 +38,6 @@ def client_for(user) -> Client:
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(user)
     return client
-
-
-def make_household(grid, building_name, number, head_name=None, phone=""):
-    from wangge.registry.models import Building
-
-    building = Building.objects.filter(grid=grid, name=building_name).first() or registry.create_building(
-        actor=SYSTEM, grid=grid, name=building_name
-    )
-    room = registry.get_or_create_room(actor=SYSTEM, building=building, number=number)
-    household = registry.create_household(actor=SYSTEM, room=room)
-    if head_name:
-        registry.register_person(
-            actor=SYSTEM,
-            household=household,
-            name=head_name,
-            id_type="resident_id",
-            id_number=new_id(),
-            relation="head",
-            phone=phone,
-        )
-        household.refresh_from_db()
-    return household
-
-
-def visit(household=None, rental=None, days_ago=0, **kw):
-    v = visits.record_visit(
-        actor=SYSTEM,
-        household=household,
-        rental=rental,
-        outcome=kw.pop("outcome", "met"),
-        visitor_name="走访员",
-        **kw,
-    )
-    Visit.objects.filter(pk=v.pk).update(visited_at=timezone.now() - timedelta(days=days_ago))
-    return v
 
 
 def party_member(grid, name, active=True, party=True):

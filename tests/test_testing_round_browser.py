@@ -5,7 +5,7 @@ pool's members land on the re-test list with an alert, and the coverage page sho
 import pytest
 from django.urls import reverse
 
-from tests.browser import chromium_page, login, screenshot
+from tests.browser import apply_lab_file, box_and_hand_over, chromium_page, login, screenshot
 from wangge.testing.models import (
     Alert,
     Box,
@@ -54,34 +54,24 @@ def test_a_round_runs_from_plan_to_results_in_the_browser(testing, live_server, 
         assert (tube.filled, tube.status) == (5, TubeStatus.SEALED)
 
         # 3. Transport: a box, the tube in it, handed to the transporter and then to the lab.
-        page.goto(base + reverse("testing:boxes", kwargs={"round_id": rnd.pk}))
-        page.select_option("select[name=site]", str(testing.site.pk))
-        page.fill("input[name=code]", "BOX-01")
-        page.click("form[action$='/boxes/new/'] button[type=submit]")
-        page.wait_for_load_state("networkidle")
+        box_and_hand_over(
+            page,
+            base,
+            rnd.pk,
+            testing.site.pk,
+            "BOX-01",
+            "POS-0001",
+            (("登记员", "转运员"), ("转运员", "检测机构收样员")),
+        )
         box = Box.objects.get(round=rnd, code="BOX-01")
-        page.goto(base + reverse("testing:box", kwargs={"box_id": box.pk}))
-        page.fill("textarea[name=tubes]", "POS-0001")
-        page.click("form[action$='/add/'] button[type=submit] >> nth=0")
-        page.wait_for_selector("text=POS-0001")
-        for giver, taker in (("登记员", "转运员"), ("转运员", "检测机构收样员")):
-            page.fill("[data-testid=handover-form] input[name=from_name]", giver)
-            page.fill("[data-testid=handover-form] input[name=to_name]", taker)
-            page.click("[data-testid=handover-form] button[type=submit]")
-            page.wait_for_load_state("networkidle")
         box.refresh_from_db()
         assert box.status == "received"
 
         # 4. The lab's file: the pool is positive.
         login(page, base, "lab")
-        page.goto(base + reverse("testing:results", kwargs={"round_id": rnd.pk}))
         lab_file = tmp_path / "lab.csv"
         lab_file.write_text("管码,检测结果\nPOS-0001,阳性\nNOPE-9,阴性\n", encoding="utf-8")
-        page.set_input_files("input[name=file]", str(lab_file))
-        page.click("form[enctype] button[type=submit]")
-        page.wait_for_selector("[data-testid=preview]")
-        page.click("form[action$='/results/apply/'] button[type=submit]")
-        page.wait_for_selector("[data-testid=summary]")
+        apply_lab_file(page, base, rnd.pk, lab_file)
         assert page.inner_text("[data-testid=applied]") == "1"
         assert page.inner_text("[data-testid=errors]") == "1"
         tube.refresh_from_db()
