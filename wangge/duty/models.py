@@ -57,6 +57,8 @@ class Checkpoint(PathScopedModel):
     shift_times = models.JSONField(default=list, blank=True)
     people_per_shift = models.PositiveSmallIntegerField(_("people per shift"), default=2)
     is_active = models.BooleanField(_("in use"), default=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    close_reason = models.CharField(_("why it was closed"), max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:

@@ -41,6 +41,9 @@ def post_pick(request):
 def post(request, checkpoint_id: int):
     scope = request.scope
     cp = scope.get(Checkpoint.objects.select_related("grid"), pk=checkpoint_id)
+    if not cp.is_active:
+        # Closed: the page says so and offers no form (the entries API refuses them too).
+        return render(request, "duty/entries/closed.html", {"cp": cp})
     shift = shift_selectors.current_shift(scope, cp.pk)
     return render(
         request,

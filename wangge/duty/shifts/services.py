@@ -36,6 +36,8 @@ def assign(
         require_path(actor, volunteer.path)
         if volunteer.status != VolunteerStatus.VETTED:
             raise ValidationError({"volunteer": _("Only vetted volunteers can be put on duty.")})
+    if not shift.checkpoint.is_active:
+        raise ValidationError(_("This checkpoint is closed: nobody can be put on its shifts."))
     if shift.ends_at <= timezone.now():
         raise ValidationError(_("This shift is over."))
     try:
