@@ -21,6 +21,7 @@ class Config(AppConfig):
             PERMISSIONS,
         )
         from wangge.gatherings.reports import api
+        from wangge.gatherings.rules import api as kinds_api
 
         register_permissions(PERMISSIONS)
         audit_labels.register()
@@ -62,6 +63,13 @@ class Config(AppConfig):
                     order=364,
                     group="gatherings",
                 ),
+                MenuEntry(
+                    "gatherings:kinds",
+                    _("Kinds of gathering"),
+                    GATHERINGS_VIEW,
+                    order=365,
+                    group="gatherings",
+                ),
             ]
         )
         for item in (
@@ -73,4 +81,5 @@ class Config(AppConfig):
                      "gatherings:after_due", GATHERINGS_SUPERVISE, group="gatherings", urgent=True, order=420),
         ):  # fmt: skip
             register_home_item(item)
+        register_api_router("/gatherings", kinds_api.router, order=499)
         register_api_router("/gatherings", api.router, order=500)
