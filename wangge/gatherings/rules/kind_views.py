@@ -41,10 +41,14 @@ def _save(request, form, save) -> bool:
 @scoped_view(GATHERINGS_RULES)
 def kind_new(request):
     form = KindForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        if _save(request, form, lambda d: services.add_kind(actor=request.user, **d)):
-            messages.success(request, _("Kind of gathering added: give it a rule."))
-            return redirect("gatherings:kinds")
+    saved = (
+        request.method == "POST"
+        and form.is_valid()
+        and _save(request, form, lambda d: services.add_kind(actor=request.user, **d))
+    )
+    if saved:
+        messages.success(request, _("Kind of gathering added: give it a rule."))
+        return redirect("gatherings:kinds")
     return render(request, "gatherings/kind_form.html", {"form": form})
 
 
@@ -54,10 +58,14 @@ def kind_edit(request, kind_id: int):
     kind = get_object_or_404(GatheringKind, pk=kind_id)
     initial = {"name": kind.name, "name_en": kind.name_en, "examples": kind.examples, "order": kind.order}
     form = KindForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        if _save(request, form, lambda d: services.rename_kind(actor=request.user, kind=kind, **d)):
-            messages.success(request, _("Kind of gathering saved."))
-            return redirect("gatherings:kinds")
+    saved = (
+        request.method == "POST"
+        and form.is_valid()
+        and _save(request, form, lambda d: services.rename_kind(actor=request.user, kind=kind, **d))
+    )
+    if saved:
+        messages.success(request, _("Kind of gathering saved."))
+        return redirect("gatherings:kinds")
     return render(request, "gatherings/kind_form.html", {"form": form, "kind": kind})
 
 
