@@ -54,7 +54,9 @@ def test_a_queued_sign_in_and_out_is_done_exactly_once_at_the_phones_time(world,
     assert [x["status"] for x in again] == ["duplicate", "duplicate"]
     d2 = Duty.objects.get(pk=d.pk)
     assert (d2.signed_in_at, d2.signed_out_at) == (d.signed_in_at, d.signed_out_at)
-    assert AuditEvent.objects.filter(model="duty.duty", object_id=str(d.pk), action="update").count() == events
+    assert (
+        AuditEvent.objects.filter(model="duty.duty", object_id=str(d.pk), action="update").count() == events
+    )
     # Another phone's sign-in for the same duty is told it is done already.
     other = _send(c, duty.checkpoint, [{"client_id": str(uuid.uuid4()), "duty_id": d.pk, "action": "in"}])
     assert other.json()["results"][0]["status"] == "duplicate"
@@ -71,8 +73,12 @@ def test_what_cannot_be_done_is_refused_with_its_reason(world, duty):
             {"client_id": str(uuid.uuid4()), "duty_id": d.pk, "action": "out"},  # not signed in
             {"client_id": "not-a-uuid", "duty_id": d.pk, "action": "in"},
             {"client_id": str(uuid.uuid4()), "duty_id": 999999, "action": "in"},
-            {"client_id": str(uuid.uuid4()), "duty_id": d.pk, "action": "in",
-             "at": (timezone.now() + timedelta(hours=2)).isoformat()},  # the phone's clock is ahead
+            {
+                "client_id": str(uuid.uuid4()),
+                "duty_id": d.pk,
+                "action": "in",
+                "at": (timezone.now() + timedelta(hours=2)).isoformat(),
+            },  # the phone's clock is ahead
         ],  # fmt: skip
     ).json()["results"]
     assert [x["status"] for x in results] == ["refused"] * 4

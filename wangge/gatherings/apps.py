@@ -11,6 +11,7 @@ class Config(AppConfig):
         from wangge.core.api import register_api_router
         from wangge.core.home import HomeItem, register_home_item
         from wangge.core.menu import MenuEntry, MenuGroup, register_menu, register_menu_group
+        from wangge.core.offline import register_offline_assets
         from wangge.core.permissions import register_permissions
         from wangge.gatherings import audit_labels
         from wangge.gatherings import home_items as items
@@ -81,5 +82,7 @@ class Config(AppConfig):
                      "gatherings:after_due", GATHERINGS_SUPERVISE, group="gatherings", urgent=True, order=420),
         ):  # fmt: skip
             register_home_item(item)
+        # The supervisor's page on the day opens with no network (its view is @offline_page).
+        register_offline_assets("wangge/gathering_day.js")
         register_api_router("/gatherings", kinds_api.router, order=499)
         register_api_router("/gatherings", api.router, order=500)
