@@ -10,8 +10,7 @@ from ninja import Field, Router, Schema, Status
 
 from wangge.core.access import api_operation
 from wangge.core.api_conventions import Id, Line, bounded
-from wangge.duty.checkpoints import selectors as checkpoint_selectors
-from wangge.duty.models import Duty, Volunteer
+from wangge.duty.models import Checkpoint, Duty, Volunteer
 from wangge.duty.permissions import DUTY_LOG, DUTY_MANAGE, DUTY_VIEW
 from wangge.duty.shifts import selectors, services
 from wangge.roster.models import StaffMember
@@ -149,7 +148,7 @@ class DutySignUploadOut(Schema):
 def sign_upload(request, checkpoint_id: Id, payload: DutySignUploadIn):
     """Sign-ins and sign-outs queued on the phone at this checkpoint, in order, each exactly once
     (by client_id)."""
-    cp = checkpoint_selectors.get_checkpoint(request.scope, checkpoint_id)
+    cp = request.scope.get(Checkpoint.objects.all(), pk=checkpoint_id)
     ids = {s.duty_id for s in payload.signs}
     duties = {
         d.pk: d
