@@ -68,6 +68,7 @@ def add_kind(request, payload: GatheringKindIn):
 @router.patch("/kinds/{int:kind_id}", response=GatheringKindOut)
 @api_operation(GATHERINGS_RULES)
 def rename_kind(request, kind_id: Id, payload: GatheringKindPatch):
+    services.require_district(request.actor)  # before the lookup: a kind of no one's answers alike
     kind = get_object_or_404(GatheringKind, pk=kind_id)
     given = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
     return _out(services.rename_kind(actor=request.actor, kind=kind, **{"name": kind.name, **given}))
@@ -77,6 +78,7 @@ def rename_kind(request, kind_id: Id, payload: GatheringKindPatch):
 @api_operation(GATHERINGS_RULES)
 def retire_kind(request, kind_id: Id):
     """Retired when a rule or a report refers to it (kept, no longer offered); else deleted."""
+    services.require_district(request.actor)  # before the lookup: a kind of no one's answers alike
     kind = get_object_or_404(GatheringKind, pk=kind_id)
     deleted = services.retire_kind(actor=request.actor, kind=kind)
     return {"deleted": deleted, "kind": None if deleted else _out(GatheringKind.objects.get(pk=kind_id))}
@@ -85,5 +87,6 @@ def retire_kind(request, kind_id: Id):
 @router.post("/kinds/{int:kind_id}/restore", response=GatheringKindOut)
 @api_operation(GATHERINGS_RULES)
 def restore_kind(request, kind_id: Id):
+    services.require_district(request.actor)  # before the lookup: a kind of no one's answers alike
     kind = get_object_or_404(GatheringKind, pk=kind_id)
     return _out(services.restore_kind(actor=request.actor, kind=kind))

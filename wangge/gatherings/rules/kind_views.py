@@ -37,9 +37,16 @@ def _save(request, form, save) -> bool:
     return False
 
 
+def _district(request) -> None:
+    """Only the district edits kinds; checked before the kind is looked up, so that a kind answers
+    alike whether it exists or not."""
+    services.require_district(request.user)
+
+
 @require_http_methods(["GET", "POST"])
 @scoped_view(GATHERINGS_RULES)
 def kind_new(request):
+    _district(request)
     form = KindForm(request.POST or None)
     saved = (
         request.method == "POST"
@@ -55,6 +62,7 @@ def kind_new(request):
 @require_http_methods(["GET", "POST"])
 @scoped_view(GATHERINGS_RULES)
 def kind_edit(request, kind_id: int):
+    _district(request)
     kind = get_object_or_404(GatheringKind, pk=kind_id)
     initial = {"name": kind.name, "name_en": kind.name_en, "examples": kind.examples, "order": kind.order}
     form = KindForm(request.POST or None, initial=initial)
@@ -72,6 +80,7 @@ def kind_edit(request, kind_id: int):
 @require_POST
 @scoped_view(GATHERINGS_RULES)
 def kind_retire(request, kind_id: int):
+    _district(request)
     kind = get_object_or_404(GatheringKind, pk=kind_id)
     try:
         deleted = services.retire_kind(actor=request.user, kind=kind)
@@ -90,6 +99,7 @@ def kind_retire(request, kind_id: int):
 @require_POST
 @scoped_view(GATHERINGS_RULES)
 def kind_restore(request, kind_id: int):
+    _district(request)
     kind = get_object_or_404(GatheringKind, pk=kind_id)
     try:
         services.restore_kind(actor=request.user, kind=kind)

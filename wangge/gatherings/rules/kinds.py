@@ -20,7 +20,7 @@ from wangge.gatherings.permissions import GATHERINGS_RULES
 from wangge.org.models import Level
 
 
-def _district_only(actor: Actor) -> None:
+def require_district(actor: Actor) -> None:
     require(actor, GATHERINGS_RULES)
     root = getattr(actor, "jurisdiction", None)
     if not is_system(actor) and (root is None or root.level != Level.DISTRICT):
@@ -55,7 +55,7 @@ def in_use(kind: GatheringKind) -> bool:
 def add_kind(
     *, actor: Actor, name: str, name_en: str = "", examples: str = "", order: int | None = None
 ) -> GatheringKind:
-    _district_only(actor)
+    require_district(actor)
     name = _clean_name(name)
     name_en = " ".join((name_en or "").split())[:80]
     if order is None:
@@ -84,7 +84,7 @@ def rename_kind(
     order: int | None = None,
 ) -> GatheringKind:
     """Rename a kind (its code, which links and rules use, stays)."""
-    _district_only(actor)
+    require_district(actor)
     kind = GatheringKind.objects.select_for_update().get(pk=kind.pk)
     before = {"name": kind.name, "name_en": kind.name_en, "examples": kind.examples, "order": kind.order}
     kind.name = _clean_name(name, exclude=kind.pk)
@@ -109,7 +109,7 @@ def rename_kind(
 def retire_kind(*, actor: Actor, kind: GatheringKind) -> bool:
     """Take a kind out of use. One that a rule or a report refers to is retired (kept, no longer
     offered on the forms); one nothing refers to is deleted. True if it was deleted."""
-    _district_only(actor)
+    require_district(actor)
     kind = GatheringKind.objects.select_for_update().get(pk=kind.pk)
     if in_use(kind):
         if not kind.active:
@@ -128,7 +128,7 @@ def retire_kind(*, actor: Actor, kind: GatheringKind) -> bool:
 
 @transaction.atomic
 def restore_kind(*, actor: Actor, kind: GatheringKind) -> GatheringKind:
-    _district_only(actor)
+    require_district(actor)
     kind = GatheringKind.objects.select_for_update().get(pk=kind.pk)
     if kind.active:
         raise ValidationError(_("This kind of gathering is in use."))
