@@ -48,6 +48,6 @@ class Config(AppConfig):
         ):  # fmt: skip
             register_home_item(item)
         # The checkpoint's phone page opens with no network (its views are @offline_page).
-        register_offline_assets("wangge/checkpoint.js")
+        register_offline_assets("wangge/checkpoint.js", "vendor/html5-qrcode-2.3.8.min.js")
         for order, part in enumerate((api_checkpoints, api_shifts, api_entries, api_volunteers)):
             register_api_router("/duty", part.router, order=600 + order)

@@ -57,6 +57,8 @@ class Checkpoint(PathScopedModel):
     shift_times = models.JSONField(default=list, blank=True)
     people_per_shift = models.PositiveSmallIntegerField(_("people per shift"), default=2)
     is_active = models.BooleanField(_("in use"), default=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    close_reason = models.CharField(_("why it was closed"), max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -197,6 +199,9 @@ class Duty(PathScopedModel):
     )
     signed_in_at = models.DateTimeField(_("signed in"), null=True, blank=True)
     signed_out_at = models.DateTimeField(_("signed out"), null=True, blank=True)
+    # The ids the phone gave the sign-in and the sign-out (queued offline): a retry finds them.
+    sign_in_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    sign_out_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     assigned_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -11,6 +11,7 @@ class Config(AppConfig):
         from wangge.core.api import register_api_router
         from wangge.core.home import HomeItem, register_home_item
         from wangge.core.menu import MenuEntry, MenuGroup, register_menu, register_menu_group
+        from wangge.core.offline import register_offline_assets
         from wangge.core.permissions import register_permissions
         from wangge.gatherings import audit_labels
         from wangge.gatherings import home_items as items
@@ -21,6 +22,7 @@ class Config(AppConfig):
             PERMISSIONS,
         )
         from wangge.gatherings.reports import api
+        from wangge.gatherings.rules import api as kinds_api
 
         register_permissions(PERMISSIONS)
         audit_labels.register()
@@ -62,6 +64,13 @@ class Config(AppConfig):
                     order=364,
                     group="gatherings",
                 ),
+                MenuEntry(
+                    "gatherings:kinds",
+                    _("Kinds of gathering"),
+                    GATHERINGS_VIEW,
+                    order=365,
+                    group="gatherings",
+                ),
             ]
         )
         for item in (
@@ -73,4 +82,7 @@ class Config(AppConfig):
                      "gatherings:after_due", GATHERINGS_SUPERVISE, group="gatherings", urgent=True, order=420),
         ):  # fmt: skip
             register_home_item(item)
+        # The supervisor's page on the day opens with no network (its view is @offline_page).
+        register_offline_assets("wangge/gathering_day.js")
+        register_api_router("/gatherings", kinds_api.router, order=499)
         register_api_router("/gatherings", api.router, order=500)

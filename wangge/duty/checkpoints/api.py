@@ -27,6 +27,9 @@ class DutyCheckpointOut(Schema):
     pattern: str
     shift_times: list
     people_per_shift: int
+    is_active: bool
+    closed_at: datetime | None
+    close_reason: str
 
 
 class DutyCheckpointIn(Schema):
@@ -41,6 +44,31 @@ class DutyCheckpointIn(Schema):
     shift_times: Line = Field("", max_length=200, description='For "set": 08:00-12:00, 12:00-20:00')
     people_per_shift: int = Field(2, ge=1, le=20)
     make_days: int = Field(7, ge=0, le=62, description="Make this many days of shifts from today.")
+
+
+class DutyCheckpointPatch(Schema):
+    """Only the fields given change; the grid stays (close the checkpoint and set up another)."""
+
+    name: Line | None = Field(None, max_length=100)
+    kind: Line | None = Field(None, max_length=20)
+    address: Line | None = Field(None, max_length=250)
+    round_the_clock: bool | None = None
+    opens_at: time | None = None
+    closes_at: time | None = None
+    pattern: Line | None = Field(None, max_length=8)
+    shift_times: Line | None = Field(None, max_length=200, description='For "set": 08:00-12:00, 12:00-20:00')
+    people_per_shift: int | None = Field(None, ge=1, le=20)
+
+
+class DutyCheckpointCloseIn(Schema):
+    reason: Line = Field(..., min_length=1, max_length=200)
+
+
+class DutyReplannedOut(Schema):
+    checkpoint: DutyCheckpointOut
+    shifts_dropped: int
+    shifts_made: int
+    shifts_kept: list[int] = Field(..., description="Shifts to come with people on them, kept.")
 
 
 class DutyMakeShiftsIn(Schema):
@@ -87,6 +115,18 @@ def _out(cp) -> dict:
         "pattern": cp.pattern,
         "shift_times": cp.shift_times,
         "people_per_shift": cp.people_per_shift,
+        "is_active": cp.is_active,
+        "closed_at": cp.closed_at,
+        "close_reason": cp.close_reason,
+    }
+
+
+def _replanned(cp, result: services.Replanned) -> dict:
+    return {
+        "checkpoint": _out(cp),
+        "shifts_dropped": result.dropped,
+        "shifts_made": result.made,
+        "shifts_kept": [s.pk for s in result.kept],
     }
 
 
@@ -115,8 +155,9 @@ def shift_out(s) -> dict:
 
 @router.get("/checkpoints", response=list[DutyCheckpointOut])
 @api_operation(DUTY_VIEW)
-def list_checkpoints(request):
-    return [_out(cp) for cp in selectors.checkpoints(request.scope)[:1000]]
+def list_checkpoints(request, include_closed: bool = False):
+    rows = selectors.checkpoints(request.scope, active_only=not include_closed)
+    return [_out(cp) for cp in rows[:1000]]
 
 
 @router.post("/checkpoints", response={201: DutyCheckpointOut})
@@ -171,3 +212,45 @@ def list_shifts(request, checkpoint_id: Id, day: date | None = None):
         .prefetch_related("duties__staff", "duties__volunteer")
     )
     return [shift_out(s) for s in rows]
+
+
+@router.patch("/checkpoints/{int:checkpoint_id}", response=DutyReplannedOut)
+@api_operation(DUTY_MANAGE)
+def update_checkpoint(request, checkpoint_id: Id, payload: DutyCheckpointPatch):
+    """Change name, kind, address or hours; a change of hours replans the shifts to come."""
+    cp = selectors.get_checkpoint(request.scope, checkpoint_id)
+    given = payload.dict(exclude_unset=True)
+    data = {
+        "name": cp.name,
+        "kind": cp.kind,
+        "address": cp.address,
+        "round_the_clock": cp.round_the_clock,
+        "opens_at": cp.opens_at,
+        "closes_at": cp.closes_at,
+        "pattern": cp.pattern,
+        "shift_times": cp.shift_times,
+        "people_per_shift": cp.people_per_shift,
+    }
+    data.update({k: v for k, v in given.items() if v is not None or k in ("opens_at", "closes_at")})
+    if isinstance(data["shift_times"], str):
+        data["shift_times"] = services.parse_shift_times(data["shift_times"])
+    result = services.update_checkpoint(actor=request.actor, checkpoint=cp, **data)
+    return _replanned(selectors.get_checkpoint(request.scope, checkpoint_id), result)
+
+
+@router.post("/checkpoints/{int:checkpoint_id}/close", response=DutyReplannedOut)
+@api_operation(DUTY_MANAGE)
+def close_checkpoint(request, checkpoint_id: Id, payload: DutyCheckpointCloseIn):
+    """No more entries and no gaps; shifts to come that nobody is on are dropped, staffed ones kept."""
+    cp = selectors.get_checkpoint(request.scope, checkpoint_id)
+    result = services.close_checkpoint(actor=request.actor, checkpoint=cp, reason=payload.reason)
+    return _replanned(selectors.get_checkpoint(request.scope, checkpoint_id), result)
+
+
+@router.post("/checkpoints/{int:checkpoint_id}/reopen", response=DutyReplannedOut)
+@api_operation(DUTY_MANAGE)
+def reopen_checkpoint(request, checkpoint_id: Id):
+    """Open again, with a week of shifts from today."""
+    cp = selectors.get_checkpoint(request.scope, checkpoint_id)
+    made = services.reopen_checkpoint(actor=request.actor, checkpoint=cp)
+    return _replanned(selectors.get_checkpoint(request.scope, checkpoint_id), services.Replanned(made=made))

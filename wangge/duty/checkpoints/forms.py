@@ -37,6 +37,34 @@ class CheckpointForm(forms.Form):
         self.fields["grid"].choices = [(g.pk, g.name) for g in grids]
 
 
+class CheckpointEditForm(CheckpointForm):
+    """The same fields but the grid (a checkpoint stays in its grid: close it and set up another)."""
+
+    def __init__(self, *args, checkpoint=None, **kwargs):
+        if checkpoint is not None and not args and "initial" not in kwargs:
+            kwargs["initial"] = {
+                "name": checkpoint.name,
+                "kind": checkpoint.kind,
+                "address": checkpoint.address,
+                "round_the_clock": checkpoint.round_the_clock,
+                "opens_at": checkpoint.opens_at,
+                "closes_at": checkpoint.closes_at,
+                "pattern": checkpoint.pattern,
+                "shift_times": ", ".join(f"{a}-{b}" for a, b in checkpoint.shift_times or []),
+                "people_per_shift": checkpoint.people_per_shift,
+            }
+        super().__init__(*args, **kwargs)
+        del self.fields["grid"]
+
+
+class CloseCheckpointForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why is it closed"),
+        max_length=200,
+        help_text=_("Such as: the road is reopened, the village is no longer sealed."),
+    )
+
+
 class MakeShiftsForm(forms.Form):
     start = forms.DateField(label=_("From"), widget=DateInput())
     days = forms.IntegerField(label=_("Days"), min_value=1, max_value=62, initial=7)

@@ -13,7 +13,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from wangge.core.access import scoped_view
 from wangge.core.forms import add_service_error
 from wangge.duty.checkpoints import selectors, services
-from wangge.duty.checkpoints.forms import CheckpointForm, MakeShiftsForm
+from wangge.duty.checkpoints.forms import (
+    CheckpointEditForm,
+    CheckpointForm,
+    CloseCheckpointForm,
+    MakeShiftsForm,
+)
 from wangge.duty.dates import day_param
 from wangge.duty.entries import selectors as entry_selectors
 from wangge.duty.permissions import DUTY_MANAGE, DUTY_VIEW
@@ -27,6 +32,9 @@ def checkpoint_list(request):
     day = day_param(request)
     counts = {c.checkpoint_id: c for c in entry_selectors.counts(scope, day)}
     rows = list(selectors.checkpoints(scope).order_by("path", "name"))
+    closed = list(
+        selectors.checkpoints(scope, active_only=False).filter(is_active=False).order_by("path", "name")
+    )
     for cp in rows:
         cp.count = counts.get(cp.pk)
     words = {
@@ -39,7 +47,13 @@ def checkpoint_list(request):
     return render(
         request,
         "duty/checkpoints/list.html",
-        {"checkpoints": rows, "day": day, "words": words, "can_manage": request.user.can(DUTY_MANAGE)},
+        {
+            "checkpoints": rows,
+            "closed": closed,
+            "day": day,
+            "words": words,
+            "can_manage": request.user.can(DUTY_MANAGE),
+        },
     )
 
 
@@ -93,6 +107,7 @@ def checkpoint_detail(request, checkpoint_id: int):
             "shifts": shifts,
             "count": count,
             "make_form": MakeShiftsForm(),
+            "kept": [] if cp.is_active else shift_selectors.upcoming_staffed(scope, cp.pk),
             "can_manage": request.user.can(DUTY_MANAGE),
             "now": timezone.now(),
         },
@@ -118,4 +133,96 @@ def checkpoint_make_shifts(request, checkpoint_id: int):
             messages.success(request, _("%(n)s shifts made.") % {"n": made})
     else:
         messages.error(request, _("Check the dates."))
+    return redirect("duty:checkpoint", checkpoint_id=cp.pk)
+
+
+def _times(data) -> list:
+    return services.parse_shift_times(data["shift_times"]) if data["pattern"] == "set" else []
+
+
+def _say_replanned(request, result: services.Replanned) -> None:
+    if result.dropped or result.made:
+        messages.info(
+            request,
+            _("Shifts to come: %(d)s dropped, %(m)s made.") % {"d": result.dropped, "m": result.made},
+        )
+    if result.kept:
+        messages.warning(
+            request,
+            _("%(n)s shifts to come have people on them and were kept: take them off if needed.")
+            % {"n": len(result.kept)},
+        )
+
+
+@require_http_methods(["GET", "POST"])
+@scoped_view(DUTY_MANAGE)
+def checkpoint_edit(request, checkpoint_id: int):
+    cp = selectors.get_checkpoint(request.scope, checkpoint_id)
+    form = CheckpointEditForm(request.POST or None, checkpoint=cp)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            result = services.update_checkpoint(
+                actor=request.user,
+                checkpoint=cp,
+                name=data["name"],
+                kind=data["kind"],
+                address=data["address"],
+                round_the_clock=data["round_the_clock"],
+                opens_at=data["opens_at"],
+                closes_at=data["closes_at"],
+                pattern=data["pattern"],
+                shift_times=_times(data),
+                people_per_shift=data["people_per_shift"],
+            )
+        except ValidationError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, _("Checkpoint saved."))
+            _say_replanned(request, result)
+            return redirect("duty:checkpoint", checkpoint_id=cp.pk)
+    return render(request, "duty/checkpoints/edit.html", {"form": form, "cp": cp})
+
+
+@require_http_methods(["GET", "POST"])
+@scoped_view(DUTY_MANAGE)
+def checkpoint_close(request, checkpoint_id: int):
+    scope = request.scope
+    cp = selectors.get_checkpoint(scope, checkpoint_id)
+    if not cp.is_active:
+        messages.info(request, _("This checkpoint is already closed."))
+        return redirect("duty:checkpoint", checkpoint_id=cp.pk)
+    form = CloseCheckpointForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.close_checkpoint(
+                actor=request.user, checkpoint=cp, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Checkpoint closed: %(n)s shifts to come that nobody was on were dropped.")
+                % {"n": result.dropped},
+            )
+            _say_replanned(request, services.Replanned(kept=result.kept))
+            return redirect("duty:checkpoint", checkpoint_id=cp.pk)
+    return render(
+        request,
+        "duty/checkpoints/close.html",
+        {"form": form, "cp": cp, "kept": shift_selectors.upcoming_staffed(scope, cp.pk)},
+    )
+
+
+@require_POST
+@scoped_view(DUTY_MANAGE)
+def checkpoint_reopen(request, checkpoint_id: int):
+    cp = selectors.get_checkpoint(request.scope, checkpoint_id)
+    try:
+        made = services.reopen_checkpoint(actor=request.user, checkpoint=cp)
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+    else:
+        messages.success(request, _("Checkpoint reopened, with %(n)s shifts for a week.") % {"n": made})
     return redirect("duty:checkpoint", checkpoint_id=cp.pk)

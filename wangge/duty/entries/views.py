@@ -41,6 +41,9 @@ def post_pick(request):
 def post(request, checkpoint_id: int):
     scope = request.scope
     cp = scope.get(Checkpoint.objects.select_related("grid"), pk=checkpoint_id)
+    if not cp.is_active:
+        # Closed: the page says so and offers no form (the entries API refuses them too).
+        return render(request, "duty/entries/closed.html", {"cp": cp})
     shift = shift_selectors.current_shift(scope, cp.pk)
     return render(
         request,
@@ -53,6 +56,7 @@ def post(request, checkpoint_id: int):
             "colours": [c for c in CodeColour.choices if c[0]],
             "directions": Direction.choices,
             "upload_url": f"{API_PREFIX}/checkpoints/{cp.pk}/entries",
+            "sign_url": f"{API_PREFIX}/checkpoints/{cp.pk}/signs",
             "storage_key": f"wangge.checkpoint.v1.{cp.pk}",
             "strings": _strings(),
         },
@@ -81,6 +85,12 @@ def _strings() -> dict:
         "camera_missing": _("The scanner could not load. Type the code or ID number instead."),
         "camera_failed": _("The camera is not available here. Type the code or ID number instead."),
         "dismiss": _("Seen"),
+        "sign_in": _("Sign in"),
+        "sign_out": _("Sign out"),
+        "signed_in": _("Signed in %(t)s"),
+        "signed_out": _("On duty %(a)s–%(b)s"),
+        "sign_queued": _("(waiting to send)"),
+        "sign_refused": _("Sign-in or sign-out refused: %(m)s"),
     }
 
 

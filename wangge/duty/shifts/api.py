@@ -6,11 +6,11 @@ from datetime import date, datetime
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from wangge.core.access import api_operation
-from wangge.core.api_conventions import Id, bounded
-from wangge.duty.models import Volunteer
+from wangge.core.api_conventions import Id, Line, bounded
+from wangge.duty.models import Checkpoint, Duty, Volunteer
 from wangge.duty.permissions import DUTY_LOG, DUTY_MANAGE, DUTY_VIEW
 from wangge.duty.shifts import selectors, services
 from wangge.roster.models import StaffMember
@@ -115,3 +115,50 @@ def sign_in(request, duty_id: Id):
 def sign_out(request, duty_id: Id):
     duty = selectors.get_duty(request.scope, duty_id)
     return _duty(services.sign_out(actor=request.actor, duty=duty))
+
+
+class DutySignIn(Schema):
+    client_id: Line = Field(
+        ..., max_length=40, description="A UUID made on the phone: a retry changes nothing."
+    )
+    duty_id: Id
+    action: Line = Field("in", max_length=3, description="in (sign in) or out (sign out)")
+    at: datetime | None = Field(None, description="When it was done on the phone (queued offline).")
+
+
+class DutySignUploadIn(Schema):
+    signs: list[DutySignIn] = Field(default_factory=list, max_length=services.MAX_SIGN_BATCH)
+
+
+class DutySignResultOut(Schema):
+    client_id: str
+    status: str = Field(..., description="accepted, duplicate (already done) or refused (with a message)")
+    message: str
+    duty_id: int | None
+    signed_in_at: datetime | None
+    signed_out_at: datetime | None
+
+
+class DutySignUploadOut(Schema):
+    results: list[DutySignResultOut]
+
+
+@router.post("/checkpoints/{int:checkpoint_id}/signs", response=DutySignUploadOut)
+@api_operation(DUTY_LOG)
+def sign_upload(request, checkpoint_id: Id, payload: DutySignUploadIn):
+    """Sign-ins and sign-outs queued on the phone at this checkpoint, in order, each exactly once
+    (by client_id)."""
+    cp = request.scope.get(Checkpoint.objects.all(), pk=checkpoint_id)
+    ids = {s.duty_id for s in payload.signs}
+    duties = {
+        d.pk: d
+        for d in request.scope.filter(
+            Duty.objects.filter(pk__in=ids, shift__checkpoint=cp).select_related("shift")
+        )
+    }
+    items = [
+        services.SignIn(client_id=s.client_id, duty_id=s.duty_id, action=s.action, at=s.at)
+        for s in payload.signs
+    ]
+    results = services.sign_batch(actor=request.actor, duties=duties, items=items)
+    return {"results": [r.__dict__ for r in results]}

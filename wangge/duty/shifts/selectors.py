@@ -71,7 +71,8 @@ def gaps(
     first `rows_for` days, at most `rows_limit` of them (a week's page lists the days, the day's
     page its first unfilled shifts). One aggregate query, one list query."""
     end = start + timedelta(days=days)
-    qs = shifts(scope).filter(day__gte=start, day__lt=end)
+    # A closed checkpoint shows no gaps (the staffed shifts it kept are not gaps to fill).
+    qs = shifts(scope).filter(day__gte=start, day__lt=end, checkpoint__is_active=True)
     if unit is not None:
         qs = under(qs, unit)
     per_day = {
@@ -148,3 +149,14 @@ def party_member_turns(scope: Scope, *, since: date | None = None) -> int:
     if since is not None:
         qs = qs.filter(shift__day__gte=since)
     return qs.count()
+
+
+def upcoming_staffed(scope: Scope, checkpoint_id: int) -> list[Shift]:
+    """The checkpoint's shifts to come that someone is on (what a closed checkpoint keeps)."""
+    return list(
+        shifts(scope)
+        .filter(checkpoint_id=checkpoint_id, starts_at__gt=timezone.now(), duties__isnull=False)
+        .distinct()
+        .prefetch_related("duties__staff", "duties__volunteer")
+        .order_by("starts_at")[:200]
+    )

@@ -3,7 +3,9 @@ signed in and out on the phone. A shift's `filled` counter moves in the same tra
 
 from __future__ import annotations
 
-from datetime import timedelta
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -36,6 +38,8 @@ def assign(
         require_path(actor, volunteer.path)
         if volunteer.status != VolunteerStatus.VETTED:
             raise ValidationError({"volunteer": _("Only vetted volunteers can be put on duty.")})
+    if not shift.checkpoint.is_active:
+        raise ValidationError(_("This checkpoint is closed: nobody can be put on its shifts."))
     if shift.ends_at <= timezone.now():
         raise ValidationError(_("This shift is over."))
     try:
@@ -100,3 +104,145 @@ def sign_out(*, actor: Actor, duty: Duty) -> Duty:
         duty.save(update_fields=["signed_out_at"])
         audit.record(actor=actor, action=Action.UPDATE, obj=duty, after={"signed_out_at": now.isoformat()})
     return duty
+
+
+# --- sign-in and sign-out queued on the phone ----------------------------------------------------
+
+SIGN_IN = "in"
+SIGN_OUT = "out"
+ACCEPTED = "accepted"
+DUPLICATE = "duplicate"
+REFUSED = "refused"
+MAX_SIGN_BATCH = 50
+MAX_CLOCK_SKEW = timedelta(minutes=5)
+MAX_SIGN_AGE = timedelta(days=2)
+
+
+@dataclass
+class SignIn:
+    """One sign-in or sign-out made on the phone, with its own id (client_id) and the time it
+    was made (`at`: the phone's clock; the server's time when absent)."""
+
+    client_id: str
+    duty_id: int
+    action: str = SIGN_IN
+    at: datetime | None = None
+
+
+@dataclass
+class SignResult:
+    client_id: str
+    status: str
+    message: str = ""
+    duty_id: int | None = None
+    signed_in_at: datetime | None = None
+    signed_out_at: datetime | None = None
+
+
+def _token(raw: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(raw))
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise ValidationError(_("This sign-in has no valid id: log it again.")) from exc
+
+
+def _when(at: datetime | None, now: datetime) -> datetime:
+    if at is None:
+        return now
+    if timezone.is_naive(at):
+        at = timezone.make_aware(at)
+    if at > now + MAX_CLOCK_SKEW:
+        raise ValidationError(_("The phone's clock is ahead: set its time and sign again."))
+    if at < now - MAX_SIGN_AGE:
+        raise ValidationError(
+            _("This sign-in is more than two days old: ask the village to correct the record.")
+        )
+    return min(at, now)
+
+
+def _result(item_id: str, status: str, duty: Duty, message: str = "") -> SignResult:
+    return SignResult(
+        client_id=item_id, status=status, message=message, duty_id=duty.pk,
+        signed_in_at=duty.signed_in_at, signed_out_at=duty.signed_out_at,
+    )  # fmt: skip
+
+
+def _sign_one(*, actor: Actor, duty: Duty, action: str, token: uuid.UUID, at: datetime) -> SignResult:
+    duty = Duty.objects.select_for_update().select_related("shift").get(pk=duty.pk)
+    if action == SIGN_IN:
+        if duty.sign_in_token == token:
+            return _result(str(token), DUPLICATE, duty)
+        if duty.signed_in_at is not None:
+            return _result(str(token), DUPLICATE, duty, _("Already signed in."))
+        if at < duty.shift.starts_at - timedelta(hours=1):
+            raise ValidationError(_("This shift has not started yet."))
+        if at >= duty.shift.ends_at:
+            raise ValidationError(_("This shift is over: sign-in refused."))
+        duty.signed_in_at, duty.sign_in_token = at, token
+        duty.save(update_fields=["signed_in_at", "sign_in_token"])
+        audit.record(actor=actor, action=Action.UPDATE, obj=duty,
+                     after={"signed_in_at": at.isoformat(), "client_id": str(token)})  # fmt: skip
+        return _result(str(token), ACCEPTED, duty)
+    if duty.sign_out_token == token:
+        return _result(str(token), DUPLICATE, duty)
+    if duty.signed_in_at is None:
+        raise ValidationError(_("Sign in first."))
+    if duty.signed_out_at is not None:
+        return _result(str(token), DUPLICATE, duty, _("Already signed out."))
+    at = max(at, duty.signed_in_at)
+    duty.signed_out_at, duty.sign_out_token = at, token
+    duty.save(update_fields=["signed_out_at", "sign_out_token"])
+    audit.record(actor=actor, action=Action.UPDATE, obj=duty,
+                 after={"signed_out_at": at.isoformat(), "client_id": str(token)})  # fmt: skip
+    return _result(str(token), ACCEPTED, duty)
+
+
+def sign_batch(*, actor: Actor, duties: dict[int, Duty], items: list[SignIn]) -> list[SignResult]:
+    """Sign-ins and sign-outs queued on the phone, in order, each exactly once (by its client_id):
+    a batch sent again finds them done and changes nothing. `duties`: the duties the actor may
+    sign for, by id (read through the actor's scope); any other is refused like a missing one."""
+    require(actor, DUTY_LOG)
+    if len(items) > MAX_SIGN_BATCH:
+        raise ValidationError(_("At most 50 sign-ins per upload."))
+    results = []
+    for item in items:
+        try:
+            token = _token(item.client_id)
+        except ValidationError as exc:
+            results.append(
+                SignResult(client_id=str(item.client_id)[:40], status=REFUSED, message=exc.messages[0])
+            )
+            continue
+        duty = duties.get(item.duty_id)
+        if duty is None:
+            results.append(
+                SignResult(
+                    client_id=str(token), status=REFUSED, message=_("No such duty on this checkpoint.")
+                )
+            )
+            continue
+        try:
+            require_path(actor, duty.path)
+            if item.action not in (SIGN_IN, SIGN_OUT):
+                raise ValidationError(_("Sign in or sign out?"))
+            with transaction.atomic():
+                results.append(
+                    _sign_one(
+                        actor=actor,
+                        duty=duty,
+                        action=item.action,
+                        token=token,
+                        at=_when(item.at, timezone.now()),
+                    )
+                )
+        except IntegrityError:
+            # The same token stored a moment ago by a concurrent upload of the same queue.
+            duty.refresh_from_db()
+            results.append(_result(str(token), DUPLICATE, duty))
+        except ValidationError as exc:
+            results.append(
+                SignResult(
+                    client_id=str(token), status=REFUSED, message="; ".join(exc.messages), duty_id=duty.pk
+                )
+            )
+    return results

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from wangge.core.access import not_found, scoped_view
 from wangge.core.forms import add_service_error
+from wangge.core.offline import offline_page
 from wangge.gatherings.day import services
 from wangge.gatherings.day.forms import AfterForm, DayCheckForm
 from wangge.gatherings.models import DayCheck, Gathering
@@ -26,9 +27,12 @@ def _gathering(request, gathering_id: int) -> Gathering:
     return request.scope.get(Gathering.objects.select_related("kind", "unit", "supervisor"), pk=gathering_id)
 
 
+@offline_page
 @scoped_view(GATHERINGS_SUPERVISE)
 @require_http_methods(["GET", "POST"])
 def day_page(request, gathering_id: int):
+    """Opens with no network (@offline_page); its script (static/wangge/gathering_day.js) queues
+    each check on the phone with its client_id and sends it to the day-checks API once online."""
     g = _gathering(request, gathering_id)
     form = DayCheckForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -49,8 +53,29 @@ def day_page(request, gathering_id: int):
         request,
         "gatherings/day.html",
         {"g": g, "form": form, "checks": list(g.day_checks.select_related("by")), "after_form": AfterForm(prefix="after"),
-         "meals": list(g.meals.all())},
+         "meals": list(g.meals.all()), "check_url": f"/api/v1/gatherings/{g.pk}/day-checks",
+         "storage_key": f"wangge.gathering-day.v1.{g.pk}", "strings": _strings()},
     )  # fmt: skip
+
+
+def _strings() -> dict:
+    return {
+        "online": _("Online"),
+        "offline": _("Offline: checks are kept on this phone"),
+        "waiting": _("%(n)s waiting to send, oldest %(t)s"),
+        "waiting_one": _("waiting to send"),
+        "all_sent": _("Everything sent"),
+        "queued": _("Check kept (will be sent when online)"),
+        "queued_no_photo": _(
+            "Check kept without its photo: a photo cannot wait on the phone; add it when online."
+        ),
+        "no_photo": _("without the photo"),
+        "need_diners": _("Count the diners present."),
+        "need_problems": _("Say which condition was not kept."),
+        "diners": _("%(n)s diners counted"),
+        "kept": _("conditions kept"),
+        "not_kept": _("conditions not kept"),
+    }
 
 
 @scoped_view(GATHERINGS_SUPERVISE)

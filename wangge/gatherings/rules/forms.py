@@ -38,3 +38,10 @@ class RuleVersionForm(forms.Form):
         d = dict(self.cleaned_data)
         d["conditions"] = [c for c in d["conditions"].splitlines() if c.strip()]
         return d
+
+
+class KindForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=60)
+    name_en = forms.CharField(label=_("English name"), max_length=80, required=False)
+    examples = forms.CharField(label=_("Such as"), max_length=200, required=False)
+    order = forms.IntegerField(label=_("Order in the lists"), min_value=0, max_value=32000, required=False)

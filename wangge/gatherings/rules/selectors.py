@@ -6,15 +6,25 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wangge.gatherings.models import Band, GatheringKind, GatheringRule, Stance
+from wangge.gatherings.models import Band, Gathering, GatheringKind, GatheringRule, Stance
 
 
 def kinds() -> QuerySet[GatheringKind]:
     return GatheringKind.objects.filter(active=True)
+
+
+def all_kinds() -> list[GatheringKind]:
+    """Every kind, retired ones included, each with whether a rule or a report refers to it."""
+    return list(
+        GatheringKind.objects.annotate(
+            has_rules=Exists(GatheringRule.objects.filter(kind=OuterRef("pk"))),
+            has_reports=Exists(Gathering.objects.filter(kind=OuterRef("pk"))),
+        ).order_by("-active", "order", "id")
+    )
 
 
 def rules() -> QuerySet[GatheringRule]:

@@ -7,6 +7,10 @@
  * network errors and 5xx keep it, with backoff. The server knows each entry by its client_id, so
  * a batch sent twice is stored once. One tab at a time sends the queue (Web Locks). Plain ES5-ish
  * script, no build step, no inline handlers.
+ *
+ * Signing in and out of a duty goes through the same storage: each sign gets its own id and the
+ * phone's time, waits in `signs` (shown on the duty as waiting to send) and is sent to
+ * POST …/signs once the entries are sent; the server does each exactly once.
  */
 (function () {
   "use strict";
@@ -14,7 +18,7 @@
   var app = document.getElementById("checkpoint-app");
   if (!app) { return; }
   var S = JSON.parse(document.getElementById("checkpoint-strings").textContent);
-  var cfg = { csrf: app.dataset.csrf, uploadUrl: app.dataset.uploadUrl, key: app.dataset.storageKey };
+  var cfg = { csrf: app.dataset.csrf, uploadUrl: app.dataset.uploadUrl, signUrl: app.dataset.signUrl, key: app.dataset.storageKey };
   var FORMAT = 1;
   var BATCH = 50;
   var TICK_MS = 3000;
@@ -43,13 +47,16 @@
 
   /* ---------------------------------------------------------------- state */
 
-  function blank() { return { format: FORMAT, queue: [], recent: [], problems: [] }; }
+  function blank() { return { format: FORMAT, queue: [], recent: [], problems: [], signs: [], duties: {} }; }
   function loadState() {
     var s = null;
     try { var raw = window.localStorage.getItem(cfg.key); s = raw ? JSON.parse(raw) : null; } catch (e) { s = null; }
     if (!s || typeof s !== "object") { return blank(); }
     var b = blank();
-    for (var k in b) { if (!(s[k] instanceof Array) && k !== "format") { s[k] = b[k]; } }
+    for (var k in b) {
+      if (k === "format") { continue; }
+      if (b[k] instanceof Array ? !(s[k] instanceof Array) : (!s[k] || typeof s[k] !== "object" || s[k] instanceof Array)) { s[k] = b[k]; }
+    }
     s.format = FORMAT;
     return s;
   }
@@ -95,8 +102,54 @@
     return true;
   }
 
+  /* ---------------------------------------------------------------- signing in and out */
+
+  function signDuty(dutyId, action) {
+    var at = new Date().toISOString();
+    var d = state.duties[dutyId] || {};
+    if (action === "in") { d.in_at = at; d.in_status = "queued"; } else { d.out_at = at; d.out_status = "queued"; }
+    state.duties[dutyId] = d;
+    state.signs.push({ client_id: uuid4(), duty_id: parseInt(dutyId, 10), action: action, at: at });
+    save();  /* persisted before any network call */
+    render();
+    flushSoon();
+  }
+  function applySigns(sent, results) {
+    var byId = {};
+    results.forEach(function (r) { byId[r.client_id] = r; });
+    var done = {};
+    sent.forEach(function (x) {
+      var r = byId[x.client_id];
+      if (!r) { return; }
+      done[x.client_id] = true;
+      var d = state.duties[x.duty_id] || {};
+      if (r.status === "refused") {
+        if (x.action === "in") { delete d.in_at; delete d.in_status; } else { delete d.out_at; delete d.out_status; }
+        state.problems.unshift({ id: x.client_id, message: fmt(S.sign_refused, { m: r.message }), entry: { name: duty_name(x.duty_id) } });
+        state.problems = state.problems.slice(0, 50);
+      } else {
+        if (r.signed_in_at) { d.in_at = r.signed_in_at; d.in_status = "accepted"; }
+        if (r.signed_out_at) { d.out_at = r.signed_out_at; d.out_status = "accepted"; }
+      }
+      state.duties[x.duty_id] = d;
+    });
+    state.signs = state.signs.filter(function (x) { return !done[x.client_id]; });
+    save();
+  }
+  function duty_name(dutyId) {
+    var li = document.querySelector("#duty-list li[data-duty-id='" + dutyId + "']");
+    return li ? li.firstElementChild.firstChild.textContent.trim() : "";
+  }
+
   /* ---------------------------------------------------------------- sending */
 
+  function postSigns(body) {
+    return fetch(cfg.signUrl, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": cfg.csrf, "Accept": "application/json" },
+      body: JSON.stringify(body)
+    });
+  }
   function post(body) {
     return fetch(cfg.uploadUrl, {
       method: "POST", credentials: "same-origin",
@@ -121,9 +174,25 @@
     nextTryAt = Date.now() + Math.min(MAX_BACKOFF_MS, 1000 * Math.pow(2, failures));
     lastNet = status === 401 || status === 403 ? "login" : (navigator.onLine === false ? "offline" : "unreachable");
   }
+  function flushSigns() {
+    var batch = state.signs.slice(0, BATCH);
+    flushing = true;
+    return postSigns({ signs: batch }).then(function (resp) {
+      if (resp.status === 200) {
+        return resp.json().then(function (data) { lastNet = "online"; failures = 0; applySigns(batch, data.results || []); });
+      }
+      fail(resp.status);
+    })["catch"](function () { fail(0); }).then(function () {
+      flushing = false;
+      render();
+      if (state.signs.length && failures === 0) { setTimeout(flush, 0); }
+    });
+  }
+  function pending() { return state.queue.length + state.signs.length; }
   function flushNow() {
-    if (flushing || !state.queue.length) { render(); return Promise.resolve(); }
+    if (flushing || !pending()) { render(); return Promise.resolve(); }
     if (navigator.onLine === false) { lastNet = "offline"; render(); return Promise.resolve(); }
+    if (!state.queue.length) { return flushSigns(); }
     var batch = state.queue.slice(0, BATCH);  /* in order, oldest first */
     flushing = true;
     return post({ entries: batch }).then(function (resp) {
@@ -137,7 +206,7 @@
     })["catch"](function () { fail(0); }).then(function () {
       flushing = false;
       render();
-      if (state.queue.length && failures === 0) { setTimeout(flush, 0); }
+      if (pending() && failures === 0) { setTimeout(flush, 0); }
     });
   }
   function apply(results) {
@@ -168,15 +237,43 @@
     var d = new Date(iso); var two = function (v) { return (v < 10 ? "0" : "") + v; };
     return two(d.getHours()) + ":" + two(d.getMinutes());
   }
+  function renderDuties() {
+    Array.prototype.forEach.call(document.querySelectorAll("#duty-list li[data-duty-id]"), function (li) {
+      var local = state.duties[li.dataset.dutyId] || {};
+      var inAt = local.in_at || li.dataset.signedIn, outAt = local.out_at || li.dataset.signedOut;
+      var waiting = local.in_status === "queued" || local.out_status === "queued";
+      var form = li.querySelector("form.cp-sign-form");
+      var label = li.querySelector(".cp-sign-state");
+      li.dataset.sign = !inAt ? "none" : (!outAt ? "in" : "out");
+      li.dataset.signState = waiting ? "queued" : "sent";
+      label.textContent = (!inAt ? "" : (!outAt ? fmt(S.signed_in, { t: hhmm(inAt) }) : fmt(S.signed_out, { a: hhmm(inAt), b: hhmm(outAt) }))) +
+        (waiting ? " " + S.sign_queued : "");
+      if (!form) { return; }
+      Array.prototype.forEach.call(form.querySelectorAll("button, span, input[name=out]"), function (el) { el.remove(); });
+      if (outAt) { return; }
+      var b = document.createElement("button");
+      b.type = "submit";
+      b.className = inAt ? "btn btn-outline-primary btn-sm" : "btn btn-primary btn-sm";
+      b.dataset.action = inAt ? "out" : "in";
+      b.textContent = inAt ? S.sign_out : S.sign_in;
+      form.appendChild(b);
+    });
+  }
+  function oldest() {
+    var times = state.queue.map(function (e) { return e.at; }).concat(state.signs.map(function (x) { return x.at; }));
+    times.sort();
+    return times[0];
+  }
   function render() {
-    var n = state.queue.length;
+    renderDuties();
+    var n = pending();
     var net = $("net-status");
     var state_ = navigator.onLine === false ? "offline" : lastNet;
     net.dataset.state = state_;
     net.textContent = S[state_] || S.online;
     var q = $("queue-count");
     q.dataset.count = String(n);
-    q.textContent = n ? fmt(S.waiting, { n: n, t: hhmm(state.queue[0].at) }) : S.all_sent;
+    q.textContent = n ? fmt(S.waiting, { n: n, t: hhmm(oldest()) }) : S.all_sent;
     var ul = $("entry-recent");
     ul.textContent = "";
     state.recent.forEach(function (x) {
@@ -233,6 +330,17 @@
       render();
     }
   });
+  var dutyList = $("duty-list");
+  if (dutyList) {
+    dutyList.addEventListener("submit", function (e) {
+      var form = e.target.closest("form.cp-sign-form");
+      if (!form) { return; }
+      e.preventDefault();
+      var li = form.closest("li[data-duty-id]");
+      var b = form.querySelector("button[data-action]");
+      signDuty(li.dataset.dutyId, b ? b.dataset.action : (li.dataset.sign === "in" ? "out" : "in"));
+    });
+  }
   $("scan-code").addEventListener("click", startCamera);
   $("scan-stop").addEventListener("click", stopCamera);
   $("entry-problems").addEventListener("click", function (e) {
@@ -245,9 +353,9 @@
   window.addEventListener("offline", function () { lastNet = "offline"; render(); });
   window.addEventListener("storage", function (e) { if (e.key === cfg.key) { state = loadState(); render(); } });
   document.addEventListener("visibilitychange", function () {
-    if (document.visibilityState === "visible" && state.queue.length) { nextTryAt = 0; flush(); }
+    if (document.visibilityState === "visible" && pending()) { nextTryAt = 0; flush(); }
   });
-  setInterval(function () { if (state.queue.length && Date.now() >= nextTryAt) { flush(); } }, TICK_MS);
+  setInterval(function () { if (pending() && Date.now() >= nextTryAt) { flush(); } }, TICK_MS);
 
   window.wanggeCheckpoint = {
     state: function () { return state; },
