@@ -276,3 +276,26 @@ def test_a_vehicle_from_a_risk_area_asks_for_each_person_in_it(world, duty, scre
     assert risky.status == "accepted" and risky.risk_level == "high" and not risky.screening_id
     assert "log each person" in risky.message
     assert plain.status == "accepted" and plain.message == ""
+
+
+def test_a_queue_sent_after_the_checkpoint_closed_keeps_what_was_logged_while_it_was_open(world, duty):
+    """The phone logged two passages offline, one before the checkpoint closed and one after: the
+    first is stored (nothing the guard logged while on duty is lost), the second refused with its
+    reason, each on its own; a retry of the first is still answered as stored."""
+    from datetime import timedelta
+
+    from wangge.duty.checkpoints import services as checkpoint_services
+
+    before = _entry(id_number=rid(31), at=timezone.now() - timedelta(minutes=5), direction="in")
+    checkpoint_services.close_checkpoint(actor=duty.cadre, checkpoint=duty.checkpoint, reason="道路恢复通行")
+    duty.checkpoint.refresh_from_db()
+    after = _entry(id_number=rid(32), at=timezone.now() + timedelta(seconds=1), direction="in")
+    unstamped = _entry(id_number=rid(33), direction="in")
+    results = entries.log_entries(
+        actor=duty.logger, checkpoint=duty.checkpoint, items=[before, after, unstamped]
+    )
+    assert [r.status for r in results] == ["accepted", "refused", "refused"]
+    assert "closed" in results[1].message
+    assert Entry.objects.filter(checkpoint=duty.checkpoint).count() == 1
+    again = entries.log_entries(actor=duty.logger, checkpoint=duty.checkpoint, items=[before])
+    assert again[0].status == "duplicate"

@@ -102,12 +102,15 @@ def _temperature(raw) -> Decimal | None:
     return value
 
 
+def _aware(at: datetime) -> datetime:
+    return timezone.make_aware(at) if timezone.is_naive(at) else at
+
+
 def _when(at: datetime | None) -> datetime:
     now = timezone.now()
     if at is None:
         return now
-    if timezone.is_naive(at):
-        at = timezone.make_aware(at)
+    at = _aware(at)
     if at > now + MAX_CLOCK_SKEW:
         raise ValidationError({"at": _("The time of this entry is in the future: check the phone's clock.")})
     if at < now - MAX_AGE:
@@ -306,8 +309,9 @@ def log_entries(*, actor: Actor, checkpoint, items: list[EntryIn]) -> list[Entry
     require_path(actor, checkpoint.path)
     if len(items) > MAX_BATCH:
         raise ValidationError(_("At most 200 entries per upload."))
-    if not checkpoint.is_active:
-        raise ValidationError(_("This checkpoint is closed."))
+    # A closed checkpoint still takes what the phone logged while it was open (a queue sent
+    # late loses nothing); anything logged after it closed is refused, entry by entry.
+    closed_at = None if checkpoint.is_active else (checkpoint.closed_at or timezone.now())
     results = []
     for item in items:
         try:
@@ -326,6 +330,15 @@ def log_entries(*, actor: Actor, checkpoint, items: list[EntryIn]) -> list[Entry
                     client_id=str(client_id),
                     status=REFUSED,
                     message=_("This entry was sent for another checkpoint."),
+                )
+            )
+            continue
+        if closed_at is not None and (item.at is None or _aware(item.at) > closed_at):
+            results.append(
+                EntryResult(
+                    client_id=str(client_id),
+                    status=REFUSED,
+                    message=_("This checkpoint was closed before this entry was logged."),
                 )
             )
             continue

@@ -220,6 +220,7 @@
         x.status = r.status;
         if (r.screening_id) { x.note = S.screened; }
         if (r.escalation_id) { x.note = S.escalated; }
+        if (r.status === "accepted" && r.message && !r.screening_id && !r.escalation_id) { x.note = r.message; }
         if (r.status === "refused") { x.note = r.message; }
       });
       if (r.status === "refused") {
