@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from wangge.core.dated import DatedRule, period_ordered
 from wangge.core.paths import PathScopedModel
 
 
@@ -64,7 +65,7 @@ class Band(models.TextChoices):
 BAND_ORDER: dict[str, int] = {Band.VILLAGE: 1, Band.OFFICE: 2, Band.DISTRICT: 3}
 
 
-class GatheringRule(models.Model):
+class GatheringRule(DatedRule):
     """The rule for one kind over a period: allowed or not, how far ahead it is reported, the caps,
     the size bands that decide the approver and the conditions attached. A newer version ends the
     old one (`valid_to`); the rule valid on the event's date applies."""
@@ -80,25 +81,13 @@ class GatheringRule(models.Model):
     village_band = models.PositiveIntegerField(_("filed with the village up to (diners)"), default=50)
     office_band = models.PositiveIntegerField(_("approved by the office up to (diners)"), default=200)
     conditions = models.JSONField(_("conditions attached"), default=list, blank=True)
-    valid_from = models.DateField(_("valid from"))
-    valid_to = models.DateField(_("valid to"), null=True, blank=True)
-    basis_reference = models.CharField(
-        _("reference (the plan or notice this rule comes from)"), max_length=200, blank=True
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = _("gathering rule")
         verbose_name_plural = _("gathering rules")
         ordering = ["kind__order", "-valid_from", "id"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
-                name="gathering_rule_period_ordered",
-            ),
+            period_ordered("gathering_rule_period_ordered"),
             models.CheckConstraint(
                 condition=Q(office_band__gte=F("village_band")), name="gathering_rule_bands_ordered"
             ),

@@ -22,6 +22,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from wangge.core.dated import DatedRule, period_ordered
+
 # --- categories, risk areas, policies: the rules as data ------------------------------------
 
 
@@ -102,10 +104,7 @@ class RiskArea(models.Model):
         verbose_name_plural = _("risk areas")
         ordering = ["province", "city", "county", "township", "-valid_from"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
-                name="risk_area_period_ordered",
-            ),
+            period_ordered("risk_area_period_ordered"),
             models.UniqueConstraint(
                 fields=["province", "city", "county", "township", "level", "valid_from"],
                 name="risk_area_unique_listing",
@@ -124,7 +123,7 @@ class TriggerKind(models.TextChoices):
     TRAVEL = "travel", _("Travel from a risk area")
 
 
-class MeasurePolicy(models.Model):
+class MeasurePolicy(DatedRule):
     """A rule: for a category, or for arrivals from a risk area of a level within N days, this
     measure in these phases. Valid for a period; a newer version ends the old one."""
 
@@ -145,15 +144,6 @@ class MeasurePolicy(models.Model):
     priority = models.PositiveSmallIntegerField(
         _("priority (higher wins when several rules match)"), default=0
     )
-    valid_from = models.DateField(_("valid from"))
-    valid_to = models.DateField(_("valid to"), null=True, blank=True)
-    basis_reference = models.CharField(
-        _("reference (the plan or notice this rule comes from)"), max_length=200, blank=True
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = _("measure rule")
@@ -165,10 +155,7 @@ class MeasurePolicy(models.Model):
                 | (Q(trigger="travel") & ~Q(risk_level="") & Q(within_days__isnull=False)),
                 name="policy_trigger_complete",
             ),
-            models.CheckConstraint(
-                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
-                name="policy_period_ordered",
-            ),
+            period_ordered("policy_period_ordered"),
         ]
 
     def __str__(self) -> str:

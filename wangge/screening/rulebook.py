@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from wangge.core.dated import valid_on
 from wangge.core.db import hot_cursor
 from wangge.screening.models import (
     MeasurePolicy,
@@ -21,11 +22,6 @@ from wangge.screening.models import (
 )
 
 LEVEL_RANK = {"": 0, RiskLevel.MEDIUM: 1, RiskLevel.HIGH: 2}
-
-
-def valid_on(qs: QuerySet, on: date, start: str = "valid_from", end: str = "valid_to") -> QuerySet:
-    """Rows whose validity period covers the date."""
-    return qs.filter(**{f"{start}__lte": on}).filter(Q(**{f"{end}__isnull": True}) | Q(**{f"{end}__gte": on}))
 
 
 def risk_areas_on(on: date) -> QuerySet[RiskArea]:

@@ -6,10 +6,11 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wangge.core.dated import valid_on
 from wangge.gatherings.models import Band, Gathering, GatheringKind, GatheringRule, Stance
 
 
@@ -33,12 +34,7 @@ def rules() -> QuerySet[GatheringRule]:
 
 def rule_for(kind: GatheringKind, on: datetime.date) -> GatheringRule | None:
     """The rule of the kind valid on the date (the latest to start, if several overlap)."""
-    return (
-        GatheringRule.objects.filter(kind=kind, valid_from__lte=on)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
-        .order_by("-valid_from", "-id")
-        .first()
-    )
+    return valid_on(GatheringRule.objects.filter(kind=kind), on).order_by("-valid_from", "-id").first()
 
 
 @dataclass

@@ -7,13 +7,13 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wangge.audit import services as audit
 from wangge.audit.models import Action
 from wangge.core.access import Actor, is_system, require, user_or_none
+from wangge.core.dated import still_open_on
 from wangge.gatherings.models import GatheringKind, GatheringRule, Stance
 from wangge.gatherings.permissions import GATHERINGS_RULES
 from wangge.org.models import Level
@@ -51,12 +51,7 @@ def new_version(
         raise ValidationError(
             {"valid_from": _("A version of this rule already starts on or after this date.")}
         )
-    current = (
-        GatheringRule.objects.select_for_update()
-        .filter(kind=kind, valid_from__lt=valid_from)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=valid_from))
-        .first()
-    )
+    current = still_open_on(GatheringRule.objects.select_for_update().filter(kind=kind), valid_from).first()
     if current is not None:
         current.valid_to = valid_from - datetime.timedelta(days=1)
         current.save(update_fields=["valid_to"])

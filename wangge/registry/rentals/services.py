@@ -44,6 +44,7 @@ from django.utils.translation import gettext as _
 from wangge.audit import services as audit
 from wangge.audit.models import Action
 from wangge.core.access import Actor, Scope
+from wangge.core.dated import still_open_on, valid_on
 from wangge.org.models import OrgUnit
 from wangge.registry import services as registry
 from wangge.registry.identity import normalise_phone
@@ -92,12 +93,7 @@ def current_policy(on: date | None = None) -> RentalPolicy:
     """The policy in force on a date: the latest-starting stored one valid then, else an unsaved
     default (report within 1 working day, occupation limited by each rental's capacity)."""
     on = on or timezone.localdate()
-    policy = (
-        RentalPolicy.objects.filter(valid_from__lte=on)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
-        .order_by("-valid_from", "-id")
-        .first()
-    )
+    policy = valid_on(RentalPolicy.objects.all(), on).order_by("-valid_from", "-id").first()
     return policy or default_policy()
 
 
@@ -705,11 +701,7 @@ def save_policy(
         raise ValidationError(_("Numbers cannot be negative."))
     if valid_to is not None and valid_to < valid_from:
         raise ValidationError({"valid_to": _("The end date is before the start date.")})
-    for older in (
-        RentalPolicy.objects.select_for_update()
-        .filter(valid_from__lt=valid_from)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=valid_from))
-    ):
+    for older in still_open_on(RentalPolicy.objects.select_for_update(), valid_from):
         before = audit.snapshot(older)
         older.valid_to = valid_from - timedelta(days=1)
         older.save(update_fields=["valid_to"])
