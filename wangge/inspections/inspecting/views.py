@@ -54,8 +54,9 @@ def _strings() -> dict:
 @scoped_view(INSPECTIONS_INSPECT)
 def inspect(request, inspection_id: int):
     """The team's phone page: one card per item (pass / fail / not applicable, a note, photos),
-    kept working with no network; answers go to the sync API from a queue on the phone."""
-    i = selectors.get_inspection(request.scope, inspection_id)
+    kept working with no network; answers go to the sync API from a queue on the phone. The
+    campaign's team members answer it too."""
+    i = selectors.get_inspection_to_answer(request.scope, request.user, inspection_id)
     answers = list(selectors.answers_of(i))
     sections: list[tuple[str, list]] = []
     for a in answers:
