@@ -98,6 +98,8 @@ class ChecklistItem(models.Model):
         _("data check"), max_length=30, choices=DataCheck.choices, blank=True, default=""
     )
     check_days = models.PositiveSmallIntegerField(_("days checked"), default=7)
+    # On a joint patrol's short check (联合巡查: each stop a short inspection).
+    on_patrol = models.BooleanField(_("on a joint patrol's short check"), default=False)
     # How a failure of this item is written in a campaign's summary (消杀记录不详), in both languages.
     problem = models.CharField(_("problem when failed"), max_length=60, blank=True)
     problem_en = models.CharField(_("problem when failed (English)"), max_length=120, blank=True)

@@ -27,6 +27,7 @@ from wangge.inspections.models import (
     Answer,
     AnswerResult,
     Campaign,
+    CampaignKind,
     CampaignMember,
     Inspection,
     InspectionKind,
@@ -92,6 +93,9 @@ def start_inspection(
         inspector=user_or_none(actor),
     )
     items = list(template.items.all())
+    if order is None and campaign is not None and campaign.kind == CampaignKind.PATROL:
+        # 联合巡查: each stop a short inspection, the checklist's patrol items (all, if none is).
+        items = [i for i in items if i.on_patrol] or items
     if order is not None:
         # A re-inspection looks again at what failed.
         failed = set(order.inspection.answers.filter(result=AnswerResult.FAIL).values_list("text", flat=True))
