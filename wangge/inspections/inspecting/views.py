@@ -34,6 +34,7 @@ def _strings() -> dict:
         "refused": _("Not saved: %(m)s"),
         "photo_kept": _("Photo kept on this phone: %(kb)s KB"),
         "photo_sent": _("Photo sent"),
+        "photo_lost": _("A photo kept on this phone was lost before it was sent: take it again."),
         "not_image": _("This file is not a photo (JPEG, PNG or WebP)."),
         "too_big": _("The photo is too large (%(mb)s MB at most)."),
         "need_all": _("Answer every item first."),
