@@ -189,3 +189,16 @@ def test_team_members_answer_the_campaigns_inspections(world, team):
     assert r.json()["results"][0]["ok"] is True
     answer.refresh_from_db()
     assert answer.result == "pass" and answer.answered_by == member
+
+
+def test_the_team_api_finds_the_campaign_first(world, team):
+    """An unknown campaign answers 404 whatever is sent; a known one, without a team, 422."""
+    leader = make_user("lead_a", world.office, "office_leader")
+    c = client_for(leader)
+    campaign = _campaign(world, team=[team["zhang"]], leader=team["zhang"])
+    assert (
+        c.put("/api/v1/inspections/campaigns/987654/team", {}, content_type="application/json").status_code
+        == 404
+    )
+    r = c.put(f"/api/v1/inspections/campaigns/{campaign.pk}/team", {}, content_type="application/json")
+    assert r.status_code == 422 and "team" in r.json()["detail"]

@@ -63,8 +63,9 @@ class InspectionCampaignOut(Schema):
 
 
 class InspectionTeamIn(Schema):
-    team: list[int] = Field(..., min_length=1, max_length=100)
-    leader: int
+    # Judged after the campaign is found: an unknown campaign answers 404 whatever is sent.
+    team: list[int] | None = Field(None, max_length=100)
+    leader: int | None = None
 
 
 class InspectionSummaryOut(Schema):
@@ -237,6 +238,8 @@ def set_campaign_team(request, campaign_id: Id, payload: InspectionTeamIn):
     """The campaign's team (roster staff of the campaign's unit, each with their department) and
     its leader, one of the team; the campaign's departments follow from the team."""
     c = campaign_selectors.get_campaign(request.scope, campaign_id)
+    if not payload.team or payload.leader is None:
+        raise ValidationError(_("Send the team and its leader."))
     wanted = [*payload.team, payload.leader]
     found = {
         s.pk: s
