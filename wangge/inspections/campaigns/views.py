@@ -16,7 +16,6 @@ from wangge.inspections.campaigns.summary import summarise
 from wangge.inspections.inspecting.selectors import venues_in_scope
 from wangge.inspections.permissions import INSPECTIONS_INSPECT, INSPECTIONS_LEAD, INSPECTIONS_VIEW
 from wangge.org.models import Level, OrgUnit
-from wangge.roster.models import StaffMember
 
 
 @scoped_view(INSPECTIONS_VIEW)
@@ -49,7 +48,7 @@ def campaign_new(request):
     units = scope.filter(OrgUnit.objects.filter(level__lte=Level.OFFICE, closed_at__isnull=True))
     kwargs = {
         "units": units,
-        "staff": team_choices(scope),
+        "staff": selectors.team_choices(scope),
         "venues": venues_in_scope(scope).exclude(status="closed").order_by("kind__order", "name"),
     }
     form = CampaignForm(request.POST or None, **kwargs)
@@ -69,17 +68,11 @@ def campaign_new(request):
     return render(request, "inspections/campaign_form.html", {"form": form})
 
 
-def team_choices(scope):
-    """Roster staff of the area who belong to a department (a team is drawn from departments)."""
-    qs = StaffMember.objects.filter(is_active=True, department__isnull=False).select_related("department")
-    return scope.filter(qs).order_by("department__name", "name")
-
-
 @scoped_view(INSPECTIONS_LEAD)
 def campaign_team(request, campaign_id: int):
     """Name or change the campaign's team and its leader (phone-first: one checkbox per person)."""
     c = selectors.get_campaign(request.scope, campaign_id)
-    staff = team_choices(request.scope).filter(path__startswith=c.unit.path)
+    staff = selectors.team_choices(request.scope, under=c.unit)
     initial = {"team": list(c.members.values_list("staff_id", flat=True)), "leader": c.leader_id}
     form = TeamForm(request.POST or None, staff=staff, initial=initial)
     if request.method == "POST" and form.is_valid():
