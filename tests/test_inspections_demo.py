@@ -32,6 +32,9 @@ def test_qinghe_campaign(world):
     assert demo.sentence == SENTENCE
     campaign = Campaign.objects.get(unit=qh)
     assert campaign.inspections.filter(venue=existing).exists()
+    # The team: drawn from five departments of the roster, one leader among them.
+    assert campaign.members.count() == 5 and campaign.departments.count() == 5
+    assert campaign.members.get(is_leader=True).staff == campaign.leader
     assert Venue.objects.filter(path__startswith=qh.path).count() == 9
     orders = Order.objects.filter(venue__path__startswith=qh.path)
     assert orders.count() == 2 and orders.filter(status="closed").count() == 1

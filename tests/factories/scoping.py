@@ -373,15 +373,20 @@ def foreign_venues_records(world) -> Foreign:
     )
 
 
-def unscoped_venues_rows() -> list:
-    """What venues keep (no path of their own: their venue's), their accounts and the kinds."""
+def unscoped_venues_rows(own_venue=None) -> list:
+    """What venues keep (no path of their own: their venue's), their accounts and the kinds;
+    given `own_venue`, what the other venues keep (a venue account writes its own lines)."""
     from wangge.venues import models as v
+
+    def kept(model):
+        qs = model.objects.all() if own_venue is None else model.objects.exclude(venue=own_venue)
+        return sorted(qs.values_list())
 
     return [
         sorted(v.VenueKind.objects.values_list()),
-        sorted(v.VenueStaff.objects.values_list()),
-        sorted(v.DisinfectionEntry.objects.values_list()),
-        sorted(v.VisitorEntry.objects.values_list()),
+        kept(v.VenueStaff),
+        kept(v.DisinfectionEntry),
+        kept(v.VisitorEntry),
         sorted(v.VenueAccount.objects.values_list()),
     ]
 
@@ -662,8 +667,9 @@ def hostile_venues_payload(v: dict) -> dict:
     }
 
 
-def foreign_fingerprint(own_root: OrgUnit, actor: User) -> list:
-    """Every row that lies outside the actor's subtree, as it is now."""
+def foreign_fingerprint(own_root: OrgUnit, actor: User, own_venue=None) -> list:
+    """Every row that lies outside the actor's subtree, as it is now (and, given `own_venue`,
+    every line a venue keeps except that venue's own)."""
     p = own_root.path
     rows = []
     from wangge.registry import models as reg
@@ -703,7 +709,7 @@ def foreign_fingerprint(own_root: OrgUnit, actor: User) -> list:
     rows.append(sorted(Role.objects.values_list()))
     rows.extend(unscoped_testing_rows())
     rows.extend(unscoped_screening_rows())
-    rows.extend(unscoped_venues_rows())
+    rows.extend(unscoped_venues_rows(own_venue))
     return rows
 
 
@@ -790,10 +796,19 @@ def body(response) -> str:
     return response.content.decode("utf-8", "replace")
 
 
-def violations(routes, actor: User, own_root: OrgUnit, foreign: Foreign, payload: dict) -> list[str]:
-    """Every way in which `actor` could read or change `foreign` data through `routes`."""
+def violations(
+    routes, actor: User, own_root: OrgUnit, foreign: Foreign, payload: dict, fingerprint=None
+) -> list[str]:
+    """Every way in which `actor` could read or change `foreign` data through `routes`.
+    `fingerprint` (no arguments) gives every row the actor must not change; by default, every row
+    outside `own_root`'s subtree."""
     found = []
-    before = foreign_fingerprint(own_root, actor)
+    if fingerprint is None:
+
+        def fingerprint():
+            return foreign_fingerprint(own_root, actor)
+
+    before = fingerprint()
     for route, _pattern in routes:
         try:
             url = fill(route, foreign.values)
@@ -821,7 +836,7 @@ def violations(routes, actor: User, own_root: OrgUnit, foreign: Foreign, payload
                 missing = request(client, method, missing_url, payload, is_api).status_code
                 if status != missing or status not in (403, 404):
                     found.append(f"{where} → {status}, a missing record → {missing}")
-            after = foreign_fingerprint(own_root, actor)
+            after = fingerprint()
             if after != before:
                 found.append(f"{where} changed data outside the actor's subtree")
                 before = after
@@ -850,3 +865,102 @@ def foreign_gatherings_records(world) -> Foreign:
         values={"gathering_id": gathering.pk, "check_id": check.pk},
         markers=["外格办丧人", "乙网格外格地址", "外格条件"],
     )
+
+
+@dataclass
+class VenueAccountSetting:
+    """A venue account of grid A, its venue, and what it must never see or change: the setting's
+    foreign data plus another venue in the same grid with everything a venue keeps."""
+
+    actor: User
+    venue: object
+    foreign: Foreign
+    own_markers: list[str]
+
+
+def venue_account_setting(world, foreign: Foreign) -> VenueAccountSetting:
+    """The venue account's walk: URL values point at the neighbour venue of the same grid A (its
+    staff line, inspection, campaign, order); the markers are the setting's and the neighbour's."""
+    from datetime import datetime, time
+
+    from tests.factories.inspections import make_order
+    from tests.factories.registry import rid
+    from tests.factories.venues import make_venue, make_venue_account
+    from wangge.registry import services as registry
+    from wangge.venues.models import DisinfectionEntry, VenueStaff, VisitorEntry
+
+    today = timezone.localdate()
+    own = make_venue(
+        world.grid_a, name="本店甲中学", kind_code="middle_school", responsible_phone="13900000101"
+    )
+    own_person = registry.register_provisional(
+        actor=SYSTEM, grid=world.grid_a, name="本店甲员工", id_type="resident_id", id_number=rid(701)
+    )
+    VenueStaff.objects.create(venue=own, person=own_person, job="本店甲前台")
+    DisinfectionEntry.objects.create(venue=own, done_on=today, area="本店甲大堂", agent="84消毒液")
+    VisitorEntry.objects.create(
+        venue=own, at=timezone.now(), name="本店甲访客", code_colour="green", temperature="36.5"
+    )
+    make_order(world.grid_a, own, what="本店甲整改事项", name="本店甲督查活动")
+    actor, _password = make_venue_account(own, phone="13900000102")
+
+    other = make_venue(
+        world.grid_a, name="邻店丁学校", kind_code="middle_school", responsible_phone="13900000103"
+    )
+    person = registry.register_provisional(
+        actor=SYSTEM, grid=world.grid_a, name="邻店丁员工", id_type="resident_id", id_number=rid(702)
+    )
+    staff = VenueStaff.objects.create(venue=other, person=person, job="邻店丁厨师")
+    DisinfectionEntry.objects.create(
+        venue=other, done_on=today, done_at=time(9, 0), area="邻店丁后厨", agent="邻店丁消毒剂",
+        done_by="邻店丁保洁",
+    )  # fmt: skip
+    VisitorEntry.objects.create(
+        venue=other, at=timezone.make_aware(datetime.combine(today, time(8, 0))), name="邻店丁访客",
+        phone="13900000104", code_colour="green", temperature="36.6", purpose="邻店丁送货",
+    )  # fmt: skip
+    order = make_order(world.grid_a, other, what="邻店丁整改事项", name="邻店丁督查活动")
+    make_venue_account(other, phone="13900000105")
+    values = dict(
+        foreign.values,
+        venue_id=other.pk,
+        venue_staff_id=staff.pk,
+        inspection_id=order.inspection_id,
+        campaign_id=order.inspection.campaign_id,
+        rectification_id=order.pk,
+    )
+    markers = [
+        *foreign.markers,
+        "邻店丁学校",
+        "邻店丁员工",
+        "邻店丁厨师",
+        "邻店丁后厨",
+        "邻店丁消毒剂",
+        "邻店丁保洁",
+        "邻店丁访客",
+        "邻店丁送货",
+        "邻店丁整改事项",
+        "邻店丁督查活动",
+        order.notice_no,
+        "13900000103",
+        "13900000104",
+    ]
+    own_markers = ["本店甲中学", "本店甲员工", "本店甲前台", "本店甲大堂", "本店甲访客", "本店甲整改事项"]
+    return VenueAccountSetting(actor, own, Foreign(values=values, markers=markers), own_markers)
+
+
+def venue_account_fingerprint(actor: User, venue) -> list:
+    """Every row a venue account must not change: all rows with a path (none is its own: it has no
+    subtree), the lines other venues keep, and every inspection row but its own venue's orders
+    (which it acknowledges)."""
+    from wangge.inspections import models as i
+
+    nowhere = OrgUnit(path="/nowhere/")
+    rows = foreign_fingerprint(nowhere, actor, own_venue=venue)
+    for model in (i.Campaign, i.Inspection, i.Answer, i.Photo, i.ChecklistTemplate, i.ChecklistItem,
+                  i.DisinfectionPlan, i.DisinfectionRound, i.VenueWatch):  # fmt: skip
+        rows.append(sorted(model.objects.values_list()))
+    rows.append(sorted(i.Order.objects.exclude(venue=venue).values_list()))
+    rows.append(sorted(i.Campaign.departments.through.objects.values_list()))
+    rows.append(sorted(i.CampaignStop.objects.values_list()))
+    return rows

@@ -134,6 +134,25 @@ def update_account(
 
 
 @transaction.atomic
+def change_own_password(*, user: User, new_password: str, path: str = "") -> User:
+    """The account's holder changes their own password (the old one checked by the page's form);
+    audited without the password, under `path` (the account's area, or its venue's)."""
+    from django.contrib.auth.password_validation import validate_password
+
+    validate_password(new_password, user)
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    audit.record(
+        actor=user,
+        action=Action.UPDATE,
+        obj=user,
+        path=path or (user.jurisdiction.path if user.jurisdiction else ""),
+        after={"password_changed": True},
+    )
+    return user
+
+
+@transaction.atomic
 def issue_token(*, actor: User, name: str) -> tuple[ApiToken, str]:
     """A new API token for the actor's own account. Returns the raw key, shown once."""
     raw = ApiToken.new_raw_key()

@@ -115,9 +115,15 @@ class InspectionsDemo:
         ).first() or StaffMember.objects.create(
             unit=office, path=office.path, name="督查组组长", department=departments[0]
         )
+        # The team: the leader of 督查办 and one member of each of the other four departments.
+        team = [leader] + [
+            StaffMember.objects.filter(unit=office, name=f"{d.name}督查员").first()
+            or StaffMember.objects.create(unit=office, path=office.path, name=f"{d.name}督查员", department=d)
+            for d in departments[1:]
+        ]
         campaign = create_campaign(
             actor=SYSTEM, scope=scope_of(SYSTEM), unit=office, name=NAME, on_date=ON, venues=venues,
-            departments=departments, leader=leader,
+            team=team, leader=leader,
         )  # fmt: skip
         scope = scope_of(SYSTEM)
         first_order = None

@@ -19,6 +19,7 @@ from ninja.files import UploadedFile
 from wangge.core.access import api_operation
 from wangge.core.api_conventions import Id, Limit, Line, Offset, Text
 from wangge.inspections.campaigns import selectors as campaign_selectors
+from wangge.inspections.campaigns import services as campaign_services
 from wangge.inspections.campaigns.summary import summarise
 from wangge.inspections.checklists import selectors as checklist_selectors
 from wangge.inspections.disinfection import selectors as disinfection_selectors
@@ -35,9 +36,18 @@ from wangge.inspections.permissions import (
     INSPECTIONS_LEAD,
     INSPECTIONS_VIEW,
 )
+from wangge.roster.models import StaffMember
 
 router = Router(tags=["inspections"])
 MAX_OPS = 2000
+
+
+class InspectionTeamMemberOut(Schema):
+    staff_id: int
+    name: str
+    department_id: int | None
+    department: str
+    leader: bool
 
 
 class InspectionCampaignOut(Schema):
@@ -48,6 +58,14 @@ class InspectionCampaignOut(Schema):
     unit_id: int
     leader: str | None
     inspections: int
+    team: list[InspectionTeamMemberOut] = []
+    departments: list[str] = []
+
+
+class InspectionTeamIn(Schema):
+    # Judged after the campaign is found: an unknown campaign answers 404 whatever is sent.
+    team: list[int] | None = Field(None, max_length=100)
+    leader: int | None = None
 
 
 class InspectionSummaryOut(Schema):
@@ -167,6 +185,14 @@ def _campaign(c) -> dict[str, Any]:
     return {
         "id": c.pk, "kind": c.kind, "name": c.name, "on_date": c.on_date, "unit_id": c.unit_id,
         "leader": c.leader.name if c.leader else None, "inspections": getattr(c, "n_inspections", 0),
+        "team": [
+            {
+                "staff_id": m.staff_id, "name": m.staff.name, "department_id": m.department_id,
+                "department": m.department.name if m.department else "", "leader": m.is_leader,
+            }
+            for m in c.members.all()
+        ],
+        "departments": [d.name for d in c.departments.all()],
     }  # fmt: skip
 
 
@@ -202,7 +228,34 @@ def order_out(o: Order) -> dict[str, Any]:
 @api_operation(INSPECTIONS_VIEW)
 def list_campaigns(request, offset: Offset = 0, limit: Limit = 100):
     qs = campaign_selectors.campaigns(request.scope).order_by("-on_date", "-id")
+    qs = qs.prefetch_related("members__staff", "members__department", "departments")
     return [_campaign(c) for c in qs[offset : offset + limit]]
+
+
+@router.put("/campaigns/{int:campaign_id}/team", response=InspectionCampaignOut)
+@api_operation(INSPECTIONS_LEAD)
+def set_campaign_team(request, campaign_id: Id, payload: InspectionTeamIn):
+    """The campaign's team (roster staff of the campaign's unit, each with their department) and
+    its leader, one of the team; the campaign's departments follow from the team."""
+    c = campaign_selectors.get_campaign(request.scope, campaign_id)
+    if not payload.team or payload.leader is None:
+        raise ValidationError(_("Send the team and its leader."))
+    wanted = [*payload.team, payload.leader]
+    found = {
+        s.pk: s
+        for s in request.scope.filter(StaffMember.objects.filter(pk__in=wanted).select_related("department"))
+    }
+    if any(pk not in found for pk in wanted):
+        raise ValidationError(_("Choose staff of your area."))
+    campaign_services.set_team(
+        actor=request.actor,
+        scope=request.scope,
+        campaign=c,
+        team=[found[pk] for pk in payload.team],
+        leader=found[payload.leader],
+    )
+    qs = campaign_selectors.campaigns(request.scope).filter(pk=c.pk)
+    return _campaign(qs.prefetch_related("members__staff", "members__department", "departments").get())
 
 
 @router.get("/campaigns/{int:campaign_id}/summary", response=InspectionSummaryOut)
@@ -253,7 +306,7 @@ def upload_photo(
     """A photo of an item (JPEG, PNG or WebP, 5 MB at most), re-encoded without its metadata and
     kept privately; sent again with the same client id, it is stored once. The form's fields are
     judged after the inspection is found (an unknown inspection answers 404)."""
-    inspection = inspection_selectors.get_inspection(request.scope, inspection_id)
+    inspection = inspection_selectors.get_inspection_to_answer(request.scope, request.actor, inspection_id)
     if item is None or client_id is None or file is None:
         raise ValidationError(_("Send the item, the photo's id and the photo."))
     answer = Answer.objects.filter(inspection=inspection, item_id=item).first()

@@ -98,6 +98,8 @@ class ChecklistItem(models.Model):
         _("data check"), max_length=30, choices=DataCheck.choices, blank=True, default=""
     )
     check_days = models.PositiveSmallIntegerField(_("days checked"), default=7)
+    # On a joint patrol's short check (联合巡查: each stop a short inspection).
+    on_patrol = models.BooleanField(_("on a joint patrol's short check"), default=False)
     # How a failure of this item is written in a campaign's summary (消杀记录不详), in both languages.
     problem = models.CharField(_("problem when failed"), max_length=60, blank=True)
     problem_en = models.CharField(_("problem when failed (English)"), max_length=120, blank=True)
@@ -152,6 +154,39 @@ class Campaign(PathScopedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CampaignMember(models.Model):
+    """One of the campaign's team, drawn from the roster, with the department they came from (as it
+    was when they joined the team); exactly one member leads."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="members")
+    staff = models.ForeignKey(
+        "roster.StaffMember", verbose_name=_("staff member"), on_delete=models.PROTECT, related_name="+"
+    )
+    department = models.ForeignKey(
+        "roster.Department",
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    is_leader = models.BooleanField(_("team leader"), default=False)
+
+    class Meta:
+        verbose_name = _("team member")
+        verbose_name_plural = _("team")
+        ordering = ["campaign_id", "-is_leader", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "staff"], name="campaign_member_once"),
+            models.UniqueConstraint(
+                fields=["campaign"], condition=models.Q(is_leader=True), name="campaign_one_leader"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}/{self.staff_id}"
 
 
 class CampaignStop(models.Model):

@@ -19,6 +19,7 @@ urlpatterns = [
     path("mine/disinfection/new/", own.own_disinfection_add, name="own_disinfection_add"),
     path("mine/visitors/new/", own.own_visitor_add, name="own_visitor_add"),
     path("mine/staff/new/", own.own_staff_add, name="own_staff_add"),
+    path("mine/password/", own.own_password, name="own_password"),
     path("mine/staff/<int:venue_staff_id>/end/", own.own_staff_end, name="own_staff_end"),
     path("<int:venue_id>/", places.venue_detail, name="venue_detail"),
     path("<int:venue_id>/edit/", places.venue_edit, name="venue_edit"),

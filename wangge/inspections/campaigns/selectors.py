@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from wangge.core.access import Scope
 from wangge.inspections.models import Campaign, Inspection, Order, OrderStatus, VenueWatch
+from wangge.roster.models import StaffMember
 from wangge.venues.models import RiskLevel, Venue, VenueStatus
 
 # Days between inspections by kind (hotels weekly …); others monthly.
@@ -32,6 +33,15 @@ def campaigns(scope: Scope) -> QuerySet[Campaign]:
     return scope.filter(Campaign.objects.select_related("unit", "leader")).annotate(
         n_inspections=Count("inspections")
     )
+
+
+def team_choices(scope: Scope, under=None) -> QuerySet[StaffMember]:
+    """Roster staff of the area who belong to a department (a team is drawn from departments),
+    under a campaign's unit if given."""
+    qs = StaffMember.objects.filter(is_active=True, department__isnull=False).select_related("department")
+    if under is not None:
+        qs = qs.filter(path__startswith=under.path)
+    return scope.filter(qs).order_by("department__name", "name")
 
 
 def get_campaign(scope: Scope, campaign_id) -> Campaign:

@@ -73,6 +73,15 @@ PROBLEMS = {
 }
 
 
+# A joint patrol's short check (联合巡查: each stop a short inspection): every critical item of a
+# kind's checklist, and these of the common part.
+PATROL_ALSO = ("场所码、行程码（两码）是否张贴", "工作人员是否规范佩戴口罩")
+
+
+def on_patrol(text: str, critical: bool) -> bool:
+    return critical or text in PATROL_ALSO
+
+
 def problem_of(text: str) -> tuple[str, str]:
     return PROBLEMS.get(text, (text.replace("是否", "未"), ""))
 
@@ -85,6 +94,8 @@ def load_default_checklists(VenueKind, ChecklistTemplate, ChecklistItem) -> int:
     """Give every kind without a checklist its starting one (version 1); models passed in, so a
     migration can call it with its historical models. Answers how many were made."""
     made = 0
+    # The migration that first loads them predates the patrol flag (its models have no such field).
+    has_patrol = any(f.name == "on_patrol" for f in ChecklistItem._meta.get_fields())
     for kind in VenueKind.objects.all():
         if ChecklistTemplate.objects.filter(kind=kind).exists():
             continue
@@ -106,6 +117,7 @@ def load_default_checklists(VenueKind, ChecklistTemplate, ChecklistItem) -> int:
                     check_days=days or 7,
                     problem=problem_of(text)[0][:60],
                     problem_en=problem_of(text)[1],
+                    **({"on_patrol": on_patrol(text, critical)} if has_patrol else {}),
                 )
                 for i, (section, text, points, critical, photo, check, days) in enumerate(
                     items_for(kind.code)

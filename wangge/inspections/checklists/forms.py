@@ -22,6 +22,7 @@ class ChecklistItemForm(forms.Form):
         label=_("Data check"), choices=[("", "—"), *DataCheck.choices], required=False
     )
     check_days = forms.IntegerField(label=_("Days checked"), min_value=1, max_value=90, initial=7)
+    on_patrol = forms.BooleanField(label=_("On a joint patrol's short check"), required=False)
     problem = forms.CharField(label=_("Problem when failed"), max_length=60, required=False)
     problem_en = forms.CharField(max_length=120, required=False, widget=forms.HiddenInput)
     remove = forms.BooleanField(label=_("Remove"), required=False)
@@ -42,7 +43,8 @@ class ChecklistItemForm(forms.Form):
         return ItemSpec(
             section=d["section"], text=d["text"], points=d["points"], critical=d["critical"],
             photo_on_fail=d["photo_on_fail"], note_on_fail=d["note_on_fail"],
-            data_check=d["data_check"], check_days=d["check_days"], problem=d["problem"],
+            data_check=d["data_check"], check_days=d["check_days"], on_patrol=d["on_patrol"],
+            problem=d["problem"],
             problem_en=d.get("problem_en", ""),
         )  # fmt: skip
 

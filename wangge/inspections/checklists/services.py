@@ -32,6 +32,7 @@ class ItemSpec:
     note_on_fail: bool = True
     data_check: str = ""
     check_days: int = 7
+    on_patrol: bool = False
     # How a failure reads in a campaign's summary (消杀记录不详), in both languages.
     problem: str = ""
     problem_en: str = ""
@@ -96,6 +97,7 @@ def publish_version(
                 note_on_fail=s.note_on_fail,
                 data_check=s.data_check,
                 check_days=s.check_days or 7,
+                on_patrol=s.on_patrol,
                 problem=s.problem.strip()[:60],
                 problem_en=s.problem_en.strip()[:120],
             )
@@ -114,16 +116,17 @@ def publish_version(
 def specs_of(template: ChecklistTemplate) -> list[ItemSpec]:
     return [
         ItemSpec(
-            i.section,
-            i.text,
-            i.points,
-            i.critical,
-            i.photo_on_fail,
-            i.note_on_fail,
-            i.data_check,
-            i.check_days,
-            i.problem,
-            i.problem_en,
+            section=i.section,
+            text=i.text,
+            points=i.points,
+            critical=i.critical,
+            photo_on_fail=i.photo_on_fail,
+            note_on_fail=i.note_on_fail,
+            data_check=i.data_check,
+            check_days=i.check_days,
+            on_patrol=i.on_patrol,
+            problem=i.problem,
+            problem_en=i.problem_en,
         )
         for i in template.items.all()
     ]

@@ -47,6 +47,18 @@ def checklist(request):
     )
 
 
+def moved(formset, move: str) -> list[dict]:
+    """The editor's rows (blank ones left out) with one moved: "up-3" / "down-3" (form index)."""
+    rows = [(n, f.cleaned_data) for n, f in enumerate(formset.forms) if (f.cleaned_data or {}).get("text")]
+    direction, _sep, index = move.partition("-")
+    at = next((k for k, (n, _d) in enumerate(rows) if str(n) == index), None)
+    if at is not None:
+        to = at - 1 if direction == "up" else at + 1 if direction == "down" else at
+        if 0 <= to < len(rows):
+            rows[at], rows[to] = rows[to], rows[at]
+    return [dict(d) for _n, d in rows]
+
+
 @scoped_view(INSPECTIONS_CHECKLISTS)
 def checklist_edit(request):
     """Edit a kind's checklist (?kind=<code>): the items as a list of rows, published as a new
@@ -55,7 +67,13 @@ def checklist_edit(request):
         ChecklistTemplate.objects.select_related("kind").filter(kind__code=request.GET.get("kind", "")),
         is_current=True,
     )
-    if request.method == "POST":
+    if request.method == "POST" and request.POST.get("move"):
+        # Move an item up or down in the editor: nothing is published, the list is shown again.
+        formset = ChecklistItemFormSet(request.POST, prefix="items")
+        head = PublishForm(request.POST)
+        if formset.is_valid():
+            formset = ChecklistItemFormSet(initial=moved(formset, request.POST["move"]), prefix="items")
+    elif request.method == "POST":
         formset = ChecklistItemFormSet(request.POST, prefix="items")
         head = PublishForm(request.POST)
         if formset.is_valid() and head.is_valid():

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from wangge.core.access import Scope
-from wangge.inspections.models import Answer, Inspection, Photo
+from wangge.core.access import Scope, not_found
+from wangge.inspections.models import Answer, CampaignMember, Inspection, Photo
 
 
 def inspections(scope: Scope) -> QuerySet[Inspection]:
@@ -17,6 +17,25 @@ def get_inspection(scope: Scope, inspection_id) -> Inspection:
         Inspection.objects.select_related("venue", "venue__kind", "campaign", "template", "order"),
         pk=inspection_id,
     )
+
+
+def answerable(scope: Scope, actor, qs: QuerySet[Inspection]) -> QuerySet[Inspection]:
+    """Inspections the actor may answer: those in scope, and those of a campaign whose team the
+    actor's account (through its roster entry) is on, wherever its own jurisdiction lies."""
+    staff_id = getattr(actor, "staff_id", None)
+    in_scope = scope.filter(qs)
+    if not staff_id:
+        return in_scope
+    teams = CampaignMember.objects.filter(staff_id=staff_id).values("campaign_id")
+    return in_scope | qs.filter(campaign_id__in=teams)
+
+
+def get_inspection_to_answer(scope: Scope, actor, inspection_id) -> Inspection:
+    qs = Inspection.objects.select_related("venue", "venue__kind", "campaign", "template", "order")
+    found = answerable(scope, actor, qs).filter(pk=inspection_id).first()
+    if found is None:
+        raise not_found()
+    return found
 
 
 def answers_of(inspection: Inspection) -> QuerySet[Answer]:

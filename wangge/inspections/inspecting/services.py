@@ -27,6 +27,8 @@ from wangge.inspections.models import (
     Answer,
     AnswerResult,
     Campaign,
+    CampaignKind,
+    CampaignMember,
     Inspection,
     InspectionKind,
     InspectionStatus,
@@ -91,6 +93,9 @@ def start_inspection(
         inspector=user_or_none(actor),
     )
     items = list(template.items.all())
+    if order is None and campaign is not None and campaign.kind == CampaignKind.PATROL:
+        # 联合巡查: each stop a short inspection, the checklist's patrol items (all, if none is).
+        items = [i for i in items if i.on_patrol] or items
     if order is not None:
         # A re-inspection looks again at what failed.
         failed = set(order.inspection.answers.filter(result=AnswerResult.FAIL).values_list("text", flat=True))
@@ -270,14 +275,18 @@ def sync(*, actor: Actor, scope: Scope, ops: list[dict]) -> list[dict]:
             groups.append((key, [op]))
     ids = {k for k, _ops in groups if isinstance(k, int)}
     # The batch's inspections locked at once (in id order), their answers read in two queries.
+    # In scope, or of a campaign whose team the actor is on.
+    answerable = scope.filter(Inspection.objects.filter(pk__in=ids)).values("pk")
+    staff_id = getattr(actor, "staff_id", None)
+    if staff_id:
+        teams = CampaignMember.objects.filter(staff_id=staff_id).values("campaign_id")
+        answerable = answerable | Inspection.objects.filter(pk__in=ids, campaign_id__in=teams).values("pk")
     found = {
         i.pk: i
-        for i in scope.filter(
-            Inspection.objects.filter(pk__in=ids)
-            .select_related("order", "venue")
-            .select_for_update(of=("self",))
-            .order_by("pk")
-        )
+        for i in Inspection.objects.filter(pk__in=list(answerable.values_list("pk", flat=True)))
+        .select_related("order", "venue")
+        .select_for_update(of=("self",))
+        .order_by("pk")
     }
     by_inspection: dict[int, list[Answer]] = {pk: [] for pk in found}
     for a in Answer.objects.filter(inspection_id__in=list(found)).order_by("inspection_id", "position", "id"):

@@ -34,6 +34,7 @@ def _strings() -> dict:
         "refused": _("Not saved: %(m)s"),
         "photo_kept": _("Photo kept on this phone: %(kb)s KB"),
         "photo_sent": _("Photo sent"),
+        "photo_lost": _("A photo kept on this phone was lost before it was sent: take it again."),
         "not_image": _("This file is not a photo (JPEG, PNG or WebP)."),
         "too_big": _("The photo is too large (%(mb)s MB at most)."),
         "need_all": _("Answer every item first."),
@@ -54,8 +55,9 @@ def _strings() -> dict:
 @scoped_view(INSPECTIONS_INSPECT)
 def inspect(request, inspection_id: int):
     """The team's phone page: one card per item (pass / fail / not applicable, a note, photos),
-    kept working with no network; answers go to the sync API from a queue on the phone."""
-    i = selectors.get_inspection(request.scope, inspection_id)
+    kept working with no network; answers go to the sync API from a queue on the phone. The
+    campaign's team members answer it too."""
+    i = selectors.get_inspection_to_answer(request.scope, request.user, inspection_id)
     answers = list(selectors.answers_of(i))
     sections: list[tuple[str, list]] = []
     for a in answers:

@@ -10,6 +10,7 @@ urlpatterns = [
     # A venue's own account: its venue's orders only.
     path("mine/orders/", own_views.mine_orders, name="mine_orders"),
     path("mine/orders/<int:rectification_id>/", own_views.mine_order, name="mine_order"),
+    path("mine/orders/<int:rectification_id>/notice", own_views.mine_notice, name="mine_notice"),
     path(
         "mine/orders/<int:rectification_id>/acknowledge", own_views.mine_acknowledge, name="mine_acknowledge"
     ),

@@ -9,6 +9,12 @@
  * recognised and never stored twice; an item already answered from another phone is refused by
  * the server and said so here. Photos are resized on the phone with a canvas and re-encoded as
  * JPEG (which drops their metadata, location included) before they are queued.
+ *
+ * The photos themselves are kept in IndexedDB (database wangge.inspect, store photos, keyed by the
+ * photo's client id), not in the queue: a few photos would overflow localStorage's few megabytes.
+ * A photo operation in the queue only names its photo. A queue written by the previous version
+ * (the photo's data inside the operation) is moved on load, one photo at a time, each removed
+ * from the queue's copy only once IndexedDB holds it; without IndexedDB the photo stays inline.
  */
 (function () {
   "use strict";
@@ -26,7 +32,7 @@
     reinspection: app.dataset.reinspection === "1",
     maxBytes: (parseInt(app.dataset.maxMb, 10) || 5) * 1024 * 1024
   };
-  var FORMAT = 1;
+  var FORMAT = 2;  /* 2: photos in IndexedDB (1 kept them inline, as data: URLs) */
   var BATCH = 200, TICK_MS = 3000, MAX_BACKOFF_MS = 60000, MAX_SIDE = 1280;
 
   function $(id) { return document.getElementById(id); }
@@ -43,6 +49,35 @@
     return h.slice(0, 4).join("") + "-" + h.slice(4, 6).join("") + "-" + h.slice(6, 8).join("") + "-" +
       h.slice(8, 10).join("") + "-" + h.slice(10, 16).join("");
   }
+
+  /* ---------------------------------------------------------------- photos in IndexedDB */
+
+  var DB_NAME = "wangge.inspect", STORE = "photos";
+  var dbOpen = null;
+  function db() {
+    if (!dbOpen) {
+      dbOpen = new Promise(function (resolve, reject) {
+        if (!window.indexedDB) { reject(new Error("no IndexedDB")); return; }
+        var req = window.indexedDB.open(DB_NAME, 1);
+        req.onupgradeneeded = function () { req.result.createObjectStore(STORE); };
+        req.onsuccess = function () { resolve(req.result); };
+        req.onerror = function () { reject(req.error); };
+      });
+    }
+    return dbOpen;
+  }
+  function inStore(mode, fn) {
+    return db().then(function (d) {
+      return new Promise(function (resolve, reject) {
+        var tx = d.transaction(STORE, mode), req = fn(tx.objectStore(STORE));
+        tx.oncomplete = function () { resolve(req.result); };
+        tx.onerror = tx.onabort = function () { reject(tx.error); };
+      });
+    });
+  }
+  function putPhoto(id, blob) { return inStore("readwrite", function (s) { return s.put(blob, id); }); }
+  function getPhoto(id) { return inStore("readonly", function (s) { return s.get(id); }); }
+  function deletePhoto(id) { return inStore("readwrite", function (s) { return s.delete(id); }).catch(function () {}); }
 
   /* ---------------------------------------------------------------- state */
 
@@ -105,12 +140,20 @@
       var data = canvas.toDataURL("image/jpeg", 0.8);
       var bytes = Math.round((data.length - 23) * 3 / 4);
       if (bytes > cfg.maxBytes) { box.textContent = fmt(S.too_big, { mb: cfg.maxBytes / 1048576 }); return; }
-      if (!state.photos[cfg.id]) { state.photos[cfg.id] = {}; }
-      state.photos[cfg.id][item] = photoCount(item) + 1;
-      enqueue({ kind: "photo", item: item, client_id: uuid4(), data: data });
-      box.textContent = fmt(S.photo_kept, { kb: Math.round(bytes / 1024) });
-      box.dataset.state = "kept";
-      render();
+      var id = uuid4();
+      var kept = function (op) {
+        if (!state.photos[cfg.id]) { state.photos[cfg.id] = {}; }
+        state.photos[cfg.id][item] = photoCount(item) + 1;
+        enqueue(op);
+        box.textContent = fmt(S.photo_kept, { kb: Math.round(bytes / 1024) });
+        box.dataset.state = "kept";
+        render();
+      };
+      /* kept in IndexedDB first, then queued by name; without IndexedDB, inline as before */
+      putPhoto(id, dataToBlob(data)).then(
+        function () { kept({ kind: "photo", item: item, client_id: id, stored: "idb" }); },
+        function () { kept({ kind: "photo", item: item, client_id: id, data: data }); }
+      );
     };
     var refuse = function () { box.textContent = S.not_image; box.dataset.state = "refused"; };
     if (window.createImageBitmap) {
@@ -176,7 +219,9 @@
     nextTryAt = Date.now() + Math.min(MAX_BACKOFF_MS, 1000 * Math.pow(2, failures));
     net = status === 401 || status === 403 ? "login" : (navigator.onLine === false ? "offline" : "unreachable");
   }
+  var moving = true;  /* the previous version's photos are being moved: nothing is sent meanwhile */
   function flush() {
+    if (moving) { return Promise.resolve(); }
     if (flushing || !state.queue.length) { renderStatus(); return Promise.resolve(); }
     if (navigator.onLine === false) { net = "offline"; renderStatus(); return Promise.resolve(); }
     var run = function () { return send(); };
@@ -193,18 +238,24 @@
     flushing = true;
     var first = state.queue[0], request;
     if (first.kind === "photo") {
-      var form = new FormData();
-      form.append("item", first.item);
-      form.append("client_id", first.client_id);
-      form.append("file", dataToBlob(first.data), first.client_id + ".jpg");
-      request = post(cfg.photoUrl.replace(/\/inspections\/\d+\//, "/inspections/" + first.inspection + "/"), form, false)
-        .then(function (resp) {
-          if (resp.status === 200) { drop([first.opid]); return true; }
-          if (resp.status === 422 || resp.status === 404) {
-            return resp.json().then(function (d) { problem((d && d.detail) || resp.status); drop([first.opid]); return true; });
-          }
-          fail(resp.status); return false;
-        });
+      var blob = first.data ? Promise.resolve(dataToBlob(first.data)) : getPhoto(first.client_id);
+      request = blob.then(function (file) {
+        if (!file) { problem(S.photo_lost); drop([first.opid]); return true; }
+        var form = new FormData();
+        form.append("item", first.item);
+        form.append("client_id", first.client_id);
+        form.append("file", file, first.client_id + ".jpg");
+        return post(cfg.photoUrl.replace(/\/inspections\/\d+\//, "/inspections/" + first.inspection + "/"), form, false)
+          .then(function (resp) {
+            if (resp.status === 200) { drop([first.opid]); deletePhoto(first.client_id); return true; }
+            if (resp.status === 422 || resp.status === 404) {
+              return resp.json().then(function (d) {
+                problem((d && d.detail) || resp.status); drop([first.opid]); deletePhoto(first.client_id); return true;
+              });
+            }
+            fail(resp.status); return false;
+          });
+      });
     } else {
       var batch = [];
       for (var i = 0; i < state.queue.length && batch.length < BATCH && state.queue[i].kind !== "photo"; i++) {
@@ -328,12 +379,37 @@
   window.addEventListener("offline", function () { net = "offline"; renderStatus(); });
   setInterval(function () { if (state.queue.length && Date.now() >= nextTryAt) { flush(); } }, TICK_MS);
 
+  /* A queue of the previous version: its photos moved to IndexedDB, one at a time, each taken out
+     of the queue's copy only once stored (a failure leaves it inline: it is still sent). */
+  function movePhotos() {
+    var inline = state.queue.filter(function (op) { return op.kind === "photo" && op.data; });
+    return inline.reduce(function (chain, op) {
+      return chain.then(function () {
+        return putPhoto(op.client_id, dataToBlob(op.data)).then(function () {
+          state = load();
+          state.queue.forEach(function (q) {
+            if (q.opid === op.opid) { delete q.data; q.stored = "idb"; }
+          });
+          save();
+        });
+      });
+    }, Promise.resolve()).catch(function () {});
+  }
+
   /* for tests and the curious */
   window.wanggeInspect = {
     state: function () { return load(); },
-    flush: function () { nextTryAt = 0; return flush(); }
+    flush: function () { nextTryAt = 0; return flush(); },
+    photo: function (id) { return getPhoto(id).then(function (b) { return b ? b.size : null; }); },
+    moved: null
   };
   render();
   renderStatus();
-  flush();
+  window.wanggeInspect.moved = movePhotos().then(function () {
+    moving = false;
+    state = load();
+    state.format = FORMAT;
+    save();
+    return flush();
+  });
 })();

@@ -5,12 +5,16 @@ account from the venue's page (the initial password is shown once)."""
 
 from __future__ import annotations
 
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import ValidationError
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from wangge.accounts import services as account_services
 from wangge.core.access import not_found, scoped_view
 from wangge.core.forms import add_service_error, post_data
 from wangge.venues import selectors
@@ -60,6 +64,28 @@ def own_staff_add(request):
 @scoped_view(VENUES_OWN)
 def own_staff_end(request, venue_staff_id: int):
     return end_staff_line(request, own_venue(request), venue_staff_id, _home() + "#staff")
+
+
+@scoped_view(VENUES_OWN)
+def own_password(request):
+    """The venue manager changes their own password (the old one first), on the phone."""
+    venue = own_venue(request)
+    form = PasswordChangeForm(request.user, post_data(request))
+    for field in form.fields.values():
+        field.widget.attrs.setdefault("autocomplete", "new-password")
+    form.fields["old_password"].widget.attrs["autocomplete"] = "current-password"
+    if request.method == "POST" and form.is_valid():
+        try:
+            account_services.change_own_password(
+                user=request.user, new_password=form.cleaned_data["new_password1"], path=venue.path
+            )
+        except ValidationError as exc:
+            add_service_error(form, exc)
+        else:
+            update_session_auth_hash(request, request.user)
+            messages.success(request, _("Your password is changed."))
+            return redirect("venues:own_home")
+    return render(request, "venues/own/password.html", {"form": form, "venue": venue})
 
 
 @scoped_view(VENUES_MANAGE)
