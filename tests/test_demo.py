@@ -287,4 +287,10 @@ def test_seed_demo_with_flush_rebuilds_what_the_migrations_put_in(tmp_path):
             " JOIN accounts_user u ON u.id = ur.user_id WHERE u.username = 'qinghe-hotel'"
         ).fetchall()
         assert role == [("venue_manager",)]
-        assert conn.execute("SELECT count(*) FROM venues_venuekind").fetchone()[0] >= 14
+        kinds = conn.execute("SELECT count(*) FROM venues_venuekind").fetchone()[0]
+        assert kinds >= 14
+        # Every kind shipped has its starting checklist, whatever order the migrations ran in.
+        assert (
+            conn.execute("SELECT count(DISTINCT kind_id) FROM inspections_checklisttemplate").fetchone()[0]
+            == kinds
+        )
