@@ -1,6 +1,7 @@
 """Gatherings: the rules as data answer at once, reports never duplicate, the chain goes by band,
 the guest list is matched and checked, the day and after close it."""
 
+import datetime
 import uuid
 from datetime import timedelta
 
@@ -265,3 +266,34 @@ def test_only_the_district_sets_the_rules(world):
         rules.new_version(
             actor=office_admin, kind=kind("funeral"), valid_from=today() + timedelta(days=1), stance="allowed"
         )
+
+
+def test_a_day_check_sent_late_from_the_phone_keeps_its_time_and_its_day(world, g):
+    """Made offline on the last evening of the gathering and sent the next morning: stored with
+    the phone's time, for the day it was made on. Without that time it would be refused (the
+    gathering is over); a time in the future or days old is refused with its reason."""
+    from datetime import timedelta
+
+    from wangge.gatherings.models import Gathering
+
+    gathering = approved_today(world, g)
+    yesterday = timezone.localdate() - timedelta(days=1)
+    Gathering.objects.filter(pk=gathering.pk).update(starts_on=yesterday, ends_on=yesterday)
+    gathering.refresh_from_db()
+    made = timezone.now() - timedelta(hours=20)
+    if timezone.localtime(made).date() != yesterday:  # just after midnight: still yesterday's evening
+        made = timezone.make_aware(datetime.datetime.combine(yesterday, datetime.time(21, 30)))
+    with pytest.raises(ValidationError):
+        day_services.record_day_check(
+            actor=g.leader, gathering=gathering, actual_diners=30, conditions_kept=True
+        )
+    check = day_services.record_day_check(
+        actor=g.leader, gathering=gathering, actual_diners=30, conditions_kept=True, at=made
+    )
+    assert check.at == made
+    for wrong in (timezone.now() + timedelta(hours=3), timezone.now() - timedelta(days=3)):
+        with pytest.raises(ValidationError) as err:
+            day_services.record_day_check(
+                actor=g.leader, gathering=gathering, actual_diners=30, conditions_kept=True, at=wrong
+            )
+        assert "at" in err.value.message_dict

@@ -4,6 +4,7 @@ last day, which closes the gathering. A check sent twice (the same client id) is
 
 from __future__ import annotations
 
+import datetime
 import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -44,6 +45,23 @@ def _allowed(actor: Actor, gathering: Gathering) -> Gathering:
     return locked
 
 
+MAX_CLOCK_SKEW = datetime.timedelta(hours=1)
+MAX_QUEUED = datetime.timedelta(days=2)
+
+
+def _made_at(at: datetime.datetime | None) -> datetime.datetime:
+    now = timezone.now()
+    if at is None:
+        return now
+    if timezone.is_naive(at):
+        at = timezone.make_aware(at)
+    if at > now + MAX_CLOCK_SKEW:
+        raise ValidationError({"at": _("The time of this check is in the future: check the phone's clock.")})
+    if at < now - MAX_QUEUED:
+        raise ValidationError({"at": _("This check was made more than two days ago: it can no longer be sent.")})
+    return min(at, now)
+
+
 @transaction.atomic
 def record_day_check(
     *,
@@ -54,7 +72,10 @@ def record_day_check(
     problems: str = "",
     photo=None,
     client_id: uuid.UUID | None = None,
+    at: datetime.datetime | None = None,
 ) -> DayCheck:
+    """The supervisor's check on the day. `at`: when it was made on the phone (a check queued
+    offline and sent later keeps its own time, and still counts for the day it was made on)."""
     client_id = client_id or uuid.uuid4()
     existing = DayCheck.objects.filter(client_id=client_id).first()
     if existing is not None:
@@ -62,7 +83,8 @@ def record_day_check(
             raise PermissionDenied(_("Your role does not allow this."))
         return existing
     g = _allowed(actor, gathering)
-    today = timezone.localdate()
+    at = _made_at(at)
+    today = timezone.localtime(at).date()
     if not g.starts_on <= today <= g.ends_on:
         raise ValidationError(_("The check is made on the day of the gathering."))
     if actual_diners is None or not 0 <= actual_diners <= MAX_DINERS:
@@ -72,7 +94,7 @@ def record_day_check(
         raise ValidationError({"problems": _("Say which condition was not kept.")})
     check = DayCheck(
         gathering=g, client_id=client_id, by=user_or_none(actor), actual_diners=actual_diners,
-        conditions_kept=conditions_kept, problems=problems[:2000], path=g.path,
+        conditions_kept=conditions_kept, problems=problems[:2000], path=g.path, at=at,
     )  # fmt: skip
     if photo:
         ext = photo_extension(photo)

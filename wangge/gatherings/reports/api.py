@@ -265,6 +265,9 @@ class DayCheckIn(Schema):
     actual_diners: int | None = Field(None, ge=0, le=100000)
     conditions_kept: bool = True
     problems: Text = Field("", max_length=2000)
+    at: datetime.datetime | None = Field(
+        None, description="When the check was made on the phone (a check queued offline keeps its time)."
+    )
 
 
 class DayCheckOut(Schema):
@@ -285,7 +288,7 @@ def day_check(request, gathering_id: Id, payload: DayCheckIn | None = None):
     payload = payload or DayCheckIn()
     c = day_services.record_day_check(
         actor=request.actor, gathering=g, client_id=payload.client_id, actual_diners=payload.actual_diners,
-        conditions_kept=payload.conditions_kept, problems=payload.problems,
+        conditions_kept=payload.conditions_kept, problems=payload.problems, at=payload.at,
     )  # fmt: skip
     out = {"id": c.pk, "client_id": c.client_id, "gathering_id": c.gathering_id, "actual_diners": c.actual_diners,
            "conditions_kept": c.conditions_kept, "problems": c.problems, "has_photo": bool(c.photo), "at": c.at}  # fmt: skip

@@ -86,7 +86,7 @@
     return fetch(cfg.url, {
       method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrf(), "Accept": "application/json" },
-      body: JSON.stringify({ client_id: c.client_id, actual_diners: c.actual_diners, conditions_kept: c.conditions_kept, problems: c.problems })
+      body: JSON.stringify({ client_id: c.client_id, actual_diners: c.actual_diners, conditions_kept: c.conditions_kept, problems: c.problems, at: c.at })
     }).then(function (resp) {
       if (resp.status === 201 || resp.status === 200) {
         return resp.json().then(function (data) {
