@@ -58,7 +58,9 @@ def _made_at(at: datetime.datetime | None) -> datetime.datetime:
     if at > now + MAX_CLOCK_SKEW:
         raise ValidationError({"at": _("The time of this check is in the future: check the phone's clock.")})
     if at < now - MAX_QUEUED:
-        raise ValidationError({"at": _("This check was made more than two days ago: it can no longer be sent.")})
+        raise ValidationError(
+            {"at": _("This check was made more than two days ago: it can no longer be sent.")}
+        )
     return min(at, now)
 
 
