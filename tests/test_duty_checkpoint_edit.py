@@ -140,6 +140,8 @@ def test_edit_close_and_reopen_pages(world, duty):
     c.force_login(duty.cadre)
     page = c.get(f"/duty/checkpoints/{cp.pk}/edit/")
     assert page.status_code == 200 and cp.name in page.content.decode()
+    # The form comes filled with what the checkpoint has (not only its name in the heading).
+    assert f'name="name" value="{cp.name}"' in page.content.decode()
     r = c.post(
         f"/duty/checkpoints/{cp.pk}/edit/",
         {"name": "<script>x</script>", "kind": "community_gate", "address": "东门", "pattern": "2x12",

@@ -221,3 +221,28 @@ def test_every_api_answer_with_a_personal_number_masks_it_by_role():
             f"{model.__module__}.{model.__name__}.{name}" for name in personal if name not in declared
         ]
     assert offenders == []
+
+
+def test_a_group_of_boxes_keeps_its_size_and_each_box_its_class():
+    """Bootstrap's box class goes on each box, never on the group around them (it shrank the
+    whole group to one box's size: the public volunteer form's skills were unreadable on a
+    phone); each choice is a form-check, and a single box keeps its own layout."""
+    import re
+
+    from django import forms as django_forms
+
+    class Choice(django_forms.Form):
+        skills = django_forms.MultipleChoiceField(
+            choices=[("a", "驾驶"), ("b", "医护")], widget=django_forms.CheckboxSelectMultiple
+        )
+        when = django_forms.ChoiceField(
+            choices=[("x", "周末"), ("y", "随时")], widget=django_forms.RadioSelect
+        )
+        member = django_forms.BooleanField(required=False)
+
+    html = str(Choice())
+    for name in ("skills", "when"):
+        group = re.search(rf'<div id="id_{name}"[^>]*>', html).group(0)
+        assert "form-check-input" not in group and 'class="check-group"' in group
+    assert html.count('<div class="form-check">') == 5  # four choices and the single box
+    assert len(re.findall(r'<input type="(?:checkbox|radio)"[^>]*class="form-check-input', html)) == 5

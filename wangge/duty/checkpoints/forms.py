@@ -41,7 +41,8 @@ class CheckpointEditForm(CheckpointForm):
     """The same fields but the grid (a checkpoint stays in its grid: close it and set up another)."""
 
     def __init__(self, *args, checkpoint=None, **kwargs):
-        if checkpoint is not None and not args and "initial" not in kwargs:
+        # Initial values are ignored once the form is bound; the view passes request.POST or None.
+        if checkpoint is not None and "initial" not in kwargs:
             kwargs["initial"] = {
                 "name": checkpoint.name,
                 "kind": checkpoint.kind,
