@@ -98,6 +98,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A table's scans and uploads with a bearer token, before the page stack (see the module):
+    # JSON answers, so no content security policy to build; only /api/ paths, so no probes.
+    "wangge.core.lean.LeanApiMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     # Probes before the session and the user: /healthz answers while the database is away.

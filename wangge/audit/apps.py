@@ -16,3 +16,7 @@ class Config(AppConfig):
         register_permissions(PERMISSIONS)
         register_menu([MenuEntry("audit:event_list", _("Audit log"), AUDIT_VIEW, order=430, group="system")])
         register_api_router("/audit", api.router, order=40)
+        from wangge.audit.services import request_context
+        from wangge.core.lean import register_request_context
+
+        register_request_context(request_context)

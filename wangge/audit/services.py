@@ -6,6 +6,8 @@ import contextvars
 import datetime
 import decimal
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import models
@@ -124,19 +126,26 @@ def record_view(*, actor: Actor, obj: models.Model, path: str = "") -> AuditEven
     return record(actor=actor, action=Action.VIEW, obj=obj, path=path)
 
 
+@contextmanager
+def request_context(request) -> Iterator[None]:
+    """The channel (api or web) and the request id every audit row of this request carries."""
+    channel = "api" if request.path.startswith("/api/") else "web"
+    t1 = current_channel.set(channel)
+    t2 = current_request_id.set(request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex)
+    try:
+        yield
+    finally:
+        current_channel.reset(t1)
+        current_request_id.reset(t2)
+
+
 class AuditContextMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        channel = "api" if request.path.startswith("/api/") else "web"
-        t1 = current_channel.set(channel)
-        t2 = current_request_id.set(request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex)
-        try:
+        with request_context(request):
             return self.get_response(request)
-        finally:
-            current_channel.reset(t1)
-            current_request_id.reset(t2)
 
 
 def record_sql(

@@ -30,11 +30,16 @@ def set_token_resolver(resolver: Callable[[str], Any]) -> None:
     _token_resolver = resolver
 
 
+def user_for_bearer_token(token: str) -> Any:
+    """The account a bearer token stands for, or None."""
+    if _token_resolver is None:
+        return None
+    return _token_resolver(token)
+
+
 class TokenAuth(HttpBearer):
     def authenticate(self, request, token):
-        if _token_resolver is None:
-            return None
-        user = _token_resolver(token)
+        user = user_for_bearer_token(token)
         if user is not None:
             request.user = user
         return user

@@ -78,6 +78,10 @@ class Config(AppConfig):
         # The check-in first of all the API's routes: a table's scans are the busiest requests,
         # and each route mounted before them costs every scan a pattern match.
         register_api_router("/testing", api_checkin.router, order=0)
+        from wangge.core.lean import register_lean_handler
+
+        register_lean_handler("POST", api_checkin.LEAN_SITE + "/scan", api_checkin.lean_scan)
+        register_lean_handler("POST", api_checkin.LEAN_SITE + "/upload", api_checkin.lean_upload)
         for order, part in enumerate((api_rounds, api_calling, api_transport, api_results, api_coverage)):
             register_api_router("/testing", part.router, order=201 + order)
         for model in (

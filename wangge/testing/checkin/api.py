@@ -8,12 +8,13 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from pydantic import BaseModel
+from pydantic import ValidationError as PydanticValidationError
 
-from wangge.core.access import api_operation
+from wangge.core.access import api_operation, has_permission, scope_of
 from wangge.core.api_conventions import Id, Line, Text, ValidationErrorOut, unprocessable
 from wangge.core.unavailable import UNAVAILABLE_ERRORS
 from wangge.testing.checkin import services as checkin
@@ -154,12 +155,10 @@ def scan_one(request, site_id: Id, payload: OneScanIn):
     """One scan: tube barcode + personal code (or typed ID number). Safe to retry with the same client_id."""
     site = checkin.site_for_registrar(request.actor, site_id)
     try:
-        [outcome] = checkin.ingest(
-            actor=request.actor, site=site, table_no=payload.table_no, scans=[_scan(payload)]
-        )
+        results = _store(request, site, payload.table_no, [payload])
     except ValidationError as exc:
         return unprocessable(exc)
-    return _answer(outcome.as_dict())
+    return _scan_reply(request, site, payload, results)
 
 
 @router.post("/sites/{site_id}/upload", response={200: UploadOut, 422: Detail})
@@ -170,11 +169,22 @@ def upload(request, site_id: Id, payload: UploadIn):
     same batch again changes nothing."""
     site = checkin.site_for_registrar(request.actor, site_id)
     try:
-        results = checkin.ingest(
-            actor=request.actor, site=site, table_no=payload.table_no, scans=[_scan(s) for s in payload.scans]
-        )
+        results = _store(request, site, payload.table_no, payload.scans)
     except ValidationError as exc:
         return unprocessable(exc)
+    return _upload_reply(request, site, payload, results)
+
+
+def _store(request, site, table_no: int, scans: list) -> list:
+    """The scans checked in (one transaction); a ValidationError means nothing was stored."""
+    return checkin.ingest(actor=request.actor, site=site, table_no=table_no, scans=[_scan(s) for s in scans])
+
+
+def _scan_reply(request, site, payload: OneScanIn, results: list) -> HttpResponse:
+    return _answer(results[0].as_dict())
+
+
+def _upload_reply(request, site, payload: UploadIn, results: list) -> HttpResponse:
     # Each action has its own outcome: one that meets an outage after the scans were stored is
     # answered "send again", never turning the stored scans' answer into an error.
     removals = [_own_outcome(str(r.client_id), _remove, request, site, r) for r in payload.removals]
@@ -183,6 +193,39 @@ def upload(request, site_id: Id, payload: UploadIn):
     return _answer(
         {"results": [r.as_dict() for r in results], "removals": removals, "seals": seals, "opens": opens}
     )
+
+
+# ----------------------------------------------------------------------------- the lean path
+# The same two calls for a bearer token, before the page middleware (wangge.core.lean). Until the
+# scans are stored, anything unusual returns None and the routes above answer as always: a body
+# that does not validate (their 422), no permission (403), a site out of scope (404), a refusal
+# of the whole batch (422), an outage (503). Once the scans are stored, the answer is this one.
+LEAN_SITE = r"/api/v1/testing/sites/(?P<site_id>[1-9][0-9]{0,17})"
+
+
+def _lean(model: type[OneScanIn] | type[UploadIn], reply):
+    def handler(request, site_id: str) -> HttpResponse | None:
+        try:
+            payload = model.model_validate_json(request.body)
+        except PydanticValidationError:
+            return None
+        actor = request.user
+        if not has_permission(actor, TESTING_REGISTER):
+            return None
+        request.actor, request.scope = actor, scope_of(actor)
+        scans = [payload] if isinstance(payload, OneScanIn) else payload.scans
+        try:
+            site = checkin.site_for_registrar(actor, site_id)
+            results = _store(request, site, payload.table_no, scans)
+        except (Http404, ValidationError, *UNAVAILABLE_ERRORS):
+            return None
+        return reply(request, site, payload, results)
+
+    return handler
+
+
+lean_scan = _lean(OneScanIn, _scan_reply)
+lean_upload = _lean(UploadIn, _upload_reply)
 
 
 def _code(barcode: str | None) -> str:

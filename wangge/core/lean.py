@@ -1,0 +1,119 @@
+"""Lean API handlers: the few calls that carry a round's morning, served before the page middleware.
+
+A sampling table's scans and uploads are most of the requests of a round's morning, and the
+stack every page needs (session, CSRF, messages, htmx, the axes login guard, ninja's routing and
+body validation) cost more CPU than the check-in itself. A part registers a lean handler for one
+method and path from its AppConfig; `LeanApiMiddleware` (right after the probes) runs it for a
+request that carries a bearer token of an active account, with the account's language and the
+audit context, and nothing else of the page stack.
+
+The lean path is never more permissive and never answers differently from the full one: a
+handler returns None for anything it is not sure of (no token, a token it cannot resolve, a body
+that does not validate, no permission, an unknown site, a refusal before anything is stored),
+and the request then goes through the full stack unchanged, which answers as it always does.
+Browser requests (session and CSRF) always take the full stack.
+
+This module is part of the kernel: it imports no domain app.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager
+from dataclasses import dataclass
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+from django.utils.cache import patch_cache_control
+
+from wangge.core.api import user_for_bearer_token
+
+
+@dataclass(frozen=True)
+class LeanHandler:
+    method: str
+    pattern: re.Pattern
+    handler: Callable[..., HttpResponse | None]
+
+
+_handlers: list[LeanHandler] = []
+# Parts that keep per-request context (the audit's channel and request id) register it here, so
+# that the lean path sets it exactly as their middleware does.
+_contexts: list[Callable[[HttpRequest], AbstractContextManager]] = []
+
+
+def register_lean_handler(method: str, path_regex: str, handler: Callable[..., HttpResponse | None]) -> None:
+    """`handler(request, **groups)` answers, or returns None to leave the request to the full stack.
+    `request.user` is the token's account and the account's language is active."""
+    _handlers.append(LeanHandler(method.upper(), re.compile(path_regex), handler))
+
+
+def register_request_context(context: Callable[[HttpRequest], AbstractContextManager]) -> None:
+    """A context manager factory entered around every lean handler (as the part's middleware would)."""
+    _contexts.append(context)
+
+
+def _bearer(request: HttpRequest) -> str:
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    scheme, _sep, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+@contextmanager
+def _entered(request: HttpRequest) -> Iterator[None]:
+    with ExitStack() as stack:
+        for context in _contexts:
+            stack.enter_context(context(request))
+        yield
+
+
+def _finish(request: HttpRequest, response: HttpResponse, language: str) -> HttpResponse:
+    """What the page middleware adds to an API answer: no caching anywhere, no framing, the language."""
+    patch_cache_control(response, no_store=True, no_cache=True, must_revalidate=True, private=True)
+    response["Pragma"] = "no-cache"
+    response.setdefault("X-Frame-Options", "DENY")
+    response.setdefault("Content-Language", language)
+    return response
+
+
+def run_lean(request: HttpRequest) -> HttpResponse | None:
+    """The lean answer to this request, or None (the full stack answers)."""
+    method = request.method
+    path = request.path_info
+    for lean in _handlers:
+        if lean.method != method:
+            continue
+        match = lean.pattern.fullmatch(path)
+        if match is None:
+            continue
+        token = _bearer(request)
+        if not token:
+            return None
+        user = user_for_bearer_token(token)
+        if user is None or not user.is_active:
+            return None
+        language = translation.get_language_from_request(request)
+        request.user = user
+        request.auth = user  # type: ignore[attr-defined]
+        request.LANGUAGE_CODE = language
+        with translation.override(language), _entered(request):
+            response = lean.handler(request, **match.groupdict())
+            if response is None:
+                return None
+            return _finish(request, response, language)
+    return None
+
+
+class LeanApiMiddleware:
+    """Runs the registered lean handlers (see the module); everything else passes on untouched."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if _handlers and request.method == "POST":
+            response = run_lean(request)
+            if response is not None:
+                return response
+        return self.get_response(request)
