@@ -41,7 +41,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIENTS = int(os.environ.get("BENCH_INGEST_CLIENTS", "50"))
-SINGLE_PER_CLIENT = int(os.environ.get("BENCH_INGEST_SINGLE", "20"))
+SINGLE_PER_CLIENT = int(os.environ.get("BENCH_INGEST_SINGLE", "40"))
+# Rows per connection of the raw single-row floor: long enough (3,000 rows) that its CPU per row
+# is steady on a shared machine; the ratio is per row, so the two runs need not be the same size.
+FLOOR_SINGLE_PER_CLIENT = max(SINGLE_PER_CLIENT, 60)
 # batch size -> batches per client
 BATCH_PLAN = {
     int(size): int(n)
@@ -826,7 +829,7 @@ def main() -> bool:
         floor = defaultdict(lambda: float("nan"))
         floor_cpu = defaultdict(lambda: float("nan"))
         for batch, per_client_n in (
-            [(1, SINGLE_PER_CLIENT)] + [(s, s * n) for s, n in BATCH_PLAN.items()]
+            [(1, FLOOR_SINGLE_PER_CLIENT)] + [(s, s * n) for s, n in BATCH_PLAN.items()]
         ) * ("floor" in PARTS):
             tables, _k = plan_scans(world, 0, per_client_n, "F")
             per_client = floor_rows(world, tables, f"R{batch}-")

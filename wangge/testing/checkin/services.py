@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import DataError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -251,11 +251,32 @@ def ingest(*, actor: Actor, site: Site, table_no: int, scans: list[ScanIn]) -> l
         raise ValidationError(_("This round is not open for sampling."))
     if not (1 <= int(table_no) <= max(site.tables, 1)):
         raise ValidationError(_("This site has no table %(n)s.") % {"n": table_no})
+    if _can_go_fast(actor, scans):
+        try:
+            with transaction.atomic():
+                return _ingest(actor, rnd, site, int(table_no), scans, fast=True)
+        except _GoCareful:
+            pass  # rolled back: a replay or a rare case met this batch; again, one step at a time
     with transaction.atomic():
-        return _ingest(actor, rnd, site, int(table_no), scans)
+        return _ingest(actor, rnd, site, int(table_no), scans, fast=False)
 
 
-def _ingest(actor: Actor, rnd: Round, site: Site, table_no: int, scans: list[ScanIn]) -> list[ScanOutcome]:
+class _GoCareful(Exception):
+    """The fast way cannot store this batch exactly: roll it back and store it step by step."""
+
+
+def _can_go_fast(actor: Actor, scans: list[ScanIn]) -> bool:
+    """Two statements for the whole batch (PostgreSQL): one reads and locks the tubes, the people
+    and their Due rows, one stores the scans with everything that follows from them, and stops
+    the transaction unless every scan was stored. Walk-ins and re-tests go step by step."""
+    if current().vendor != "postgresql" or scope_of(actor).is_empty:
+        return False
+    return not any(scan.retest or scan.walk_in_name for scan in scans)
+
+
+def _ingest(
+    actor: Actor, rnd: Round, site: Site, table_no: int, scans: list[ScanIn], *, fast: bool
+) -> list[ScanOutcome]:
     now = timezone.now()
     scope = scope_of(actor)
     outcomes: dict[int, ScanOutcome] = {}
@@ -274,18 +295,30 @@ def _ingest(actor: Actor, rnd: Round, site: Site, table_no: int, scans: list[Sca
     pending: list[tuple[int, ScanIn]] = list(fresh)
 
     # 2. Tubes: lock the ones named (creating those seen for the first time at this table).
-    tubes = _lock_tubes(actor, rnd, site, table_no, pending, now)
-
     # 3. Walk-ins first (so that they resolve like everyone else), then people by code or typed
-    #    document, inside the registrar's scope only.
-    for i, scan in list(pending):
-        if scan.walk_in_name and scan.id_number:
-            problem = _register_walk_in(actor, site, scan)
-            if problem:
-                outcomes[i] = _refuse(scan, "walk_in", problem)
-                pending.remove((i, scan))
-    people, person_errors = _resolve_people(scope, [s for _, s in pending])
-    dues = _lock_dues(rnd.pk, {p.pk for p in people.values()})
+    #    document, inside the registrar's scope only, and their Due rows locked.
+    wanted, tubes = _wanted_tubes(pending)
+    if fast:
+        keys = _person_keys([s for _, s in pending])
+        found_tubes, created, found_people, dues = _read_locked(actor, rnd, site, table_no, wanted, keys, now)
+        tubes.update(_tubes_from(actor, rnd, site, table_no, wanted, found_tubes, now, created))
+        people, person_errors = _people_from(scope, found_people, keys)
+        missing = {p.pk for p in people.values()} - set(dues)
+        if missing:  # merged records: the Due row is the surviving record's
+            dues.update(_lock_dues(rnd.pk, missing))
+    else:
+        tubes.update(
+            _tubes_from(actor, rnd, site, table_no, wanted, _select_tubes(rnd.pk, list(wanted)), now)
+        )
+        for i, scan in list(pending):
+            if scan.walk_in_name and scan.id_number:
+                problem = _register_walk_in(actor, site, scan)
+                if problem:
+                    outcomes[i] = _refuse(scan, "walk_in", problem)
+                    pending.remove((i, scan))
+        keys = _person_keys([s for _, s in pending])
+        people, person_errors = _people_from(scope, _find_people(scope, keys), keys)
+        dues = _lock_dues(rnd.pk, {p.pk for p in people.values()})
     retests = {}
     if any(scan.retest for _i, scan in pending) or any(
         isinstance(t, _TubeState) and t.tube.kind == TubeKind.RETEST for t in tubes.values()
@@ -415,6 +448,13 @@ def _ingest(actor: Actor, rnd: Round, site: Site, table_no: int, scans: list[Sca
         for row in rows:
             row.due_id = row.due.pk
 
+    if fast:
+        if any(r.is_retest for r in rows):
+            raise _GoCareful  # a re-test tube: the re-test list needs the samples' ids
+        _store_all(
+            rows, _writes_after(actor, rnd, site, table_no, rows, dues, deltas, shard, now, tubes, retests)
+        )
+        return _finish(actor, site, table_no, scans, pending, tubes, outcomes, sampled_before, rnd)
     inserted = _insert_samples(rows)
     lost = [r for r in rows if r.client_id not in inserted]
     if lost:  # a concurrent request stored the same scan, or the same person at another table
@@ -428,8 +468,25 @@ def _ingest(actor: Actor, rnd: Round, site: Site, table_no: int, scans: list[Sca
             sampled_before[i] = row.person
         rows = [r for r in rows if r.client_id in inserted]
 
-    # The writes that follow from the stored scans: Due rows, tube counts, counters, throughput
-    # and the audit rows, sent as one statement on PostgreSQL.
+    _write_all(_writes_after(actor, rnd, site, table_no, rows, dues, deltas, shard, now, tubes, retests))
+    return _finish(actor, site, table_no, scans, pending, tubes, outcomes, sampled_before, rnd)
+
+
+def _writes_after(
+    actor: Actor,
+    rnd: Round,
+    site: Site,
+    table_no: int,
+    rows: list[_SampleRow],
+    dues: dict,
+    deltas: counters.Deltas,
+    shard: int,
+    now: datetime,
+    tubes: dict,
+    retests: dict,
+) -> list[tuple[str, list]]:
+    """The writes that follow from the stored scans: Due rows, tube counts, counters, throughput
+    and the audit rows, to send as one statement on PostgreSQL."""
     writes: list[tuple[str, list]] = []
     writes.extend(_mark_tested(rnd, rows, dues, deltas, shard, now))
     _mark_retests(rows, retests)
@@ -453,7 +510,20 @@ def _ingest(actor: Actor, rnd: Round, site: Site, table_no: int, scans: list[Sca
                         after={"added": [str(c) for c in state.added], "filled": state.filled},
                     )
                 )
-    _write_all(writes)
+    return writes
+
+
+def _finish(
+    actor: Actor,
+    site: Site,
+    table_no: int,
+    scans: list[ScanIn],
+    pending: list[tuple[int, ScanIn]],
+    tubes: dict,
+    outcomes: dict[int, ScanOutcome],
+    sampled_before: dict[int, Any],
+    rnd: Round,
+) -> list[ScanOutcome]:
     # One open tube per table: the batch opened a new tube (the registrar took the next tube, maybe
     # while offline), so the tube it replaces is sealed, as they meant.
     current = None
@@ -606,9 +676,10 @@ def _select_tubes(round_id: int, barcodes: list[str]) -> dict[str, Tube]:
     return {row[1]: Tube(round_id=round_id, **dict(zip(TUBE_COLUMNS, row, strict=True))) for row in rows}
 
 
-def _lock_tubes(
-    actor: Actor, rnd: Round, site: Site, table_no: int, pending: list[tuple[int, ScanIn]], now: datetime
-) -> dict[str, _TubeState | ScanOutcome]:
+def _wanted_tubes(
+    pending: list[tuple[int, ScanIn]],
+) -> tuple[dict[str, ScanIn], dict[str, _TubeState | ScanOutcome]]:
+    """The barcodes named (cleaned, each with its first scan), and refusals of unreadable ones."""
     out: dict[str, _TubeState | ScanOutcome] = {}
     wanted: dict[str, ScanIn] = {}
     for _i, scan in pending:
@@ -620,18 +691,29 @@ def _lock_tubes(
             )
             continue
         wanted.setdefault(scan.tube, scan)
+    return wanted, out
+
+
+def _tubes_from(
+    actor: Actor,
+    rnd: Round,
+    site: Site,
+    table_no: int,
+    wanted: dict[str, ScanIn],
+    found: dict[str, Tube],
+    now: datetime,
+    created: frozenset[str] = frozenset(),
+) -> dict[str, _TubeState | ScanOutcome]:
+    """The tubes named, as found (locked), those seen for the first time created at this table
+    (`created`: already created by the caller)."""
+    out: dict[str, _TubeState | ScanOutcome] = {}
     if not wanted:
         return out
-    found = _select_tubes(rnd.pk, list(wanted))
     missing = [b for b in wanted if b not in found]
     if missing:
-        default = site.pool_size or rnd.default_pool_size
         new = []
         for barcode in missing:
-            first = wanted[barcode]
-            retest = bool(first.retest)
-            capacity = 1 if retest else (first.capacity if first.capacity in POOL_SIZES else default)
-            kind = TubeKind.RETEST if retest else (TubeKind.SINGLE if capacity == 1 else TubeKind.POOL)
+            kind, capacity = _new_tube_kind(rnd, site, wanted[barcode])
             new.append(
                 Tube(
                     round=rnd,
@@ -646,7 +728,7 @@ def _lock_tubes(
                 )
             )
         Tube.objects.bulk_create(new, ignore_conflicts=True)
-        found.update(_select_tubes(rnd.pk, missing))
+        found = {**found, **_select_tubes(rnd.pk, missing)}
     for barcode, tube in found.items():
         if tube.site_id != site.pk:
             out[barcode] = ScanOutcome(
@@ -664,44 +746,78 @@ def _lock_tubes(
                 % {"t": barcode, "n": tube.table_no},
             )
         else:
-            out[barcode] = _TubeState(tube, created=barcode in missing)
+            out[barcode] = _TubeState(tube, created=barcode in missing or barcode in created)
     return out
 
 
-def _resolve_people(scope, scans: list[ScanIn]) -> tuple[dict, dict]:
-    """client_id → Person for scans that name someone in scope; client_id → (reason, message) otherwise."""
-    errors: dict = {}
-    by_pk: dict = {}
-    by_doc: dict = {}
+def _new_tube_kind(rnd: Round, site: Site, first: ScanIn) -> tuple[str, int]:
+    """The kind and places of a tube first named by this scan."""
+    retest = bool(first.retest)
+    capacity = 1 if retest else (first.capacity if first.capacity in POOL_SIZES else None)
+    capacity = capacity or site.pool_size or rnd.default_pool_size
+    return (TubeKind.RETEST if retest else (TubeKind.SINGLE if capacity == 1 else TubeKind.POOL)), capacity
+
+
+@dataclass
+class _PersonKeys:
+    """What the scans name: client_id → (pk, code version) for codes, → (type, number) for typed
+    documents, → (reason, message) for scans that name no one readable."""
+
+    by_pk: dict = field(default_factory=dict)
+    by_doc: dict = field(default_factory=dict)
+    errors: dict = field(default_factory=dict)
+
+    @property
+    def pks(self) -> list[int]:
+        return [pk for pk, _v in self.by_pk.values()]
+
+    @property
+    def numbers(self) -> list[str]:
+        return [n for _t, n in self.by_doc.values()]
+
+
+def _person_keys(scans: list[ScanIn]) -> _PersonKeys:
+    keys = _PersonKeys()
     for scan in scans:
         if scan.code:
             parsed = parse_token(scan.code)
             if parsed is None:
-                errors[scan.client_id] = ("unknown_code", _("This code is not a Wangge personal code."))
+                keys.errors[scan.client_id] = ("unknown_code", _("This code is not a Wangge personal code."))
             else:
-                by_pk[scan.client_id] = parsed
+                keys.by_pk[scan.client_id] = parsed
         elif scan.id_number:
             try:
                 checked = check_document(scan.id_type or IdType.RESIDENT_ID, scan.id_number)
             except ValidationError as exc:
-                errors[scan.client_id] = ("bad_id", exc.messages[0])
+                keys.errors[scan.client_id] = ("bad_id", exc.messages[0])
             else:
-                by_doc[scan.client_id] = (checked.id_type, checked.number)
+                keys.by_doc[scan.client_id] = (checked.id_type, checked.number)
         else:
-            errors[scan.client_id] = ("no_person", _("Scan the person's code or type their ID number."))
+            keys.errors[scan.client_id] = ("no_person", _("Scan the person's code or type their ID number."))
+    return keys
+
+
+def _find_people(scope, keys: _PersonKeys) -> list[_Who]:
     if scope.is_empty:
-        for cid in list(by_pk) + list(by_doc):
+        return []
+    return _select_people(scope.path, keys.pks, keys.numbers)
+
+
+def _people_from(scope, found: list[_Who], keys: _PersonKeys) -> tuple[dict, dict]:
+    """client_id → person for scans that name someone in scope; client_id → (reason, message) otherwise."""
+    errors = dict(keys.errors)
+    if scope.is_empty:
+        for cid in list(keys.by_pk) + list(keys.by_doc):
             errors[cid] = ("not_found", not_found_text())
         return {}, errors
-    found = _select_people(scope.path, [pk for pk, _v in by_pk.values()], [n for _t, n in by_doc.values()])
-    pks = {p.pk: p for p in found}
+    pks: dict = {p.pk: p for p in found}
     docs = {(p.id_type, p.id_number): p for p in found if p.is_active}
     merged_targets = {p.merged_into_id for p in found if p.merged_into_id}
     if merged_targets:
         for p in scope.filter(Person.objects.filter(pk__in=merged_targets, is_active=True)):
             pks.setdefault(p.pk, p)
     people: dict = {}
-    for cid, (pk, version) in by_pk.items():
+    for cid, (pk, version) in keys.by_pk.items():
         person = pks.get(pk)
         if person is None:
             errors[cid] = ("not_found", not_found_text())
@@ -717,7 +833,7 @@ def _resolve_people(scope, scans: list[ScanIn]) -> tuple[dict, dict]:
                 errors[cid] = ("not_found", not_found_text())
             else:
                 people[cid] = person
-    for cid, key in by_doc.items():
+    for cid, key in keys.by_doc.items():
         person = docs.get(key)
         if person is None:
             errors[cid] = ("not_found", not_found_text())
@@ -741,10 +857,8 @@ PERSON_COLUMNS = (
 )
 
 
-def _select_people(scope_path: str, pks: list[int], numbers: list[str]) -> list[_Who]:
+def _people_where(scope_path: str, pks: list[int], numbers: list[str]) -> tuple[str, list]:
     """People in the scope named by primary key (codes) or active document number (typed IDs)."""
-    if not pks and not numbers:
-        return []
     where, params = [], [scope_path + "%"]
     if pks:
         among, values = any_of("id", pks, "bigint")
@@ -754,14 +868,84 @@ def _select_people(scope_path: str, pks: list[int], numbers: list[str]) -> list[
         among, values = any_of("id_number", numbers, "text")
         where.append(f"({among} AND is_active = %s)")
         params.extend([*values, True])
+    return f"path LIKE %s AND ({' OR '.join(where)})", params
+
+
+def _select_people(scope_path: str, pks: list[int], numbers: list[str]) -> list[_Who]:
+    if not pks and not numbers:
+        return []
+    where, params = _people_where(scope_path, pks, numbers)
     with hot_cursor() as cur:
         cur.execute(
-            f"SELECT {', '.join(PERSON_COLUMNS)} FROM {Person._meta.db_table} "  # noqa: S608
-            f"WHERE path LIKE %s AND ({' OR '.join(where)})",
+            f"SELECT {', '.join(PERSON_COLUMNS)} FROM {Person._meta.db_table} WHERE {where}",  # noqa: S608
             params,
         )
         rows = cur.fetchall()
     return [_Who(*row) for row in rows]
+
+
+DUE_COLUMNS = ("id", "person_id", "grid_id", "path", "status")
+
+
+def _read_locked(
+    actor: Actor,
+    rnd: Round,
+    site: Site,
+    table_no: int,
+    wanted: dict[str, ScanIn],
+    keys: _PersonKeys,
+    now: datetime,
+) -> tuple[dict[str, Tube], frozenset[str], list[_Who], dict[int, _DueRow]]:
+    """PostgreSQL, one statement: the tubes named (those not yet known created at this table)
+    and the Due rows of the people named, locked in id order (tubes first, as `_select_tubes`
+    then `_lock_dues` do, so that two requests never deadlock), and the people in scope. Each
+    part comes back as one JSON array. A tube another request is creating at this instant is
+    left out, and `_tubes_from` finds it once that request is done."""
+    round_id = rnd.pk
+    barcodes = list(wanted)
+    tubes_where, params = "false", []
+    if barcodes:
+        tubes_where = "round_id = %s AND barcode = ANY(%s::text[])"
+        params += [round_id, pg_array(barcodes)]
+    kinds = [_new_tube_kind(rnd, site, wanted[b]) for b in barcodes]
+    params += [round_id, site.pk, table_no, TubeStatus.OPEN, actor.pk, now, site.path]
+    params += [pg_array(barcodes), pg_array([k for k, _c in kinds]), pg_array([c for _k, c in kinds])]
+    people_where = "false"
+    if keys.pks or keys.numbers:
+        people_where, where_params = _people_where(scope_of(actor).path, keys.pks, keys.numbers)
+        params += where_params
+    parts = [
+        f"t AS (SELECT {', '.join(TUBE_COLUMNS)} FROM {Tube._meta.db_table} "  # noqa: S608
+        f"WHERE {tubes_where} ORDER BY id FOR UPDATE)",
+        f"new AS (INSERT INTO {Tube._meta.db_table} (round_id, barcode, site_id, table_no, kind, capacity, "  # noqa: S608
+        "filled, status, opened_by_id, opened_at, result, result_conflict, path) "
+        "SELECT %s, w.barcode, %s, %s, w.kind, w.capacity, 0, %s, %s, %s, '', false, %s "
+        "FROM unnest(%s::text[], %s::text[], %s::smallint[]) AS w(barcode, kind, capacity) "
+        "WHERE NOT EXISTS (SELECT 1 FROM t WHERE t.barcode = w.barcode) "
+        f"ON CONFLICT DO NOTHING RETURNING {', '.join(TUBE_COLUMNS)})",
+        f"who AS (SELECT {', '.join(PERSON_COLUMNS)} FROM {Person._meta.db_table} WHERE {people_where})",  # noqa: S608
+        f"d AS (SELECT {', '.join(DUE_COLUMNS)} FROM {Due._meta.db_table} "  # noqa: S608
+        "WHERE round_id = %s AND person_id IN (SELECT id FROM who) ORDER BY id FOR UPDATE)",
+    ]
+    params.append(round_id)
+
+    def rows_of(name: str, columns: tuple[str, ...]) -> str:
+        return f"(SELECT json_agg(json_build_array({', '.join(columns)})) FROM {name})"  # noqa: S608
+
+    sql = (
+        f"WITH {', '.join(parts)} "  # noqa: S608 - tables and columns are ours
+        f"SELECT {rows_of('t', TUBE_COLUMNS)}, {rows_of('new', TUBE_COLUMNS)}, "
+        f"{rows_of('who', PERSON_COLUMNS)}, {rows_of('d', DUE_COLUMNS)}"
+    )
+    with hot_cursor() as cur:
+        cur.execute(sql, params)
+        tube_rows, new_rows, people_rows, due_rows = cur.fetchone()
+    tubes = {
+        row[1]: Tube(round_id=round_id, **dict(zip(TUBE_COLUMNS, row, strict=True)))
+        for row in (tube_rows or []) + (new_rows or [])
+    }
+    dues = {row[1]: _DueRow(*row) for row in due_rows or ()}
+    return tubes, frozenset(row[1] for row in new_rows or ()), [_Who(*row) for row in people_rows or ()], dues
 
 
 def not_found_text() -> str:
@@ -788,30 +972,30 @@ PG_ARRAY_TYPES = {
 }
 
 
+SAMPLE_FIELDS = (
+    "client_id",
+    "round",
+    "tube",
+    "person",
+    "due",
+    "site",
+    "table_no",
+    "is_retest",
+    "method",
+    "scanned_at",
+    "received_at",
+    "registrar",
+    "removed_reason",
+    "path",
+)
+
+
 def _insert_samples(rows: list[_SampleRow]) -> set:
     """INSERT … ON CONFLICT DO NOTHING RETURNING id, client_id: the scans actually stored
     (their primary keys are set on the rows)."""
     if not rows:
         return set()
-    fields = [
-        Sample._meta.get_field(name)
-        for name in (
-            "client_id",
-            "round",
-            "tube",
-            "person",
-            "due",
-            "site",
-            "table_no",
-            "is_retest",
-            "method",
-            "scanned_at",
-            "received_at",
-            "registrar",
-            "removed_reason",
-            "path",
-        )
-    ]
+    fields = [Sample._meta.get_field(name) for name in SAMPLE_FIELDS]
     table = Sample._meta.db_table
     columns = ", ".join(f.column for f in fields)
     conn = current()
@@ -833,6 +1017,39 @@ def _insert_samples(rows: list[_SampleRow]) -> set:
     for row in rows:
         row.pk = ids.get(row.client_id)
     return set(ids)
+
+
+def _store_all(rows: list[_SampleRow], writes: list[tuple[str, list]]) -> None:
+    """PostgreSQL, one statement: the scans inserted and every write that follows from them. The
+    writes assume every scan is stored; a scan already stored (a replay) or a person sampled
+    meanwhile at another table makes the count differ, and the statement then fails on purpose
+    (a division by zero, the one error nothing else here can raise): `ingest` rolls the batch back
+    and stores it step by step."""
+    if not rows:
+        _write_all(writes)
+        return
+    fields = [Sample._meta.get_field(name) for name in SAMPLE_FIELDS]
+    columns = ", ".join(f.column for f in fields)
+    arrays = [pg_array([getattr(row, f.attname) for row in rows]) for f in fields]
+    casts = ", ".join(f"%s::{PG_ARRAY_TYPES[f.attname]}[]" for f in fields)
+    ctes = [
+        f"ins AS (INSERT INTO {Sample._meta.db_table} ({columns}) SELECT * FROM unnest({casts}) "  # noqa: S608
+        "ON CONFLICT DO NOTHING RETURNING 1)"
+    ]
+    ctes += [f"w{i} AS ({sql})" for i, (sql, _params) in enumerate(writes)]
+    params = [*arrays, *(p for _sql, ps in writes for p in ps), len(rows)]
+    from psycopg import errors as pg_errors
+
+    try:
+        with hot_cursor() as cur:
+            cur.execute(
+                f"WITH {', '.join(ctes)} SELECT 1 / (CASE WHEN (SELECT count(*) FROM ins) = %s THEN 1 ELSE 0 END)",  # noqa: S608
+                params,
+            )
+    except DataError as exc:
+        if isinstance(exc.__cause__, pg_errors.DivisionByZero):
+            raise _GoCareful from exc
+        raise
 
 
 def _mark_tested(
