@@ -3,7 +3,7 @@
 A sampling table's scans and uploads are most of the requests of a round's morning, and the
 stack every page needs (session, CSRF, messages, htmx, the axes login guard, ninja's routing and
 body validation) cost more CPU than the check-in itself. A part registers a lean handler for one
-method and path from its AppConfig; `LeanApiMiddleware` (right after the probes) runs it for a
+method and path from its AppConfig; `LeanApiMiddleware` (right after SecurityMiddleware) runs it for a
 request that carries a bearer token of an active account, with the account's language and the
 audit context, and nothing else of the page stack.
 
