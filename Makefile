@@ -37,9 +37,12 @@ run: migrate
 system-deps:
 	@bash scripts/ensure-system-deps.sh
 
+# The suite runs on every core (at most TEST_WORKERS processes), a test file to a process.
+TEST_WORKERS ?= 4
+
 test: setup system-deps
 	@if command -v msgfmt >/dev/null; then $(DEV) $(PY) manage.py compilemessages --ignore=.venv -v 0; fi
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto --maxprocesses $(TEST_WORKERS) --dist loadfile
 
 # The API fuzzed from its OpenAPI document, deeper than the few examples `make test` runs.
 FUZZ_EXAMPLES ?= 25

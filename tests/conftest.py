@@ -125,3 +125,32 @@ def _one_request_at_a_time_on_in_memory_sqlite():
     if django_settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         LiveServerThread.server_class = OneAtATimeServer
     yield
+
+
+# --- the rows the migrations write, back after every transactional test -------------------------
+
+
+def _flushes_the_database(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
+        return True
+    return bool({"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
+    """A transactional test ends with the database flushed, the roles, kinds and checklists the
+    migrations wrote included. Django relies on running those tests last; split across workers
+    (pytest-xdist) a file's transactional tests run before other files' tests, so the rows are
+    put back here, as they were when the test database was made."""
+    result = yield
+    if nextitem is not None and _flushes_the_database(item):
+        from django.db import connections
+        from pytest_django.plugin import blocking_manager_key
+
+        with item.config.stash[blocking_manager_key].unblock():
+            for conn in connections.all():
+                contents = getattr(conn, "_test_serialized_contents", None)
+                if contents:
+                    conn.creation.deserialize_db_from_string(contents)
+    return result

@@ -25,9 +25,9 @@ from dataclasses import dataclass
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
-from django.utils.cache import patch_cache_control
 
 from wangge.core.api import user_for_bearer_token
+from wangge.core.middleware import forbid_caching
 
 
 @dataclass(frozen=True)
@@ -68,10 +68,9 @@ def _entered(request: HttpRequest) -> Iterator[None]:
         yield
 
 
-def _finish(request: HttpRequest, response: HttpResponse, language: str) -> HttpResponse:
+def _finish(response: HttpResponse, language: str) -> HttpResponse:
     """What the page middleware adds to an API answer: no caching anywhere, no framing, the language."""
-    patch_cache_control(response, no_store=True, no_cache=True, must_revalidate=True, private=True)
-    response["Pragma"] = "no-cache"
+    forbid_caching(response)
     response.setdefault("X-Frame-Options", "DENY")
     response.setdefault("Content-Language", language)
     return response
@@ -101,7 +100,7 @@ def run_lean(request: HttpRequest) -> HttpResponse | None:
             response = lean.handler(request, **match.groupdict())
             if response is None:
                 return None
-            return _finish(request, response, language)
+            return _finish(response, language)
     return None
 
 

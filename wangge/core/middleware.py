@@ -23,6 +23,12 @@ def carries_personal_data(request) -> bool:
     return bool(getattr(request, "_wangge_was_authenticated", False))
 
 
+def forbid_caching(response) -> None:
+    """No browser, proxy or service worker keeps this answer."""
+    patch_cache_control(response, no_store=True, no_cache=True, must_revalidate=True, private=True)
+    response["Pragma"] = "no-cache"
+
+
 class NoStoreMiddleware:
     """`Cache-Control: no-store` (and `Pragma: no-cache`) on every answer to a logged-in request
     and on every /api/ and /s/ answer; /static/ is left to WhiteNoise's caching."""
@@ -35,6 +41,5 @@ class NoStoreMiddleware:
         request._wangge_was_authenticated = user is not None and user.is_authenticated
         response = self.get_response(request)
         if carries_personal_data(request):
-            patch_cache_control(response, no_store=True, no_cache=True, must_revalidate=True, private=True)
-            response["Pragma"] = "no-cache"
+            forbid_caching(response)
         return response

@@ -181,6 +181,7 @@ def _store(request, site, table_no: int, scans: list) -> list:
 
 
 def _scan_reply(request, site, payload: OneScanIn, results: list) -> HttpResponse:
+    """One scan's outcome (the same arguments as `_upload_reply`: `_lean` calls either)."""
     return _answer(results[0].as_dict())
 
 

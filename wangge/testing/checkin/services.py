@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from wangge.audit import services as audit
 from wangge.audit.models import Action
-from wangge.core.access import Actor, has_permission, not_found, require, require_path, scope_of
+from wangge.core.access import Actor, Scope, has_permission, not_found, require, require_path, scope_of
 from wangge.core.db import any_of, current, hot_cursor, pg_array
 from wangge.core.masking import mask_id
 from wangge.registry.codes.services import parse_token
@@ -251,7 +251,7 @@ def ingest(*, actor: Actor, site: Site, table_no: int, scans: list[ScanIn]) -> l
         raise ValidationError(_("This round is not open for sampling."))
     if not (1 <= int(table_no) <= max(site.tables, 1)):
         raise ValidationError(_("This site has no table %(n)s.") % {"n": table_no})
-    if _can_go_fast(actor, scans):
+    if _can_go_fast(scope_of(actor), scans):
         try:
             with transaction.atomic():
                 return _ingest(actor, rnd, site, int(table_no), scans, fast=True)
@@ -265,11 +265,11 @@ class _GoCareful(Exception):
     """The fast way cannot store this batch exactly: roll it back and store it step by step."""
 
 
-def _can_go_fast(actor: Actor, scans: list[ScanIn]) -> bool:
+def _can_go_fast(scope: Scope, scans: list[ScanIn]) -> bool:
     """Two statements for the whole batch (PostgreSQL): one reads and locks the tubes, the people
     and their Due rows, one stores the scans with everything that follows from them, and stops
     the transaction unless every scan was stored. Walk-ins and re-tests go step by step."""
-    if current().vendor != "postgresql" or scope_of(actor).is_empty:
+    if current().vendor != "postgresql" or scope.is_empty:
         return False
     return not any(scan.retest or scan.walk_in_name for scan in scans)
 
@@ -990,27 +990,33 @@ SAMPLE_FIELDS = (
 )
 
 
+def _sample_insert_sql(rows: list[_SampleRow]) -> tuple[str, list]:
+    """PostgreSQL: the scans' INSERT … SELECT FROM unnest, one array per column (a 200-scan batch
+    is 14 parameters, not 2,800)."""
+    fields = [Sample._meta.get_field(name) for name in SAMPLE_FIELDS]
+    columns = ", ".join(f.column for f in fields)
+    arrays = [pg_array([getattr(row, f.attname) for row in rows]) for f in fields]
+    casts = ", ".join(f"%s::{PG_ARRAY_TYPES[f.attname]}[]" for f in fields)
+    return f"INSERT INTO {Sample._meta.db_table} ({columns}) SELECT * FROM unnest({casts})", arrays  # noqa: S608
+
+
 def _insert_samples(rows: list[_SampleRow]) -> set:
     """INSERT … ON CONFLICT DO NOTHING RETURNING id, client_id: the scans actually stored
     (their primary keys are set on the rows)."""
     if not rows:
         return set()
-    fields = [Sample._meta.get_field(name) for name in SAMPLE_FIELDS]
-    table = Sample._meta.db_table
-    columns = ", ".join(f.column for f in fields)
     conn = current()
     if conn.vendor == "postgresql":
-        # One array per column: a 200-scan batch is 14 parameters, not 2,800.
-        arrays = [pg_array([getattr(row, f.attname) for row in rows]) for f in fields]
-        casts = ", ".join(f"%s::{PG_ARRAY_TYPES[f.attname]}[]" for f in fields)
-        sql = f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({casts}) "  # noqa: S608
-        params = arrays
+        sql, params = _sample_insert_sql(rows)
     else:
+        fields = [Sample._meta.get_field(name) for name in SAMPLE_FIELDS]
+        table = Sample._meta.db_table
+        columns = ", ".join(f.column for f in fields)
         one = "(" + ", ".join(["%s"] * len(fields)) + ")"
-        sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * len(rows))} "  # noqa: S608
+        sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * len(rows))}"  # noqa: S608
         params = [f.get_db_prep_save(getattr(row, f.attname), conn) for row in rows for f in fields]
     with hot_cursor(conn) as cur:
-        cur.execute(sql + "ON CONFLICT DO NOTHING RETURNING id, client_id", params)
+        cur.execute(sql + " ON CONFLICT DO NOTHING RETURNING id, client_id", params)
         returned = cur.fetchall()
     field = Sample._meta.get_field("client_id")
     ids = {field.to_python(client_id): pk for pk, client_id in returned}
@@ -1028,14 +1034,8 @@ def _store_all(rows: list[_SampleRow], writes: list[tuple[str, list]]) -> None:
     if not rows:
         _write_all(writes)
         return
-    fields = [Sample._meta.get_field(name) for name in SAMPLE_FIELDS]
-    columns = ", ".join(f.column for f in fields)
-    arrays = [pg_array([getattr(row, f.attname) for row in rows]) for f in fields]
-    casts = ", ".join(f"%s::{PG_ARRAY_TYPES[f.attname]}[]" for f in fields)
-    ctes = [
-        f"ins AS (INSERT INTO {Sample._meta.db_table} ({columns}) SELECT * FROM unnest({casts}) "  # noqa: S608
-        "ON CONFLICT DO NOTHING RETURNING 1)"
-    ]
+    insert, arrays = _sample_insert_sql(rows)
+    ctes = [f"ins AS ({insert} ON CONFLICT DO NOTHING RETURNING 1)"]
     ctes += [f"w{i} AS ({sql})" for i, (sql, _params) in enumerate(writes)]
     params = [*arrays, *(p for _sql, ps in writes for p in ps), len(rows)]
     from psycopg import errors as pg_errors
