@@ -95,6 +95,26 @@ def test_masking_is_the_default_and_revealing_needs_the_permission(world):
     assert masking.reveal_permission(masking.PHONE, "registry.person") == "registry.view_phones"
 
 
+@pytest.mark.parametrize(
+    "number, masked",
+    [
+        ("E12345678", "E1*****78"),  # a passport: 110105-and-last-four would have shown all nine
+        ("H1234567890", "H1*******90"),  # a Hong Kong and Macao permit
+        ("123456789012345", "123456*****2345"),  # an old 15-digit identity card
+        ("E1234567", "E1******"),
+    ],
+)
+def test_a_masked_document_number_hides_its_middle_whatever_its_length(number, masked):
+    assert masking.mask_id(number) == masked
+    hidden = sum(c == "*" for c in masking.mask_id(number))
+    assert hidden >= 5 and (len(number) >= 15 or hidden * 2 >= len(number))
+
+
+def test_a_short_landline_is_masked_at_both_ends():
+    assert masking.mask_phone("88886666") == "88****66"
+    assert masking.mask_phone("02988886666") == "029****6666"
+
+
 def _view_modules():
     for path in sorted((ROOT / "wangge").rglob("*.py")):
         name = path.name

@@ -43,20 +43,26 @@ def may_reveal(viewer: Any, kind: str, model: str = "") -> bool:
 
 
 def mask_id(number: str | None) -> str:
-    """110105********002X: the area and the last four stay, the birth date goes."""
+    """110105********002X: the area and the last four of an identity card stay, the birth date goes.
+    A shorter document (a passport's E12345678, a permit) keeps two characters at each end, so that
+    at least half of it is always hidden."""
     if not number:
         return ""
     if len(number) <= 8:
         return number[:2] + "*" * (len(number) - 2)
+    if len(number) < 15:
+        return number[:2] + "*" * (len(number) - 4) + number[-2:]
     return number[:6] + "*" * (len(number) - 10) + number[-4:]
 
 
 def mask_phone(phone: str | None) -> str:
-    """138****5678: the operator prefix and the last four stay."""
+    """138****5678: a mobile's operator prefix and last four stay; a short landline keeps two at each end."""
     if not phone:
         return ""
     if len(phone) <= 7:
         return phone[:2] + "*" * (len(phone) - 2)
+    if len(phone) < 11:
+        return phone[:2] + "*" * (len(phone) - 4) + phone[-2:]
     return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
 
 

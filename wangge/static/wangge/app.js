@@ -11,6 +11,33 @@
 (function () {
   "use strict";
 
+  /* Helpers every field page (table.js, checkpoint.js, inspect.js, gathering_day.js) uses. */
+  function maskId(n) {  /* as wangge.core.masking.mask_id */
+    n = String(n || "").replace(/\s+/g, "");
+    if (!n) { return ""; }
+    var stars = function (k) { return new Array(k + 1).join("*"); };
+    if (n.length <= 8) { return n.slice(0, 2) + stars(n.length - 2); }
+    if (n.length < 15) { return n.slice(0, 2) + stars(n.length - 4) + n.slice(-2); }
+    return n.slice(0, 6) + stars(n.length - 10) + n.slice(-4);
+  }
+  window.Wangge = {
+    byId: function (id) { return document.getElementById(id); },
+    fmt: function (text, values) {
+      return String(text).replace(/%\((\w+)\)s/g, function (_m, k) { return values[k] === undefined ? "" : values[k]; });
+    },
+    uuid4: function () {
+      var b = new Uint8Array(16);
+      window.crypto.getRandomValues(b);
+      b[6] = (b[6] & 0x0f) | 0x40;
+      b[8] = (b[8] & 0x3f) | 0x80;
+      var h = [];
+      for (var i = 0; i < 16; i++) { h.push((b[i] + 0x100).toString(16).slice(1)); }
+      return h.slice(0, 4).join("") + "-" + h.slice(4, 6).join("") + "-" + h.slice(6, 8).join("") + "-" +
+        h.slice(8, 10).join("") + "-" + h.slice(10, 16).join("");
+    },
+    maskId: maskId
+  };
+
   var confirmed = null;  // the form the dialog said yes to: its next submit goes through
 
   function ask(form, submitter) {

@@ -25,25 +25,8 @@
   var MAX_BACKOFF_MS = 60000;
   var flushing = false, failures = 0, nextTryAt = 0, lastNet = "unknown";
 
-  function $(id) { return document.getElementById(id); }
-  function fmt(text, values) {
-    return String(text).replace(/%\((\w+)\)s/g, function (_m, k) { return values[k] === undefined ? "" : values[k]; });
-  }
-  function uuid4() {
-    var b = new Uint8Array(16);
-    (window.crypto || window.msCrypto).getRandomValues(b);
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    var h = [];
-    for (var i = 0; i < 16; i++) { h.push((b[i] + 0x100).toString(16).slice(1)); }
-    return h.slice(0, 4).join("") + "-" + h.slice(4, 6).join("") + "-" + h.slice(6, 8).join("") + "-" +
-      h.slice(8, 10).join("") + "-" + h.slice(10, 16).join("");
-  }
-  function maskId(n) {
-    n = String(n || "").replace(/\s+/g, "");
-    if (n.length <= 6) { return n ? n.charAt(0) + "****" : ""; }
-    return n.slice(0, 6) + "********" + n.slice(-4);
-  }
+  var shared = window.Wangge;  /* app.js: helpers every field page uses */
+  var $ = shared.byId, fmt = shared.fmt, uuid4 = shared.uuid4, maskId = shared.maskId;
 
   /* ---------------------------------------------------------------- state */
 

@@ -35,20 +35,8 @@
   var FORMAT = 2;  /* 2: photos in IndexedDB (1 kept them inline, as data: URLs) */
   var BATCH = 200, TICK_MS = 3000, MAX_BACKOFF_MS = 60000, MAX_SIDE = 1280;
 
-  function $(id) { return document.getElementById(id); }
-  function fmt(text, values) {
-    return String(text).replace(/%\((\w+)\)s/g, function (_m, k) { return values[k] === undefined ? "" : values[k]; });
-  }
-  function uuid4() {
-    var b = new Uint8Array(16);
-    window.crypto.getRandomValues(b);
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    var h = [];
-    for (var i = 0; i < 16; i++) { h.push((b[i] + 0x100).toString(16).slice(1)); }
-    return h.slice(0, 4).join("") + "-" + h.slice(4, 6).join("") + "-" + h.slice(6, 8).join("") + "-" +
-      h.slice(8, 10).join("") + "-" + h.slice(10, 16).join("");
-  }
+  var shared = window.Wangge;  /* app.js: helpers every field page uses */
+  var $ = shared.byId, fmt = shared.fmt, uuid4 = shared.uuid4;
 
   /* ---------------------------------------------------------------- photos in IndexedDB */
 

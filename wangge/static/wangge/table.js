@@ -42,30 +42,12 @@
   var TICK_MS = 3000;
   var MAX_BACKOFF_MS = 60000;
 
-  function $(id) { return document.getElementById(id); }
-  function fmt(text, values) {
-    return String(text).replace(/%\((\w+)\)s/g, function (_m, k) { return values[k] === undefined ? "" : values[k]; });
-  }
+  var shared = window.Wangge;  /* app.js: helpers every field page uses */
+  var $ = shared.byId, fmt = shared.fmt, uuid4 = shared.uuid4, maskId = shared.maskId;
 
   /* ---------------------------------------------------------------- ids */
 
-  function uuid4() {
-    var b = new Uint8Array(16);
-    (window.crypto || window.msCrypto).getRandomValues(b);
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    var h = [];
-    for (var i = 0; i < 16; i++) { h.push((b[i] + 0x100).toString(16).slice(1)); }
-    return h.slice(0, 4).join("") + "-" + h.slice(4, 6).join("") + "-" + h.slice(6, 8).join("") + "-" +
-      h.slice(8, 10).join("") + "-" + h.slice(10, 16).join("");
-  }
   function normBarcode(raw) { return String(raw || "").replace(/\s+/g, "").toUpperCase(); }
-  function maskId(n) {
-    n = String(n || "").replace(/\s+/g, "");
-    if (n.length <= 6) { return n ? n.charAt(0) + "****" : ""; }
-    if (n.length <= 10) { return n.slice(0, 2) + "****" + n.slice(-2); }
-    return n.slice(0, 6) + "********" + n.slice(-4);
-  }
   function isCode(text) { return /^WG\d*:/i.test(text); }
 
   /* ---------------------------------------------------------------- state */
