@@ -251,14 +251,15 @@ def ingest(*, actor: Actor, site: Site, table_no: int, scans: list[ScanIn]) -> l
         raise ValidationError(_("This round is not open for sampling."))
     if not (1 <= int(table_no) <= max(site.tables, 1)):
         raise ValidationError(_("This site has no table %(n)s.") % {"n": table_no})
-    if _can_go_fast(scope_of(actor), scans):
+    scope = scope_of(actor)
+    if _can_go_fast(scope, scans):
         try:
             with transaction.atomic():
-                return _ingest(actor, rnd, site, int(table_no), scans, fast=True)
+                return _ingest(actor, scope, rnd, site, int(table_no), scans, fast=True)
         except _GoCareful:
             pass  # rolled back: a replay or a rare case met this batch; again, one step at a time
     with transaction.atomic():
-        return _ingest(actor, rnd, site, int(table_no), scans, fast=False)
+        return _ingest(actor, scope, rnd, site, int(table_no), scans, fast=False)
 
 
 class _GoCareful(Exception):
@@ -275,10 +276,9 @@ def _can_go_fast(scope: Scope, scans: list[ScanIn]) -> bool:
 
 
 def _ingest(
-    actor: Actor, rnd: Round, site: Site, table_no: int, scans: list[ScanIn], *, fast: bool
+    actor: Actor, scope: Scope, rnd: Round, site: Site, table_no: int, scans: list[ScanIn], *, fast: bool
 ) -> list[ScanOutcome]:
     now = timezone.now()
-    scope = scope_of(actor)
     outcomes: dict[int, ScanOutcome] = {}
 
     # 1. Replays: an id seen before (in an earlier request or earlier in this batch).
@@ -300,7 +300,9 @@ def _ingest(
     wanted, tubes = _wanted_tubes(pending)
     if fast:
         keys = _person_keys([s for _, s in pending])
-        found_tubes, created, found_people, dues = _read_locked(actor, rnd, site, table_no, wanted, keys, now)
+        found_tubes, created, found_people, dues = _read_locked(
+            actor, scope, rnd, site, table_no, wanted, keys, now
+        )
         tubes.update(_tubes_from(actor, rnd, site, table_no, wanted, found_tubes, now, created))
         people, person_errors = _people_from(scope, found_people, keys)
         missing = {p.pk for p in people.values()} - set(dues)
@@ -889,6 +891,7 @@ DUE_COLUMNS = ("id", "person_id", "grid_id", "path", "status")
 
 def _read_locked(
     actor: Actor,
+    scope: Scope,
     rnd: Round,
     site: Site,
     table_no: int,
@@ -912,7 +915,7 @@ def _read_locked(
     params += [pg_array(barcodes), pg_array([k for k, _c in kinds]), pg_array([c for _k, c in kinds])]
     people_where = "false"
     if keys.pks or keys.numbers:
-        people_where, where_params = _people_where(scope_of(actor).path, keys.pks, keys.numbers)
+        people_where, where_params = _people_where(scope.path, keys.pks, keys.numbers)
         params += where_params
     parts = [
         f"t AS (SELECT {', '.join(TUBE_COLUMNS)} FROM {Tube._meta.db_table} "  # noqa: S608
