@@ -51,6 +51,13 @@ def test_concurrent_writers_queue_instead_of_failing(tmp_path, django_db_blocker
     db_file = tmp_path / "c.sqlite3"
     sqlite3.connect(db_file).execute("CREATE TABLE t (n INTEGER)").connection.commit()
     config = {**connections.settings["default"], "NAME": str(db_file)}
+    # The project opens a new file once before anyone writes (`migrate` on a fresh machine), and
+    # that first opening turns the file to WAL for good. Four first openings at once would race
+    # on that one-time switch, which SQLite refuses without waiting ("database is locked").
+    with django_db_blocker.unblock():
+        first = DatabaseWrapper(config, alias="first_opening")
+        first.ensure_connection()
+        first.close()
     errors = []
 
     def writer(k):
