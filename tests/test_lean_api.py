@@ -168,3 +168,61 @@ def test_an_outage_before_the_scans_are_stored_is_a_503_from_the_full_stack(
     assert response.status_code == 503 and response["Retry-After"]
     assert "detail" in response.json()
     assert served == []
+
+
+@pytest.fixture
+def health_checks(monkeypatch):
+    """Django's per-request health check of the kept connection, counted (on every database)."""
+    from django.db import connections
+
+    connection = connections["default"]  # the wrapper itself: the proxy cannot be monkeypatched
+    checks: list[int] = []
+    monkeypatch.setattr(connection, "health_check_enabled", True)
+    monkeypatch.setattr(connection, "is_usable", lambda: checks.append(1) or True)
+    monkeypatch.setattr(lean, "_recent", type(lean._recent)())
+
+    def request_starts():
+        connection.health_check_done = False  # what close_old_connections does as a request starts
+
+    return checks, request_starts
+
+
+@pytest.mark.parametrize("recent_seconds, expected_checks", [(1.0, 1), (0.0, 3)])
+def test_a_connection_that_answered_a_moment_ago_is_not_checked_again(
+    client, testing, served, health_checks, monkeypatch, recent_seconds, expected_checks
+):
+    checks, request_starts = health_checks
+    monkeypatch.setattr(lean, "RECENT_SECONDS", recent_seconds)
+    url, auth = f"/api/v1/testing/sites/{testing.site.pk}/scan", bearer(testing.registrar)
+    for person in testing.people_a[:3]:
+        request_starts()
+        response = post(client, url, one_scan(person), **auth)
+        assert response.json()["status"] == "accepted"
+    assert len(checks) == expected_checks
+    assert served == [url] * 3
+
+
+def test_a_connection_that_broke_since_is_checked_by_the_full_stack_which_answers(
+    client, testing, served, health_checks, monkeypatch
+):
+    from wangge.testing.checkin import services
+
+    checks, request_starts = health_checks
+    url, auth = f"/api/v1/testing/sites/{testing.site.pk}/scan", bearer(testing.registrar)
+    request_starts()
+    assert post(client, url, one_scan(testing.people_a[0]), **auth).json()["status"] == "accepted"
+    real, failed = services.site_for_registrar, []
+
+    def broken_once(*args, **kwargs):
+        if not failed:
+            failed.append(1)
+            raise OperationalError("server closed the connection unexpectedly")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services, "site_for_registrar", broken_once)
+    request_starts()
+    response = post(client, url, one_scan(testing.people_a[1]), **auth)
+    # the lean path gave up unchecked; the full stack checked the connection and stored the scan
+    assert response.status_code == 200 and response.json()["status"] == "accepted"
+    assert len(checks) == 2 and served == [url]
+    assert Sample.objects.count() == 2

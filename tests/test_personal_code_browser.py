@@ -75,7 +75,9 @@ def test_a_resident_looks_up_their_measure_with_the_camera(screening, live_serve
         page.fill("#id_id_tail", person.id_number[-4:])
         page.click("[data-testid=scan-start]")
         # the scanner reads the QR, fills the code and sends the form
-        page.wait_for_selector("[data-testid=my-measure]", timeout=30000)
+        page.wait_for_selector(
+            "[data-testid=my-measure]", timeout=60000
+        )  # a loaded CI machine decodes slowly
         assert measure.ends_on.isoformat() in page.text_content("[data-testid=my-end]")
         screenshot(page, "my-measure-camera")
 
