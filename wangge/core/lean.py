@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.http import HttpRequest, HttpResponse
@@ -67,8 +68,13 @@ RECENT_SECONDS = 1.0
 _recent = threading.local()  # per thread, as Django's connections are: .connection, .at
 
 
+def _default_connection() -> Any:
+    # The backend's own wrapper: the stubs' base class does not declare the health-check flags.
+    return connections[DEFAULT_DB_ALIAS]
+
+
 def _skip_health_check_if_recent() -> bool:
-    conn = connections[DEFAULT_DB_ALIAS]
+    conn = _default_connection()
     if (
         conn.connection is not None
         and conn.connection is getattr(_recent, "connection", None)
@@ -82,7 +88,7 @@ def _skip_health_check_if_recent() -> bool:
 
 
 def _note_answered() -> None:
-    conn = connections[DEFAULT_DB_ALIAS]
+    conn = _default_connection()
     if conn.connection is not None and not conn.errors_occurred:
         _recent.connection, _recent.at = conn.connection, time.monotonic()
 
@@ -134,7 +140,7 @@ def run_lean(request: HttpRequest) -> HttpResponse | None:
             response = lean.handler(request, **match.groupdict())
             if response is None:
                 if skipped_check:
-                    connections[DEFAULT_DB_ALIAS].health_check_done = False
+                    _default_connection().health_check_done = False
                 return None
             _note_answered()
             return _finish(response, language)
