@@ -63,6 +63,10 @@ PACE = float(os.environ.get("BENCH_INGEST_PACE", "2.0"))
 PACED_SCANS = 15  # scans per table in the triple-send run of single scans
 CAPACITY = 10
 TARGET_SINGLE_CPU_RATIO = 0.2
+# Single scans are measured this many times, each right after a raw single-row floor of its own:
+# on a shared two-core machine the same run's CPU per scan varied from 2.9 to 4.7 ms back to back,
+# more than any change to the path, so the verdict is the median of the paired ratios.
+SINGLE_REPEATS = max(1, int(os.environ.get("BENCH_INGEST_REPEATS", "3")))
 TARGET_SINGLE_P99_MS = 100.0
 TARGET_BATCH_RATIO = 0.6
 SAMPLE_COLUMNS = (
@@ -848,34 +852,52 @@ def main() -> bool:
             conf = f"{workers}w x {threads}t"
             try:
                 warm_up(port, world)
-                # a) single scans (first two scans of each table warm the write path; they count for exactness)
+                # a) single scans (first two scans of each table warm the write path; they count for
+                #    exactness), each run paired with a raw single-row floor taken just before it
                 if "single" in PARTS:
-                    tables, _k = plan_scans(world, 0, SINGLE_PER_CLIENT + 2, "S")
-                    reqs = single_requests(world, tables)
-                    warm = drive(port, world.token, [r[:2] for r in reqs])
-                    with CpuMeter(dbname, proc.pid) as meter:
-                        res = drive(port, world.token, [r[2:] for r in reqs])
-                        meter.stop()
-                    sent = [s["client_id"] for scans in tables for s in scans]
-                    accepted = sum(1 for st in res.outcomes.values() if "accepted" in st)
-                    rate = accepted / res.wall
-                    print(f"   single ({conf}): {accepted} accepted, {rate:.0f}/s, " + _lat(res))
-                    p99 = percentile(res.latencies, 99)
-                    ratio = rate / floor[1]
-                    cpu_ratio = floor_cpu[1] / ((meter.gunicorn + meter.db) / max(accepted, 1))
+                    pairs = []
+                    for rep in range(SINGLE_REPEATS):
+                        f_tables, _k = plan_scans(world, 0, FLOOR_SINGLE_PER_CLIENT, "F")
+                        f_rows = floor_rows(world, f_tables, f"Q{rep}-")
+                        f_res, f_meter = raw_insert(conninfo, f_rows, 1, dbname)
+                        pair_floor = (f_meter.loadgen + f_meter.db) / sum(len(r) for r in f_rows)
+                        reset(world)
+                        tables, _k = plan_scans(world, 0, SINGLE_PER_CLIENT + 2, "S")
+                        reqs = single_requests(world, tables)
+                        warm = drive(port, world.token, [r[:2] for r in reqs])
+                        with CpuMeter(dbname, proc.pid) as meter:
+                            res = drive(port, world.token, [r[2:] for r in reqs])
+                            meter.stop()
+                        sent = [s["client_id"] for scans in tables for s in scans]
+                        accepted = sum(1 for st in res.outcomes.values() if "accepted" in st)
+                        rate = accepted / res.wall
+                        api_cpu = (meter.gunicorn + meter.db) / max(accepted, 1)
+                        print(
+                            f"   single ({conf}) run {rep + 1}: {accepted} accepted, {rate:.0f}/s, {_lat(res)}; "
+                            f"{meter.summary()}; refusals {dict(res.reasons)}; http errors {dict(res.http_errors)}"
+                        )
+                        print(
+                            f"   single ({conf}) run {rep + 1}: CPU ms/row {api_cpu * 1000:.2f} against the floor "
+                            f"just before it {pair_floor * 1000:.2f}: {pair_floor / api_cpu:.2f}x"
+                        )
+                        pairs.append((pair_floor / api_cpu, rate / floor[1], res, meter, accepted))
+                        for cid, statuses in warm.outcomes.items():
+                            res.outcomes.setdefault(cid, []).extend(statuses)
+                        ok &= not check_exact(world, sent, res, f"single {conf} run {rep + 1}")
+                        reset(world)
+                    pairs.sort(key=lambda pair: pair[0])
+                    cpu_ratio, ratio, res, meter, accepted = pairs[len(pairs) // 2]
                     # As fast as the tables send: judged by CPU (the wall clock here is a queue).
                     verdict = "PASS" if cpu_ratio >= TARGET_SINGLE_CPU_RATIO else "MISS"
-                    rows.append(
-                        figures(f"API single scan ({conf})", f"{ratio:.2f}x", f"{cpu_ratio:.2f}x {verdict}", accepted,
-                                res, meter)
-                    )  # fmt: skip
                     print(
-                        f"   single ({conf}): {meter.summary()}; refusals {dict(res.reasons)}; http errors {dict(res.http_errors)}"
+                        f"   single ({conf}): paired CPU ratios "
+                        + ", ".join(f"{pair[0]:.2f}x" for pair in pairs)
+                        + f"; median {cpu_ratio:.2f}x {verdict}"
                     )
-                    for cid, statuses in warm.outcomes.items():
-                        res.outcomes.setdefault(cid, []).extend(statuses)
-                    ok &= not check_exact(world, sent, res, f"single {conf}")
-                    reset(world)
+                    rows.append(
+                        figures(f"API single scan ({conf}), median of {len(pairs)}", f"{ratio:.2f}x",
+                                f"{cpu_ratio:.2f}x {verdict}", accepted, res, meter)
+                    )  # fmt: skip
 
                 # a') single scans at a steady pace (open loop)
                 if "paced" in PARTS:
