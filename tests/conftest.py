@@ -95,15 +95,27 @@ def setting(world):
     return foreign_setting(world)
 
 
+DATABASE_FIXTURES = {
+    "db",
+    "transactional_db",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+    "live_server",
+}
+
+
 @pytest.fixture(autouse=True)
-def _fresh_cache(django_db_blocker):
+def _fresh_cache(request, django_db_blocker):
     """Rate limits and cached tokens live in the caches: each test starts with empty ones. The
-    shared cache is a database table that the transactional tests' flush leaves alone."""
+    shared cache is a database table that the transactional tests' flush leaves alone. A test
+    without the database leaves it be: pytest-django sets up the test database only for a session
+    that has such tests, so a test run alone would otherwise empty the table of the real one."""
     from django.core.cache import cache, caches
 
     cache.clear()
-    with django_db_blocker.unblock():
-        caches["shared"].clear()
+    if request.node.get_closest_marker("django_db") or DATABASE_FIXTURES & set(request.fixturenames):
+        with django_db_blocker.unblock():
+            caches["shared"].clear()
     yield
 
 
