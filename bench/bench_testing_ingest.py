@@ -585,6 +585,50 @@ def paired_floor(
     return (meter.loadgen + meter.db) / n_rows, n_rows / res.wall
 
 
+@dataclass
+class PairedRun:
+    cpu_ratio: float
+    wall_ratio: float
+    res: RunResult
+    meter: CpuMeter
+    accepted: int
+
+
+def against_floor(
+    port: int,
+    world: World,
+    gunicorn_pid: int,
+    dbname: str,
+    plans: list,
+    floor_pair: tuple[float, float],
+    label: str,
+) -> PairedRun:
+    """One API run of `plans`, its CPU per row and its rate set against the floor taken just before it."""
+    floor_cpu, floor_rate = floor_pair
+    with CpuMeter(dbname, gunicorn_pid) as meter:
+        res = drive(port, world.token, plans)
+        meter.stop()
+    accepted = sum(1 for st in res.outcomes.values() if "accepted" in st)
+    rate = accepted / res.wall
+    api_cpu = (meter.gunicorn + meter.db) / max(accepted, 1)
+    print(
+        f"   {label}: {accepted} accepted, {rate:.0f}/s, {_lat(res)}; {meter.summary()}; "
+        f"refusals {dict(res.reasons)}; http errors {dict(res.http_errors)}"
+    )
+    print(
+        f"   {label}: against the floor just before it, wall {rate / floor_rate:.2f}x ({rate:.0f} vs "
+        f"{floor_rate:.0f} rows/s), CPU {floor_cpu / api_cpu:.2f}x ({api_cpu * 1000:.2f} vs "
+        f"{floor_cpu * 1000:.2f} ms/row)"
+    )
+    return PairedRun(floor_cpu / api_cpu, rate / floor_rate, res, meter, accepted)
+
+
+def medians(pairs: list[PairedRun]) -> tuple[float, float, PairedRun]:
+    """The median CPU and wall ratios, and the run of the median CPU ratio (for the table)."""
+    middle = sorted(pairs, key=lambda pair: pair.cpu_ratio)[len(pairs) // 2]
+    return median(p.cpu_ratio for p in pairs), median(p.wall_ratio for p in pairs), middle
+
+
 def raw_conninfo() -> str:
     from django.db import connection
 
@@ -872,44 +916,31 @@ def main() -> bool:
                 if "single" in PARTS:
                     pairs = []
                     for rep in range(REPEATS):
-                        pair_floor, pair_rate = paired_floor(
-                            world, conninfo, dbname, 1, FLOOR_SINGLE_PER_CLIENT, rep
-                        )
+                        floor_pair = paired_floor(world, conninfo, dbname, 1, FLOOR_SINGLE_PER_CLIENT, rep)
                         tables, _k = plan_scans(world, 0, SINGLE_PER_CLIENT + 2, "S")
                         reqs = single_requests(world, tables)
                         warm = drive(port, world.token, [r[:2] for r in reqs])
-                        with CpuMeter(dbname, proc.pid) as meter:
-                            res = drive(port, world.token, [r[2:] for r in reqs])
-                            meter.stop()
-                        sent = [s["client_id"] for scans in tables for s in scans]
-                        accepted = sum(1 for st in res.outcomes.values() if "accepted" in st)
-                        rate = accepted / res.wall
-                        api_cpu = (meter.gunicorn + meter.db) / max(accepted, 1)
-                        print(
-                            f"   single ({conf}) run {rep + 1}: {accepted} accepted, {rate:.0f}/s, {_lat(res)}; "
-                            f"{meter.summary()}; refusals {dict(res.reasons)}; http errors {dict(res.http_errors)}"
-                        )
-                        print(
-                            f"   single ({conf}) run {rep + 1}: CPU ms/row {api_cpu * 1000:.2f} against the floor "
-                            f"just before it {pair_floor * 1000:.2f}: {pair_floor / api_cpu:.2f}x"
-                        )
-                        pairs.append((pair_floor / api_cpu, rate / pair_rate, res, meter, accepted))
+                        run = against_floor(
+                            port, world, proc.pid, dbname, [r[2:] for r in reqs], floor_pair,
+                            f"single ({conf}) run {rep + 1}",
+                        )  # fmt: skip
+                        pairs.append(run)
                         for cid, statuses in warm.outcomes.items():
-                            res.outcomes.setdefault(cid, []).extend(statuses)
-                        ok &= not check_exact(world, sent, res, f"single {conf} run {rep + 1}")
+                            run.res.outcomes.setdefault(cid, []).extend(statuses)
+                        sent = [s["client_id"] for scans in tables for s in scans]
+                        ok &= not check_exact(world, sent, run.res, f"single {conf} run {rep + 1}")
                         reset(world)
-                    pairs.sort(key=lambda pair: pair[0])
-                    cpu_ratio, ratio, res, meter, accepted = pairs[len(pairs) // 2]
+                    cpu_ratio, ratio, middle = medians(pairs)
                     # As fast as the tables send: judged by CPU (the wall clock here is a queue).
                     verdict = "PASS" if cpu_ratio >= TARGET_SINGLE_CPU_RATIO else "MISS"
                     print(
                         f"   single ({conf}): paired CPU ratios "
-                        + ", ".join(f"{pair[0]:.2f}x" for pair in pairs)
+                        + ", ".join(f"{pair.cpu_ratio:.2f}x" for pair in pairs)
                         + f"; median {cpu_ratio:.2f}x {verdict}"
                     )
                     rows.append(
                         figures(f"API single scan ({conf}), median of {len(pairs)}", f"{ratio:.2f}x",
-                                f"{cpu_ratio:.2f}x {verdict}", accepted, res, meter)
+                                f"{cpu_ratio:.2f}x {verdict}", middle.accepted, middle.res, middle.meter)
                     )  # fmt: skip
 
                 # a') single scans at a steady pace (open loop)
@@ -938,46 +969,30 @@ def main() -> bool:
                     for size, n in BATCH_PLAN.items():
                         pairs = []
                         for rep in range(REPEATS):
-                            pair_floor, pair_rate = paired_floor(world, conninfo, dbname, size, size * n, rep)
+                            floor_pair = paired_floor(world, conninfo, dbname, size, size * n, rep)
                             tables, _k = plan_scans(world, 0, size * n, f"B{size}-")
-                            reqs = batch_requests(world, tables, size)
-                            with CpuMeter(dbname, proc.pid) as meter:
-                                res = drive(port, world.token, reqs)
-                                meter.stop()
+                            run = against_floor(
+                                port, world, proc.pid, dbname, batch_requests(world, tables, size), floor_pair,
+                                f"upload {size} ({conf}) run {rep + 1}",
+                            )  # fmt: skip
+                            pairs.append(run)
                             sent = [s["client_id"] for scans in tables for s in scans]
-                            accepted = sum(1 for st in res.outcomes.values() if "accepted" in st)
-                            rate = accepted / res.wall
-                            api_cpu = (meter.gunicorn + meter.db) / max(accepted, 1)
-                            print(
-                                f"   upload {size} ({conf}) run {rep + 1}: {accepted} accepted, {rate:.0f}/s, {_lat(res)}; "
-                                f"{meter.summary()}; refusals {dict(res.reasons)}; http errors {dict(res.http_errors)}"
-                            )
-                            print(
-                                f"   upload {size} ({conf}) run {rep + 1}: against the floor just before it, "
-                                f"wall {rate / pair_rate:.2f}x ({rate:.0f} vs {pair_rate:.0f} rows/s), "
-                                f"CPU {pair_floor / api_cpu:.2f}x ({api_cpu * 1000:.2f} vs {pair_floor * 1000:.2f} ms/row)"
-                            )
-                            pairs.append((pair_floor / api_cpu, rate / pair_rate, res, meter, accepted))
-                            ok &= not check_exact(world, sent, res, f"upload {size} {conf} run {rep + 1}")
+                            ok &= not check_exact(world, sent, run.res, f"upload {size} {conf} run {rep + 1}")
                             reset(world)
-                        cpu_ratio = median(pair[0] for pair in pairs)
-                        ratio = median(pair[1] for pair in pairs)
+                        cpu_ratio, ratio, middle = medians(pairs)
                         wall_verdict = "PASS" if ratio >= TARGET_BATCH_RATIO else "MISS"
                         cpu_verdict = "PASS" if cpu_ratio >= TARGET_BATCH_RATIO else "MISS"
                         print(
                             f"   upload {size} ({conf}): paired ratios wall "
-                            + ", ".join(f"{pair[1]:.2f}x" for pair in pairs)
+                            + ", ".join(f"{pair.wall_ratio:.2f}x" for pair in pairs)
                             + f" (median {ratio:.2f}x {wall_verdict}), CPU "
-                            + ", ".join(f"{pair[0]:.2f}x" for pair in pairs)
+                            + ", ".join(f"{pair.cpu_ratio:.2f}x" for pair in pairs)
                             + f" (median {cpu_ratio:.2f}x {cpu_verdict})"
                         )
-                        _c, _w, res, meter, accepted = sorted(pairs, key=lambda pair: pair[0])[
-                            len(pairs) // 2
-                        ]
                         rows.append(
                             figures(f"API upload {size}/request ({conf}), median of {len(pairs)}",
-                                    f"{ratio:.2f}x {wall_verdict}", f"{cpu_ratio:.2f}x {cpu_verdict}", accepted,
-                                    res, meter)
+                                    f"{ratio:.2f}x {wall_verdict}", f"{cpu_ratio:.2f}x {cpu_verdict}",
+                                    middle.accepted, middle.res, middle.meter)
                         )  # fmt: skip
 
                 # d) every request three times at once (three connections per table)
