@@ -95,13 +95,18 @@ def setting(world):
     return foreign_setting(world)
 
 
-DATABASE_FIXTURES = {
-    "db",
-    "transactional_db",
-    "django_db_reset_sequences",
-    "django_db_serialized_rollback",
-    "live_server",
-}
+def _uses_the_database(item) -> bool:
+    """A test (or a request's node) that has the database: pytest-django's mark or one of its fixtures."""
+    database_fixtures = {
+        "db",
+        "transactional_db",
+        "django_db_reset_sequences",
+        "django_db_serialized_rollback",
+        "live_server",
+    }
+    return item.get_closest_marker("django_db") is not None or bool(
+        database_fixtures & set(getattr(item, "fixturenames", ()))
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -113,7 +118,7 @@ def _fresh_cache(request, django_db_blocker):
     from django.core.cache import cache, caches
 
     cache.clear()
-    if request.node.get_closest_marker("django_db") or DATABASE_FIXTURES & set(request.fixturenames):
+    if _uses_the_database(request.node):
         with django_db_blocker.unblock():
             caches["shared"].clear()
     yield
