@@ -47,8 +47,7 @@ def test_scans_after_the_first_few_run_prepared_statements(testing):
         cur.execute("SELECT statement FROM pg_prepared_statements")
         prepared = [row[0] for row in cur.fetchall()]
     assert any("INSERT INTO testing_sample" in s for s in prepared)
-    # The read of scans into open tubes, without locks (the first scan of each tube locks).
-    assert any("FROM testing_due" in s and "FOR UPDATE" not in s for s in prepared)
+    assert any("FROM testing_due" in s and "FOR UPDATE" in s for s in prepared)
     assert any("FROM registry_person" in s for s in prepared)
 
 
@@ -69,11 +68,9 @@ def test_a_scan_into_an_open_tube_is_two_statements(testing):
     assert [o.status for o in outs] == ["accepted"] * 3
     # (The test's own transaction adds savepoints around the request's.)
     statements = [q["sql"] for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"]]
-    # One reads the tube, the people and their Due rows (no locks); one stores everything if
-    # none of them changed meanwhile. No transaction around them: the second is its own.
+    # One reads and locks the tube, the people and their Due rows; one stores everything.
     assert len(statements) == 2, statements
-    assert "FOR UPDATE" not in statements[0] and "INSERT INTO testing_tube" not in statements[0]
-    assert "INSERT INTO testing_sample" in statements[1] and "RETURNING 1" in statements[1]
+    assert "FOR UPDATE" in statements[0] and "INSERT INTO testing_sample" in statements[1]
     assert counters.counted(testing.round.pk) == counters.full_recount(testing.round.pk)
 
 
@@ -90,15 +87,15 @@ def test_a_replay_the_fast_way_cannot_store_is_rolled_back_and_answered_step_by_
     ways = []
     real = checkin._ingest
 
-    def spy(*args, way):
-        ways.append(way)
-        return real(*args, way=way)
+    def spy(*args, fast):
+        ways.append(fast)
+        return real(*args, fast=fast)
 
     monkeypatch.setattr(checkin, "_ingest", spy)
     again = ScanIn(client_id=first.client_id, tube="Q2", code=first.code)
     new = _scan(testing.people_a[1], "Q2")
     outs = checkin.ingest(actor=testing.registrar, site=testing.site, table_no=1, scans=[again, new])
-    assert ways == [checkin.UNLOCKED, checkin.LOCKED, checkin.CAREFUL]
+    assert ways == [True, False]
     assert [o.status for o in outs] == ["duplicate", "accepted"]
     assert Sample.objects.filter(client_id=first.client_id).count() == 1
     assert Sample.objects.filter(removed_at__isnull=True).count() == 1
@@ -119,12 +116,9 @@ def test_a_tube_named_for_the_first_time_is_opened_by_the_reading_statement(test
         [out] = checkin.ingest(actor=testing.registrar, site=testing.site, table_no=2, scans=[scan])
     assert out.status == "accepted" and (out.tube, out.filled, out.capacity) == ("N1", 1, 5)
     statements = [q["sql"] for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"]]
-    # The read without locks finds no such tube, so nothing is written that way; then the read
-    # that locks (opening the tube), the store, and the seal of the table's other open tubes
-    # (none here).
-    assert len(statements) == 4, statements
-    assert "INSERT INTO testing_tube" not in statements[0]
-    assert "INSERT INTO testing_tube" in statements[1] and statements[3].startswith("UPDATE testing_tube")
+    # Read (opening the tube), store, and the seal of the table's other open tubes (none here).
+    assert len(statements) == 3, statements
+    assert "INSERT INTO testing_tube" in statements[0] and statements[2].startswith("UPDATE testing_tube")
     tube = Tube.objects.get(barcode="N1")
     assert (tube.kind, tube.capacity, tube.filled, tube.status, tube.table_no) == (
         TubeKind.POOL,
@@ -146,109 +140,3 @@ def test_a_tube_named_for_the_first_time_is_opened_by_the_reading_statement(test
     assert (
         Tube.objects.get(barcode="N2").capacity == testing.site.pool_size or testing.round.default_pool_size
     )
-
-
-def _meddle_after_the_unlocked_read(monkeypatch, meddle):
-    """Run `meddle` (another request) between the read without locks and the store of the next
-    batch, as a request at another table or phone would at that instant."""
-    real_read = checkin._read_locked
-    done = []
-
-    def read(*args, lock=True, **kwargs):
-        out = real_read(*args, lock=lock, **kwargs)
-        if not lock and not done:
-            done.append(True)
-            meddle()
-        return out
-
-    monkeypatch.setattr(checkin, "_read_locked", read)
-
-
-def _ways(monkeypatch) -> list:
-    ways = []
-    real = checkin._ingest
-
-    def spy(*args, way):
-        ways.append(way)
-        return real(*args, way=way)
-
-    monkeypatch.setattr(checkin, "_ingest", spy)
-    return ways
-
-
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the ways without locks are PostgreSQL's")
-def test_a_tube_filled_between_the_read_and_the_store_makes_the_batch_go_again_with_locks(
-    testing, monkeypatch
-):
-    from wangge.testing.models import Sample, Tube
-
-    first = _scan(testing.people_a[0], "Q3")
-    checkin.ingest(actor=testing.registrar, site=testing.site, table_no=1, scans=[first])
-    other = _scan(testing.people_a[1], "Q3")
-    _meddle_after_the_unlocked_read(
-        monkeypatch,
-        lambda: checkin.ingest(actor=testing.registrar, site=testing.site, table_no=1, scans=[other]),
-    )
-    ways = _ways(monkeypatch)
-    mine = _scan(testing.people_a[2], "Q3")
-    [out] = checkin.ingest(actor=testing.registrar, site=testing.site, table_no=1, scans=[mine])
-    # The other request's scan went its own way (unlocked) in the middle of this one's first try.
-    assert ways == [checkin.UNLOCKED, checkin.UNLOCKED, checkin.LOCKED]
-    assert (out.status, out.filled) == ("accepted", 3)
-    assert Tube.objects.get(barcode="Q3").filled == 3
-    assert Sample.objects.filter(tube__barcode="Q3").count() == 3
-    assert Sample.objects.filter(client_id=mine.client_id).count() == 1
-    assert counters.counted(testing.round.pk) == counters.full_recount(testing.round.pk)
-
-
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the ways without locks are PostgreSQL's")
-def test_a_person_sampled_at_another_table_meanwhile_is_refused_and_stored_once(testing, monkeypatch):
-    from wangge.testing.models import Due, DueStatus, Sample, Tube
-
-    person = testing.people_a[3]
-    checkin.ingest(
-        actor=testing.registrar, site=testing.site, table_no=1, scans=[_scan(testing.people_a[4], "Q4")]
-    )
-    checkin.ingest(
-        actor=testing.registrar, site=testing.site, table_no=2, scans=[_scan(testing.people_a[5], "Q5")]
-    )
-    elsewhere = _scan(person, "Q5")
-    _meddle_after_the_unlocked_read(
-        monkeypatch,
-        lambda: checkin.ingest(actor=testing.registrar, site=testing.site, table_no=2, scans=[elsewhere]),
-    )
-    [out] = checkin.ingest(
-        actor=testing.registrar, site=testing.site, table_no=1, scans=[_scan(person, "Q4")]
-    )
-    assert (out.status, out.reason) == ("refused", "already_sampled")
-    assert "Q5" in out.message
-    assert list(Sample.objects.filter(person=person).values_list("tube__barcode", flat=True)) == ["Q5"]
-    assert Due.objects.get(round=testing.round, person=person).status == DueStatus.TESTED
-    assert Tube.objects.get(barcode="Q4").filled == 1
-    assert counters.counted(testing.round.pk) == counters.full_recount(testing.round.pk)
-
-
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the ways without locks are PostgreSQL's")
-def test_a_person_exempted_meanwhile_is_sampled_with_the_counters_kept_exact(testing, monkeypatch):
-    from wangge.testing.models import Due, DueStatus, ExemptReason, Sample
-    from wangge.testing.rounds.services import set_exemption
-
-    person = testing.people_a[6]
-    checkin.ingest(
-        actor=testing.registrar, site=testing.site, table_no=1, scans=[_scan(testing.people_a[7], "Q6")]
-    )
-    due = Due.objects.get(round=testing.round, person=person)
-    _meddle_after_the_unlocked_read(
-        monkeypatch, lambda: set_exemption(actor=testing.manager, due=due, reason=ExemptReason.AWAY)
-    )
-    ways = _ways(monkeypatch)
-    [out] = checkin.ingest(
-        actor=testing.registrar, site=testing.site, table_no=1, scans=[_scan(person, "Q6")]
-    )
-    # The Due row was read as due and is exempt by the time of the store: the store writes
-    # nothing and the batch goes again with locks, which reads it exempt and counts it so.
-    assert ways == [checkin.UNLOCKED, checkin.LOCKED]
-    assert out.status == "accepted"
-    assert Due.objects.get(pk=due.pk).status == DueStatus.TESTED
-    assert Sample.objects.filter(person=person).count() == 1
-    assert counters.counted(testing.round.pk) == counters.full_recount(testing.round.pk)

@@ -6,8 +6,6 @@ never stored twice. The work is set-based (a handful of queries per batch, whate
 the tubes and the Due rows touched are locked in id order, the samples are inserted with
 ON CONFLICT DO NOTHING (a concurrent replay or a person checked in at two tables at once loses
 cleanly), and the Due rows, tube counts and coverage counters change in the same transaction.
-The common scan (someone due, into a tube open at the table) first goes without locks: one read,
-then one statement that stores it only if nothing read has changed (see `ingest`'s ways).
 
 A table has one open tube at a time. `open_tube` refuses a new tube while another holds people,
 naming it, unless told to seal that one first (in the same transaction). A phone's queued scans
@@ -19,7 +17,6 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -172,16 +169,6 @@ class _SampleRow:
     pk: int | None = None
 
 
-@dataclass(slots=True)
-class Write:
-    """One write of a check-in, sent with others as one statement. `expect`: the number of rows
-    it must change (its SQL then ends in RETURNING 1), or None."""
-
-    sql: str
-    params: list
-    expect: int | None = None
-
-
 def _barcode(raw: str) -> str:
     code = "".join((raw or "").split()).upper()
     if not code or len(code) > 40:
@@ -267,31 +254,16 @@ def ingest(*, actor: Actor, site: Site, table_no: int, scans: list[ScanIn]) -> l
     scope = scope_of(actor)
     if _can_go_fast(scope, scans):
         try:
-            return _ingest(actor, scope, rnd, site, int(table_no), scans, way=UNLOCKED)
-        except _GoCareful:
-            pass  # nothing was written: something unusual met this batch; again, with locks
-        try:
             with transaction.atomic():
-                return _ingest(actor, scope, rnd, site, int(table_no), scans, way=LOCKED)
+                return _ingest(actor, scope, rnd, site, int(table_no), scans, fast=True)
         except _GoCareful:
             pass  # rolled back: a replay or a rare case met this batch; again, one step at a time
     with transaction.atomic():
-        return _ingest(actor, scope, rnd, site, int(table_no), scans, way=CAREFUL)
-
-
-# The three ways a batch is stored, tried in this order (PostgreSQL; elsewhere only the last):
-# UNLOCKED: one read without locks and one statement that stores everything only if nothing it
-#   read has changed meanwhile (checked in the statement itself), with no transaction around
-#   them. The common case of a round's morning: scans of people due into tubes already open at
-#   the table. Anything else (a tube to open, a refusal, a re-test, a replay) goes LOCKED.
-# LOCKED: one statement reads and locks the tubes (opening new ones), the people and their Due
-#   rows, one stores everything, in a transaction.
-# CAREFUL: step by step (walk-ins, re-tests, replays that LOCKED could not store).
-UNLOCKED, LOCKED, CAREFUL = "unlocked", "locked", "careful"
+        return _ingest(actor, scope, rnd, site, int(table_no), scans, fast=False)
 
 
 class _GoCareful(Exception):
-    """This way cannot store this batch exactly: nothing it wrote stands; take the next way."""
+    """The fast way cannot store this batch exactly: roll it back and store it step by step."""
 
 
 def _can_go_fast(scope: Scope, scans: list[ScanIn]) -> bool:
@@ -304,10 +276,8 @@ def _can_go_fast(scope: Scope, scans: list[ScanIn]) -> bool:
 
 
 def _ingest(
-    actor: Actor, scope: Scope, rnd: Round, site: Site, table_no: int, scans: list[ScanIn], *, way: str
+    actor: Actor, scope: Scope, rnd: Round, site: Site, table_no: int, scans: list[ScanIn], *, fast: bool
 ) -> list[ScanOutcome]:
-    fast = way != CAREFUL
-    unlocked = way == UNLOCKED
     now = timezone.now()
     outcomes: dict[int, ScanOutcome] = {}
 
@@ -331,15 +301,11 @@ def _ingest(
     if fast:
         keys = _person_keys([s for _, s in pending])
         found_tubes, created, found_people, dues = _read_locked(
-            actor, scope, rnd, site, table_no, wanted, keys, now, lock=not unlocked
+            actor, scope, rnd, site, table_no, wanted, keys, now
         )
-        if unlocked and (len(found_tubes) < len(wanted) or tubes or keys.errors):
-            raise _GoCareful  # a tube to open, or a scan to refuse
         tubes.update(_tubes_from(actor, rnd, site, table_no, wanted, found_tubes, now, created))
         people, person_errors = _people_from(scope, found_people, keys)
         missing = {p.pk for p in people.values()} - set(dues)
-        if missing and unlocked:
-            raise _GoCareful
         if missing:  # merged records: the Due row is the surviving record's
             dues.update(_lock_dues(rnd.pk, missing))
     else:
@@ -359,8 +325,6 @@ def _ingest(
     if any(scan.retest for _i, scan in pending) or any(
         isinstance(t, _TubeState) and t.tube.kind == TubeKind.RETEST for t in tubes.values()
     ):
-        if unlocked:
-            raise _GoCareful
         retests = {
             r.person_id: r
             for r in Retest.objects.filter(
@@ -479,8 +443,6 @@ def _ingest(
             tube_full=tube_state.filled >= tube.capacity,
         )
 
-    if unlocked and (new_dues or len(rows) < len(scans)):
-        raise _GoCareful  # someone not due in this round, or a scan refused or repeated
     if new_dues:
         Due.objects.bulk_create(new_dues)
         for due in new_dues:
@@ -491,10 +453,9 @@ def _ingest(
     if fast:
         if any(r.is_retest for r in rows):
             raise _GoCareful  # a re-test tube: the re-test list needs the samples' ids
-        writes = _writes_after(
-            actor, rnd, site, table_no, rows, dues, deltas, shard, now, tubes, retests, unchanged=unlocked
+        _store_all(
+            rows, _writes_after(actor, rnd, site, table_no, rows, dues, deltas, shard, now, tubes, retests)
         )
-        _store_all(rows, writes, alone=unlocked)
         return _finish(actor, site, table_no, scans, pending, tubes, outcomes, sampled_before, rnd)
     inserted = _insert_samples(rows)
     lost = [r for r in rows if r.client_id not in inserted]
@@ -525,45 +486,30 @@ def _writes_after(
     now: datetime,
     tubes: dict,
     retests: dict,
-    *,
-    unchanged: bool = False,
-) -> list[Write]:
+) -> list[tuple[str, list]]:
     """The writes that follow from the stored scans: Due rows, tube counts, counters, throughput
-    and the audit rows, to send as one statement on PostgreSQL. `unchanged`: the rows were read
-    without locks, so the Due and tube writes count the rows still as read (see `Write`)."""
-    writes: list[Write] = []
-    writes.extend(_mark_tested(rnd, rows, dues, deltas, shard, now, unchanged=unchanged))
+    and the audit rows, to send as one statement on PostgreSQL."""
+    writes: list[tuple[str, list]] = []
+    writes.extend(_mark_tested(rnd, rows, dues, deltas, shard, now))
     _mark_retests(rows, retests)
-    table = Tube._meta.db_table
     for state in tubes.values():
         if isinstance(state, _TubeState) and state.added:
-            if unchanged:
-                writes.append(
-                    Write(
-                        f"UPDATE {table} SET filled = %s WHERE id = %s AND filled = %s AND status = %s RETURNING 1",  # noqa: S608
-                        [state.filled, state.tube.pk, state.tube.filled, TubeStatus.OPEN],
-                        expect=1,
-                    )
-                )
-            else:
-                writes.append(
-                    Write(f"UPDATE {table} SET filled = %s WHERE id = %s", [state.filled, state.tube.pk])  # noqa: S608
-                )
+            writes.append(
+                (f"UPDATE {Tube._meta.db_table} SET filled = %s WHERE id = %s", [state.filled, state.tube.pk])  # noqa: S608
+            )
     counter_write = counters.bump_sql(deltas)
     if counter_write is not None:
-        writes.append(Write(*counter_write))
+        writes.append(counter_write)
     if rows:
-        writes.append(Write(*_throughput_sql(rnd.pk, site.pk, table_no, [r.scanned_at for r in rows])))
+        writes.append(_throughput_sql(rnd.pk, site.pk, table_no, [r.scanned_at for r in rows]))
         for state in tubes.values():
             if isinstance(state, _TubeState) and state.added:
                 writes.append(
-                    Write(
-                        *audit.record_sql(
-                            actor=actor,
-                            action=Action.UPDATE,
-                            obj=state.tube,
-                            after={"added": [str(c) for c in state.added], "filled": state.filled},
-                        )
+                    audit.record_sql(
+                        actor=actor,
+                        action=Action.UPDATE,
+                        obj=state.tube,
+                        after={"added": [str(c) for c in state.added], "filled": state.filled},
                     )
                 )
     return writes
@@ -952,57 +898,46 @@ def _read_locked(
     wanted: dict[str, ScanIn],
     keys: _PersonKeys,
     now: datetime,
-    *,
-    lock: bool = True,
 ) -> tuple[dict[str, Tube], frozenset[str], list[_Who], dict[int, _DueRow]]:
     """PostgreSQL, one statement: the tubes named (those not yet known created at this table)
     and the Due rows of the people named, locked in id order (tubes first, as `_select_tubes`
     then `_lock_dues` do, so that two requests never deadlock), and the people in scope. Each
     part comes back as one JSON array. A tube another request is creating at this instant is
-    left out, and `_tubes_from` finds it once that request is done. Without `lock`: the same
-    rows read as they are, no tube created (the UNLOCKED way)."""
+    left out, and `_tubes_from` finds it once that request is done."""
     round_id = rnd.pk
     barcodes = list(wanted)
     tubes_where, params = "false", []
     if barcodes:
         tubes_where = "round_id = %s AND barcode = ANY(%s::text[])"
         params += [round_id, pg_array(barcodes)]
-    if lock:
-        kinds = [_new_tube_kind(rnd, site, wanted[b]) for b in barcodes]
-        params += [round_id, site.pk, table_no, TubeStatus.OPEN, actor.pk, now, site.path]
-        params += [pg_array(barcodes), pg_array([k for k, _c in kinds]), pg_array([c for _k, c in kinds])]
+    kinds = [_new_tube_kind(rnd, site, wanted[b]) for b in barcodes]
+    params += [round_id, site.pk, table_no, TubeStatus.OPEN, actor.pk, now, site.path]
+    params += [pg_array(barcodes), pg_array([k for k, _c in kinds]), pg_array([c for _k, c in kinds])]
     people_where = "false"
     if keys.pks or keys.numbers:
         people_where, where_params = _people_where(scope.path, keys.pks, keys.numbers)
         params += where_params
-    for_update = " FOR UPDATE" if lock else ""
     parts = [
         f"t AS (SELECT {', '.join(TUBE_COLUMNS)} FROM {Tube._meta.db_table} "  # noqa: S608
-        f"WHERE {tubes_where} ORDER BY id{for_update})",
-    ]
-    if lock:
-        parts.append(
-            f"new AS (INSERT INTO {Tube._meta.db_table} (round_id, barcode, site_id, table_no, kind, capacity, "  # noqa: S608
-            "filled, status, opened_by_id, opened_at, result, result_conflict, path) "
-            "SELECT %s, w.barcode, %s, %s, w.kind, w.capacity, 0, %s, %s, %s, '', false, %s "
-            "FROM unnest(%s::text[], %s::text[], %s::smallint[]) AS w(barcode, kind, capacity) "
-            "WHERE NOT EXISTS (SELECT 1 FROM t WHERE t.barcode = w.barcode) "
-            f"ON CONFLICT DO NOTHING RETURNING {', '.join(TUBE_COLUMNS)})"
-        )
-    parts += [
+        f"WHERE {tubes_where} ORDER BY id FOR UPDATE)",
+        f"new AS (INSERT INTO {Tube._meta.db_table} (round_id, barcode, site_id, table_no, kind, capacity, "  # noqa: S608
+        "filled, status, opened_by_id, opened_at, result, result_conflict, path) "
+        "SELECT %s, w.barcode, %s, %s, w.kind, w.capacity, 0, %s, %s, %s, '', false, %s "
+        "FROM unnest(%s::text[], %s::text[], %s::smallint[]) AS w(barcode, kind, capacity) "
+        "WHERE NOT EXISTS (SELECT 1 FROM t WHERE t.barcode = w.barcode) "
+        f"ON CONFLICT DO NOTHING RETURNING {', '.join(TUBE_COLUMNS)})",
         f"who AS (SELECT {', '.join(PERSON_COLUMNS)} FROM {Person._meta.db_table} WHERE {people_where})",  # noqa: S608
         f"d AS (SELECT {', '.join(DUE_COLUMNS)} FROM {Due._meta.db_table} "  # noqa: S608
-        f"WHERE round_id = %s AND person_id IN (SELECT id FROM who) ORDER BY id{for_update})",
+        "WHERE round_id = %s AND person_id IN (SELECT id FROM who) ORDER BY id FOR UPDATE)",
     ]
     params.append(round_id)
 
     def rows_of(name: str, columns: tuple[str, ...]) -> str:
         return f"(SELECT json_agg(json_build_array({', '.join(columns)})) FROM {name})"  # noqa: S608
 
-    new_rows_sql = rows_of("new", TUBE_COLUMNS) if lock else "NULL"
     sql = (
         f"WITH {', '.join(parts)} "  # noqa: S608 - tables and columns are ours
-        f"SELECT {rows_of('t', TUBE_COLUMNS)}, {new_rows_sql}, "
+        f"SELECT {rows_of('t', TUBE_COLUMNS)}, {rows_of('new', TUBE_COLUMNS)}, "
         f"{rows_of('who', PERSON_COLUMNS)}, {rows_of('d', DUE_COLUMNS)}"
     )
     with hot_cursor() as cur:
@@ -1093,34 +1028,27 @@ def _insert_samples(rows: list[_SampleRow]) -> set:
     return set(ids)
 
 
-def _store_all(rows: list[_SampleRow], writes: list[Write], *, alone: bool = False) -> None:
+def _store_all(rows: list[_SampleRow], writes: list[tuple[str, list]]) -> None:
     """PostgreSQL, one statement: the scans inserted and every write that follows from them. The
-    writes assume every scan is stored and every counted write (`Write.expect`) changes exactly
-    that many rows; a scan already stored (a replay), a person sampled meanwhile at another table
-    or a row changed since it was read makes a count differ, and the statement then fails on
-    purpose (a division by zero, the one error nothing else here can raise) and writes nothing:
-    `ingest` takes the next way. `alone`: outside a transaction (one statement is its own);
-    inside one, under a savepoint, so that the failure leaves the transaction usable."""
+    writes assume every scan is stored; a scan already stored (a replay) or a person sampled
+    meanwhile at another table makes the count differ, and the statement then fails on purpose
+    (a division by zero, the one error nothing else here can raise): `ingest` rolls the batch back
+    and stores it step by step."""
     if not rows:
         _write_all(writes)
         return
     insert, arrays = _sample_insert_sql(rows)
     ctes = [f"ins AS ({insert} ON CONFLICT DO NOTHING RETURNING 1)"]
-    ctes += [f"w{i} AS ({w.sql})" for i, w in enumerate(writes)]
-    checks = ["(SELECT count(*) FROM ins) = %s"]
-    checks += [f"(SELECT count(*) FROM w{i}) = %s" for i, w in enumerate(writes) if w.expect is not None]  # noqa: S608
-    params = [*arrays, *(p for w in writes for p in w.params), len(rows)]
-    params += [w.expect for w in writes if w.expect is not None]
-    sql = f"WITH {', '.join(ctes)} SELECT 1 / (CASE WHEN {' AND '.join(checks)} THEN 1 ELSE 0 END)"  # noqa: S608
+    ctes += [f"w{i} AS ({sql})" for i, (sql, _params) in enumerate(writes)]
+    params = [*arrays, *(p for _sql, ps in writes for p in ps), len(rows)]
     from psycopg import errors as pg_errors
 
-    conn = current()
     try:
-        with (
-            transaction.atomic() if (alone and conn.in_atomic_block) else nullcontext(),
-            hot_cursor(conn) as cur,
-        ):
-            cur.execute(sql, params)
+        with hot_cursor() as cur:
+            cur.execute(
+                f"WITH {', '.join(ctes)} SELECT 1 / (CASE WHEN (SELECT count(*) FROM ins) = %s THEN 1 ELSE 0 END)",  # noqa: S608
+                params,
+            )
     except DataError as exc:
         if isinstance(exc.__cause__, pg_errors.DivisionByZero):
             raise _GoCareful from exc
@@ -1128,17 +1056,10 @@ def _store_all(rows: list[_SampleRow], writes: list[Write], *, alone: bool = Fal
 
 
 def _mark_tested(
-    rnd: Round,
-    rows: list[_SampleRow],
-    dues: dict,
-    deltas: counters.Deltas,
-    shard: int,
-    now: datetime,
-    *,
-    unchanged: bool = False,
-) -> list[Write]:
+    rnd: Round, rows: list[_SampleRow], dues: dict, deltas: counters.Deltas, shard: int, now: datetime
+) -> list[tuple[str, list]]:
     """Due rows of the people sampled become tested; returns the write to send."""
-    writes: list[Write] = []
+    writes: list[tuple[str, list]] = []
     first = [r for r in rows if not r.is_retest]
     if not first:
         return writes
@@ -1150,19 +1071,15 @@ def _mark_tested(
             rnd.pk, due.grid_id, due.path, shard, tested=1, exempt=-1 if due.status == DueStatus.EXEMPT else 0
         )
         due.status = DueStatus.TESTED
-    if from_exempt and unchanged:
-        raise _GoCareful
     if from_due:
         field = Due._meta.get_field("tested_at")
         among, ids = any_of("id", from_due, "bigint")
-        sql = f"UPDATE {Due._meta.db_table} SET status = %s, tested_at = %s WHERE {among}"  # noqa: S608
-        params = [DueStatus.TESTED, field.get_db_prep_save(now, connection), *ids]
-        if unchanged:
-            writes.append(
-                Write(sql + " AND status = %s RETURNING 1", [*params, DueStatus.DUE], expect=len(from_due))
+        writes.append(
+            (
+                f"UPDATE {Due._meta.db_table} SET status = %s, tested_at = %s WHERE {among}",  # noqa: S608
+                [DueStatus.TESTED, field.get_db_prep_save(now, connection), *ids],
             )
-        else:
-            writes.append(Write(sql, params))
+        )
     if from_exempt:
         Due.objects.filter(pk__in=from_exempt).update(
             status=DueStatus.TESTED, tested_at=now, exempt_reason="", exempt_note=""
@@ -1197,7 +1114,7 @@ def _throughput_sql(round_id: int, site_id: int, table_no: int, times: list[date
     )
 
 
-def _write_all(writes: list[Write]) -> None:
+def _write_all(writes: list[tuple[str, list]]) -> None:
     """Run independent writes (different rows of different tables). On PostgreSQL they go as one
     statement of data-modifying CTEs (one round trip); elsewhere one after the other."""
     if not writes:
@@ -1205,11 +1122,11 @@ def _write_all(writes: list[Write]) -> None:
     conn = current()
     with hot_cursor(conn) as cur:
         if conn.vendor == "postgresql" and len(writes) > 1:
-            ctes = ", ".join(f"w{i} AS ({w.sql})" for i, w in enumerate(writes))
-            cur.execute(f"WITH {ctes} SELECT 1", [p for w in writes for p in w.params])  # noqa: S608
+            ctes = ", ".join(f"w{i} AS ({sql})" for i, (sql, _params) in enumerate(writes))
+            cur.execute(f"WITH {ctes} SELECT 1", [p for _sql, params in writes for p in params])  # noqa: S608
         else:
-            for w in writes:
-                cur.execute(w.sql, w.params)
+            for sql, params in writes:
+                cur.execute(sql, params)
 
 
 # ----------------------------------------------------------------------------- tube actions
@@ -1260,18 +1177,16 @@ def _seal_others(actor: Actor, site: Site, table_no: int, keep: Tube) -> None:
         ]
     _write_all(
         [
-            Write(
-                *audit.record_sql(
-                    actor=actor,
-                    action=Action.CLOSE,
-                    obj=tube,
-                    after={
-                        "status": tube.status,
-                        "filled": tube.filled,
-                        "sealed_for_new_tube": keep.barcode,
-                        "how": "queued_scans",
-                    },
-                )
+            audit.record_sql(
+                actor=actor,
+                action=Action.CLOSE,
+                obj=tube,
+                after={
+                    "status": tube.status,
+                    "filled": tube.filled,
+                    "sealed_for_new_tube": keep.barcode,
+                    "how": "queued_scans",
+                },
             )
             for tube in sorted(sealed, key=lambda t: t.pk)
         ]
