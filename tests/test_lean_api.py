@@ -211,7 +211,7 @@ def test_a_connection_that_broke_since_is_checked_by_the_full_stack_which_answer
     url, auth = f"/api/v1/testing/sites/{testing.site.pk}/scan", bearer(testing.registrar)
     request_starts()
     assert post(client, url, one_scan(testing.people_a[0]), **auth).json()["status"] == "accepted"
-    real, failed = services.site_for_registrar, []
+    real, failed = services.check_in_one, []
 
     def broken_once(*args, **kwargs):
         if not failed:
@@ -219,7 +219,7 @@ def test_a_connection_that_broke_since_is_checked_by_the_full_stack_which_answer
             raise OperationalError("server closed the connection unexpectedly")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(services, "site_for_registrar", broken_once)
+    monkeypatch.setattr(services, "check_in_one", broken_once)
     request_starts()
     response = post(client, url, one_scan(testing.people_a[1]), **auth)
     # the lean path gave up unchecked; the full stack checked the connection and stored the scan

@@ -148,6 +148,18 @@ class AuditContextMiddleware:
             return self.get_response(request)
 
 
+def row_context(actor: Actor) -> tuple[int | None, str, str, str]:
+    """(actor id, actor name, channel, request id): what every audit row of this request carries,
+    for a caller that writes the row in SQL of its own (the database's single-scan check-in)."""
+    actor_obj = _account_of(actor)
+    return (
+        actor_obj.pk if actor_obj else None,
+        actor_obj.get_username() if actor_obj else "system",
+        current_channel.get(),
+        current_request_id.get(),
+    )
+
+
 def record_sql(
     *, actor: Actor, action: str, obj: models.Model, path: str = "", after: dict | None = None
 ) -> tuple[str, list]:
@@ -156,11 +168,11 @@ def record_sql(
     from django.db import connection
     from django.utils import timezone
 
-    actor_obj = _account_of(actor)
+    actor_id, actor_name, channel, request_id = row_context(actor)
     values = {
         "at": timezone.now(),
-        "actor_id": actor_obj.pk if actor_obj else None,
-        "actor_name": actor_obj.get_username() if actor_obj else "system",
+        "actor_id": actor_id,
+        "actor_name": actor_name,
         "action": action,
         "model": obj._meta.label_lower,
         "object_id": str(obj.pk),
@@ -168,8 +180,8 @@ def record_sql(
         "path": path or getattr(obj, "path", "") or "",
         "before": None,
         "after": after,
-        "channel": current_channel.get(),
-        "request_id": current_request_id.get(),
+        "channel": channel,
+        "request_id": request_id,
     }
     fields = [AuditEvent._meta.get_field(name) for name in values]
     params = [f.get_db_prep_save(values[f.attname], connection) for f in fields]

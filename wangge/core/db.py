@@ -36,6 +36,7 @@ def hot_cursor(conn=None):
         return conn.cursor()
     from django.db.backends.postgresql.base import ServerBindingCursor  # type: ignore[attr-defined]
 
+    conn.close_if_health_check_failed()  # as Django's own cursor() does before its first statement
     conn.ensure_connection()
     pg = conn.connection
     if pg.prepare_threshold is None and getattr(settings, "WANGGE_DB_PREPARE", True):

@@ -215,6 +215,21 @@ def _lean(model: type[OneScanIn] | type[UploadIn], reply):
             return None
         request.actor, request.scope = actor, scope_of(actor)
         scans = [payload] if isinstance(payload, OneScanIn) else payload.scans
+        if len(scans) == 1 and (
+            isinstance(payload, OneScanIn) or not (payload.removals or payload.seals or payload.opens)
+        ):
+            # The common scan (the phone page sends most one at a time), stored by the database
+            # in one call; anything else goes on below.
+            try:
+                outcome = checkin.check_in_one(
+                    actor=actor, site_id=int(site_id), table_no=payload.table_no, scan=_scan(scans[0])
+                )
+            except UNAVAILABLE_ERRORS:
+                return None
+            if outcome is not None:
+                if isinstance(payload, OneScanIn):
+                    return _answer(outcome.as_dict())
+                return _answer({"results": [outcome.as_dict()], "removals": [], "seals": [], "opens": []})
         try:
             site = checkin.site_for_registrar(actor, site_id)
             results = _store(request, site, payload.table_no, scans)

@@ -37,6 +37,7 @@ from wangge.registry.models import IdType, Person
 from wangge.testing import counters
 from wangge.testing import permissions as perms
 from wangge.testing.models import (
+    COUNTER_SHARDS,
     POOL_SIZES,
     Due,
     DueSource,
@@ -260,6 +261,81 @@ def ingest(*, actor: Actor, site: Site, table_no: int, scans: list[ScanIn]) -> l
             pass  # rolled back: a replay or a rare case met this batch; again, one step at a time
     with transaction.atomic():
         return _ingest(actor, scope, rnd, site, int(table_no), scans, fast=False)
+
+
+def check_in_one(*, actor: Actor, site_id: int, table_no: int, scan: ScanIn) -> ScanOutcome | None:
+    """PostgreSQL, one call: the common single scan (someone due in the round, by a valid code or
+    typed document, into the open, not full tube of their table at a site in the registrar's
+    scope) read, checked and stored by the database (`testing_check_in_one`, migration 0010),
+    with the same rows `ingest` writes: the sample, the Due row, the tube's count, the counters,
+    the throughput and the audit row. None, with nothing written, for anything else (another
+    site, a refusal, a tube to open, a re-test, a walk-in, a replay): `ingest` then decides."""
+    if current().vendor != "postgresql" or scan.retest or scan.walk_in_name:
+        return None
+    scope = scope_of(actor)
+    if scope.is_empty or not has_permission(actor, perms.TESTING_REGISTER):
+        return None
+    try:
+        barcode = _barcode(scan.tube)
+    except ValidationError:
+        return None
+    keys = _person_keys([scan])
+    if keys.errors:
+        return None
+    person_id, version = keys.by_pk.get(scan.client_id, (None, None))
+    id_type, number = keys.by_doc.get(scan.client_id, ("", ""))
+    scanned_at = scan.scanned_at
+    if scanned_at is not None and timezone.is_naive(scanned_at):
+        return None
+    now = timezone.now()
+    actor_id, actor_name, channel, request_id = audit.row_context(actor)
+    with hot_cursor() as cur:
+        cur.execute(
+            "SELECT * FROM testing_check_in_one(%s::bigint, %s::text, %s::integer, %s::bigint, %s::text, "
+            "%s::uuid, %s::text, %s::bigint, %s::integer, %s::text, %s::text, %s::text, %s::timestamptz, "
+            "%s::timestamptz, %s::timestamptz, %s::timestamptz, %s::interval, %s::integer, %s::text, %s::text)",
+            [
+                int(site_id),
+                scope.path,
+                int(table_no),
+                actor_id,
+                actor_name,
+                scan.client_id,
+                barcode,
+                person_id,
+                version,
+                id_type,
+                number,
+                SampleMethod.CODE if scan.code else SampleMethod.ID_TYPED,
+                scanned_at,
+                _hour(scanned_at) if scanned_at is not None else None,
+                now,
+                _hour(now),
+                CLOCK_SLACK,
+                _shard(int(site_id), int(table_no)) % COUNTER_SHARDS,
+                channel,
+                request_id,
+            ],
+        )
+        row = cur.fetchone()
+    if row is None:
+        return None
+    name, id_number, tube, filled, capacity = row
+    return ScanOutcome(
+        client_id=scan.client_id,
+        status=ACCEPTED,
+        person_name=name,
+        person_id=mask_id(id_number),
+        tube=tube,
+        filled=filled,
+        capacity=capacity,
+        tube_full=filled >= capacity,
+    )
+
+
+def _hour(at: datetime) -> datetime:
+    """The hour a scan counts in (in its own offset, as `_throughput_sql` buckets it)."""
+    return at.replace(minute=0, second=0, microsecond=0)
 
 
 class _GoCareful(Exception):
@@ -1099,7 +1175,7 @@ def _throughput_sql(round_id: int, site_id: int, table_no: int, times: list[date
     """Samples per hour of sampling (the phone's time: a queued scan counts when it was taken)."""
     per_hour: dict[datetime, int] = defaultdict(int)
     for at in times:
-        per_hour[at.replace(minute=0, second=0, microsecond=0)] += 1
+        per_hour[_hour(at)] += 1
     table = ThroughputCounter._meta.db_table
     field = ThroughputCounter._meta.get_field("hour")
     rows = sorted(per_hour.items())

@@ -1,0 +1,108 @@
+"""On PostgreSQL, `testing_check_in_one(...)`: the common single scan (someone due, into the open
+tube of their table) read, checked and stored by the database in one call. It returns no row
+for anything else, having written nothing, and the check-in's Python then decides as always
+(wangge/testing/checkin/services.py, `check_in_one`; the tests hold the two to the same rows)."""
+
+from django.db import migrations
+
+# %% is a literal % (the statement goes through the driver with parameters).
+FUNCTION = """
+CREATE OR REPLACE FUNCTION testing_check_in_one(
+    p_site_id bigint, p_scope text, p_table_no integer, p_actor_id bigint, p_actor_name text,
+    p_client_id uuid, p_barcode text, p_person_id bigint, p_code_version integer,
+    p_id_type text, p_id_number text, p_method text, p_scanned_at timestamptz,
+    p_scanned_hour timestamptz, p_now timestamptz, p_now_hour timestamptz, p_slack interval,
+    p_shard integer, p_channel text, p_request_id text
+) RETURNS TABLE (person_name text, id_number text, barcode text, filled integer, capacity integer)
+LANGUAGE plpgsql AS $$
+DECLARE
+    s record; t record; p record; d record;
+    v_at timestamptz; v_hour timestamptz; v_sample bigint; v_found integer;
+BEGIN
+    SELECT si.id, si.round_id, si.tables, r.status, r.starts_at INTO s
+      FROM testing_site si JOIN testing_round r ON r.id = si.round_id
+     WHERE si.id = p_site_id AND si.path LIKE p_scope || '%%';
+    IF NOT FOUND OR s.status <> 'open' OR p_table_no < 1 OR p_table_no > greatest(s.tables, 1) THEN
+        RETURN;
+    END IF;
+    -- Locks in the order of the batch check-in: the tube, then the Due row.
+    SELECT tu.id, tu.site_id, tu.table_no, tu.kind, tu.capacity, tu.filled, tu.status, tu.path, tu.barcode INTO t
+      FROM testing_tube tu WHERE tu.round_id = s.round_id AND tu.barcode = p_barcode FOR UPDATE;
+    IF NOT FOUND OR t.site_id <> s.id OR t.table_no <> p_table_no OR t.status <> 'open'
+       OR t.kind = 'retest' OR t.filled >= t.capacity THEN
+        RETURN;
+    END IF;
+    IF p_person_id IS NOT NULL THEN
+        SELECT pe.id, pe.name, pe.id_number, pe.path, pe.code_version, pe.merged_into_id, pe.is_active INTO p
+          FROM registry_person pe WHERE pe.id = p_person_id AND pe.path LIKE p_scope || '%%';
+        IF NOT FOUND OR p.code_version <> p_code_version OR p.merged_into_id IS NOT NULL OR NOT p.is_active THEN
+            RETURN;
+        END IF;
+    ELSE
+        SELECT count(*) INTO v_found FROM registry_person pe
+         WHERE pe.id_number = p_id_number AND pe.id_type = p_id_type AND pe.is_active
+           AND pe.path LIKE p_scope || '%%';
+        IF v_found <> 1 THEN
+            RETURN;
+        END IF;
+        SELECT pe.id, pe.name, pe.id_number, pe.path INTO p FROM registry_person pe
+         WHERE pe.id_number = p_id_number AND pe.id_type = p_id_type AND pe.is_active
+           AND pe.path LIKE p_scope || '%%';
+    END IF;
+    SELECT du.id, du.status, du.grid_id, du.path INTO d
+      FROM testing_due du WHERE du.round_id = s.round_id AND du.person_id = p.id FOR UPDATE;
+    IF NOT FOUND OR d.status <> 'due' THEN
+        RETURN;
+    END IF;
+    v_at := p_scanned_at;
+    v_hour := p_scanned_hour;
+    IF v_at IS NULL OR v_at < s.starts_at - interval '1 day' OR v_at > p_now + p_slack THEN
+        v_at := p_now;
+        v_hour := p_now_hour;
+    END IF;
+    INSERT INTO testing_sample (client_id, round_id, tube_id, person_id, due_id, site_id, table_no,
+                                is_retest, method, scanned_at, received_at, registrar_id,
+                                removed_reason, path)
+    VALUES (p_client_id, s.round_id, t.id, p.id, d.id, s.id, p_table_no, false, p_method, v_at,
+            p_now, p_actor_id, '', p.path)
+    ON CONFLICT DO NOTHING RETURNING id INTO v_sample;
+    IF v_sample IS NULL THEN
+        RETURN;  -- a replay, or this person stored meanwhile at another table: nothing written
+    END IF;
+    UPDATE testing_due SET status = 'tested', tested_at = p_now WHERE id = d.id;
+    UPDATE testing_tube SET filled = t.filled + 1 WHERE id = t.id;
+    INSERT INTO testing_coveragecounter (round_id, grid_id, path, shard, due, tested, exempt,
+                                         resulted, positive, retest)
+    VALUES (s.round_id, d.grid_id, d.path, p_shard, 0, 1, 0, 0, 0, 0)
+    ON CONFLICT (round_id, grid_id, shard) DO UPDATE SET tested = testing_coveragecounter.tested + 1;
+    INSERT INTO testing_throughputcounter (round_id, site_id, table_no, hour, samples)
+    VALUES (s.round_id, s.id, p_table_no, v_hour, 1)
+    ON CONFLICT (round_id, site_id, table_no, hour)
+    DO UPDATE SET samples = testing_throughputcounter.samples + 1;
+    INSERT INTO audit_auditevent (at, actor_id, actor_name, action, model, object_id, object_repr,
+                                  path, before, after, channel, request_id)
+    VALUES (p_now, p_actor_id, p_actor_name, 'update', 'testing.tube', t.id::text,
+            left(t.barcode, 200), t.path, NULL,
+            jsonb_build_object('added', jsonb_build_array(p_client_id::text), 'filled', t.filled + 1),
+            p_channel, p_request_id);
+    RETURN QUERY SELECT p.name::text, p.id_number::text, t.barcode::text, t.filled + 1, t.capacity::integer;
+END
+$$;
+"""
+DROP = "DROP FUNCTION IF EXISTS testing_check_in_one(bigint, text, integer, bigint, text, uuid, text, bigint, integer, text, text, text, timestamptz, timestamptz, timestamptz, timestamptz, interval, integer, text, text);"
+
+
+def create(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(FUNCTION)
+
+
+def drop(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(DROP)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("testing", "0009_drop_duplicate_sample_tube_index"), ("audit", "0001_initial")]
+
+    operations = [migrations.RunPython(create, drop)]
