@@ -1,6 +1,7 @@
 """The common single scan stored by the database in one call (`check_in_one`, PostgreSQL): the same
-rows as the Python way, and nothing at all written for anything else, which the Python way then
-decides (wangge/testing/checkin/services.py; migration testing 0010)."""
+rows as the Python way (opening a tube named for the first time and sealing the table's others
+included), and nothing at all written for anything else, which the Python way then decides
+(wangge/testing/checkin/services.py; migration testing 0010)."""
 
 import uuid
 from datetime import timedelta
@@ -164,8 +165,7 @@ def test_anything_but_the_common_scan_is_left_to_the_python_way_with_nothing_wri
     tube = _open_tube(testing)
     _open_tube(testing, "D2", table_no=2, person=testing.people_a[-2])
     person = testing.people_a[5]
-    # A tube named for the first time, a tube of another table, a re-test scan, a walk-in.
-    _declines(testing, _scan(person, "NEW1"))
+    # A tube of another table, a re-test scan, a walk-in.
     _declines(testing, _scan(person, "D2"))
     _declines(testing, _scan(person, "D1", retest=True))
     _declines(
@@ -275,3 +275,62 @@ def test_an_upload_of_one_scan_is_one_statement_with_the_uploads_answer(client, 
     data = client.post(url, json.dumps(body), content_type="application/json", **auth).json()
     assert data["results"][0]["status"] == "accepted" and data["seals"][0]["ok"] is True
     assert Tube.objects.get(barcode="D1").status == TubeStatus.SEALED
+
+
+def test_a_tube_named_for_the_first_time_is_opened_and_the_tables_others_sealed_as_the_python_way_does(
+    testing, in_request, monkeypatch
+):
+    first = _open_tube(testing, "E1", table_no=1)
+    other = _open_tube(testing, "F1", table_no=2, person=testing.people_a[-2])
+    empty = Tube.objects.create(round=testing.round, barcode="E0", site=testing.site, table_no=1, capacity=10,
+                                opened_by=testing.registrar, path=testing.site.path)  # fmt: skip
+    # By the database: a new tube at table 1 (capacity asked 5).
+    scan = _scan(testing.people_a[0], "e2", capacity=5)
+    out = checkin.check_in_one(actor=testing.registrar, site_id=testing.site.pk, table_no=1, scan=scan)
+    assert out is not None and (out.tube, out.filled, out.capacity) == ("E2", 1, 5)
+    # The Python way: a new tube at table 2, to compare with.
+    _by_python(monkeypatch)
+    [python] = checkin.ingest(
+        actor=testing.registrar,
+        site=testing.site,
+        table_no=2,
+        scans=[_scan(testing.people_a[1], "F2", capacity=5)],
+    )
+    assert (python.tube, python.filled, python.capacity) == ("F2", 1, 5)
+
+    columns = ["round_id", "site_id", "kind", "capacity", "filled", "status", "opened_by_id", "path", "result",
+               "result_conflict", "sealed_at", "box_id"]  # fmt: skip
+    by_db, by_py = (Tube.objects.values(*columns).get(barcode=b) for b in ("E2", "F2"))
+    assert by_db == by_py
+    assert Tube.objects.get(barcode="E2").opened_at is not None
+    for sealed in (first, other):
+        sealed.refresh_from_db()
+        assert sealed.status == TubeStatus.SEALED and sealed.sealed_at is not None
+    empty.refresh_from_db()
+    assert empty.status == TubeStatus.OPEN  # holding nobody: left open, as the Python way leaves it
+    fields = ["actor_id", "actor_name", "action", "model", "path", "before", "channel", "request_id"]
+    db_seal = AuditEvent.objects.get(model="testing.tube", object_id=str(first.pk), action="close")
+    py_seal = AuditEvent.objects.get(model="testing.tube", object_id=str(other.pk), action="close")
+    assert {f: getattr(db_seal, f) for f in fields} == {f: getattr(py_seal, f) for f in fields}
+    assert db_seal.after == {
+        "status": "sealed",
+        "filled": 1,
+        "sealed_for_new_tube": "E2",
+        "how": "queued_scans",
+    }
+    assert py_seal.after == {**db_seal.after, "sealed_for_new_tube": "F2"}
+    assert counters.counted(testing.round.pk) == counters.full_recount(testing.round.pk)
+
+
+def test_a_new_tube_whose_scan_cannot_be_stored_is_not_left_opened(testing):
+    first = _open_tube(testing, "G1")
+    sampled = testing.people_a[-1]  # sampled into G1
+    _declines(testing, _scan(sampled, "G2"))
+    assert not Tube.objects.filter(barcode="G2").exists()
+    first.refresh_from_db()
+    assert first.status == TubeStatus.OPEN
+    # The Python way answers it: refused, and (as always) the new tube it opened stays, empty.
+    [out] = checkin.ingest(
+        actor=testing.registrar, site=testing.site, table_no=1, scans=[_scan(sampled, "G2")]
+    )
+    assert (out.status, out.reason) == ("refused", "already_sampled")

@@ -158,6 +158,7 @@ def test_an_outage_before_the_scans_are_stored_is_a_503_from_the_full_stack(
     def away(**kwargs):
         raise OperationalError("connection refused")
 
+    monkeypatch.setattr(services, "check_in_one", away)
     monkeypatch.setattr(services, "ingest", away)
     response = post(
         client,
@@ -226,3 +227,20 @@ def test_a_connection_that_broke_since_is_checked_by_the_full_stack_which_answer
     assert response.status_code == 200 and response.json()["status"] == "accepted"
     assert len(checks) == 2 and served == [url]
     assert Sample.objects.count() == 2
+
+
+def test_the_no_store_header_is_what_patch_cache_control_writes():
+    from django.http import HttpResponse
+    from django.utils.cache import patch_cache_control
+
+    from wangge.core.middleware import forbid_caching
+
+    fresh, patched, kept = HttpResponse(), HttpResponse(), HttpResponse()
+    forbid_caching(fresh)
+    patch_cache_control(patched, no_store=True, no_cache=True, must_revalidate=True, private=True)
+    assert fresh["Cache-Control"] == patched["Cache-Control"] and fresh["Pragma"] == "no-cache"
+    merged = HttpResponse()
+    kept["Cache-Control"] = merged["Cache-Control"] = "max-age=60"
+    forbid_caching(kept)
+    patch_cache_control(merged, no_store=True, no_cache=True, must_revalidate=True, private=True)
+    assert kept["Cache-Control"] == merged["Cache-Control"] and "max-age=60" in kept["Cache-Control"]

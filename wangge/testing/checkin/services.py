@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -263,14 +264,21 @@ def ingest(*, actor: Actor, site: Site, table_no: int, scans: list[ScanIn]) -> l
         return _ingest(actor, scope, rnd, site, int(table_no), scans, fast=False)
 
 
+# The error by which the database's check-in undoes a call that wrote something and then could
+# not store the scan (migration testing 0010).
+DECLINED_AFTER_A_WRITE = "22W01"
+
+
 def check_in_one(*, actor: Actor, site_id: int, table_no: int, scan: ScanIn) -> ScanOutcome | None:
     """PostgreSQL, one call: the common single scan (someone due in the round, by a valid code or
     typed document, into the open, not full tube of their table at a site in the registrar's
-    scope) read, checked and stored by the database (`testing_check_in_one`, migration 0010),
-    with the same rows `ingest` writes: the sample, the Due row, the tube's count, the counters,
-    the throughput and the audit row. None, with nothing written, for anything else (another
-    site, a refusal, a tube to open, a re-test, a walk-in, a replay): `ingest` then decides."""
-    if current().vendor != "postgresql" or scan.retest or scan.walk_in_name:
+    scope, or into a tube named for the first time, which it opens) read, checked and stored by
+    the database (`testing_check_in_one`, migration 0010), with the same rows `ingest` writes:
+    the sample, the Due row, the tube and its count, the counters, the throughput, the audit rows,
+    and the table's other tubes holding people sealed when a new one is opened. None, with
+    nothing written, for anything else (another site, a refusal, a re-test, a walk-in, a
+    replay): `ingest` then decides."""
+    if current().vendor != "postgresql" or scan.retest or scan.walk_in_name or not (1 <= table_no <= 32767):
         return None
     scope = scope_of(actor)
     if scope.is_empty or not has_permission(actor, perms.TESTING_REGISTER):
@@ -289,35 +297,46 @@ def check_in_one(*, actor: Actor, site_id: int, table_no: int, scan: ScanIn) -> 
         return None
     now = timezone.now()
     actor_id, actor_name, channel, request_id = audit.row_context(actor)
-    with hot_cursor() as cur:
-        cur.execute(
-            "SELECT * FROM testing_check_in_one(%s::bigint, %s::text, %s::integer, %s::bigint, %s::text, "
-            "%s::uuid, %s::text, %s::bigint, %s::integer, %s::text, %s::text, %s::text, %s::timestamptz, "
-            "%s::timestamptz, %s::timestamptz, %s::timestamptz, %s::interval, %s::integer, %s::text, %s::text)",
-            [
-                int(site_id),
-                scope.path,
-                int(table_no),
-                actor_id,
-                actor_name,
-                scan.client_id,
-                barcode,
-                person_id,
-                version,
-                id_type,
-                number,
-                SampleMethod.CODE if scan.code else SampleMethod.ID_TYPED,
-                scanned_at,
-                _hour(scanned_at) if scanned_at is not None else None,
-                now,
-                _hour(now),
-                CLOCK_SLACK,
-                _shard(int(site_id), int(table_no)) % COUNTER_SHARDS,
-                channel,
-                request_id,
-            ],
-        )
-        row = cur.fetchone()
+    conn = current()
+    try:
+        # Inside a transaction (a caller's, or a test's) under a savepoint, so that a call
+        # declined after a write (its error undoes it) leaves that transaction usable.
+        with transaction.atomic() if conn.in_atomic_block else nullcontext(), hot_cursor(conn) as cur:
+            cur.execute(
+                "SELECT * FROM testing_check_in_one(%s::bigint, %s::text, %s::integer, %s::bigint, %s::text, "
+                "%s::uuid, %s::text, %s::bigint, %s::integer, %s::text, %s::text, %s::text, %s::timestamptz, "
+                "%s::timestamptz, %s::timestamptz, %s::timestamptz, %s::interval, %s::integer, %s::text, %s::text, "
+                "%s::integer, %s::integer[])",
+                [
+                    int(site_id),
+                    scope.path,
+                    int(table_no),
+                    actor_id,
+                    actor_name,
+                    scan.client_id,
+                    barcode,
+                    person_id,
+                    version,
+                    id_type,
+                    number,
+                    SampleMethod.CODE if scan.code else SampleMethod.ID_TYPED,
+                    scanned_at,
+                    _hour(scanned_at) if scanned_at is not None else None,
+                    now,
+                    _hour(now),
+                    CLOCK_SLACK,
+                    _shard(int(site_id), int(table_no)) % COUNTER_SHARDS,
+                    channel,
+                    request_id,
+                    scan.capacity if scan.capacity in POOL_SIZES else None,
+                    list(POOL_SIZES),
+                ],
+            )
+            row = cur.fetchone()
+    except DataError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) == DECLINED_AFTER_A_WRITE:
+            return None
+        raise
     if row is None:
         return None
     name, id_number, tube, filled, capacity = row
