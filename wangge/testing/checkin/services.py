@@ -7,6 +7,11 @@ the tubes and the Due rows touched are locked in id order, the samples are inser
 ON CONFLICT DO NOTHING (a concurrent replay or a person checked in at two tables at once loses
 cleanly), and the Due rows, tube counts and coverage counters change in the same transaction.
 
+On PostgreSQL the common single scan (someone due, into the tube open at the table, or one named
+for the first time) is read, checked and stored by the database in one call (`check_in_one`;
+the function is migration 0010, and the tests hold it to the rows written here); it writes
+nothing for anything else, which this module then decides.
+
 A table has one open tube at a time. `open_tube` refuses a new tube while another holds people,
 naming it, unless told to seal that one first (in the same transaction). A phone's queued scans
 that name a new tube (the registrar opened it while offline) mean the same: the table's other
