@@ -3,12 +3,14 @@ rows as the Python way (opening a tube named for the first time and sealing the 
 included), and nothing at all written for anything else, which the Python way then decides
 (wangge/testing/checkin/services.py; migration testing 0010)."""
 
+import json
 import uuid
 from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.db.models import Sum
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from wangge.audit import services as audit_services
@@ -204,24 +206,36 @@ def test_anything_but_the_common_scan_is_left_to_the_python_way_with_nothing_wri
     _declines(testing, _scan(testing.people_a[9], "D1"))
 
 
-def test_the_python_way_answers_what_the_database_declined(client, testing):
-    """Through the API: a revoked code, an already sampled person and a replay are answered as always."""
-    import json
-
+def _table(client, testing, call: str):
+    """Posts a body to the site's `call` (scan or upload) as the table's app does, with a token:
+    returns (answer, the statements that touched testing tables)."""
     from wangge.accounts.services import issue_token
 
-    _open_tube(testing)
     auth = {"HTTP_AUTHORIZATION": f"Bearer {issue_token(actor=testing.registrar, name='table')[1]}"}
-    url = f"/api/v1/testing/sites/{testing.site.pk}/scan"
+    url = f"/api/v1/testing/sites/{testing.site.pk}/{call}"
 
     def post(body):
-        return client.post(url, json.dumps(body), content_type="application/json", **auth).json()
+        with CaptureQueriesContext(connection) as ctx:
+            answer = client.post(url, json.dumps(body), content_type="application/json", **auth)
+        assert answer.status_code == 200, answer.content
+        return answer.json(), [q["sql"] for q in ctx.captured_queries if "testing_" in (q["sql"] or "")]
 
+    return post
+
+
+def _one_statement(statements: list[str]) -> bool:
+    return len(statements) == 1 and "testing_check_in_one" in statements[0]
+
+
+def test_the_python_way_answers_what_the_database_declined(client, testing):
+    """Through the API: a revoked code, an already sampled person and a replay are answered as always."""
+    _open_tube(testing)
+    post = _table(client, testing, "scan")
     body = {"client_id": str(uuid.uuid4()), "tube": "D1", "code": make_token(testing.people_a[0])}
-    assert post(body)["status"] == "accepted"
-    again = post(body)
+    assert post(body)[0]["status"] == "accepted"
+    again, _sql = post(body)
     assert (again["status"], again["filled"]) == ("duplicate", 2)
-    twice = post({**body, "client_id": str(uuid.uuid4())})
+    twice, _sql = post({**body, "client_id": str(uuid.uuid4())})
     assert (twice["status"], twice["reason"]) == ("refused", "already_sampled")
     assert "D1" in twice["message"]
     assert Sample.objects.filter(person=testing.people_a[0]).count() == 1
@@ -229,51 +243,28 @@ def test_the_python_way_answers_what_the_database_declined(client, testing):
 
 
 def test_a_tables_scan_over_the_api_is_one_statement(client, testing):
-    import json
-
-    from django.test.utils import CaptureQueriesContext
-
-    from wangge.accounts.services import issue_token
-
     _open_tube(testing)
-    auth = {"HTTP_AUTHORIZATION": f"Bearer {issue_token(actor=testing.registrar, name='table')[1]}"}
-    url = f"/api/v1/testing/sites/{testing.site.pk}/scan"
     body = {"client_id": str(uuid.uuid4()), "tube": "D1", "code": make_token(testing.people_a[0])}
-    with CaptureQueriesContext(connection) as ctx:
-        answer = client.post(url, json.dumps(body), content_type="application/json", **auth)
-    assert answer.status_code == 200 and answer.json()["status"] == "accepted"
-    check_in = [q["sql"] for q in ctx.captured_queries if "testing_" in q["sql"]]
-    assert len(check_in) == 1 and "testing_check_in_one" in check_in[0], check_in
+    answer, statements = _table(client, testing, "scan")(body)
+    assert answer["status"] == "accepted"
+    assert _one_statement(statements), statements
 
 
 def test_an_upload_of_one_scan_is_one_statement_with_the_uploads_answer(client, testing):
     """What the phone page sends most often: its queue of one scan."""
-    import json
-
-    from django.test.utils import CaptureQueriesContext
-
-    from wangge.accounts.services import issue_token
-
     _open_tube(testing)
-    auth = {"HTTP_AUTHORIZATION": f"Bearer {issue_token(actor=testing.registrar, name='table')[1]}"}
-    url = f"/api/v1/testing/sites/{testing.site.pk}/upload"
+    post = _table(client, testing, "upload")
     scan = {"client_id": str(uuid.uuid4()), "tube": "D1", "code": make_token(testing.people_a[0])}
-    with CaptureQueriesContext(connection) as ctx:
-        answer = client.post(
-            url, json.dumps({"table_no": 1, "scans": [scan]}), content_type="application/json", **auth
-        )
-    assert answer.status_code == 200
-    data = answer.json()
+    data, statements = post({"table_no": 1, "scans": [scan]})
     assert (data["removals"], data["seals"], data["opens"]) == ([], [], [])
     [result] = data["results"]
     assert (result["client_id"], result["status"], result["filled"]) == (scan["client_id"], "accepted", 2)
-    check_in = [q["sql"] for q in ctx.captured_queries if "testing_" in q["sql"]]
-    assert len(check_in) == 1 and "testing_check_in_one" in check_in[0], check_in
+    assert _one_statement(statements), statements
     # With a seal beside it, the upload goes the Python way and runs the seal after the scan.
     other = {"client_id": str(uuid.uuid4()), "tube": "D1", "code": make_token(testing.people_a[1])}
-    body = {"table_no": 1, "scans": [other], "seals": ["D1"]}
-    data = client.post(url, json.dumps(body), content_type="application/json", **auth).json()
+    data, statements = post({"table_no": 1, "scans": [other], "seals": ["D1"]})
     assert data["results"][0]["status"] == "accepted" and data["seals"][0]["ok"] is True
+    assert not _one_statement(statements)
     assert Tube.objects.get(barcode="D1").status == TubeStatus.SEALED
 
 
