@@ -181,8 +181,12 @@ def test_anything_but_the_common_scan_is_left_to_the_python_way_with_nothing_wri
     stale = _scan(person, "D1")
     Person.objects.filter(pk=person.pk).update(code_version=person.code_version + 1)
     _declines(testing, stale)
-    # Someone of another office's grid (out of the registrar's scope), someone already sampled.
+    # Someone of another office's grid (out of the registrar's scope, by code or typed ID number),
+    # someone already sampled.
     _declines(testing, _scan(testing.people_other[0], "D1"))
+    outsider = testing.people_other[0]
+    typed = ScanIn(client_id=uuid.uuid4(), tube="D1", id_number=outsider.id_number, id_type=outsider.id_type)
+    _declines(testing, typed)
     _declines(testing, _scan(testing.people_a[-1], "D1"))
     # A replay of a stored scan.
     stored = _scan(testing.people_a[6], "D1")

@@ -29,7 +29,7 @@ LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
     s record; t record; p record; d record;
-    v_at timestamptz; v_hour timestamptz; v_sample bigint; v_found integer;
+    v_at timestamptz; v_hour timestamptz; v_sample bigint;
     v_capacity integer; v_created boolean := false;
 BEGIN
     -- Reads first: nothing is written until the site, the person and the tube are as expected.
@@ -47,15 +47,15 @@ BEGIN
             RETURN;
         END IF;
     ELSE
-        SELECT count(*) INTO v_found FROM registry_person pe
+        -- One read: the person, and how many active people carry that document in scope.
+        SELECT pe.id, pe.name, pe.id_number, pe.path, count(*) OVER () AS matches INTO p
+          FROM registry_person pe
          WHERE pe.id_number = p_id_number AND pe.id_type = p_id_type AND pe.is_active
-           AND pe.path LIKE p_scope || '%%';
-        IF v_found <> 1 THEN
-            RETURN;
+           AND pe.path LIKE p_scope || '%%'
+         LIMIT 1;
+        IF NOT FOUND OR p.matches <> 1 THEN
+            RETURN;  -- no one, or two people with that document: the Python way says which
         END IF;
-        SELECT pe.id, pe.name, pe.id_number, pe.path INTO p FROM registry_person pe
-         WHERE pe.id_number = p_id_number AND pe.id_type = p_id_type AND pe.is_active
-           AND pe.path LIKE p_scope || '%%';
     END IF;
     -- Writes, locking in the order of the batch check-in: the tube, then the Due row.
     UPDATE testing_tube tu SET filled = tu.filled + 1
